@@ -1,0 +1,3 @@
+from carecircle.cli import main
+
+main()

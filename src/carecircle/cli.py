@@ -1,0 +1,31 @@
+"""The ``carecircle`` console script: Django's management commands under friendlier names.
+
+``carecircle demo | serve | worker | generate | import | stats | value-run | bench`` and every
+other ``manage.py`` command (migrate, check, createsuperuser …).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# CLI names that are not valid Python module names, or read better than the command module.
+ALIASES = {
+    "import": "import_data",
+    "value-run": "value_run",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1:
+        args[1] = ALIASES.get(args[1], args[1])
+    args[0] = "carecircle"
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

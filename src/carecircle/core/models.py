@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import STAFF_ROLES, Role
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间 / created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间 / updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A login: insurer staff, a partner's or merchant's staff, or a customer."""
+
+    role = models.CharField(_("角色 / role"), max_length=32, choices=Role.choices, default=Role.SEAT)
+    display_name = models.CharField(_("显示名 / display name"), max_length=64, blank=True)
+    employee_no = models.CharField(_("工号 / employee no."), max_length=32, blank=True)
+    licence_no = models.CharField(
+        _("执业证号 / practising licence no."), max_length=64, blank=True,
+        help_text=_("坐席和代理人通话时须告知 / stated by seats and agents on every sales call"),
+    )
+    team = models.ForeignKey(
+        "parties.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    partner = models.ForeignKey(
+        "parties.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        help_text=_("合作伙伴或商户用户所属机构 / the partner or merchant a partner user works for"),
+    )
+    customer = models.OneToOneField(
+        "parties.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="login"
+    )
+
+    objects = UserManager()
+
+    @property
+    def is_insurer_staff(self) -> bool:
+        return self.is_superuser or self.role in STAFF_ROLES
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class AuditLog(models.Model):
+    """Who changed or viewed what. Append-only; never updated or deleted by the application."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建 / create")
+        UPDATE = "update", _("修改 / update")
+        DELETE = "delete", _("删除 / delete")
+        VIEW = "view", _("查看 / view")
+        REVEAL_PII = "reveal_pii", _("查看完整个人信息 / reveal personal data")
+        IMPORT = "import", _("导入 / import")
+        DENIED = "denied", _("拒绝访问 / access denied")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

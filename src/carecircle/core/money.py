@@ -1,0 +1,52 @@
+"""Money is Decimal yuan with two places; never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_money(value: object) -> Decimal:
+    """Convert an input (str, int, Decimal, float from analytics) to yuan with 2 places.
+
+    Floats go through ``repr`` so 0.1 becomes Decimal("0.10"), not 0.1000000000000000055….
+    """
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, int | str):
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation as exc:
+            raise ValueError(f"not an amount of money: {value!r}") from exc
+    else:
+        raise TypeError(f"cannot convert {type(value).__name__} to money")
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_yuan(value: Decimal | None, currency: str = "CNY") -> str:
+    if value is None:
+        return "—"
+    symbol = {"CNY": "¥", "EUR": "€"}.get(currency, currency + " ")
+    return f"{symbol}{value:,.2f}"
+
+
+class MoneyField(models.DecimalField):
+    """Decimal(14, 2): up to ¥999,999,999,999.99."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        path = "carecircle.core.money.MoneyField"
+        return name, path, args, kwargs

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PoliciesConfig(AppConfig):
+    name = "carecircle.policies"
+    label = "policies"
+    verbose_name = "保单 / Policies"
