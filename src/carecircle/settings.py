@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "carecircle.touchpoints",
     "carecircle.ingest",
     "carecircle.datagen",
+    "carecircle.api",
     "carecircle.web",
 ]
 
