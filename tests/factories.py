@@ -60,6 +60,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     customer_no = factory.Sequence(lambda n: f"C{n:08d}")
     name = factory.Sequence(lambda n: f"王{n}")

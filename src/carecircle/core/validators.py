@@ -36,7 +36,7 @@ def check_id_number(value: str, *, today: dt.date | None = None) -> str:
             _("身份证号中的出生日期不存在 / the birth date inside the ID number is not a real date"),
             code="id_birth_date",
         ) from None
-    if birth.year < 1900 or birth > (today or dt.date.today()):
+    if birth.year < 1800 or birth > (today or dt.date.today()):
         raise ValidationError(
             _("身份证号中的出生日期不合理 / the birth date inside the ID number is out of range"),
             code="id_birth_date",
