@@ -13,6 +13,7 @@ import sys
 ALIASES = {
     "import": "import_data",
     "value-run": "value_run",
+    "worker": "db_worker",
 }
 
 

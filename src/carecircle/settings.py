@@ -18,7 +18,12 @@ DATA_DIR = Path(os.environ.get("CARECIRCLE_DATA_DIR", Path.cwd() / "var")).resol
 
 
 def _flag(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
 DEBUG = _flag("CARECIRCLE_DEBUG")
@@ -29,9 +34,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_SECRET)
 # when unset so the demo works, but production sets them explicitly (docs/operations.md).
 FIELD_ENCRYPTION_KEY = os.environ.get("CARECIRCLE_FIELD_KEY", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -94,6 +97,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while an import or the worker writes.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -148,8 +152,18 @@ LOGGING = {
 # them through environment variables for a deployment.
 CARECIRCLE = {
     "AUTONOMOUS_PRICING_BAND": (0.5, 1.5),
-    "NCD_LADDER": {-4: "0.5", -3: "0.6", -2: "0.7", -1: "0.8", 0: "1.0",
-                   1: "1.2", 2: "1.4", 3: "1.6", 4: "1.8", 5: "2.0"},
+    "NCD_LADDER": {
+        -4: "0.5",
+        -3: "0.6",
+        -2: "0.7",
+        -1: "0.8",
+        0: "1.0",
+        1: "1.2",
+        2: "1.4",
+        3: "1.6",
+        4: "1.8",
+        5: "2.0",
+    },
     "SEARCH_PAGE_SIZE": 25,
 }
 AUTH_USER_MODEL = "core.User"

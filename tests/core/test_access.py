@@ -31,8 +31,14 @@ def book():
     # Two policies from the same partner must not duplicate the customer in the scope.
     PolicyFactory(vehicle=veh, partner=shop, channel="four_s_shop")
     PolicyFactory(vehicle=veh, partner=shop, channel="four_s_shop", kind="compulsory")
-    return {"seat": seat, "other": other_seat, "shop": shop, "mine": mine,
-            "theirs": theirs, "referred": referred}
+    return {
+        "seat": seat,
+        "other": other_seat,
+        "shop": shop,
+        "mine": mine,
+        "theirs": theirs,
+        "referred": referred,
+    }
 
 
 def test_manager_sees_the_whole_book(book):

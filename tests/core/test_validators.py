@@ -21,7 +21,9 @@ from carecircle.core.validators import (
 )
 
 
-@pytest.mark.parametrize("value", ["11010519491231002X", "440524188001010014", "11010519491231002x"])
+@pytest.mark.parametrize(
+    "value", ["11010519491231002X", "440524188001010014", "11010519491231002x"]
+)
 def test_published_resident_id_examples_are_valid(value):
     assert check_id_number(value) == value.upper()
 
@@ -47,7 +49,9 @@ def test_resident_id_born_in_the_future_is_refused():
     assert err.value.code == "id_birth_date"
 
 
-@pytest.mark.parametrize("value", ["", "1101051949123100", "11010519491231002Y", "A1010519491231002X"])
+@pytest.mark.parametrize(
+    "value", ["", "1101051949123100", "11010519491231002Y", "A1010519491231002X"]
+)
 def test_resident_id_of_wrong_shape_is_refused_with_format_code(value):
     with pytest.raises(ValidationError) as err:
         check_id_number(value)
@@ -74,7 +78,9 @@ def test_any_id_built_with_the_gb11643_check_character_validates(region, birth, 
     pos=st.integers(0, 16),
     delta=st.integers(1, 9),
 )
-def test_changing_any_single_id_digit_breaks_the_checksum_or_the_date(region, birth, seq, pos, delta):
+def test_changing_any_single_id_digit_breaks_the_checksum_or_the_date(
+    region, birth, seq, pos, delta
+):
     first17 = f"{region:06d}{birth:%Y%m%d}{seq:03d}"
     good = first17 + id_number_check_char(first17)
     bad = good[:pos] + str((int(good[pos]) + delta) % 10) + good[pos + 1 :]
@@ -132,9 +138,15 @@ def test_any_vin_with_its_computed_check_digit_validates(raw):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("京A12345", "京A12345"), ("沪B·9X8Y7", "沪B9X8Y7"), ("粤BD12345", "粤BD12345"),
-     ("浙AF1234", "浙AF1234"), ("粤B12345D", "粤B12345D"), ("苏E 5F3K9", "苏E5F3K9"),
-     ("沪AD5A123", None)],
+    [
+        ("京A12345", "京A12345"),
+        ("沪B·9X8Y7", "沪B9X8Y7"),
+        ("粤BD12345", "粤BD12345"),
+        ("浙AF1234", "浙AF1234"),
+        ("粤B12345D", "粤B12345D"),
+        ("苏E 5F3K9", "苏E5F3K9"),
+        ("沪AD5A123", None),
+    ],
 )
 def test_ordinary_and_new_energy_plates_are_accepted(value, expected):
     if expected is None:
@@ -145,7 +157,9 @@ def test_ordinary_and_new_energy_plates_are_accepted(value, expected):
         assert check_plate(value) == expected
 
 
-@pytest.mark.parametrize("value", ["京A1234", "京AI2345", "X京12345", "京A123456", "京A1234O", "A12345"])
+@pytest.mark.parametrize(
+    "value", ["京A1234", "京AI2345", "X京12345", "京A123456", "京A1234O", "A12345"]
+)
 def test_malformed_plates_are_refused(value):
     with pytest.raises(ValidationError) as err:
         check_plate(value)
@@ -154,7 +168,11 @@ def test_malformed_plates_are_refused(value):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("13800138000", "13800138000"), ("+86 138-0013-8000", "13800138000"), ("008619912345678", "19912345678")],
+    [
+        ("13800138000", "13800138000"),
+        ("+86 138-0013-8000", "13800138000"),
+        ("008619912345678", "19912345678"),
+    ],
 )
 def test_mobile_numbers_are_normalised(value, expected):
     assert check_mobile(value) == expected

@@ -27,7 +27,9 @@ class ClaimStatus(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    s for s in ClaimStatus if s not in {ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED}
+    s
+    for s in ClaimStatus
+    if s not in {ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED}
 )
 
 

@@ -18,7 +18,6 @@ from django.db.models import Q
 
 from .roles import Perm, Role, has_perm
 
-
 NOTHING = Q(pk__in=[])
 
 

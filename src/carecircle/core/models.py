@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,25 +18,33 @@ class TimeStampedModel(models.Model):
 class User(AbstractUser):
     """A login: insurer staff, a partner's or merchant's staff, or a customer."""
 
-    role = models.CharField(_("角色 / role"), max_length=32, choices=Role.choices, default=Role.SEAT)
+    role = models.CharField(
+        _("角色 / role"), max_length=32, choices=Role.choices, default=Role.SEAT
+    )
     display_name = models.CharField(_("显示名 / display name"), max_length=64, blank=True)
     employee_no = models.CharField(_("工号 / employee no."), max_length=32, blank=True)
     licence_no = models.CharField(
-        _("执业证号 / practising licence no."), max_length=64, blank=True,
+        _("执业证号 / practising licence no."),
+        max_length=64,
+        blank=True,
         help_text=_("坐席和代理人通话时须告知 / stated by seats and agents on every sales call"),
     )
     team = models.ForeignKey(
         "parties.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     partner = models.ForeignKey(
-        "parties.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
-        help_text=_("合作伙伴或商户用户所属机构 / the partner or merchant a partner user works for"),
+        "parties.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_(
+            "合作伙伴或商户用户所属机构 / the partner or merchant a partner user works for"
+        ),
     )
     customer = models.OneToOneField(
         "parties.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="login"
     )
-
-    objects = UserManager()
 
     @property
     def is_insurer_staff(self) -> bool:

@@ -66,7 +66,11 @@ def mask_phone(phone: str) -> str:
 
 def mask_id_number(id_number: str) -> str:
     """110105********0123 (first 6 + last 4)."""
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:] if len(id_number) > 10 else "****"
+    return (
+        id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+        if len(id_number) > 10
+        else "****"
+    )
 
 
 def mask_name(name: str) -> str:

@@ -32,9 +32,7 @@ class Perm(enum.StrEnum):
 # Who may do what. Partner, merchant and customer users never see others' full personal data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.MANAGER: frozenset(Perm),
-    Role.SERVICE_MANAGER: frozenset(
-        {Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}
-    ),
+    Role.SERVICE_MANAGER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}),
     Role.CLAIMS_HANDLER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
     Role.CLAIMS_APPROVER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
     Role.SEAT: frozenset({Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}),

@@ -26,14 +26,18 @@ def check_id_number(value: str, *, today: dt.date | None = None) -> str:
     v = (value or "").strip().upper()
     if not _ID_RE.match(v):
         raise ValidationError(
-            _("身份证号须为18位（17位数字加校验位）/ ID number must be 18 characters: 17 digits and a check character"),
+            _(
+                "身份证号须为18位（17位数字加校验位）/ ID number must be 18 characters: 17 digits and a check character"
+            ),
             code="id_format",
         )
     try:
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise ValidationError(
-            _("身份证号中的出生日期不存在 / the birth date inside the ID number is not a real date"),
+            _(
+                "身份证号中的出生日期不存在 / the birth date inside the ID number is not a real date"
+            ),
             code="id_birth_date",
         ) from None
     if birth.year < 1800 or birth > (today or dt.date.today()):
@@ -71,7 +75,9 @@ def check_uscc(value: str) -> str:
     v = (value or "").strip().upper()
     if not _USCC_RE.match(v):
         raise ValidationError(
-            _("统一社会信用代码须为18位，不含 I、O、Z、S、V / unified social credit code must be 18 characters without I, O, Z, S, V"),
+            _(
+                "统一社会信用代码须为18位，不含 I、O、Z、S、V / unified social credit code must be 18 characters without I, O, Z, S, V"
+            ),
             code="uscc_format",
         )
     if uscc_check_char(v[:17]) != v[17]:
@@ -83,10 +89,12 @@ def check_uscc(value: str) -> str:
 
 
 # GB 16735 / ISO 3779
-_VIN_VALUES = {str(d): d for d in range(10)} | dict(
-    zip("ABCDEFGH", range(1, 9), strict=True)
-) | dict(zip("JKLMN", range(1, 6), strict=True)) | {"P": 7, "R": 9} | dict(
-    zip("STUVWXYZ", range(2, 10), strict=True)
+_VIN_VALUES = (
+    {str(d): d for d in range(10)}
+    | dict(zip("ABCDEFGH", range(1, 9), strict=True))
+    | dict(zip("JKLMN", range(1, 6), strict=True))
+    | {"P": 7, "R": 9}
+    | dict(zip("STUVWXYZ", range(2, 10), strict=True))
 )
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _VIN_RE = re.compile(r"^[0-9A-HJ-NPR-Z]{17}$")
@@ -102,7 +110,9 @@ def check_vin(value: str) -> str:
     v = (value or "").strip().upper()
     if not _VIN_RE.match(v):
         raise ValidationError(
-            _("车架号(VIN)须为17位字母数字，不含 I、O、Q / VIN must be 17 letters or digits without I, O, Q"),
+            _(
+                "车架号(VIN)须为17位字母数字，不含 I、O、Q / VIN must be 17 letters or digits without I, O, Q"
+            ),
             code="vin_format",
         )
     if vin_check_char(v) != v[8]:
@@ -126,7 +136,9 @@ def check_plate(value: str) -> str:
     if _PLATE_ORDINARY.match(v) or _PLATE_NEV_SMALL.match(v) or _PLATE_NEV_LARGE.match(v):
         return v
     raise ValidationError(
-        _("车牌号格式不正确（普通7位或新能源8位，不含 I、O）/ licence plate is not valid: 7 characters ordinary or 8 new-energy, no I or O"),
+        _(
+            "车牌号格式不正确（普通7位或新能源8位，不含 I、O）/ licence plate is not valid: 7 characters ordinary or 8 new-energy, no I or O"
+        ),
         code="plate_format",
     )
 

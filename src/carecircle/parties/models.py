@@ -18,7 +18,10 @@ class Team(models.Model):
     name = models.CharField(_("名称 / name"), max_length=64, unique=True)
     kind = models.CharField(_("类型 / kind"), max_length=16, choices=TeamKind.choices)
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="led_teams",
     )
 
@@ -113,28 +116,40 @@ class Customer(PhoneMixin, TimeStampedModel):
     id_number_hash = models.CharField(max_length=40, blank=True, db_index=True)
     id_number_masked = models.CharField(_("证件号 / ID number"), max_length=24, blank=True)
     uscc = models.CharField(
-        _("统一社会信用代码 / USCC"), max_length=18, blank=True, validators=[validate_uscc],
+        _("统一社会信用代码 / USCC"),
+        max_length=18,
+        blank=True,
+        validators=[validate_uscc],
         help_text=_("企业客户 / companies only; public, not personal data"),
     )
     province = models.CharField(_("省份 / province"), max_length=16, blank=True)
     city = models.CharField(_("城市 / city"), max_length=32, blank=True)
     address = models.CharField(_("地址 / address"), max_length=255, blank=True)
     marketing_consent = models.BooleanField(
-        _("同意营销联系 / consents to marketing"), default=False,
+        _("同意营销联系 / consents to marketing"),
+        default=False,
         help_text=_("明示同意，沉默不等于同意 / explicit; silence is not consent"),
     )
     marketing_consent_at = models.DateTimeField(null=True, blank=True)
     do_not_call_until = models.DateField(
-        _("免打扰至 / do not call until"), null=True, blank=True,
+        _("免打扰至 / do not call until"),
+        null=True,
+        blank=True,
         help_text=_("拒绝后进入免打扰名单 / set when the customer refuses calls"),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_customers", verbose_name=_("负责人 / responsible staff"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
+        verbose_name=_("负责人 / responsible staff"),
     )
     first_insured_on = models.DateField(_("首次投保 / first insured"), null=True, blank=True)
     source = models.CharField(
-        _("来源 / source"), max_length=32, blank=True,
+        _("来源 / source"),
+        max_length=32,
+        blank=True,
         help_text=_("generate / import:<file> / fremotor1 / manual"),
     )
 
@@ -167,16 +182,25 @@ class VehicleQuerySet(ScopedQuerySet):
 
 class Vehicle(TimeStampedModel):
     vehicle_no = models.CharField(
-        _("车辆编号 / vehicle no."), max_length=32, unique=True,
+        _("车辆编号 / vehicle no."),
+        max_length=32,
+        unique=True,
         help_text=_("业务主键，导入时去重 / business key used by imports"),
     )
     owner = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="vehicles")
     plate = models.CharField(
-        _("车牌号 / plate"), max_length=8, blank=True, db_index=True, validators=[validate_plate],
+        _("车牌号 / plate"),
+        max_length=8,
+        blank=True,
+        db_index=True,
+        validators=[validate_plate],
         help_text=_("新车未上牌可为空 / blank for a new car not yet registered"),
     )
     vin = models.CharField(
-        _("车架号 / VIN"), max_length=17, blank=True, validators=[validate_vin],
+        _("车架号 / VIN"),
+        max_length=17,
+        blank=True,
+        validators=[validate_vin],
         help_text=_("唯一；境外导入数据可为空 / unique; may be blank for imported foreign books"),
     )
     brand = models.CharField(_("品牌 / brand"), max_length=32, blank=True)
@@ -189,7 +213,9 @@ class Vehicle(TimeStampedModel):
     seats = models.PositiveSmallIntegerField(_("座位数 / seats"), default=5)
     price = MoneyField(_("新车购置价 / purchase price"), null=True, blank=True)
     vehicle_class = models.CharField(
-        _("车辆等级 / class"), max_length=32, blank=True,
+        _("车辆等级 / class"),
+        max_length=32,
+        blank=True,
         help_text=_("imported rating classes, e.g. fremotor1 VehClass"),
     )
 
@@ -197,7 +223,9 @@ class Vehicle(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["vin"], condition=~models.Q(vin=""), name="vehicle_vin_unique")
+            models.UniqueConstraint(
+                fields=["vin"], condition=~models.Q(vin=""), name="vehicle_vin_unique"
+            )
         ]
 
     def __str__(self) -> str:

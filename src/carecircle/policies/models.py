@@ -34,7 +34,9 @@ class Policy(TimeStampedModel):
     customer = models.ForeignKey(
         "parties.Customer", on_delete=models.PROTECT, related_name="policies"
     )
-    vehicle = models.ForeignKey("parties.Vehicle", on_delete=models.PROTECT, related_name="policies")
+    vehicle = models.ForeignKey(
+        "parties.Vehicle", on_delete=models.PROTECT, related_name="policies"
+    )
     effective_date = models.DateField(_("起保日期 / effective"))
     expiry_date = models.DateField(_("终保日期 / expiry"))
     premium = MoneyField(_("保费 / premium"))
@@ -42,31 +44,50 @@ class Policy(TimeStampedModel):
         _("币种 / currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
     )
     ncd_level = models.SmallIntegerField(
-        _("无赔款优待等级 / NCD level"), null=True, blank=True,
+        _("无赔款优待等级 / NCD level"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-5), MaxValueValidator(5)],
     )
     ncd_coefficient = models.DecimalField(
         _("NCD系数 / NCD coefficient"), max_digits=5, decimal_places=3, null=True, blank=True
     )
     pricing_coefficient = models.DecimalField(
-        _("自主定价系数 / autonomous pricing coefficient"), max_digits=5, decimal_places=3,
-        null=True, blank=True,
+        _("自主定价系数 / autonomous pricing coefficient"),
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
     )
     traffic_violation_coefficient = models.DecimalField(
-        _("交通违法系数 / traffic-violation coefficient"), max_digits=5, decimal_places=3,
+        _("交通违法系数 / traffic-violation coefficient"),
+        max_digits=5,
+        decimal_places=3,
         default=Decimal("1.000"),
     )
     channel = models.CharField(_("渠道 / channel"), max_length=16, choices=Channel.choices)
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="sold_policies", verbose_name=_("出单人员 / selling agent or seat"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sold_policies",
+        verbose_name=_("出单人员 / selling agent or seat"),
     )
     partner = models.ForeignKey(
-        "parties.Partner", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="policies", verbose_name=_("渠道伙伴 / partner who brought it"),
+        "parties.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("渠道伙伴 / partner who brought it"),
     )
     renews = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewed_by",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="renewed_by",
         verbose_name=_("续保自 / renews policy"),
     )
     cancelled_on = models.DateField(_("退保日期 / cancelled on"), null=True, blank=True)
@@ -83,7 +104,8 @@ class Policy(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expiry_date__gt=F("effective_date")), name="policy_expiry_after_effective"
+                condition=Q(expiry_date__gt=F("effective_date")),
+                name="policy_expiry_after_effective",
             ),
             models.CheckConstraint(condition=Q(premium__gte=0), name="policy_premium_not_negative"),
         ]
@@ -101,7 +123,9 @@ class Coverage(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["policy", "code"], name="coverage_once_per_policy"),
-            models.CheckConstraint(condition=Q(premium__gte=0), name="coverage_premium_not_negative"),
+            models.CheckConstraint(
+                condition=Q(premium__gte=0), name="coverage_premium_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,54 +7,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('manager', '经理 / Manager'), ('seat', '电销坐席 / Telesales seat'), ('sales_agent', '销售代理人 / Sales agent'), ('claims_handler', '理赔员 / Claims handler'), ('claims_approver', '核赔人 / Claims approver'), ('service_manager', '服务经理 / Service manager'), ('partner_user', '合作伙伴用户 / Partner user'), ('merchant_user', '商户用户 / Merchant user'), ('customer', '客户 / Customer')], default='seat', max_length=32, verbose_name='角色 / role')),
-                ('display_name', models.CharField(blank=True, max_length=64, verbose_name='显示名 / display name')),
-                ('employee_no', models.CharField(blank=True, max_length=32, verbose_name='工号 / employee no.')),
-                ('licence_no', models.CharField(blank=True, help_text='坐席和代理人通话时须告知 / stated by seats and agents on every sales call', max_length=64, verbose_name='执业证号 / practising licence no.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("manager", "经理 / Manager"),
+                            ("seat", "电销坐席 / Telesales seat"),
+                            ("sales_agent", "销售代理人 / Sales agent"),
+                            ("claims_handler", "理赔员 / Claims handler"),
+                            ("claims_approver", "核赔人 / Claims approver"),
+                            ("service_manager", "服务经理 / Service manager"),
+                            ("partner_user", "合作伙伴用户 / Partner user"),
+                            ("merchant_user", "商户用户 / Merchant user"),
+                            ("customer", "客户 / Customer"),
+                        ],
+                        default="seat",
+                        max_length=32,
+                        verbose_name="角色 / role",
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="显示名 / display name"
+                    ),
+                ),
+                (
+                    "employee_no",
+                    models.CharField(blank=True, max_length=32, verbose_name="工号 / employee no."),
+                ),
+                (
+                    "licence_no",
+                    models.CharField(
+                        blank=True,
+                        help_text="坐席和代理人通话时须告知 / stated by seats and agents on every sales call",
+                        max_length=64,
+                        verbose_name="执业证号 / practising licence no.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('create', '创建 / create'), ('update', '修改 / update'), ('delete', '删除 / delete'), ('view', '查看 / view'), ('reveal_pii', '查看完整个人信息 / reveal personal data'), ('import', '导入 / import'), ('denied', '拒绝访问 / access denied')], max_length=16)),
-                ('object_type', models.CharField(max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('summary', models.CharField(blank=True, max_length=255)),
-                ('changes', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "创建 / create"),
+                            ("update", "修改 / update"),
+                            ("delete", "删除 / delete"),
+                            ("view", "查看 / view"),
+                            ("reveal_pii", "查看完整个人信息 / reveal personal data"),
+                            ("import", "导入 / import"),
+                            ("denied", "拒绝访问 / access denied"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("summary", models.CharField(blank=True, max_length=255)),
+                ("changes", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

@@ -1,0 +1,114 @@
+"""One command from a fresh clone: database, demo book, one login per role, web server."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Count
+
+from carecircle.core.models import User
+from carecircle.core.roles import Role
+from carecircle.parties.models import Customer, Partner, Team
+
+DEMO_PASSWORD = "carecircle"  # noqa: S105 - printed on purpose: demo logins only
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    ("manager", Role.MANAGER, "王经理 / Branch manager"),
+    ("teamlead", Role.SEAT, "李组长 / Telesales team leader"),
+    ("seat", Role.SEAT, "张坐席 / Telesales seat"),
+    ("agent", Role.SALES_AGENT, "陈代理 / Sales agent"),
+    ("claims", Role.CLAIMS_HANDLER, "刘理赔 / Claims handler"),
+    ("approver", Role.CLAIMS_APPROVER, "赵核赔 / Claims approver"),
+    ("service", Role.SERVICE_MANAGER, "孙服务经理 / Service manager"),
+    ("partner", Role.PARTNER_USER, "4S店用户 / 4S shop user"),
+    ("merchant", Role.MERCHANT_USER, "商户用户 / Merchant user"),
+    ("customer", Role.CUSTOMER, "客户 / Customer"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo database, book and logins, then serve http://127.0.0.1:8000"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=20_000)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="prepare only (CI, scripts)")
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("✓ database migrated / 数据库已就绪")
+        if not Customer.objects.exists():
+            self.stdout.write(f"… generating a demo book of {options['customers']:,} customers")
+            call_command(
+                "generate", customers=options["customers"], seed=options["seed"], into_db=True
+            )
+        logins = create_demo_logins()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(f"✓ demo ready in {elapsed:.0f} s / 演示数据已就绪")
+        self.stdout.write(f"\nDemo logins (password / 密码: {DEMO_PASSWORD}):")
+        for username, role, label in logins:
+            self.stdout.write(f"  {username:<10} {role:<16} {label}")
+        call_command("stats")
+        if not options["no_serve"]:
+            self.stdout.write(f"\nServing http://{options['addrport']}/  (Ctrl-C to stop)")
+            call_command("runserver", options["addrport"], use_reloader=False)
+
+
+@transaction.atomic
+def create_demo_logins() -> list[tuple[str, str, str]]:
+    """Idempotent: re-running the demo keeps the same logins and ownerships."""
+    team, _ = Team.objects.get_or_create(
+        name="电销一组 / Telesales team 1", defaults={"kind": "telesales"}
+    )
+    users: dict[str, User] = {}
+    for username, role, label in DEMO_LOGINS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"role": role, "display_name": label.split(" / ")[0]}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.role = role
+        user.is_staff = role == Role.MANAGER  # the manager may open the admin
+        user.is_superuser = role == Role.MANAGER
+        user.save()
+        users[username] = user
+    team.leader = users["teamlead"]
+    team.save()
+    User.objects.filter(username__in=["teamlead", "seat"]).update(team=team)
+
+    # Give the seat and the agent a book of their own (责任落实): customers not yet owned.
+    for username, channel in (("seat", "telesales"), ("agent", "agent"), ("teamlead", "direct")):
+        if not Customer.objects.filter(owner=users[username]).exists():
+            ids = list(
+                Customer.objects.filter(owner__isnull=True, policies__channel=channel)
+                .values_list("pk", flat=True)
+                .distinct()[:300]
+            )
+            Customer.objects.filter(pk__in=ids).update(owner=users[username])
+
+    shop = (
+        Partner.objects.filter(kind="four_s_shop")
+        .annotate(n=Count("policies"))
+        .order_by("-n")
+        .first()
+    )
+    merchant = Partner.objects.filter(kind="merchant").order_by("pk").first()
+    customer = (
+        Customer.objects.annotate(v=Count("vehicles", distinct=True), c=Count("policies__claims"))
+        .filter(v__gte=2, c__gte=1)
+        .order_by("pk")
+        .first()
+        or Customer.objects.order_by("pk").first()
+    )
+    User.objects.filter(pk=users["partner"].pk).update(partner=shop)
+    User.objects.filter(pk=users["merchant"].pk).update(partner=merchant)
+    if (
+        customer
+        and not User.objects.filter(customer=customer).exclude(pk=users["customer"].pk).exists()
+    ):
+        User.objects.filter(pk=users["customer"].pk).update(customer=customer)
+    return DEMO_LOGINS
