@@ -1,0 +1,266 @@
+"""Read queries for the customer search and the customer 360 page.
+
+Every queryset starts from ``Model.objects.for_user(user)``. Every search kind is an indexed
+equality or prefix lookup except ``NAME_CONTAINS`` (a bounded scan, used only when a name
+prefix finds nobody). Pages are ``LIMIT page_size + 1`` slices ordered by primary key: the
+extra row says whether a next page exists, so no ``COUNT(*)`` runs over the book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.claims.models import Claim
+from carecircle.core import clock
+from carecircle.core.roles import Perm, has_perm
+from carecircle.policies.models import Coverage, Policy
+from carecircle.touchpoints.models import Interaction
+
+from .models import Customer, CustomerQuerySet, Vehicle
+
+MAX_PAGE = 40  # 40 × 25 = 1,000 results; past that the user is asked to narrow the query
+INTERACTIONS_SHOWN = 50
+CLAIMS_SHOWN = 50
+
+
+class SearchKind(models.TextChoices):
+    AUTO = "auto", _("自动识别 / Auto-detect")
+    NAME = "name", _("姓名前缀 / Name prefix")
+    NAME_CONTAINS = "name_contains", _("姓名包含 / Name contains")
+    PHONE = "phone", _("完整手机号 / Full mobile number")
+    PHONE_LAST4 = "phone_last4", _("手机尾号 / Mobile last 4 digits")
+    ID_NUMBER = "id_number", _("身份证号 / ID number")
+    PLATE = "plate", _("车牌号 / Plate")
+    VIN = "vin", _("车架号 / VIN")
+    POLICY_NO = "policy_no", _("保单号 / Policy no.")
+    CUSTOMER_NO = "customer_no", _("客户号 / Customer no.")
+    IDENTIFIER = "identifier", _("客户号或保单号 / Customer or policy no.")
+
+
+# What the results header says was searched ("按手机号查找 / searched by full phone").
+SEARCHED_BY = {
+    SearchKind.NAME: _("按姓名前缀查找 / searched by name prefix"),
+    SearchKind.NAME_CONTAINS: _("按姓名包含查找 / searched by name containing"),
+    SearchKind.PHONE: _("按完整手机号查找 / searched by full phone"),
+    SearchKind.PHONE_LAST4: _("按手机尾号查找 / searched by phone last 4 digits"),
+    SearchKind.ID_NUMBER: _("按身份证号查找 / searched by ID number"),
+    SearchKind.PLATE: _("按车牌号查找 / searched by plate"),
+    SearchKind.VIN: _("按车架号查找 / searched by VIN"),
+    SearchKind.POLICY_NO: _("按保单号查找 / searched by policy no."),
+    SearchKind.CUSTOMER_NO: _("按客户号查找 / searched by customer no."),
+    SearchKind.IDENTIFIER: _("按客户号或保单号查找 / searched by customer or policy no."),
+}
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    kind: str  # a SearchKind other than AUTO
+    value: str  # normalised
+    hint: str = ""  # e.g. why an ID-like value was not searched as an ID number
+
+
+@dataclass
+class CustomerRow:
+    customer: Customer
+    shown_name: str
+
+
+@dataclass
+class SearchPage:
+    term: SearchTerm
+    kind: str  # the kind actually searched (IDENTIFIER resolves to one of its two)
+    rows: list[CustomerRow]
+    number: int
+    has_next: bool
+    too_many: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def searched_by(self) -> str:
+        return str(SEARCHED_BY[SearchKind(self.kind)])
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * page_size() + 1
+
+
+def page_size() -> int:
+    return int(getattr(settings, "CARECIRCLE", {}).get("SEARCH_PAGE_SIZE", 25))
+
+
+def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
+    if kind == SearchKind.NAME:
+        return qs.filter(name__startswith=value)
+    if kind == SearchKind.NAME_CONTAINS:
+        return qs.filter(name__contains=value)
+    if kind == SearchKind.PHONE:
+        return qs.search_phone(value)
+    if kind == SearchKind.PHONE_LAST4:
+        return qs.filter(phone_last4=value)
+    if kind == SearchKind.ID_NUMBER:
+        return qs.search_id_number(value)
+    if kind == SearchKind.CUSTOMER_NO:
+        return qs.filter(customer_no=value)
+    if kind == SearchKind.PLATE:
+        owners = Vehicle.objects.filter(plate=value).values("owner_id")
+        return qs.filter(pk__in=owners)
+    if kind == SearchKind.VIN:
+        # ``exclude(vin="")`` repeats the partial unique index's condition so SQLite uses it.
+        owners = Vehicle.objects.filter(vin=value).exclude(vin="").values("owner_id")
+        return qs.filter(pk__in=owners)
+    if kind == SearchKind.POLICY_NO:
+        return qs.filter(pk__in=Policy.objects.filter(policy_no=value).values("customer_id"))
+    raise ValueError(f"unknown search kind {kind!r}")
+
+
+def _page(qs: models.QuerySet, number: int, size: int) -> tuple[list[Customer], bool]:
+    start = (number - 1) * size
+    found = list(qs.order_by("pk")[start : start + size + 1])
+    return found[:size], len(found) > size
+
+
+def search_customers(user: Any, term: SearchTerm, number: int = 1) -> SearchPage:
+    """One page of the customers ``user`` may see that match ``term``; masked data only."""
+    size = page_size()
+    number = max(1, number)
+    if number > MAX_PAGE:
+        return SearchPage(term, term.kind, [], number, has_next=False, too_many=True)
+    base = Customer.objects.for_user(user).select_related("owner")
+    kind = term.kind
+    if kind == SearchKind.IDENTIFIER:
+        # A code that is not a phone, ID, plate or VIN: customer no. first, then policy no.
+        kind = SearchKind.CUSTOMER_NO
+        customers, has_next = _page(_filter(base, kind, term.value), number, size)
+        if not customers:
+            kind = SearchKind.POLICY_NO
+            customers, has_next = _page(_filter(base, kind, term.value), number, size)
+    else:
+        customers, has_next = _page(_filter(base, kind, term.value), number, size)
+        if not customers and kind == SearchKind.NAME and number == 1:
+            kind = SearchKind.NAME_CONTAINS
+            customers, has_next = _page(_filter(base, kind, term.value), number, size)
+    rows = [CustomerRow(c, c.display_name_for(user)) for c in customers]
+    return SearchPage(
+        term, kind, rows, number, has_next=has_next, too_many=has_next and number == MAX_PAGE
+    )
+
+
+# ---------------------------------------------------------------- customer 360
+
+
+@dataclass
+class PolicyChain:
+    """Policies of one kind on one vehicle linked by ``renews``, oldest first."""
+
+    kind_label: str
+    policies: list[Policy]
+
+
+@dataclass
+class VehiclePolicies:
+    vehicle: Vehicle
+    chains: list[PolicyChain] = field(default_factory=list)
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    shown_name: str
+    can_reveal: bool
+    vehicles: list[VehiclePolicies]
+    claims: list[Claim]
+    interactions: list[Interaction]
+    policy_count: int
+    today: dt.date
+
+    @property
+    def do_not_call(self) -> bool:
+        until = self.customer.do_not_call_until
+        return until is not None and until >= self.today
+
+
+def customer_for(user: Any, customer_id: int) -> Customer:
+    """The customer if ``user`` may see them, else ``Customer.DoesNotExist``."""
+    return Customer.objects.for_user(user).select_related("owner").get(pk=customer_id)
+
+
+def policy_state(policy: Policy, today: dt.date) -> str:
+    if policy.cancelled_on:
+        return "cancelled"
+    if policy.effective_date > today:
+        return "future"
+    return "in_force" if policy.expiry_date > today else "expired"
+
+
+def _chains(policies: list[Policy], today: dt.date) -> list[PolicyChain]:
+    """Split one vehicle's policies into renewal chains (newest chain first)."""
+    for p in policies:
+        p.state = policy_state(p, today)  # type: ignore[attr-defined]
+        p.renewed_as = None  # type: ignore[attr-defined]
+    by_id = {p.pk: p for p in policies}
+    successor = {p.renews_id: p for p in policies if p.renews_id in by_id}
+    starts = [p for p in policies if p.renews_id not in by_id]
+    chains = []
+    for start in starts:
+        chain, current, seen = [start], start, {start.pk}
+        while current.pk in successor and successor[current.pk].pk not in seen:
+            current.renewed_as = successor[current.pk]  # type: ignore[attr-defined]
+            current = successor[current.pk]
+            chain.append(current)
+            seen.add(current.pk)
+        chains.append(PolicyChain(str(start.get_kind_display()), chain))
+    chains.sort(key=lambda c: (c.policies[-1].effective_date, c.policies[-1].pk), reverse=True)
+    return chains
+
+
+def customer_360(user: Any, customer: Customer) -> Customer360:
+    """Everything on the 360 page in a fixed number of indexed queries (six)."""
+    vehicles = list(Vehicle.objects.for_user(user).filter(owner=customer).order_by("pk"))
+    policies = list(
+        Policy.objects.for_user(user)
+        .filter(customer=customer)
+        .select_related("vehicle", "partner", "agent")
+        .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.order_by("pk")))
+        .order_by("effective_date", "pk")
+    )
+    claims = list(
+        Claim.objects.for_user(user)
+        .filter(policy__customer=customer)
+        .select_related("policy", "vehicle")
+        .order_by("-accident_at", "-pk")[:CLAIMS_SHOWN]
+    )
+    interactions = list(
+        Interaction.objects.for_user(user)
+        .filter(customer=customer)
+        .select_related("staff", "partner")
+        .order_by("-occurred_at", "-pk")[:INTERACTIONS_SHOWN]
+    )
+    today = clock.today()
+    grouped: dict[int, VehiclePolicies] = {v.pk: VehiclePolicies(v) for v in vehicles}
+    per_vehicle: dict[int, list[Policy]] = {}
+    for p in policies:
+        # A policy on a vehicle the customer no longer owns still belongs on their timeline.
+        grouped.setdefault(p.vehicle_id, VehiclePolicies(p.vehicle))
+        per_vehicle.setdefault(p.vehicle_id, []).append(p)
+    for vehicle_id, vehicle_policies in per_vehicle.items():
+        grouped[vehicle_id].chains = _chains(vehicle_policies, today)
+    return Customer360(
+        customer=customer,
+        shown_name=customer.display_name_for(user),
+        can_reveal=has_perm(user, Perm.REVEAL_PII),
+        vehicles=list(grouped.values()),
+        claims=claims,
+        interactions=interactions,
+        policy_count=len(policies),
+        today=today,
+    )

@@ -1,0 +1,16 @@
+"""Home dashboard. Thin: the figures come from ``web.dashboard``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from carecircle.web.dashboard import staff_figures
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"figures": staff_figures(request.user)})

@@ -1,0 +1,79 @@
+"""Login, layout, language switch and the staff dashboard."""
+
+import pytest
+from django.urls import reverse
+
+from carecircle.core.roles import Role
+from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.web.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_needs_a_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
+
+
+def test_a_user_logs_in_with_the_login_form_and_lands_on_home(client, manager):
+    page = client.get("/accounts/login/")
+    assert "登录 / Log in" in page.content.decode()
+    response = client.post(
+        "/accounts/login/", {"username": "manager", "password": "pw-for-tests-1"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("web:home")
+
+
+def test_a_wrong_password_says_so(client, manager):
+    response = client.post("/accounts/login/", {"username": "manager", "password": "nope"})
+    assert "用户名或密码错误" in response.content.decode()
+
+
+def test_the_dashboard_counts_the_book_for_a_manager(manager, login):
+    PolicyFactory()  # a policy in force far into the future is irrelevant: dates are fixed
+    ClaimFactory(status="registered")
+    ClaimFactory(status="closed")
+    PartnerFactory()
+    response = login(manager).get("/")
+    figures = {f.key: f.value for f in response.context["figures"]}
+    assert figures["customers"] == 3
+    assert figures["vehicles"] == 3
+    assert figures["claims_open"] == 1
+    assert figures["partners"] == 1
+
+
+def test_a_seats_dashboard_counts_only_its_own_customers(seat, login):
+    CustomerFactory(owner=seat)
+    CustomerFactory()
+    figures = {f.key: f.value for f in login(seat).get("/").context["figures"]}
+    assert figures["customers"] == 1
+
+
+def test_the_dashboard_is_for_staff_only(login):
+    customer = CustomerFactory()
+    user = UserFactory(role=Role.CUSTOMER, customer=customer)
+    response = login(user).get("/")
+    assert response.context["figures"] == []
+    assert reverse("web:customer_360", args=[customer.pk]) in response.content.decode()
+
+
+def test_the_dashboard_runs_a_bounded_number_of_queries(
+    manager, login, django_assert_max_num_queries
+):
+    client = login(manager)
+    # session, user, five figures (+ one pg_class estimate lookup on PostgreSQL)
+    with django_assert_max_num_queries(8):
+        client.get("/")
+
+
+def test_the_language_switch_sets_english(manager, login):
+    client = login(manager)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.get("/").content.decode().count('lang="en"') == 1
+
+
+def test_the_layout_defaults_to_simplified_chinese(manager, login):
+    html = login(manager).get("/").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "客户查询 / Customer search" in html
