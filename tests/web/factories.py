@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from carecircle.claims.models import Claim
+from carecircle.core import clock
 from carecircle.touchpoints.models import Interaction
 from tests.factories import CoverageFactory, CustomerFactory, PolicyFactory, VehicleFactory
 
@@ -42,30 +43,91 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     outcome = "reached"
 
 
+def _years_ago(day: dt.date, years: int) -> dt.date:
+    return dt.date(day.year - years, day.month, min(day.day, 28))
+
+
+INTERACTIONS = [
+    ("sales", "visit", "inbound", "4S店购车时投保 / insured when buying the car", "sold", 5),
+    (
+        "phone",
+        "phone",
+        "outbound",
+        "续保提醒，客户有意向 / renewal call, interested",
+        "interested",
+        None,
+    ),
+    (
+        "claims",
+        "phone",
+        "inbound",
+        "报案：追尾，已派查勘 / reported a rear-end collision",
+        "resolved",
+        4,
+    ),
+    ("service", "store", "inbound", "免费洗车券核销 / car-wash voucher redeemed", "resolved", 5),
+    (
+        "brand",
+        "wechat",
+        "inbound",
+        "参与满意度调查 / answered a satisfaction survey",
+        "informed",
+        4,
+    ),
+]
+
+
 def customer_with_history(**customer_kwargs):
-    """A customer with one car, three commercial years linked by ``renews``, a compulsory
-    policy, coverages, two claims and one interaction of each of the five contact types."""
+    """A customer with one car, three commercial years linked by ``renews`` (the newest in
+    force today), a compulsory policy, coverages, two claims and one interaction of each of
+    the five contact types."""
+    customer_kwargs.setdefault("gender", "M")
+    customer_kwargs.setdefault("birth_date", dt.date(1982, 7, 16))
     customer = CustomerFactory(**customer_kwargs)
     car = VehicleFactory(owner=customer, plate="浙A12345")
+    latest_start = clock.today() - dt.timedelta(days=100)
     years = []
     previous = None
-    for year in (2023, 2024, 2025):
+    for k, year in enumerate((2023, 2024, 2025)):
+        start = _years_ago(latest_start, 2 - k)
         previous = PolicyFactory(
             vehicle=car,
             policy_no=f"PDAA{year}330100000001",
-            effective_date=dt.date(year, 6, 1),
-            expiry_date=dt.date(year + 1, 6, 1),
-            premium=Decimal("2760.00") - (year - 2023) * Decimal("300.00"),
-            ncd_level=-(year - 2023),
-            ncd_coefficient=[Decimal("1.000"), Decimal("0.800"), Decimal("0.700")][year - 2023],
+            effective_date=start,
+            expiry_date=_years_ago(start, -1),
+            premium=Decimal("2760.00") - k * Decimal("300.00"),
+            ncd_level=-k,
+            ncd_coefficient=[Decimal("1.000"), Decimal("0.800"), Decimal("0.700")][k],
             renews=previous,
+            channel="four_s_shop" if k == 0 else "telesales",
         )
         years.append(previous)
-    compulsory = PolicyFactory(vehicle=car, kind="compulsory", policy_no="PDZA2025330100000001")
+    compulsory = PolicyFactory(
+        vehicle=car,
+        kind="compulsory",
+        policy_no="PDZA2025330100000001",
+        effective_date=latest_start,
+        expiry_date=_years_ago(latest_start, -1),
+        premium=Decimal("855.00"),
+        ncd_level=None,
+        ncd_coefficient=None,
+    )
     CoverageFactory(policy=years[-1], code="vehicle_damage", limit=Decimal("150000.00"))
-    CoverageFactory(policy=years[-1], code="third_party", limit=Decimal("2000000.00"))
+    CoverageFactory(
+        policy=years[-1], code="third_party", limit=Decimal("2000000.00"), premium=Decimal("560")
+    )
     ClaimFactory(policy=years[0], claim_no="RDAA2023000000000001", status="closed")
     ClaimFactory(policy=years[-1], claim_no="RDAA2025000000000001", status="registered")
-    for kind in ("sales", "phone", "claims", "service", "brand"):
-        InteractionFactory(customer=customer, contact_type=kind, satisfaction=5)
+    now = clock.now()
+    for k, (kind, medium, direction, summary, outcome, score) in enumerate(INTERACTIONS):
+        InteractionFactory(
+            customer=customer,
+            contact_type=kind,
+            medium=medium,
+            direction=direction,
+            summary=summary,
+            outcome=outcome,
+            satisfaction=score,
+            occurred_at=now - dt.timedelta(days=30 * (5 - k)),
+        )
     return customer, car, years, compulsory
