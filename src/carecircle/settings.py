@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "carecircle.policies",
     "carecircle.claims",
     "carecircle.touchpoints",
+    "carecircle.value",
     "carecircle.ingest",
     "carecircle.datagen",
     "carecircle.api",
