@@ -82,3 +82,21 @@ def test_the_language_switch_changes_the_page_language(page, live_server, seat_b
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     page.select_option("#lang-select", "en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_the_360_page_fits_a_phone_screen(browser, live_server, seat_book):
+    _, customer = seat_book
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, live_server, f"/customers/{customer.pk}/")
+        expect(page.locator(".chain")).to_have_count(2)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => "
+            "e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert overflow <= 0, wide
+    finally:
+        context.close()

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -44,7 +45,9 @@ def customer_search(request: HtmxHttpRequest) -> HttpResponse:
     template = "parties/search.html"
     if request.htmx and request.htmx.target == "search-results":
         template = "parties/_search_results.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
