@@ -9,6 +9,7 @@ from tests.factories import (
     CustomerFactory,
     PartnerFactory,
     PolicyFactory,
+    TeamFactory,
     UserFactory,
     VehicleFactory,
     make_id_number,
@@ -153,3 +154,26 @@ def test_reveal_needs_post(history, seat, login):
     reveal = reverse("web:customer_reveal", args=[history["customer"].pk, "phone"])
     assert login(seat).get(reveal).status_code == 405
     assert AuditLog.objects.count() == 0
+
+
+def test_a_partner_users_360_page_runs_a_bounded_number_of_queries(
+    login, django_assert_max_num_queries
+):
+    shop = PartnerFactory()
+    customer, car, *_ = customer_with_history(name="孙丽")
+    PolicyFactory(vehicle=car, partner=shop, channel="four_s_shop", renews=None)
+    client = login(UserFactory(role=Role.PARTNER_USER, partner=shop))
+    with django_assert_max_num_queries(9):
+        response = client.get(url(customer))
+    assert response.status_code == 200
+    assert response.context["view"].shown_name == "孙*"
+    assert response.context["view"].policy_count == 5
+
+
+def test_a_team_leader_opens_a_team_members_customer(history, seat, login):
+    leader = UserFactory(role=Role.SEAT)
+    team = TeamFactory(leader=leader)
+    for member in (leader, seat):
+        member.team = team
+        member.save()
+    assert login(leader).get(url(history["customer"])).status_code == 200

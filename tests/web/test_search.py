@@ -170,3 +170,24 @@ def test_an_htmx_request_gets_only_the_results_partial(book, manager, login):
 def test_auto_detection_recognises_each_identifier(raw, kind, value):
     term = detect(raw)
     assert (term.kind, term.value) == (kind, value)
+
+
+def test_paging_stops_at_page_40_and_asks_for_a_narrower_query(book, manager, login):
+    response = login(manager).get(URL, {"q": "5678", "page": 41, "kind": "phone_last4"})
+    page = response.context["page"]
+    assert (page.too_many, page.rows) == (True, [])
+    assert "结果过多，请输入更精确的条件" in response.content.decode()
+
+
+def test_a_partner_users_search_runs_a_bounded_number_of_queries(
+    login, django_assert_max_num_queries
+):
+    shop = PartnerFactory()
+    for n in range(5):
+        c = CustomerFactory(customer_no=f"C{n + 200:08d}", name=f"孙{n}")
+        PolicyFactory(vehicle=VehicleFactory(owner=c), partner=shop, channel="four_s_shop")
+    client = login(UserFactory(role=Role.PARTNER_USER, partner=shop))
+    client.get(URL, {"q": "孙"})
+    with django_assert_max_num_queries(3):
+        response = client.get(URL, {"q": "孙"})
+    assert len(found(response)) == 5

@@ -124,6 +124,9 @@ def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
 
 
 def _page(qs: models.QuerySet, number: int, size: int) -> tuple[list[Customer], bool]:
+    # Key order: PostgreSQL walks the primary key and stops at the page for common values
+    # (a surname) and sorts the few matches of a rare one; no ORDER BY name, which a
+    # non-C collation cannot serve from the ``varchar_pattern_ops`` index LIKE uses.
     start = (number - 1) * size
     found = list(qs.order_by("pk")[start : start + size + 1])
     return found[:size], len(found) > size
