@@ -55,30 +55,45 @@ def _count(qs: models.QuerySet, estimates: dict[str, int]) -> tuple[int, bool]:
     return qs.count(), False
 
 
-def _figures(user: Any) -> list[Figure]:
+LABELS = {
+    "customers": _("客户 / Customers"),
+    "vehicles": _("车辆 / Vehicles"),
+    "policies_in_force": _("有效保单 / Policies in force"),
+    "claims_open": _("未决赔案 / Open claims"),
+    "partners": _("合作伙伴 / Partners"),
+}
+
+
+def _counts(user: Any, whole_book: bool) -> dict[str, tuple[int, bool]]:
     # Estimates only stand in for unfiltered counts, i.e. for users who see the whole book.
-    estimates = _estimates(Customer, Vehicle) if has_perm(user, Perm.SEE_ALL_CUSTOMERS) else {}
-    customers, c_approx = _count(Customer.objects.for_user(user), estimates)
-    vehicles, v_approx = _count(Vehicle.objects.for_user(user), estimates)
-    in_force = Policy.objects.for_user(user).in_force_on(clock.today()).count()
-    open_claims = Claim.objects.for_user(user).filter(status__in=OPEN_STATUSES).count()
-    partners = Partner.objects.for_user(user).filter(active=True).count()
-    return [
-        Figure("customers", str(_("客户 / Customers")), customers, c_approx),
-        Figure("vehicles", str(_("车辆 / Vehicles")), vehicles, v_approx),
-        Figure("policies_in_force", str(_("有效保单 / Policies in force")), in_force),
-        Figure("claims_open", str(_("未决赔案 / Open claims")), open_claims),
-        Figure("partners", str(_("合作伙伴 / Partners")), partners),
-    ]
+    estimates = _estimates(Customer, Vehicle) if whole_book else {}
+    return {
+        "customers": _count(Customer.objects.for_user(user), estimates),
+        "vehicles": _count(Vehicle.objects.for_user(user), estimates),
+        "policies_in_force": (
+            Policy.objects.for_user(user).in_force_on(clock.today()).count(),
+            False,
+        ),
+        "claims_open": (
+            Claim.objects.for_user(user).filter(status__in=OPEN_STATUSES).count(),
+            False,
+        ),
+        "partners": (Partner.objects.for_user(user).filter(active=True).count(), False),
+    }
 
 
 def staff_figures(user: Any) -> list[Figure]:
-    """The dashboard figures for ``user`` (cached briefly per user; staff only)."""
+    """The dashboard figures for ``user``; staff only. Cached for ``CACHE_SECONDS``, shared
+    by everyone who sees the whole book, per user otherwise."""
     if not getattr(user, "is_insurer_staff", False):
         return []
-    key = f"web:dashboard:{user.pk}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = _figures(user)
-        cache.set(key, figures, CACHE_SECONDS)
-    return figures
+    whole_book = has_perm(user, Perm.SEE_ALL_CUSTOMERS)
+    key = "web:dashboard:whole-book" if whole_book else f"web:dashboard:user:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _counts(user, whole_book)
+        cache.set(key, counts, CACHE_SECONDS)
+    return [
+        Figure(name, str(LABELS[name]), value, approximate)
+        for name, (value, approximate) in counts.items()
+    ]
