@@ -273,6 +273,32 @@ def timed(client: Client, url: str, params: dict | None = None) -> float:
     return elapsed
 
 
+def measure_partner(rng: random.Random, n: int) -> dict[str, dict]:
+    """The same two pages for a partner user, whose scope is a semi-join through policies."""
+    partner_ids = list(
+        Policy.objects.filter(partner__isnull=False).values_list("partner", flat=True)[:1]
+    )
+    if not partner_ids:
+        return {}
+    partner = Partner.objects.get(pk=partner_ids[0])
+    user, _ = User.objects.get_or_create(
+        username=f"bench-partner-{partner.code}",
+        defaults={"role": Role.PARTNER_USER, "partner": partner},
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    ids = list(Policy.objects.filter(partner=partner).values_list("customer_id", flat=True)[:2000])
+    picked = Customer.objects.filter(pk__in=rng.sample(ids, min(n, len(ids))))
+    search_ms, c360_ms = [], []
+    for c in picked:
+        search_ms.append(timed(client, "/customers/", {"q": c.phone_last4}))
+        c360_ms.append(timed(client, f"/customers/{c.pk}/"))
+    return {
+        "partner_search_ms": percentiles(search_ms),
+        "partner_customer360_ms": percentiles(c360_ms),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=0, help="build up to N if fewer")
@@ -328,6 +354,8 @@ def main() -> None:
     home_cold = timed(client, "/")
     home_warm = [timed(client, "/") for _ in range(20)]
 
+    scoped = measure_partner(rng, min(50, args.samples))
+
     result = {
         "benchmark": "customer360",
         "database": connection.vendor,
@@ -336,6 +364,7 @@ def main() -> None:
         "search_ms": percentiles(search_ms),
         "search_by_kind_ms": {k: percentiles(v) for k, v in sorted(by_kind.items())},
         "customer360_ms": percentiles(c360_ms),
+        **scoped,
         "home_ms": {
             "cold": round(home_cold, 2),
             "warm_p50": round(statistics.median(home_warm), 2),

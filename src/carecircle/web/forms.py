@@ -104,6 +104,7 @@ class CustomerSearchForm(forms.Form):
             attrs={
                 "placeholder": _("姓名、手机号、尾号、身份证、车牌、车架号、保单号、客户号"),
                 "autocomplete": "off",
+                "aria-label": _("客户查询 / Customer search"),
                 "autofocus": True,
                 "type": "search",
             }
@@ -114,6 +115,7 @@ class CustomerSearchForm(forms.Form):
         choices=[(k.value, k.label) for k in SearchKind if k != SearchKind.IDENTIFIER],
         required=False,
         initial=SearchKind.AUTO,
+        widget=forms.Select(attrs={"aria-label": _("查询方式 / Search by")}),
     )
     page = forms.IntegerField(min_value=1, required=False)
 
