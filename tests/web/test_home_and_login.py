@@ -77,3 +77,25 @@ def test_the_layout_defaults_to_simplified_chinese(manager, login):
     html = login(manager).get("/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "客户查询 / Customer search" in html
+
+
+def test_on_postgresql_a_big_book_is_estimated_not_counted(manager, login, monkeypatch):
+    from django.db import connection
+
+    from carecircle.web import dashboard
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner estimates exist on PostgreSQL only")
+    PolicyFactory()
+    ClaimFactory(status="registered")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    monkeypatch.setattr(dashboard, "ESTIMATE_ABOVE", 0)
+    figures = {f.key: f for f in login(manager).get("/").context["figures"]}
+    assert [figures[k].approximate for k in ("customers", "claims_open", "partners")] == [
+        True,
+        True,
+        False,
+    ]
+    assert figures["customers"].value == 2
+    assert figures["claims_open"].value == 1
