@@ -1,11 +1,13 @@
 """A seat logs in, finds a customer by phone suffix and by plate, opens the 360 page, follows
 the renewal chain and reveals the full phone number. Screenshots go to docs/screenshots/."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from carecircle.core import clock
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
@@ -17,6 +19,12 @@ SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 def seat_book():
+    # A fixed "today" (shared with the live server's thread) keeps the screenshots stable.
+    with clock.frozen_at(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))):
+        yield _seat_book()
+
+
+def _seat_book():
     seat = UserFactory(username="seat01", role=Role.SEAT, display_name="李坐席")
     customer, *_ = customer_with_history(
         customer_no="C00000007", name="周杰", owner=seat, marketing_consent=True

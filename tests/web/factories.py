@@ -116,8 +116,22 @@ def customer_with_history(**customer_kwargs):
     CoverageFactory(
         policy=years[-1], code="third_party", limit=Decimal("2000000.00"), premium=Decimal("560")
     )
-    ClaimFactory(policy=years[0], claim_no="RDAA2023000000000001", status="closed")
-    ClaimFactory(policy=years[-1], claim_no="RDAA2025000000000001", status="registered")
+    for policy, claim_no, status, amount in (
+        (years[0], "RDAA2023000000000001", "closed", "1800.00"),
+        (years[-1], "RDAA2025000000000001", "registered", "3200.00"),
+    ):
+        accident = dt.datetime.combine(
+            policy.effective_date + dt.timedelta(days=40), dt.time(9, 30), tzinfo=SHANGHAI
+        )
+        ClaimFactory(
+            policy=policy,
+            claim_no=claim_no,
+            status=status,
+            accident_at=accident,
+            reported_at=accident + dt.timedelta(minutes=50),
+            amount_reserved=Decimal(amount),
+            amount_paid=Decimal(amount) if status == "closed" else Decimal("0.00"),
+        )
     now = clock.now()
     for k, (kind, medium, direction, summary, outcome, score) in enumerate(INTERACTIONS):
         InteractionFactory(
