@@ -191,3 +191,9 @@ def test_a_partner_users_search_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(3):
         response = client.get(URL, {"q": "孙"})
     assert len(found(response)) == 5
+
+
+def test_search_results_never_load_the_encrypted_phone_or_id(book, manager, login):
+    rows = login(manager).get(URL, {"q": "5678"}).context["page"].rows
+    deferred = rows[0].customer.get_deferred_fields()
+    assert {"phone_encrypted", "id_number_encrypted"} <= deferred

@@ -138,7 +138,12 @@ def search_customers(user: Any, term: SearchTerm, number: int = 1) -> SearchPage
     number = max(1, number)
     if number > MAX_PAGE:
         return SearchPage(term, term.kind, [], number, has_next=False, too_many=True)
-    base = Customer.objects.for_user(user).select_related("owner")
+    # Lists never load the ciphertexts (nothing to decrypt) nor the owner's password hash.
+    base = (
+        Customer.objects.for_user(user)
+        .select_related("owner")
+        .defer("phone_encrypted", "id_number_encrypted", "owner__password")
+    )
     kind = term.kind
     if kind == SearchKind.IDENTIFIER:
         # A code that is not a phone, ID, plate or VIN: customer no. first, then policy no.
@@ -194,7 +199,12 @@ class Customer360:
 
 def customer_for(user: Any, customer_id: int) -> Customer:
     """The customer if ``user`` may see them, else ``Customer.DoesNotExist``."""
-    return Customer.objects.for_user(user).select_related("owner").get(pk=customer_id)
+    return (
+        Customer.objects.for_user(user)
+        .select_related("owner")
+        .defer("owner__password")
+        .get(pk=customer_id)
+    )
 
 
 def policy_state(policy: Policy, today: dt.date) -> str:
