@@ -11,7 +11,13 @@ from django.utils import timezone
 from carecircle.claims.models import Claim
 from carecircle.core import clock
 from carecircle.touchpoints.models import Interaction
-from tests.factories import CoverageFactory, CustomerFactory, PolicyFactory, VehicleFactory
+from tests.factories import (
+    CoverageFactory,
+    CustomerFactory,
+    PolicyFactory,
+    VehicleFactory,
+    make_vin,
+)
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -84,7 +90,7 @@ def customer_with_history(**customer_kwargs):
     customer_kwargs.setdefault("gender", "M")
     customer_kwargs.setdefault("birth_date", dt.date(1982, 7, 16))
     customer = CustomerFactory(**customer_kwargs)
-    car = VehicleFactory(owner=customer, plate="浙A12345")
+    car = VehicleFactory(owner=customer, plate="浙A12345", vin=make_vin(12345))
     latest_start = clock.today() - dt.timedelta(days=100)
     years = []
     previous = None
