@@ -53,7 +53,12 @@ class ScopedQuerySet(models.QuerySet):
             return self
         if q is NOTHING:
             return self.none()
-        # A scope through a to-many relation (policies__…) would repeat rows: filter by id.
         if crosses_many:
-            return self.filter(pk__in=self.model._base_manager.filter(q).values("pk"))
+            # A scope through a to-many relation (policies__…) would repeat rows, so the
+            # customers are chosen in a subquery and this model filtered by customer id.
+            from carecircle.parties.models import Customer
+
+            unprefixed, _ = customer_scope(user, "")
+            ids = Customer._base_manager.filter(unprefixed).values("pk")
+            return self.filter(**{f"{prefix}pk__in" if prefix else "pk__in": ids})
         return self.filter(q)
