@@ -1,5 +1,27 @@
-"""The REST API (django-ninja). Each domain app contributes one Router."""
+"""The REST API (django-ninja). Each domain app contributes one Router.
+
+Every endpoint takes a bearer token (systems) or the browser session with CSRF (people).
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="CareCircle API", version="1", docs_url="/docs", urls_namespace="api")
+from carecircle.parties.api import router as parties_router
+from carecircle.policies.api import router as policies_router
+from carecircle.touchpoints.api import router as touchpoints_router
+
+from . import errors
+from .auth import API_AUTH
+
+api = NinjaAPI(
+    title="CareCircle API",
+    version="1",
+    description="客户、车辆、保单与接触 / customers, vehicles, policies and interactions. "
+    "Authorization: Bearer <token> (`carecircle api_token USERNAME --name NAME`) or a session.",
+    docs_url="/docs",
+    urls_namespace="api",
+    auth=API_AUTH,
+)
+errors.install(api)
+api.add_router("/", parties_router)
+api.add_router("/", policies_router)
+api.add_router("/", touchpoints_router)

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 
 from carecircle.core import audit, pii
-from carecircle.core.models import AuditLog
-from carecircle.core.roles import Perm, has_perm
+from carecircle.core.errors import DomainError, invalid
+from carecircle.core.models import AuditLog, User
+from carecircle.core.roles import STAFF_ROLES, Perm, has_perm
+from carecircle.core.validators import (
+    birth_date_from_id,
+    check_id_number,
+    check_mobile,
+    check_plate,
+    check_uscc,
+    check_vin,
+    gender_from_id,
+    is_new_energy_plate,
+)
 
-from .models import Customer
+from .choices import CustomerKind
+from .models import Customer, Vehicle
 
 REVEALABLE = {"phone": "phone_encrypted", "id_number": "id_number_encrypted"}
 
@@ -29,3 +46,257 @@ def reveal_pii(customer: Customer, field: str, *, acting_user) -> str:
         token = getattr(customer, REVEALABLE[field])
         audit.record(acting_user, AuditLog.Action.REVEAL_PII, customer, summary=f"reveal {field}")
         return pii.decrypt(token) if token else ""
+
+
+# ---- writes shared by the API and the web UI -------------------------------------------------
+
+CUSTOMER_FIELDS = (
+    "name",
+    "kind",
+    "province",
+    "city",
+    "address",
+    "marketing_consent",
+    "do_not_call_until",
+    "first_insured_on",
+    "owner_id",
+)
+VEHICLE_FIELDS = (
+    "brand",
+    "model",
+    "first_registration",
+    "use",
+    "seats",
+    "price",
+    "vehicle_class",
+)
+
+
+def require_perm(user, perm: Perm) -> None:
+    if not has_perm(user, perm):
+        raise PermissionDenied("无权执行此操作 / you are not allowed to do this")
+
+
+def require_visible(obj: models.Model, user) -> None:
+    """The object must be inside the user's row-level scope (``for_user``)."""
+    manager = type(obj)._default_manager
+    if not manager.for_user(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+        raise PermissionDenied("无权访问该记录 / this record is outside your access")
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _check(field: str, check, value: str) -> str:
+    try:
+        return check(value)
+    except ValidationError as exc:
+        raise invalid(field, exc) from None
+
+
+def _duplicate(field: str, what: str) -> DomainError:
+    return DomainError(
+        f"duplicate_{field}",
+        f"已有客户使用该{what} / another customer already has this {field.replace('_', ' ')}",
+        field,
+        status=409,
+    )
+
+
+def _set_identity(customer: Customer, data: dict[str, Any]) -> None:
+    """Validate and store phone, ID number and USCC; refuse duplicates across the whole book."""
+    others = Customer.objects.exclude(pk=customer.pk) if customer.pk else Customer.objects.all()
+    if "phone" in data:
+        phone = _check("phone", check_mobile, data["phone"]) if data["phone"] else ""
+        if phone and others.search_phone(phone).exists():
+            raise _duplicate("phone", "手机号")
+        customer.set_phone(phone)
+    if customer.kind == CustomerKind.COMPANY:
+        if data.get("id_number"):
+            raise DomainError(
+                "id_number_for_company",
+                "企业客户不填身份证号，请填统一社会信用代码 / companies have a USCC, not an ID number",
+                "id_number",
+            )
+        uscc = _check("uscc", check_uscc, data.get("uscc", customer.uscc) or "")
+        if others.filter(uscc=uscc).exists():
+            raise _duplicate("uscc", "统一社会信用代码")
+        customer.uscc = uscc
+        return
+    if data.get("uscc"):
+        raise DomainError(
+            "uscc_for_person", "个人客户不填统一社会信用代码 / persons have no USCC", "uscc"
+        )
+    if "id_number" in data:
+        id_number = (
+            _check("id_number", check_id_number, data["id_number"]) if data["id_number"] else ""
+        )
+        if id_number and others.search_id_number(id_number).exists():
+            raise _duplicate("id_number", "身份证号")
+        customer.set_id_number(id_number)
+        if id_number:
+            customer.birth_date = birth_date_from_id(id_number)
+            customer.gender = gender_from_id(id_number)
+
+
+def _check_owner(owner_id: int | None, acting_user) -> None:
+    """Only whole-book users hand a customer to someone else."""
+    if owner_id in (None, acting_user.pk):
+        return
+    if not has_perm(acting_user, Perm.SEE_ALL_CUSTOMERS):
+        raise DomainError(
+            "owner_not_allowed",
+            "只能把客户分配给自己 / you can only assign customers to yourself",
+            "owner_id",
+            status=403,
+        )
+    if not User.objects.filter(pk=owner_id, is_active=True, role__in=STAFF_ROLES).exists():
+        raise DomainError(
+            "owner_unknown", "负责人须为在职员工 / owner must be an active staff member", "owner_id"
+        )
+
+
+def create_customer(*, acting_user, **data: Any) -> Customer:
+    """New policyholder. ``data``: the CUSTOMER_FIELDS plus phone, id_number, uscc, customer_no."""
+    require_perm(acting_user, Perm.EDIT_CUSTOMERS)
+    unknown = set(data) - {*CUSTOMER_FIELDS, "phone", "id_number", "uscc", "customer_no"}
+    if unknown:
+        raise ValueError(f"unknown customer fields {sorted(unknown)}")
+    with transaction.atomic():
+        customer = Customer(
+            customer_no=data.pop("customer_no", None) or f"C{uuid.uuid4().hex[:12].upper()}",
+            source="manual",
+        )
+        if Customer.objects.filter(customer_no=customer.customer_no).exists():
+            raise _duplicate("customer_no", "客户号")
+        data.setdefault(
+            "owner_id", None if has_perm(acting_user, Perm.SEE_ALL_CUSTOMERS) else acting_user.pk
+        )
+        _check_owner(data["owner_id"], acting_user)
+        for field in CUSTOMER_FIELDS:
+            if field in data:
+                setattr(customer, field, data[field])
+        _set_identity(customer, data)
+        if customer.marketing_consent:
+            customer.marketing_consent_at = timezone.now()
+        customer.full_clean(exclude=["owner"])
+        customer.save()
+        audit.record(acting_user, AuditLog.Action.CREATE, customer, summary=customer.customer_no)
+        return customer
+
+
+AUDITED_CUSTOMER = (*CUSTOMER_FIELDS, "phone_masked", "id_number_masked", "uscc")
+
+
+def update_customer(customer: Customer, *, acting_user, **changes: Any) -> Customer:
+    require_perm(acting_user, Perm.EDIT_CUSTOMERS)
+    require_visible(customer, acting_user)
+    unknown = set(changes) - {*CUSTOMER_FIELDS, "phone", "id_number", "uscc"}
+    if unknown:
+        raise ValueError(f"unknown customer fields {sorted(unknown)}")
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = snapshot(customer, AUDITED_CUSTOMER)
+        if "owner_id" in changes:
+            _check_owner(changes["owner_id"], acting_user)
+        for field in CUSTOMER_FIELDS:
+            if field in changes:
+                setattr(customer, field, changes[field])
+        _set_identity(customer, changes)
+        if changes.get("marketing_consent") and not before["marketing_consent"]:
+            customer.marketing_consent_at = timezone.now()
+        customer.full_clean(exclude=["owner"])
+        customer.save()
+        audit.record(
+            acting_user,
+            AuditLog.Action.UPDATE,
+            customer,
+            summary=customer.customer_no,
+            changes=audit.diff(before, snapshot(customer, AUDITED_CUSTOMER)),
+        )
+        return customer
+
+
+def _vehicle_identity(vehicle: Vehicle, data: dict[str, Any]) -> None:
+    if "vin" in data:
+        vin = _check("vin", check_vin, data["vin"]) if data["vin"] else ""
+        if vin and Vehicle.objects.exclude(pk=vehicle.pk).filter(vin=vin).exists():
+            raise DomainError(
+                "duplicate_vin",
+                "该车架号已登记 / a vehicle with this VIN exists",
+                "vin",
+                status=409,
+            )
+        vehicle.vin = vin
+    if "plate" in data:
+        vehicle.plate = _check("plate", check_plate, data["plate"]) if data["plate"] else ""
+    if data.get("new_energy") is not None:
+        vehicle.new_energy = data["new_energy"]
+    elif "plate" in data and vehicle.plate:
+        vehicle.new_energy = is_new_energy_plate(vehicle.plate)
+    if vehicle.plate and is_new_energy_plate(vehicle.plate) != vehicle.new_energy:
+        raise DomainError(
+            "new_energy_plate",
+            "新能源车须挂8位新能源号牌，燃油车须挂7位普通号牌 / a new-energy vehicle has an "
+            "8-character plate and a conventional one a 7-character plate",
+            "new_energy",
+        )
+
+
+def create_vehicle(owner: Customer, *, acting_user, **data: Any) -> Vehicle:
+    """``data``: VEHICLE_FIELDS plus vin, plate, new_energy, vehicle_no."""
+    require_perm(acting_user, Perm.EDIT_CUSTOMERS)
+    require_visible(owner, acting_user)
+    with transaction.atomic():
+        vehicle = Vehicle(
+            owner=owner,
+            vehicle_no=data.pop("vehicle_no", None) or f"V{uuid.uuid4().hex[:12].upper()}",
+        )
+        if Vehicle.objects.filter(vehicle_no=vehicle.vehicle_no).exists():
+            raise DomainError(
+                "duplicate_vehicle_no",
+                "车辆编号已存在 / vehicle no. exists",
+                "vehicle_no",
+                status=409,
+            )
+        for field in VEHICLE_FIELDS:
+            if field in data:
+                setattr(vehicle, field, data[field])
+        _vehicle_identity(vehicle, data)
+        vehicle.full_clean()
+        vehicle.save()
+        audit.record(acting_user, AuditLog.Action.CREATE, vehicle, summary=str(vehicle))
+        return vehicle
+
+
+AUDITED_VEHICLE = (*VEHICLE_FIELDS, "vin", "plate", "new_energy", "owner_id")
+
+
+def update_vehicle(vehicle: Vehicle, *, acting_user, **changes: Any) -> Vehicle:
+    require_perm(acting_user, Perm.EDIT_CUSTOMERS)
+    require_visible(vehicle, acting_user)
+    with transaction.atomic():
+        vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+        before = snapshot(vehicle, AUDITED_VEHICLE)
+        if "owner_id" in changes:
+            new_owner = (
+                Customer.objects.for_user(acting_user).filter(pk=changes["owner_id"]).first()
+            )
+            if new_owner is None:
+                raise DomainError("owner_unknown", "车主不存在 / owner not found", "owner_id")
+            vehicle.owner = new_owner
+        for field in VEHICLE_FIELDS:
+            if field in changes:
+                setattr(vehicle, field, changes[field])
+        _vehicle_identity(vehicle, changes)
+        vehicle.full_clean()
+        vehicle.save()
+        audit.record(
+            acting_user,
+            AuditLog.Action.UPDATE,
+            vehicle,
+            summary=str(vehicle),
+            changes=audit.diff(before, snapshot(vehicle, AUDITED_VEHICLE)),
+        )
+        return vehicle

@@ -1,0 +1,41 @@
+"""Types shared by every app's schemas: money and coefficients as exact decimal strings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import PlainSerializer, WithJsonSchema
+
+# Yuan with two places as a string ("2760.00"), never a float.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "2760.00"}),
+]
+# Rating coefficients with three places ("0.850").
+Coefficient = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: f"{v:.3f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "1.000"}),
+]
+
+
+class ErrorOut(Schema):
+    """Every 4xx body: a stable code, the input at fault (or null) and a bilingual message."""
+
+    code: str
+    field: str | None = None
+    message: str
+    errors: list[ErrorItem] | None = None
+
+
+class ErrorItem(Schema):
+    code: str
+    field: str | None = None
+    message: str
+
+
+ErrorOut.model_rebuild()
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -1,0 +1,97 @@
+"""Customers and vehicles: parse, fetch through ``for_user``, call one service, render."""
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from carecircle.api.auth import acting_user
+from carecircle.api.idempotency import create_once
+from carecircle.api.pagination import LimitOffsetNoCount
+from carecircle.api.schemas import ERRORS
+
+from . import services
+from .models import Customer, Vehicle
+from .schemas import (
+    CustomerFilters,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    VehicleFilters,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
+)
+
+router = Router(tags=["parties"])
+
+
+def _customers(request: HttpRequest):
+    # Lists never load ciphertexts: only masked columns leave the database.
+    return Customer.objects.for_user(acting_user(request)).defer(
+        "phone_encrypted", "id_number_encrypted"
+    )
+
+
+@router.get("/customers", response=list[CustomerOut])
+@paginate(LimitOffsetNoCount)
+def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
+    return filters.apply(_customers(request)).order_by("pk")
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def get_customer(request: HttpRequest, customer_id: int):
+    return get_object_or_404(_customers(request), pk=customer_id)
+
+
+@router.post("/customers", response={201: CustomerOut, 200: CustomerOut, **ERRORS})
+def create_customer(request: HttpRequest, payload: CustomerIn):
+    customer, created = create_once(
+        request,
+        _customers(request),
+        lambda: services.create_customer(acting_user=acting_user(request), **payload.dict()),
+    )
+    return (201 if created else 200), customer
+
+
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch):
+    customer = get_object_or_404(_customers(request), pk=customer_id)
+    return services.update_customer(
+        customer, acting_user=acting_user(request), **payload.dict(exclude_unset=True)
+    )
+
+
+def _vehicles(request: HttpRequest):
+    return Vehicle.objects.for_user(acting_user(request))
+
+
+@router.get("/vehicles", response=list[VehicleOut])
+@paginate(LimitOffsetNoCount)
+def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]):
+    return filters.apply(_vehicles(request)).order_by("pk")
+
+
+@router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, **ERRORS})
+def get_vehicle(request: HttpRequest, vehicle_id: int):
+    return get_object_or_404(_vehicles(request), pk=vehicle_id)
+
+
+@router.post("/vehicles", response={201: VehicleOut, 200: VehicleOut, **ERRORS})
+def create_vehicle(request: HttpRequest, payload: VehicleIn):
+    data = payload.dict()
+    owner = get_object_or_404(_customers(request), pk=data.pop("owner_id"))
+    vehicle, created = create_once(
+        request,
+        _vehicles(request),
+        lambda: services.create_vehicle(owner, acting_user=acting_user(request), **data),
+    )
+    return (201 if created else 200), vehicle
+
+
+@router.patch("/vehicles/{vehicle_id}", response={200: VehicleOut, **ERRORS})
+def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehiclePatch):
+    vehicle = get_object_or_404(_vehicles(request), pk=vehicle_id)
+    return services.update_vehicle(
+        vehicle, acting_user=acting_user(request), **payload.dict(exclude_unset=True)
+    )

@@ -1,0 +1,118 @@
+"""API shapes for policies and their coverages; money and coefficients as decimal strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+
+from carecircle.api.schemas import Coefficient, Money
+
+from .choices import Channel, CoverageCode, Currency, PolicyKind
+
+
+class CoverageOut(Schema):
+    code: CoverageCode
+    limit: Money | None
+    premium: Money
+
+
+class CoverageIn(Schema):
+    code: str = Field(..., max_length=24)
+    premium: Money
+    limit: Money | None = None
+
+
+class PolicyOut(Schema):
+    id: int
+    policy_no: str
+    kind: PolicyKind
+    customer_id: int
+    vehicle_id: int
+    effective_date: dt.date
+    expiry_date: dt.date
+    premium: Money
+    currency: Currency
+    ncd_level: int | None
+    ncd_coefficient: Coefficient | None
+    pricing_coefficient: Coefficient | None
+    traffic_violation_coefficient: Coefficient
+    channel: Channel
+    agent_id: int | None
+    partner_id: int | None
+    renews_id: int | None
+    renews_policy_no: str | None
+    cancelled_on: dt.date | None
+    coverages: list[CoverageOut]
+
+    @staticmethod
+    def resolve_renews_policy_no(obj) -> str | None:
+        return obj.renews.policy_no if obj.renews_id else None
+
+    @staticmethod
+    def resolve_coverages(obj) -> list:
+        return list(obj.coverages.all())
+
+
+class PolicyIn(Schema):
+    policy_no: str = Field(..., min_length=1, max_length=40)
+    kind: str = Field(..., max_length=12)
+    customer_id: int
+    vehicle_id: int
+    effective_date: dt.date
+    expiry_date: dt.date
+    premium: Money
+    currency: str = Field(Currency.CNY, max_length=3)
+    ncd_level: int | None = None
+    pricing_coefficient: Coefficient | None = None
+    traffic_violation_coefficient: Coefficient = Decimal("1.000")
+    channel: str = Field(..., max_length=16)
+    agent_id: int | None = None
+    partner_id: int | None = None
+    renews_id: int | None = None
+    coverages: list[CoverageIn] = []
+
+
+class PolicyPatch(Schema):
+    kind: str | None = Field(None, max_length=12)
+    effective_date: dt.date | None = None
+    expiry_date: dt.date | None = None
+    premium: Money | None = None
+    currency: str | None = Field(None, max_length=3)
+    ncd_level: int | None = None
+    pricing_coefficient: Coefficient | None = None
+    traffic_violation_coefficient: Coefficient | None = None
+    channel: str | None = Field(None, max_length=16)
+    agent_id: int | None = None
+    partner_id: int | None = None
+    renews_id: int | None = None
+    cancelled_on: dt.date | None = None
+    coverages: list[CoverageIn] | None = None
+
+
+class PolicyFilters(Schema):
+    customer_id: int | None = None
+    vehicle_id: int | None = None
+    kind: PolicyKind | None = None
+    channel: Channel | None = None
+    expiry_from: dt.date | None = Field(None, description="终保日期 ≥ / expiry on or after")
+    expiry_to: dt.date | None = Field(None, description="终保日期 ≤ / expiry on or before")
+    in_force_on: dt.date | None = None
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        for field, lookup in (
+            ("customer_id", "customer_id"),
+            ("vehicle_id", "vehicle_id"),
+            ("kind", "kind"),
+            ("channel", "channel"),
+            ("expiry_from", "expiry_date__gte"),
+            ("expiry_to", "expiry_date__lte"),
+        ):
+            value = getattr(self, field)
+            if value is not None:
+                qs = qs.filter(**{lookup: value})
+        if self.in_force_on is not None:
+            qs = qs.in_force_on(self.in_force_on)  # type: ignore[attr-defined]
+        return qs
