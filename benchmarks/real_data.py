@@ -1,0 +1,159 @@
+"""Models against published protocols on real data (../shared/datasets, CASdatasets).
+
+    uv run python benchmarks/real_data.py [--datasets-dir DIR] [--only bemtpl97|eudirectlapse|fremotor1]
+
+- beMTPL97, Henckaerts et al. (2021): sort by (nclaims, amount, expo), folds 1–6 dealt in
+  turn, fold 3 held out; mean unit Poisson deviance of nclaims with mean = frequency × expo.
+- eudirectlapse: 5-fold stratified cross-validation of the renewal GLM (lapse = not renewed).
+- fremotor1: 2004 renewal of each 2003 policy-vehicle from 2003 data, 5 folds by customer.
+
+Prints a few lines of progress, then ONE JSON object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sklearn.model_selection import StratifiedKFold
+
+from carecircle.value.ml.challenger import fit_renewal_challenger, fit_risk_challenger
+from carecircle.value.ml.datasets import (
+    BEMTPL97_RISK,
+    DEFAULT_DATASETS_DIR,
+    EUDIRECTLAPSE_RENEWAL,
+    FREMOTOR1_RENEWAL,
+    TEST_FOLD,
+    group_folds,
+    load_bemtpl97,
+    load_eudirectlapse,
+    load_fremotor1_renewal,
+)
+from carecircle.value.ml.fitted import RenewalSpec, fit_renewal_model, fit_risk_model
+from carecircle.value.ml.metrics import auc, calibration_by_decile, log_loss, poisson_deviance
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bemtpl97(datasets_dir: Path) -> dict[str, Any]:
+    frame = load_bemtpl97(datasets_dir)
+    train = frame.filter(pl.col("fold") != TEST_FOLD)
+    test = frame.filter(pl.col("fold") == TEST_FOLD)
+    y = test["nclaims"].to_numpy().astype(float)
+    expo = test["expo"].to_numpy()
+    base_frequency = train["nclaims"].sum() / train["expo"].sum()
+
+    timings, model = [], None
+    for _ in range(3):  # best of three: the machine is shared, the minimum is the fit's own cost
+        started = time.perf_counter()
+        model = fit_risk_model(train, BEMTPL97_RISK)
+        timings.append(time.perf_counter() - started)
+    assert model is not None
+    glm_mu = model.predict_frequency(test) * expo
+    log(f"beMTPL97 GLM fitted in {min(timings):.2f} s (best of 3)")
+
+    started = time.perf_counter()
+    challenger = fit_risk_challenger(train, BEMTPL97_RISK)
+    challenger_seconds = time.perf_counter() - started
+    gbm_mu = challenger.predict(test) * expo
+    log(f"beMTPL97 challenger fitted in {challenger_seconds:.1f} s, {challenger.iterations} trees")
+
+    return {
+        "bemtpl97_intercept_only_deviance": round(poisson_deviance(y, base_frequency * expo), 5),
+        "bemtpl97_glm_deviance": round(poisson_deviance(y, glm_mu), 5),
+        "bemtpl97_challenger_deviance": round(poisson_deviance(y, gbm_mu), 5),
+        "bemtpl97_glm_fit_seconds": round(min(timings), 3),
+        "bemtpl97_glm_fit_seconds_median": round(statistics.median(timings), 3),
+        "bemtpl97_challenger_fit_seconds": round(challenger_seconds, 2),
+        "bemtpl97_challenger_trees": challenger.iterations,
+        "bemtpl97_test_rows": test.height,
+        "bemtpl97_glm_parameters": 1 + len(model.main.coefficients),
+        "bemtpl97_glm_calibration": calibration_by_decile(y, glm_mu, expo),
+    }
+
+
+def _renewal_cv(
+    name: str, frame: pl.DataFrame, spec: RenewalSpec, folds: np.ndarray
+) -> dict[str, Any]:
+    """Out-of-fold probabilities of the GLM and the challenger; AUC/log-loss per fold."""
+    y = frame[spec.target].to_numpy().astype(float)
+    glm_p, gbm_p, base_p = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
+    glm_auc, gbm_auc, glm_ll, gbm_ll, base_ll, seconds = [], [], [], [], [], []
+    for k in np.unique(folds):
+        train, test = frame.filter(pl.Series(folds != k)), frame.filter(pl.Series(folds == k))
+        yk = y[folds == k]
+        started = time.perf_counter()
+        model = fit_renewal_model(train, spec)
+        seconds.append(time.perf_counter() - started)
+        glm_p[folds == k] = model.predict(test)
+        gbm_p[folds == k] = fit_renewal_challenger(train, spec).predict(test)
+        base_p[folds == k] = train[spec.target].mean()
+        glm_auc.append(auc(yk, glm_p[folds == k]))
+        gbm_auc.append(auc(yk, gbm_p[folds == k]))
+        glm_ll.append(log_loss(yk, glm_p[folds == k]))
+        gbm_ll.append(log_loss(yk, gbm_p[folds == k]))
+        base_ll.append(log_loss(yk, base_p[folds == k]))
+        log(f"{name} fold {k}: GLM AUC {glm_auc[-1]:.4f}, challenger AUC {gbm_auc[-1]:.4f}")
+    # AUC of "renewed" equals AUC of "lapsed" scored by 1 − p, so one figure serves both.
+    return {
+        f"{name}_glm_auc": round(float(np.mean(glm_auc)), 4),
+        f"{name}_glm_auc_folds": [round(a, 4) for a in glm_auc],
+        f"{name}_challenger_auc": round(float(np.mean(gbm_auc)), 4),
+        f"{name}_glm_log_loss": round(float(np.mean(glm_ll)), 4),
+        f"{name}_challenger_log_loss": round(float(np.mean(gbm_ll)), 4),
+        f"{name}_intercept_only_log_loss": round(float(np.mean(base_ll)), 4),
+        f"{name}_intercept_only_auc": 0.5,
+        f"{name}_glm_fit_seconds": round(float(np.median(seconds)), 3),
+        f"{name}_rows": frame.height,
+        f"{name}_renewal_rate": round(float(y.mean()), 4),
+        f"{name}_glm_calibration": calibration_by_decile(y, glm_p),
+    }
+
+
+def eudirectlapse(datasets_dir: Path) -> dict[str, Any]:
+    frame = load_eudirectlapse(datasets_dir)
+    y = frame["renewed"].to_numpy()
+    folds = np.zeros(frame.height, dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for k, (_, test_rows) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        folds[test_rows] = k
+    return _renewal_cv("eudirectlapse", frame, EUDIRECTLAPSE_RENEWAL, folds)
+
+
+def fremotor1(datasets_dir: Path) -> dict[str, Any]:
+    frame = load_fremotor1_renewal(datasets_dir)
+    result = _renewal_cv("fremotor1", frame, FREMOTOR1_RENEWAL, group_folds(frame["customer"]))
+    # The issue names this figure "fremotor1_renewal_auc": the renewal GLM's grouped-CV AUC.
+    result["fremotor1_renewal_auc"] = result["fremotor1_glm_auc"]
+    return result
+
+
+RUNS = {"bemtpl97": bemtpl97, "eudirectlapse": eudirectlapse, "fremotor1": fremotor1}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--only", choices=sorted(RUNS), action="append")
+    args = parser.parse_args()
+    if not (args.datasets_dir / "beMTPL97.parquet").exists():
+        sys.exit(f"datasets not found in {args.datasets_dir}; pass --datasets-dir")
+    result: dict[str, Any] = {}
+    started = time.perf_counter()
+    for name in args.only or list(RUNS):
+        result.update(RUNS[name](args.datasets_dir))
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
