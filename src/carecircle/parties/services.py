@@ -142,7 +142,7 @@ def _set_identity(customer: Customer, data: dict[str, Any]) -> None:
 
 def _check_owner(owner_id: int | None, acting_user) -> None:
     """Only whole-book users hand a customer to someone else."""
-    if owner_id in (None, acting_user.pk):
+    if owner_id == acting_user.pk:
         return
     if not has_perm(acting_user, Perm.SEE_ALL_CUSTOMERS):
         raise DomainError(
@@ -151,6 +151,8 @@ def _check_owner(owner_id: int | None, acting_user) -> None:
             "owner_id",
             status=403,
         )
+    if owner_id is None:
+        return
     if not User.objects.filter(pk=owner_id, is_active=True, role__in=STAFF_ROLES).exists():
         raise DomainError(
             "owner_unknown", "负责人须为在职员工 / owner must be an active staff member", "owner_id"
@@ -170,9 +172,8 @@ def create_customer(*, acting_user, **data: Any) -> Customer:
         )
         if Customer.objects.filter(customer_no=customer.customer_no).exists():
             raise _duplicate("customer_no", "客户号")
-        data.setdefault(
-            "owner_id", None if has_perm(acting_user, Perm.SEE_ALL_CUSTOMERS) else acting_user.pk
-        )
+        if data.get("owner_id") is None and not has_perm(acting_user, Perm.SEE_ALL_CUSTOMERS):
+            data["owner_id"] = acting_user.pk  # else the new customer would leave their scope
         _check_owner(data["owner_id"], acting_user)
         for field in CUSTOMER_FIELDS:
             if field in data:
