@@ -40,7 +40,7 @@ POLICY_FIELDS = (
 AUDITED_POLICY = (*POLICY_FIELDS, "ncd_coefficient")
 
 
-def _choice(field: str, value: Any, choices: type) -> None:
+def _choice(field: str, value: Any, choices: Any) -> None:
     if value not in choices.values:
         allowed = ", ".join(choices.values)
         raise DomainError(
@@ -48,6 +48,11 @@ def _choice(field: str, value: Any, choices: type) -> None:
             f"{field} 须为 {allowed} 之一 / {field} must be one of {allowed}",
             field,
         )
+
+
+def _config() -> dict[str, Any]:
+    # Read at call time so an administrator's override (or a test's) applies at once.
+    return settings.CARECIRCLE
 
 
 def _money(field: str, value: Any) -> Decimal:
@@ -89,14 +94,14 @@ def _check_policy(policy: Policy) -> None:
     if policy.pricing_coefficient is not None:
         policy.pricing_coefficient = rules.check_pricing_coefficient(
             _coefficient(policy.pricing_coefficient),
-            settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"],
+            _config()["AUTONOMOUS_PRICING_BAND"],
         )
     policy.traffic_violation_coefficient = _coefficient(policy.traffic_violation_coefficient)
     # The NCD coefficient is never typed in: it follows the level through the configured ladder.
     policy.ncd_coefficient = (
         None
         if policy.ncd_level is None
-        else rules.ncd_coefficient(policy.ncd_level, settings.CARECIRCLE["NCD_LADDER"])
+        else rules.ncd_coefficient(policy.ncd_level, _config()["NCD_LADDER"])
     )
     if policy.renews_id is not None:
         previous = Policy.objects.filter(pk=policy.renews_id).first()
