@@ -36,6 +36,11 @@ RENEWAL_BOOSTING = {
 }
 
 
+# Trees overfit many-level codes: on beMTPL97's inner validation fold the 2-digit postcode
+# region cost 0.0027 deviance; location still enters through longitude/latitude.
+MAX_CATEGORIES = 30
+
+
 @dataclass
 class RawFeatures:
     """Column order and category codes learned on the training frame."""
@@ -50,6 +55,9 @@ class RawFeatures:
             f.column: sorted(frame[f.column].cast(pl.String).unique().to_list())
             for f in spec.factors
             if f.kind == "categorical"
+        }
+        categorical = {
+            c: levels for c, levels in categorical.items() if len(levels) <= MAX_CATEGORIES
         }
         return cls(list(dict.fromkeys(numeric)), categorical)
 
