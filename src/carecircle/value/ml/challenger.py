@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 from .checks import check_binary, check_counts, check_exposure, check_features
@@ -114,7 +115,9 @@ def fit_risk_challenger(
         random_state=0,
         **params,
     )
-    model.fit(features.matrix(frame), counts / expo, sample_weight=expo)
+    x = features.matrix(frame)
+    model.fit(x, counts / expo, sample_weight=expo)
+    model = _refit_on_all_rows(model, x, counts / expo, expo)
     return Challenger(features, model, params)
 
 
@@ -133,5 +136,14 @@ def fit_renewal_challenger(
         random_state=0,
         **params,
     )
-    model.fit(features.matrix(frame), y.astype(int))
+    x = features.matrix(frame)
+    model.fit(x, y.astype(int))
+    model = _refit_on_all_rows(model, x, y.astype(int), None)
     return Challenger(features, model, params)
+
+
+def _refit_on_all_rows(model: Any, x: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> Any:
+    """Early stopping held 20 % of the rows back; refit on all of them for as many trees."""
+    final = clone(model).set_params(early_stopping=False, max_iter=model.n_iter_)
+    final.fit(x, y, sample_weight=weight)
+    return final
