@@ -1,0 +1,133 @@
+"""Import entry points: files of canonical tables, a folder of them, or adapted frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from tqdm import tqdm
+
+from carecircle.core import audit
+from carecircle.core.models import AuditLog
+
+from .loader import load_frame
+from .mapping import Mapping
+from .readers import FileError, read_any
+from .results import ImportResult, RowError, TableResult, write_report
+from .schema import LOAD_ORDER, TABLES
+from .tables import SPECS
+
+
+class ImportError_(Exception):
+    pass
+
+
+def detect_table(path: Path) -> str | None:
+    stem = path.name.split(".")[0].lower()
+    for table in sorted(TABLES, key=len, reverse=True):
+        if stem == table or stem.startswith(table + "_") or stem.startswith(table + "-"):
+            return table
+    return None
+
+
+def _report_path(path: Path, table: str) -> Path:
+    return (
+        path / f"{table}.errors.csv" if path.is_dir() else path.with_name(path.name + ".errors.csv")
+    )
+
+
+def import_frame(
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    source: str,
+    report_to: Path | None,
+    progress: bool = True,
+    notes: list[str] | None = None,
+) -> TableResult:
+    spec = SPECS[table]
+    bar = tqdm(
+        total=frame.height,
+        desc=f"{table:<12}",
+        unit="row",
+        disable=not progress,
+        leave=True,
+        dynamic_ncols=True,
+    )
+    try:
+        result = load_frame(spec, frame, source=source, progress=bar.update)
+    finally:
+        bar.close()
+    result.notes.extend(notes or [])
+    if report_to is not None and result.errors:
+        write_report(result, report_to)
+    return result
+
+
+def import_path(
+    path: Path, *, mapping: Mapping | None = None, table: str | None = None, progress: bool = True
+) -> TableResult:
+    table = table or (mapping.table if mapping else None) or detect_table(path)
+    if table not in SPECS:
+        raise ImportError_(
+            f"无法判断 {path.name} 是哪张表，请用 --table 指定 / cannot tell which table {path.name} "
+            f"holds: name it after a table ({', '.join(TABLES)}) or pass --table"
+        )
+    known = set(TABLES[table]) | set((mapping.columns if mapping else {}).keys())
+    try:
+        read = read_any(path, known)
+    except FileError as exc:
+        result = TableResult(table, str(path))
+        result.errors.append(RowError(0, "", path.name, exc.code, exc.message))
+        write_report(result, _report_path(path, table))
+        return result
+    frame = mapping.apply(read.frame) if mapping else read.frame
+    return import_frame(
+        table,
+        frame,
+        source=str(path),
+        report_to=_report_path(path, table),
+        progress=progress,
+        notes=read.notes,
+    )
+
+
+def import_paths(
+    paths: list[Path],
+    *,
+    mapping: Mapping | None = None,
+    table: str | None = None,
+    acting_user=None,
+    progress: bool = True,
+) -> ImportResult:
+    result = ImportResult()
+    order = {name: i for i, name in enumerate(LOAD_ORDER)}
+    for path in sorted(paths, key=lambda p: order.get(table or detect_table(p) or "", 99)):
+        result.tables.append(import_path(path, mapping=mapping, table=table, progress=progress))
+    _audit(result, acting_user, [str(p) for p in paths])
+    return result
+
+
+def load_canonical_dir(path: Path, *, acting_user=None, progress: bool = True) -> ImportResult:
+    """A folder written by ``carecircle generate``: DIR/<table>.parquet or DIR/<table>/*.parquet."""
+    path = Path(path)
+    result = ImportResult()
+    for table in LOAD_ORDER:
+        for candidate in (path / table, path / f"{table}.parquet"):
+            if candidate.exists():
+                result.tables.append(import_path(candidate, table=table, progress=progress))
+                break
+    if not result.tables:
+        raise ImportError_(f"{path} 中没有可导入的表 / no canonical tables found in {path}")
+    _audit(result, acting_user, [str(path)])
+    return result
+
+
+def _audit(result: ImportResult, acting_user, sources: list[str]) -> None:
+    audit.record(
+        acting_user,
+        AuditLog.Action.IMPORT,
+        object_type="ingest.import",
+        summary=f"import {', '.join(sources)}"[:255],
+        changes={"tables": result.counts(), "rejected": result.rejected},
+    )
