@@ -33,7 +33,7 @@ def _customers(request: HttpRequest):
     )
 
 
-@router.get("/customers", response=list[CustomerOut])
+@router.get("/customers", response={200: list[CustomerOut], **ERRORS})
 @paginate(LimitOffsetNoCount)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
     return filters.apply(_customers(request)).order_by("pk")
@@ -66,7 +66,7 @@ def _vehicles(request: HttpRequest):
     return Vehicle.objects.for_user(acting_user(request))
 
 
-@router.get("/vehicles", response=list[VehicleOut])
+@router.get("/vehicles", response={200: list[VehicleOut], **ERRORS})
 @paginate(LimitOffsetNoCount)
 def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]):
     return filters.apply(_vehicles(request)).order_by("pk")

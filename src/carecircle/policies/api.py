@@ -29,7 +29,7 @@ def _policies(request: HttpRequest):
     )
 
 
-@router.get("/policies", response=list[PolicyOut])
+@router.get("/policies", response={200: list[PolicyOut], **ERRORS})
 @paginate(LimitOffsetNoCount)
 def list_policies(request: HttpRequest, filters: Query[PolicyFilters]):
     return filters.apply(_policies(request)).order_by("pk")

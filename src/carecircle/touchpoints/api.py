@@ -22,7 +22,7 @@ def _interactions(request: HttpRequest):
     return Interaction.objects.for_user(acting_user(request))
 
 
-@router.get("/interactions", response=list[InteractionOut])
+@router.get("/interactions", response={200: list[InteractionOut], **ERRORS})
 @paginate(LimitOffsetNoCount)
 def list_interactions(request: HttpRequest, filters: Query[InteractionFilters]):
     return filters.apply(_interactions(request)).order_by("-occurred_at", "-pk")
