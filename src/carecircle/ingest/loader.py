@@ -189,7 +189,8 @@ def _drop_orphans(spec: TableSpec, kept: list[tuple[dict, dict]], errors: list[R
 
 def _not_null_text_fields(spec: TableSpec) -> list[str]:
     return [
-        f.attname for f in spec.model._meta.concrete_fields
+        f.attname
+        for f in spec.model._meta.concrete_fields
         if isinstance(f, models.CharField | models.TextField) and not f.null
     ]
 
