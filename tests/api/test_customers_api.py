@@ -212,3 +212,8 @@ def test_seat_cannot_hand_customer_to_another_owner(book, api_as):
     assert (response.status_code, response.json()["field"]) == (403, "owner_id")
     book["mine"].refresh_from_db()
     assert book["mine"].owner_id == book["seat"].pk
+
+
+def test_nul_character_in_filter_is_422_not_a_server_error(book, api_as):
+    response = api_as(book["manager"]).get("/api/customers", {"city": "杭\x00州"})
+    assert (response.status_code, response.json()["field"]) == (422, "city")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import PlainSerializer, WithJsonSchema, field_validator
 
 # Yuan with two places as a string ("2760.00"), never a float.
 Money = Annotated[
@@ -39,3 +39,15 @@ class ErrorItem(Schema):
 
 ErrorOut.model_rebuild()
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class InputSchema(Schema):
+    """Base for request bodies and filters: text with NUL characters is refused (422), since
+    PostgreSQL cannot store or compare it and would answer with a server error."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("文本不能包含NUL字符 / text cannot contain NUL characters")
+        return value

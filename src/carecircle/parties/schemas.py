@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import Money
+from carecircle.api.schemas import InputSchema, Money
 from carecircle.core import pii
 from carecircle.core.errors import invalid
 from carecircle.core.validators import check_mobile, check_plate, check_vin
@@ -50,7 +50,7 @@ class CustomerOut(Schema):
         return obj.gender or None
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     kind: CustomerKind = CustomerKind.PERSON
     name: str = Field(..., min_length=1, max_length=128)
     customer_no: str | None = Field(None, max_length=32)
@@ -66,7 +66,7 @@ class CustomerIn(Schema):
     owner_id: int | None = None
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     kind: CustomerKind | None = None
     name: str | None = Field(None, min_length=1, max_length=128)
     phone: str | None = Field(None, max_length=20)
@@ -81,7 +81,7 @@ class CustomerPatch(Schema):
     owner_id: int | None = None
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(InputSchema):
     city: str | None = None
     kind: CustomerKind | None = None
     owner_id: int | None = None
@@ -128,7 +128,7 @@ class VehicleOut(Schema):
     vehicle_class: str
 
 
-class VehicleIn(Schema):
+class VehicleIn(InputSchema):
     owner_id: int
     vehicle_no: str | None = Field(None, max_length=32)
     plate: str = Field("", max_length=12)
@@ -143,7 +143,7 @@ class VehicleIn(Schema):
     vehicle_class: str = Field("", max_length=32)
 
 
-class VehiclePatch(Schema):
+class VehiclePatch(InputSchema):
     owner_id: int | None = None
     plate: str | None = Field(None, max_length=12)
     vin: str | None = Field(None, max_length=17)
@@ -157,7 +157,7 @@ class VehiclePatch(Schema):
     vehicle_class: str | None = Field(None, max_length=32)
 
 
-class VehicleFilters(Schema):
+class VehicleFilters(InputSchema):
     plate: str | None = None
     vin: str | None = None
     customer_id: int | None = None

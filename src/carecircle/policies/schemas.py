@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import Coefficient, Money
+from carecircle.api.schemas import Coefficient, InputSchema, Money
 
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 
@@ -19,7 +19,7 @@ class CoverageOut(Schema):
     premium: Money
 
 
-class CoverageIn(Schema):
+class CoverageIn(InputSchema):
     code: str = Field(..., max_length=24)
     premium: Money
     limit: Money | None = None
@@ -56,7 +56,7 @@ class PolicyOut(Schema):
         return list(obj.coverages.all())
 
 
-class PolicyIn(Schema):
+class PolicyIn(InputSchema):
     policy_no: str = Field(..., min_length=1, max_length=40)
     kind: str = Field(..., max_length=12)
     customer_id: int
@@ -75,7 +75,7 @@ class PolicyIn(Schema):
     coverages: list[CoverageIn] = []
 
 
-class PolicyPatch(Schema):
+class PolicyPatch(InputSchema):
     kind: str | None = Field(None, max_length=12)
     effective_date: dt.date | None = None
     expiry_date: dt.date | None = None
@@ -92,7 +92,7 @@ class PolicyPatch(Schema):
     coverages: list[CoverageIn] | None = None
 
 
-class PolicyFilters(Schema):
+class PolicyFilters(InputSchema):
     customer_id: int | None = None
     vehicle_id: int | None = None
     kind: PolicyKind | None = None

@@ -7,6 +7,8 @@ import datetime as dt
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
+from carecircle.api.schemas import InputSchema
+
 from .choices import ContactType, Direction, Medium, Outcome
 
 
@@ -27,7 +29,7 @@ class InteractionOut(Schema):
     satisfaction: int | None
 
 
-class InteractionIn(Schema):
+class InteractionIn(InputSchema):
     customer_id: int
     interaction_no: str = Field("", max_length=40)
     contact_type: str = Field(..., max_length=8)
@@ -41,7 +43,7 @@ class InteractionIn(Schema):
     partner_id: int | None = None
 
 
-class InteractionPatch(Schema):
+class InteractionPatch(InputSchema):
     contact_type: str | None = Field(None, max_length=8)
     medium: str | None = Field(None, max_length=8)
     direction: str | None = Field(None, max_length=8)
@@ -53,7 +55,7 @@ class InteractionPatch(Schema):
     partner_id: int | None = None
 
 
-class InteractionFilters(Schema):
+class InteractionFilters(InputSchema):
     customer_id: int | None = None
     contact_type: ContactType | None = None
     occurred_from: dt.date | None = Field(None, description="起始日期(含) / from date, inclusive")
