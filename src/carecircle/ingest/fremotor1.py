@@ -122,17 +122,11 @@ def frames(folder: Path) -> dict[str, pl.DataFrame]:
             for src, code in COVERAGES.items()
         ]
     ).unique(["policy_no", "code"], keep="first", maintain_order=True)
-    claims = sev.select(
-        (
-            pl.lit("FR-")
-            + pl.col("IDclaim")
-            + "-"
-            + pl.col("IDpol")
-            + "-"
-            + pl.col("Guarantee")
-            + "-"
-            + pl.col("OccurDate").cast(pl.String)
-        ).alias("claim_no"),
+    # IDclaim repeats when one event pays under several guarantees: number them in file order.
+    claims = sev.with_columns(pl.int_range(pl.len()).over("IDclaim").alias("n")).select(
+        (pl.lit("FR-") + pl.col("IDclaim") + "-" + (pl.col("n") + 1).cast(pl.String)).alias(
+            "claim_no"
+        ),
         _policy_no(pl.col("OccurDate").dt.year()).alias("policy_no"),
         pl.col("IDpol").alias("vehicle_no"),
         pl.col("Guarantee").replace_strict(GUARANTEES, default="other").alias("coverage"),
