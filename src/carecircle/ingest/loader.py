@@ -322,7 +322,7 @@ def _fast_insert(model: type[models.Model], rows: list[dict[str, Any]], now) -> 
         [
             (prep(v, conn) if prep is not None and v is not None else v)
             for name, default, prep in prepared
-            for v in (row[name] if name in row else default,)
+            for v in (row.get(name, default),)
         ]
         for row in rows
     ]
