@@ -55,7 +55,7 @@ def import_frame(
         dynamic_ncols=True,
     )
     try:
-        result = load_frame(spec, frame, source=source, progress=bar.update)
+        result = load_frame(spec, frame, source=source, progress=lambda n: bar.update(n))
     finally:
         bar.close()
     result.notes.extend(notes or [])

@@ -48,7 +48,7 @@ def load_frame(
     df: pl.DataFrame,
     *,
     source: str,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     batch_size: int = BATCH,
 ) -> TableResult:
     result = TableResult(spec.name, source, rows=df.height)
@@ -339,7 +339,7 @@ def _link_within_batch(spec: TableSpec, attname: str, pairs: list[tuple[tuple, s
         ).values_list(ref.key, "pk")
     )
     meta = spec.model._meta
-    column = meta.get_field(attname.removesuffix("_id")).column
+    column = next(f.column for f in meta.concrete_fields if f.attname == attname)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {meta.db_table} SET {column} = %s WHERE {meta.pk.column} = %s",  # noqa: S608 - names from model meta

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,26 +101,12 @@ def read_excel(path: Path, known_columns: set[str]) -> ReadFile:
         for j, v in enumerate(rows[header_at - 1])
     ]
     data = rows[header_at:]
-    columns = {
-        name: [
-            None if r[j] is None else r[j] if not isinstance(r[j], str) else r[j].strip()
-            for r in data
-        ]
-        if j < len(header)
-        else []
-        for j, name in enumerate(header)
-    }
     frame = pl.DataFrame(
         {
             name: pl.Series(
-                name,
-                [
-                    None if v is None else str(v) if not hasattr(v, "isoformat") else v.isoformat()
-                    for v in values
-                ],
-                dtype=pl.String,
+                name, [_cell(r[j]) if j < len(r) else None for r in data], dtype=pl.String
             )
-            for name, values in columns.items()
+            for j, name in enumerate(header)
         }
     )
     frame = frame.with_row_index(ROW, offset=header_at + 1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -132,6 +119,16 @@ def read_excel(path: Path, known_columns: set[str]) -> ReadFile:
             f"the header; merged cells above it ({cells}) ignored"
         )
     return ReadFile(frame, notes)
+
+
+def _cell(value: object) -> str | None:
+    """Excel cells arrive typed (numbers, dates): keep them as text for the converters."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
 
 
 def read_parquet(path: Path) -> ReadFile:

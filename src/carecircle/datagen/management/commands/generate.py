@@ -62,7 +62,11 @@ class Command(BaseCommand):
     def _generate(self, gen: GenerateOptions, out: Path, progress: bool) -> dict[str, int]:
         started = time.perf_counter()
         with tqdm(total=gen.customers, desc="customers", unit="cust", disable=not progress) as bar:
-            counts = generate(gen, out, progress=bar.update)
+
+            def tick(n: int) -> None:
+                bar.update(n)
+
+            counts = generate(gen, out, progress=tick)
         if progress:
             self.stderr.write(f"generated in {time.perf_counter() - started:.1f} s → {out}")
         return counts
