@@ -80,11 +80,14 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
     team.save()
     User.objects.filter(username__in=["teamlead", "seat"]).update(team=team)
 
-    # Give the seat and the agent a book of their own (责任落实): customers not yet owned.
+    # Give the seat, the agent and the team leader a book of their own (责任落实): customers
+    # of their channel move to them from the generated staff.
+    demo_users = [u.pk for u in users.values()]
     for username, channel in (("seat", "telesales"), ("agent", "agent"), ("teamlead", "direct")):
         if not Customer.objects.filter(owner=users[username]).exists():
             ids = list(
-                Customer.objects.filter(owner__isnull=True, policies__channel=channel)
+                Customer.objects.filter(policies__channel=channel)
+                .exclude(owner__in=demo_users)
                 .values_list("pk", flat=True)
                 .distinct()[:300]
             )
