@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import polars as pl
@@ -54,10 +55,12 @@ def import_frame(
         leave=True,
         dynamic_ncols=True,
     )
+    started = time.perf_counter()
     try:
         result = load_frame(spec, frame, source=source, progress=lambda n: bar.update(n))
     finally:
         bar.close()
+    result.seconds = time.perf_counter() - started
     result.notes.extend(notes or [])
     if report_to is not None and result.errors:
         write_report(result, report_to)

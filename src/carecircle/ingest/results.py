@@ -28,6 +28,7 @@ class TableResult:
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     report_path: str | None = None
+    seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -40,6 +41,7 @@ class TableResult:
             "rejected": self.rejected,
             "report": self.report_path,
             "notes": self.notes,
+            "seconds": round(self.seconds, 2),
         }
 
 

@@ -1,0 +1,112 @@
+"""Import speed: a generated book's Parquet tables into a fresh PostgreSQL database.
+
+    uv run python benchmarks/import_bench.py --customers 210000   # ≈1,000,000 policy rows
+
+Baseline in the same run: COPY of the same policy rows (already typed tuples) into a bare
+table with no indexes or constraints — the database's floor on this machine. Prints one JSON
+object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=210_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--server", default="postgres://root@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="carecircle_import_bench")
+    args = parser.parse_args()
+    url = args.server.rsplit("/", 1)[0] + "/" + args.database
+    with psycopg.connect(args.server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+        admin.execute(f'CREATE DATABASE "{args.database}"')
+    env = {**os.environ, "DATABASE_URL": url}
+    with tempfile.TemporaryDirectory(prefix="cc-import-bench-") as tmp:
+        run = [sys.executable, "-m", "carecircle"]
+        subprocess.run(
+            [
+                *run,
+                "generate",
+                "--customers",
+                str(args.customers),
+                "--seed",
+                str(args.seed),
+                "--out",
+                tmp,
+                "--no-progress",
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
+        subprocess.run([*run, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        started = time.perf_counter()
+        out = subprocess.run(
+            [
+                *run,
+                "import",
+                *sorted(str(p) for p in Path(tmp).iterdir()),
+                "--json",
+                "--no-progress",
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout
+        total = time.perf_counter() - started
+        tables = {t["table"]: t for t in json.loads(out.strip().splitlines()[-1])["tables"]}
+        policies = pl.read_parquet(Path(tmp) / "policies").drop("renews_policy_no")
+    baseline = copy_baseline(url, policies)
+    p = tables["policies"]
+    print(
+        json.dumps(
+            {
+                "customers": args.customers,
+                "policy_rows": p["rows"],
+                "policy_seconds": p["seconds"],
+                "policy_rows_per_s": round(p["rows"] / p["seconds"]),
+                "copy_baseline_seconds": round(baseline, 2),
+                "ratio_to_copy": round(p["seconds"] / baseline, 1),
+                "all_tables_seconds": round(total, 1),
+                "rows": {k: v["rows"] for k, v in tables.items()},
+                "seconds": {k: v["seconds"] for k, v in tables.items()},
+                "rejected": sum(v["rejected"] for v in tables.values()),
+            }
+        )
+    )
+
+
+def copy_baseline(url: str, frame: pl.DataFrame) -> float:
+    columns = frame.columns
+    rows = frame.rows()
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "CREATE UNLOGGED TABLE bench_copy (" + ", ".join(f'"{c}" text' for c in columns) + ")"
+        )
+        started = time.perf_counter()
+        with conn.cursor().copy(f"COPY bench_copy ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
