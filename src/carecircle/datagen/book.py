@@ -1,0 +1,443 @@
+"""Three policy years per vehicle: entry (new business), renewals and lapses, NCD moving with
+claims, premiums, coverages. Policy year 2 is the one in force on the reference date, so about a
+quarter of it expires within the next 90 days (work for the renewal pipeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from . import frames
+from .claims import YearEvents, simulate_events
+from .config import GenerateOptions
+from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
+from .partners import PartyIndex
+from .reference import BRANDS, CITIES
+from .rules import NCD_LADDER, compulsory_base, compulsory_factor, ncd_levels
+
+YEARS = 3
+PRIOR = 4  # latent years of history before policy year 0
+CHANNELS = (
+    "direct", "agent", "four_s_shop", "repair_shop", "used_car_dealer", "telesales", "online",
+    "intermediary",
+)  # fmt: skip
+DIRECT, AGENT, FOUR_S, REPAIR, DEALER, TELESALES, ONLINE, INTERMEDIARY = range(8)
+_MIX_USED = (0.06, 0.24, 0.18, 0.08, 0.06, 0.20, 0.08, 0.10)
+_MIX_NEW_CAR = (0.03, 0.12, 0.65, 0.0, 0.0, 0.05, 0.05, 0.10)
+_MIX_COMPANY = (0.20, 0.35, 0.0, 0.0, 0.0, 0.10, 0.0, 0.35)
+COVERAGES = (
+    "vehicle_damage", "third_party", "driver_seat", "passenger_seat", "scratch",
+    "roadside_rescue", "safety_check", "designated_driver", "inspection_run",
+)  # fmt: skip
+_COVERAGE_TAKE_UP = (0.0, 1.0, 0.6, 0.5, 0.08, 0.75, 0.2, 0.15, 0.1)
+_RIDER_BASE = (0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 30.0, 60.0, 30.0)
+_BRAND_OF_MAKE = np.array([BRANDS.index(m.brand) for m in MAKES])
+_CITY_CODE = [c.code for c in CITIES]
+_CITY_GROUP = np.array([c.group for c in CITIES])
+COMPULSORY_LIMIT = 200_000.0  # 180,000 death/disability + 18,000 medical + 2,000 property
+
+
+@dataclass
+class PolicyYear:
+    k: int
+    vehicles: np.ndarray  # vehicle rows insured with us this year
+    commercial: np.ndarray  # bool per row in ``vehicles``
+    effective: np.ndarray
+    expiry: np.ndarray
+    cancelled: np.ndarray  # day number or -1
+    renewed: np.ndarray  # bool: renewed into the next year (False for the last year)
+    channel: np.ndarray
+    compulsory_no: pl.Series
+    commercial_no: pl.Series  # null where no commercial policy
+    events: YearEvents | None = None
+
+
+@dataclass
+class Book:
+    policies: pl.DataFrame
+    coverages: pl.DataFrame
+    claims: pl.DataFrame
+    years: list[PolicyYear] = field(default_factory=list)
+
+
+def add_years(days: np.ndarray, years: int) -> np.ndarray:
+    """Same calendar day ``years`` later (29 February → 28 February)."""
+    d = np.asarray(days, dtype="datetime64[D]")
+    month = d.astype("datetime64[M]")
+    target = month + np.timedelta64(12 * years, "M")
+    length = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
+    offset = np.minimum((d - month.astype("datetime64[D]")).astype(np.int64), length - 1)
+    return target.astype("datetime64[D]").astype(np.int64) + offset
+
+
+def policy_numbers(
+    prefix: str, effective: np.ndarray, city: np.ndarray, serial: np.ndarray
+) -> pl.Series:
+    year = (
+        np.asarray(effective, dtype="datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    )
+    return (
+        prefix
+        + pl.Series(year).cast(pl.String)
+        + frames.pick(_CITY_CODE, city)
+        + pl.Series(serial).cast(pl.String).str.zfill(10)
+    )
+
+
+def simulate_book(
+    options: GenerateOptions, chunk: int, people: People, parties: PartyIndex
+) -> Book:
+    cal = options.calibration
+    rng = np.random.default_rng([options.seed, chunk, 2])
+    today = frames.day_number(options.reference_date)
+    nv = len(people.owner)
+    city = people.city[people.owner]
+    company = people.company[people.owner]
+    entry = people.entry_year
+    fleet = np.bincount(people.owner)[people.owner]
+
+    # latent history before the vehicle joined us (platform-wide NCD history)
+    prior = np.where(people.new_car, 0, rng.choice(5, size=nv, p=(0.05, 0.1, 0.1, 0.1, 0.65)))
+    cols = PRIOR + YEARS
+    insured = np.zeros((nv, cols), dtype=bool)
+    claims_ncd = np.zeros((nv, cols), dtype=np.int64)
+    claims_compulsory = np.zeros((nv, cols), dtype=np.int64)
+    start = entry + PRIOR
+    for col in range(cols):
+        before = (col >= start - prior) & (col < start)
+        insured[:, col] = before
+        lam = cal.event_frequency * people.risk
+        claims_ncd[:, col] = np.where(before, rng.poisson(lam * 0.8), 0)
+        claims_compulsory[:, col] = np.where(before, rng.poisson(lam * cal.third_party_involved), 0)
+
+    # persistent choices per vehicle
+    take = rng.random((nv, len(COVERAGES))) < np.array(_COVERAGE_TAKE_UP)
+    value_factor_age = np.maximum(
+        0.4, 1 - 0.06 * np.maximum(0, (today - 365 - people.anniversary) // 365)
+    )
+    take[:, 0] = rng.random(nv) < cal.vehicle_damage_take_up * np.where(
+        value_factor_age < 0.6, 0.7, 1.0
+    )
+    take[:, 4] &= take[:, 0]
+    tp_limit = rng.choice(len(cal.third_party_limits), size=nv, p=cal.third_party_limit_p)
+    driver_limit = rng.choice(np.array([10_000, 20_000, 50_000]), size=nv)
+    passenger_limit = rng.choice(np.array([10_000, 20_000]), size=nv)
+    scratch_limit = rng.choice(np.array([2_000, 5_000, 10_000]), size=nv)
+    pricing_vehicle = rng.normal(0, cal.pricing_spread, nv)
+    mix = np.where(
+        company[:, None],
+        np.array(_MIX_COMPANY),
+        np.where(people.new_car[:, None], np.array(_MIX_NEW_CAR), np.array(_MIX_USED)),
+    )
+    first_channel = (rng.random(nv)[:, None] > np.cumsum(mix, axis=1)).sum(axis=1).clip(0, 7)
+    partner = _partner_codes(rng, parties, city, people.make)
+    agent_username = _staff_for_vehicle(rng, parties, people)
+
+    years: list[PolicyYear] = []
+    active = entry == 0
+    commercial = rng.random(nv) < cal.commercial_take_up
+    channel = first_channel.copy()
+    policies, coverages, claims = [], [], []
+    for k in range(YEARS):
+        col = PRIOR + k
+        rows = np.flatnonzero(active)
+        effective = add_years(people.anniversary[rows], k)
+        expiry = add_years(people.anniversary[rows], k + 1)
+        is_commercial = commercial[rows]
+        # NCD from commercial history; compulsory floating rate from compulsory history
+        hist_insured = insured[rows, :col]
+        level = ncd_levels(claims_ncd[rows, :col], hist_insured)
+        claim_free = _claim_free_years(claims_compulsory[rows, :col], hist_insured)
+        last = np.where(hist_insured[:, -1], claims_compulsory[rows, col - 1], 0)
+        factor = compulsory_factor(_CITY_GROUP[city[rows]], claim_free, last)
+        pc = _pricing_coefficient(cal, people, rows, pricing_vehicle, channel, rng)
+        cancel_day = effective + rng.integers(30, 330, len(rows))
+        cancelled = (rng.random(len(rows)) < cal.cancellation_rate) & (cancel_day < today)
+        cancelled_day = np.where(cancelled, cancel_day, -1)
+        exposure_end = np.minimum(np.where(cancelled, cancel_day, expiry), today)
+        cov_base, cov_limit = _commercial_coverages(
+            cal,
+            people,
+            rows,
+            take[rows],
+            tp_limit[rows],
+            driver_limit[rows],
+            passenger_limit[rows],
+            scratch_limit[rows],
+            effective,
+        )
+        events = simulate_events(
+            cal,
+            rng,
+            options,
+            chunk,
+            k,
+            rows,
+            people,
+            effective,
+            exposure_end,
+            is_commercial,
+            take[rows],
+            cov_limit,
+        )
+        insured[rows, col] = True
+        claims_ncd[rows, col] = events.ncd_claims
+        claims_compulsory[rows, col] = events.compulsory_claims
+        serial = people.vehicle_index[rows] * 3 + k
+        compulsory_no = policy_numbers("JQ", effective, city[rows], serial)
+        commercial_no = frames.strings(
+            policy_numbers("SY", effective, city[rows], serial), is_commercial
+        )
+        renew_p = (
+            cal.renewal_rate
+            + 0.04 * company[rows]
+            + 0.03 * (fleet[rows] > 1)
+            - 0.08 * (events.ncd_claims > 0)
+        )
+        renewed = (~cancelled) & (rng.random(len(rows)) < renew_p) & (k < YEARS - 1)
+        year = PolicyYear(
+            k,
+            rows,
+            is_commercial,
+            effective,
+            expiry,
+            cancelled_day,
+            renewed,
+            channel[rows],
+            compulsory_no,
+            commercial_no,
+            events,
+        )
+        prev = years[-1] if years else None
+        base = compulsory_base(
+            people.seats[rows],
+            np.array(("household", "non_operating", "operating", "ride_hailing"))[people.use[rows]],
+        )
+        comp_premium = np.round(base * factor, 2)
+        ncd = NCD_LADDER[level + 4]
+        cov_premium = np.round(cov_base * (ncd * np.round(pc, 3))[:, None], 2)
+        comm_premium = cov_premium.sum(axis=1)
+        policies.append(
+            _policy_rows(
+                year,
+                prev,
+                people,
+                parties,
+                partner,
+                agent_username,
+                comp_premium,
+                comm_premium,
+                level,
+                ncd,
+                pc,
+            )
+        )
+        coverages.append(_coverage_rows(year, comp_premium, cov_premium, cov_limit))
+        claims.append(events.frame(year, people.vehicle_no))
+        years.append(year)
+        # next year: renewals plus new business entering
+        nxt = np.zeros(nv, dtype=bool)
+        nxt[rows[renewed]] = True
+        active = nxt | (entry == k + 1)
+        keep = rng.random(nv) < 0.97
+        commercial = np.where(
+            nxt,
+            np.where(commercial, keep, rng.random(nv) < 0.3),
+            rng.random(nv) < cal.commercial_take_up,
+        )
+        switch = rng.random(nv)
+        channel = np.where(
+            switch < 0.78,
+            channel,
+            np.where(switch < 0.90, TELESALES, np.where(switch < 0.95, ONLINE, AGENT)),
+        )
+        channel = np.where(entry == k + 1, first_channel, channel)
+    return Book(pl.concat(policies), pl.concat(coverages), pl.concat(claims), years)
+
+
+def _claim_free_years(claims: np.ndarray, insured: np.ndarray) -> np.ndarray:
+    n, cols = claims.shape
+    free = np.zeros(n, dtype=np.int64)
+    going = np.ones(n, dtype=bool)
+    for back in range(1, min(cols, 3) + 1):
+        going &= insured[:, -back] & (claims[:, -back] == 0)
+        free += going
+    return free
+
+
+def _pricing_coefficient(cal, people: People, rows, vehicle_noise, channel, rng) -> np.ndarray:
+    use = people.use[rows]
+    pc = cal.pricing_centre + vehicle_noise[rows] + rng.normal(0, 0.03, len(rows))
+    pc += np.select(
+        [use == RIDE_HAILING, use == OPERATING, use == NON_OPERATING], [0.25, 0.2, 0.05], 0.0
+    )
+    pc -= np.where(channel[rows] == ONLINE, 0.05, 0.0)
+    return np.round(np.clip(pc, 0.5, 1.5), 3)
+
+
+def _commercial_coverages(
+    cal,
+    people: People,
+    rows,
+    take,
+    tp_limit,
+    driver_limit,
+    passenger_limit,
+    scratch_limit,
+    effective,
+):
+    n = len(rows)
+    age = np.maximum(
+        0, (effective - people.anniversary[rows]) // 365 + np.where(people.new_car[rows], 0, 3)
+    )
+    value = np.round(people.price[rows] * np.maximum(0.4, 1 - 0.06 * age), -2)
+    use = people.use[rows]
+    use_factor = np.select(
+        [use == RIDE_HAILING, use == OPERATING, use == NON_OPERATING], [1.5, 1.6, 1.1], 1.0
+    )
+    nev_factor = np.where(people.new_energy[rows], cal.new_energy_rate_factor, 1.0)
+    seats = people.seats[rows]
+    base = np.zeros((n, len(COVERAGES)))
+    limit = np.full((n, len(COVERAGES)), np.nan)
+    base[:, 0] = (cal.own_damage_fixed + cal.own_damage_rate * value) * nev_factor * use_factor
+    limit[:, 0] = value
+    base[:, 1] = (
+        np.array(cal.third_party_base)[tp_limit] * use_factor * np.where(seats >= 6, 1.1, 1.0)
+    )
+    limit[:, 1] = np.array(cal.third_party_limits)[tp_limit]
+    base[:, 2], limit[:, 2] = driver_limit * 0.0042, driver_limit
+    base[:, 3], limit[:, 3] = passenger_limit * 0.0027 * (seats - 1), passenger_limit * (seats - 1)
+    base[:, 4] = np.select([scratch_limit == 2_000, scratch_limit == 5_000], [400.0, 570.0], 850.0)
+    limit[:, 4] = scratch_limit
+    base[:, 5:] = np.array(_RIDER_BASE[5:])
+    return np.where(take, base, 0.0), np.where(take, limit, np.nan)
+
+
+def _partner_codes(rng, parties: PartyIndex, city, make) -> dict[int, np.ndarray]:
+    return {
+        FOUR_S: city * len(BRANDS) + _BRAND_OF_MAKE[make],
+        REPAIR: parties.repair.pick(rng, city),
+        DEALER: parties.dealer.pick(rng, city),
+        INTERMEDIARY: parties.intermediary.pick(rng, city),
+    }
+
+
+def _staff_for_vehicle(rng, parties: PartyIndex, people: People) -> dict[int, pl.Series]:
+    nv = len(people.owner)
+    owner = people.owner_username.gather(people.owner)
+    is_agent = owner.str.starts_with("agent")
+    agent = frames.pick(parties.agents, rng.integers(0, len(parties.agents), nv))
+    seat = frames.pick(parties.seats, rng.integers(0, len(parties.seats), nv))
+    return {
+        AGENT: pl.select(pl.when(is_agent).then(owner).otherwise(agent)).to_series(),
+        TELESALES: pl.select(pl.when(~is_agent).then(owner).otherwise(seat)).to_series(),
+    }
+
+
+def _policy_rows(
+    year: PolicyYear,
+    prev: PolicyYear | None,
+    people: People,
+    parties: PartyIndex,
+    partner,
+    agent_username,
+    comp_premium,
+    comm_premium,
+    level,
+    ncd,
+    pc,
+) -> pl.DataFrame:
+    rows, n = year.vehicles, len(year.vehicles)
+    channel = year.channel
+    partner_code = pl.repeat(None, n, dtype=pl.String, eager=True)
+    for ch, kind in (
+        (FOUR_S, parties.four_s),
+        (REPAIR, parties.repair),
+        (DEALER, parties.dealer),
+        (INTERMEDIARY, parties.intermediary),
+    ):
+        codes = frames.pick(kind.codes, partner[ch][rows])
+        partner_code = pl.select(
+            pl.when(pl.Series(channel == ch)).then(codes).otherwise(partner_code)
+        ).to_series()
+    agent = pl.repeat(None, n, dtype=pl.String, eager=True)
+    for ch in (AGENT, TELESALES):
+        agent = pl.select(
+            pl.when(pl.Series(channel == ch)).then(agent_username[ch].gather(rows)).otherwise(agent)
+        ).to_series()
+    renews_compulsory = pl.repeat(None, n, dtype=pl.String, eager=True)
+    renews_commercial = renews_compulsory
+    if prev is not None:
+        position = np.full(len(people.owner), -1)
+        position[prev.vehicles] = np.arange(len(prev.vehicles))
+        where = position[rows]
+        was = where >= 0
+        renews_compulsory = frames.strings(prev.compulsory_no.gather(np.maximum(where, 0)), was)
+        renews_commercial = frames.strings(prev.commercial_no.gather(np.maximum(where, 0)), was)
+    common = {
+        "customer_no": people.customer_no.gather(people.owner[rows]),
+        "vehicle_no": people.vehicle_no.gather(rows),
+        "effective_date": frames.dates(year.effective),
+        "expiry_date": frames.dates(year.expiry),
+        "currency": pl.repeat("CNY", n, dtype=pl.String, eager=True),
+        "channel": frames.pick(CHANNELS, channel),
+        "partner_code": partner_code,
+        "agent_username": agent,
+        "cancelled_on": frames.dates(year.cancelled, year.cancelled >= 0),
+    }
+    compulsory = frames.table(
+        "policies",
+        common
+        | {
+            "policy_no": year.compulsory_no,
+            "kind": pl.repeat("compulsory", n, dtype=pl.String, eager=True),
+            "premium": frames.money(comp_premium),
+            "renews_policy_no": renews_compulsory,
+        },
+    )
+    commercial = frames.table(
+        "policies",
+        common
+        | {
+            "policy_no": year.commercial_no,
+            "kind": pl.repeat("commercial", n, dtype=pl.String, eager=True),
+            "premium": frames.money(comm_premium),
+            "ncd_level": pl.Series(level, dtype=pl.Int8),
+            "ncd_coefficient": frames.coefficient(ncd),
+            "pricing_coefficient": frames.coefficient(pc),
+            "renews_policy_no": renews_commercial,
+        },
+    ).filter(pl.Series(year.commercial))
+    return pl.concat([compulsory, commercial])
+
+
+def _coverage_rows(year: PolicyYear, comp_premium, cov_premium, cov_limit) -> pl.DataFrame:
+    n = len(year.vehicles)
+    compulsory = frames.table(
+        "coverages",
+        {
+            "policy_no": year.compulsory_no,
+            "code": pl.repeat("compulsory", n, dtype=pl.String, eager=True),
+            "limit": frames.money(np.full(n, COMPULSORY_LIMIT)),
+            "premium": frames.money(comp_premium),
+        },
+    )
+    present = (cov_limit == cov_limit) | (cov_premium > 0)
+    present &= year.commercial[:, None]
+    row, code = np.nonzero(present)
+    limit = cov_limit[row, code]
+    commercial = frames.table(
+        "coverages",
+        {
+            "policy_no": year.commercial_no.gather(row),
+            "code": frames.pick(COVERAGES, code),
+            "limit": frames.money(np.nan_to_num(limit), valid=limit == limit),
+            "premium": frames.money(cov_premium[row, code]),
+        },
+    )
+    return pl.concat([compulsory, commercial])

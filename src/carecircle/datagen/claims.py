@@ -1,0 +1,216 @@
+"""Accidents in one policy year and the claim rows they produce (one row per coverage hit).
+
+An accident involves a third party (compulsory claim, and commercial third-party above the
+compulsory limits or with injury) and/or damages the insured car (own damage). Severities are
+lognormal and capped at the coverage limit. 99% of accidents are reported within a week.
+Claims reported before the reference date are kept; the rest are not yet known to the insurer.
+Statuses follow the settlement clock: closed/paid for old claims, open stages for recent ones.
+Withdrawn and rejected claims pay nothing and do not count for NCD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from . import frames
+from .config import Calibration, GenerateOptions
+
+if TYPE_CHECKING:
+    from .book import PolicyYear
+    from .customers import People
+
+OPEN_STAGES = (
+    "reported",
+    "dispatched",
+    "surveyed",
+    "registered",
+    "assessed",
+    "adjusted",
+    "approved",
+)
+ROW_KINDS = ("compulsory", "vehicle_damage", "third_party", "driver_seat", "passenger_seat")
+HOUR_US = 3600 * 1_000_000
+MINUTE_US = 60 * 1_000_000
+
+
+@dataclass
+class YearEvents:
+    ncd_claims: np.ndarray  # per insured vehicle row: reported, not void, with a commercial row
+    compulsory_claims: np.ndarray  # per insured vehicle row: reported, not void, compulsory
+    row: np.ndarray  # per accident: index into the year's vehicle rows
+    accident_us: np.ndarray
+    reported_us: np.ndarray
+    closed_us: np.ndarray  # -1 while open
+    status: np.ndarray  # str per accident
+    injury: np.ndarray
+    hits: np.ndarray  # (accidents, len(ROW_KINDS)) bool
+    amount: np.ndarray  # (accidents, len(ROW_KINDS)) yuan
+    paid_us: np.ndarray
+    chunk: int
+    k: int
+
+    def claim_numbers(self, accident: np.ndarray, kind: np.ndarray) -> pl.Series:
+        year = (self.accident_us[accident] // frames.DAY_US).astype("datetime64[D]").astype(
+            "datetime64[Y]"
+        ).astype(np.int64) + 1970
+        serial = accident * len(ROW_KINDS) + kind
+        return (
+            "CL"
+            + pl.Series(year).cast(pl.String)
+            + f"{self.chunk:05d}{self.k}"
+            + pl.Series(serial).cast(pl.String).str.zfill(8)
+        )
+
+    def frame(self, year: PolicyYear, vehicle_no: pl.Series) -> pl.DataFrame:
+        accident, kind = np.nonzero(self.hits)
+        vehicle_row = self.row[accident]
+        n = len(accident)
+        policy_no = pl.select(
+            pl.when(pl.Series(kind == 0))
+            .then(year.compulsory_no.gather(vehicle_row))
+            .otherwise(year.commercial_no.gather(vehicle_row))
+        ).to_series()
+        status = self.status[accident]
+        amount = self.amount[accident, kind]
+        settled = np.isin(status, ("paid", "closed"))
+        void = np.isin(status, ("withdrawn", "rejected"))
+        noise = np.exp(np.random.default_rng([self.chunk, self.k, 7]).normal(0, 0.3, n))
+        reserved = np.where(settled | void, 0.0, np.round(amount * noise, -1))
+        paid = np.where(settled, amount, 0.0)
+        closed = self.closed_us[accident]
+        paid_at = self.paid_us[accident]
+        return frames.table(
+            "claims",
+            {
+                "claim_no": self.claim_numbers(accident, kind),
+                "policy_no": policy_no,
+                "vehicle_no": vehicle_no.gather(year.vehicles[vehicle_row]),
+                "coverage": frames.pick(ROW_KINDS, kind),
+                "accident_at": frames.timestamps(self.accident_us[accident]),
+                "reported_at": frames.timestamps(self.reported_us[accident]),
+                "amount_reserved": frames.money(reserved),
+                "amount_paid": frames.money(paid),
+                "currency": pl.repeat("CNY", n, dtype=pl.String, eager=True),
+                "status": pl.Series(status, dtype=pl.String),
+                "injury": pl.Series(self.injury[accident]),
+                "paid_at": frames.timestamps(paid_at, settled),
+                "closed_at": frames.timestamps(closed, closed >= 0),
+            },
+        )
+
+
+def _lognormal(rng: np.random.Generator, params: tuple[float, float], n: int) -> np.ndarray:
+    return rng.lognormal(params[0], params[1], n)
+
+
+def simulate_events(
+    cal: Calibration,
+    rng: np.random.Generator,
+    options: GenerateOptions,
+    chunk: int,
+    k: int,
+    rows: np.ndarray,
+    people: People,
+    effective: np.ndarray,
+    exposure_end: np.ndarray,
+    commercial: np.ndarray,
+    take: np.ndarray,
+    limit: np.ndarray,
+) -> YearEvents:
+    """``take``/``limit``: per insured row, the commercial coverages (columns in book.COVERAGES
+    order: vehicle_damage, third_party, driver_seat, passenger_seat, …) and their limits."""
+    n_rows = len(rows)
+    now_us = frames.day_number(options.reference_date) * frames.DAY_US
+    exposure = np.maximum(exposure_end - effective, 0)
+    counts = rng.poisson(cal.event_frequency * people.risk[rows] * exposure / 365.0)
+    row = np.repeat(np.arange(n_rows), counts)
+    n = len(row)
+    day = effective[row] + (rng.random(n) * exposure[row]).astype(np.int64)
+    minute = np.clip(rng.normal(14.5 * 60, 4 * 60, n), 0, 1439).astype(np.int64)
+    accident = day * frames.DAY_US + minute * MINUTE_US + rng.integers(0, 60, n) * 1_000_000
+    u = rng.random(n)
+    delay = np.where(
+        u < 0.78,
+        rng.exponential(1.5 * HOUR_US, n),
+        np.where(
+            u < 0.99,
+            rng.uniform(2 * HOUR_US, 6.9 * 24 * HOUR_US, n),
+            rng.uniform(7, 60, n) * 24 * HOUR_US,
+        ),
+    ).astype(np.int64)
+    reported = accident + MINUTE_US * 5 + delay
+    known = reported < now_us
+    row, accident, reported = row[known], accident[known], reported[known]
+    n = len(row)
+    comm = commercial[row]
+    third_party = rng.random(n) < cal.third_party_involved
+    injury = third_party & (rng.random(n) < cal.injury_share)
+    own = comm & take[row, 0] & (rng.random(n) < cal.own_damage_given_event)
+    tp_commercial = comm & third_party & (injury | (rng.random(n) < 0.35))
+    driver = comm & injury & take[row, 2] & (rng.random(n) < 0.4)
+    passenger = comm & injury & take[row, 3] & (rng.random(n) < 0.2)
+    nothing = ~(third_party | own)
+    own |= nothing & comm & take[row, 0]
+    third_party |= nothing & ~own
+    hits = np.stack([third_party, own, tp_commercial, driver, passenger], axis=1)
+    amount = np.zeros((n, len(ROW_KINDS)))
+    property_ = np.minimum(_lognormal(rng, cal.compulsory_property_severity, n), 2_000)
+    personal = np.minimum(_lognormal(rng, cal.compulsory_injury_severity, n), 198_000)
+    amount[:, 0] = np.where(injury, np.minimum(property_ + personal, 200_000), property_)
+    amount[:, 1] = np.minimum(
+        _lognormal(rng, cal.own_damage_severity, n) * np.sqrt(people.price[rows][row] / 150_000),
+        limit[row, 0],
+    )
+    tp = np.where(
+        injury,
+        _lognormal(rng, cal.third_party_injury_severity, n),
+        _lognormal(rng, cal.third_party_severity, n),
+    )
+    amount[:, 2] = np.minimum(tp, limit[row, 1])
+    amount[:, 3] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 2]))
+    amount[:, 4] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 3]))
+    amount = np.maximum(np.round(amount, 2), 50.0) * hits
+    void = rng.random(n) < cal.void_share
+    settle = rng.lognormal(np.log(12), 0.8, n) + np.where(
+        injury, rng.lognormal(np.log(60), 0.5, n), 0
+    )
+    paid_us = reported + (settle * 24 * HOUR_US).astype(np.int64)
+    closed_us = paid_us + rng.uniform(0.5, 5, n).astype(np.int64) * 24 * HOUR_US
+    void_close = reported + np.minimum(
+        rng.uniform(1, 20, n) * 24 * HOUR_US, (now_us - reported) * 0.9
+    ).astype(np.int64)
+    progress = (now_us - reported) / np.maximum(paid_us - reported, 1)
+    stage = np.clip((progress * len(OPEN_STAGES)).astype(np.int64), 0, len(OPEN_STAGES) - 1)
+    status = np.where(
+        void,
+        np.where(rng.random(n) < 0.6, "withdrawn", "rejected"),
+        np.where(
+            closed_us <= now_us,
+            "closed",
+            np.where(paid_us <= now_us, "paid", np.array(OPEN_STAGES)[stage]),
+        ),
+    )
+    closed = np.where(void, void_close, np.where(closed_us <= now_us, closed_us, -1))
+    amount[void] = 0.0
+    valid = ~void
+    ncd = np.bincount(row[valid & hits[:, 1:].any(axis=1)], minlength=n_rows)
+    compulsory = np.bincount(row[valid & hits[:, 0]], minlength=n_rows)
+    return YearEvents(
+        ncd_claims=ncd,
+        compulsory_claims=compulsory,
+        row=row,
+        accident_us=accident,
+        reported_us=reported,
+        closed_us=closed,
+        status=status,
+        injury=injury,
+        hits=hits,
+        amount=amount,
+        paid_us=paid_us,
+        chunk=chunk,
+        k=k,
+    )

@@ -1,0 +1,68 @@
+"""Options and calibration constants of the synthetic book (figures in docs/calibration.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+DEFAULT_REFERENCE_DATE = dt.date(2026, 11, 22)
+DEFAULT_CHUNK_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Tuned so a generated book lands on DOMAIN.md's calibration figures."""
+
+    company_share: float = 0.05
+    # persons owning 1 / 2 / 3 / 4 vehicles
+    vehicles_per_person: tuple[float, ...] = (0.85, 0.128, 0.02, 0.002)
+    company_extra_vehicles_p: float = 0.35  # geometric: a company has 2 + Geom(p) − 1 vehicles
+    company_max_vehicles: int = 15
+    # share of vehicles entering the book in policy year 0 / 1 / 2 (new business each year)
+    entry_year: tuple[float, ...] = (0.64, 0.18, 0.18)
+    new_car_share: float = 0.28
+    renewal_rate: float = 0.735
+    cancellation_rate: float = 0.012
+    commercial_take_up: float = 0.93
+    vehicle_damage_take_up: float = 0.88
+    # claim events per insured vehicle-year (negative binomial: Poisson × Gamma(shape))
+    event_frequency: float = 0.31
+    risk_shape: float = 1.4
+    third_party_involved: float = 0.72
+    injury_share: float = 0.08
+    own_damage_given_event: float = 0.82
+    void_share: float = 0.04
+    # lognormal severities: (log median, sigma)
+    own_damage_severity: tuple[float, float] = (8.10, 1.0)
+    compulsory_property_severity: tuple[float, float] = (7.10, 0.6)
+    compulsory_injury_severity: tuple[float, float] = (9.60, 1.1)
+    third_party_severity: tuple[float, float] = (8.40, 1.1)
+    third_party_injury_severity: tuple[float, float] = (10.6, 1.2)
+    seat_severity: tuple[float, float] = (8.6, 0.8)
+    # commercial base premium: own damage = fixed + rate × actual value
+    own_damage_fixed: float = 420.0
+    own_damage_rate: float = 0.0118
+    new_energy_rate_factor: float = 1.45
+    third_party_limits: tuple[int, ...] = (500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000)
+    third_party_limit_p: tuple[float, ...] = (0.05, 0.25, 0.2, 0.3, 0.2)
+    third_party_base: tuple[float, ...] = (820.0, 1020.0, 1130.0, 1230.0, 1380.0)
+    pricing_centre: float = 0.88
+    pricing_spread: float = 0.10
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    customers: int
+    seed: int = 0
+    reference_date: dt.date = DEFAULT_REFERENCE_DATE
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    workers: int = 1
+    calibration: Calibration = field(default_factory=Calibration)
+
+    @property
+    def chunks(self) -> int:
+        return max(1, -(-self.customers // self.chunk_size))
+
+    def chunk_bounds(self, chunk: int) -> tuple[int, int]:
+        start = chunk * self.chunk_size
+        return start, min(self.customers, start + self.chunk_size)

@@ -1,0 +1,270 @@
+"""Customers and their vehicles for one chunk of the book.
+
+A chunk's random streams are ``default_rng([seed, chunk, stream])``: stream 0 is the cheap
+*plan* (who is a company, how many vehicles, which makes) that the writer runs for every chunk
+first, so global vehicle numbers (and hence unique VINs and plates) are known before chunks are
+generated in parallel; stream 1 is everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from . import frames
+from .config import GenerateOptions
+from .identifiers import id_numbers, mobiles, plates, usccs, vins, wmi_matrix
+from .names import company_names, person_names
+from .partners import PartyIndex
+from .reference import CITIES, ESTATES, MAKES, PHONE_PREFIXES, ROADS
+
+USES = ("household", "non_operating", "operating", "ride_hailing")
+HOUSEHOLD, NON_OPERATING, OPERATING, RIDE_HAILING = range(4)
+_DISTRICTS = [(c, name, code) for c, city in enumerate(CITIES) for name, code in city.districts]
+_DISTRICT_CITY = np.array([c for c, _, _ in _DISTRICTS])
+_DISTRICT_NAME = [name for _, name, _ in _DISTRICTS]
+_DISTRICT_CODE = np.array([int(code) for _, _, code in _DISTRICTS])
+_CITY_FIRST_DISTRICT = np.searchsorted(_DISTRICT_CITY, np.arange(len(CITIES)))
+_CITY_DISTRICTS = np.bincount(_DISTRICT_CITY, minlength=len(CITIES))
+_CITY_P = np.array([c.weight for c in CITIES]) / sum(c.weight for c in CITIES)
+_PLACE = [c.name if c.province == c.name else c.province + c.name for c in CITIES]
+_PERSON_MAKE_P = np.array([m.person_weight for m in MAKES]) / sum(m.person_weight for m in MAKES)
+_COMPANY_MAKE_P = np.array([m.company_weight for m in MAKES]) / sum(m.company_weight for m in MAKES)
+MAKE_NEV = np.array([m.new_energy for m in MAKES])
+MAKE_SEATS = np.array([m.seats for m in MAKES])
+MAKE_PRICE = np.array([m.price for m in MAKES])
+
+
+@dataclass
+class Plan:
+    company: np.ndarray
+    vehicles: np.ndarray  # per customer
+    make: np.ndarray  # per vehicle
+    owner: np.ndarray  # per vehicle: customer row in the chunk
+
+
+def plan_chunk(options: GenerateOptions, chunk: int) -> Plan:
+    cal = options.calibration
+    start, stop = options.chunk_bounds(chunk)
+    n = stop - start
+    rng = np.random.default_rng([options.seed, chunk, 0])
+    company = rng.random(n) < cal.company_share
+    per_person = rng.choice(len(cal.vehicles_per_person), size=n, p=cal.vehicles_per_person) + 1
+    per_company = np.minimum(
+        1 + rng.geometric(cal.company_extra_vehicles_p, size=n), cal.company_max_vehicles
+    )
+    vehicles = np.where(company, per_company, per_person)
+    owner = np.repeat(np.arange(n), vehicles)
+    person_make = rng.choice(len(MAKES), size=len(owner), p=_PERSON_MAKE_P)
+    company_make = rng.choice(len(MAKES), size=len(owner), p=_COMPANY_MAKE_P)
+    make = np.where(company[owner], company_make, person_make)
+    return Plan(company, vehicles, make, owner)
+
+
+@dataclass
+class People:
+    """Per-vehicle arrays the policy simulation needs (customer arrays indexed by ``owner``)."""
+
+    customers: pl.DataFrame
+    vehicles: pl.DataFrame
+    customer_no: pl.Series
+    vehicle_no: pl.Series
+    owner: np.ndarray
+    city: np.ndarray  # per customer
+    company: np.ndarray  # per customer
+    owner_username: pl.Series  # per customer
+    make: np.ndarray
+    new_energy: np.ndarray
+    seats: np.ndarray
+    use: np.ndarray
+    price: np.ndarray
+    entry_year: np.ndarray
+    new_car: np.ndarray
+    anniversary: np.ndarray  # day number of the policy-year-0 effective date
+    risk: np.ndarray
+    vehicle_index: np.ndarray  # global vehicle numbers
+
+
+def build_people(
+    options: GenerateOptions,
+    chunk: int,
+    plan: Plan,
+    vehicle_offset: int,
+    nev_offset: int,
+    parties: PartyIndex,
+) -> People:
+    cal = options.calibration
+    rng = np.random.default_rng([options.seed, chunk, 1])
+    start, stop = options.chunk_bounds(chunk)
+    n = stop - start
+    today = frames.day_number(options.reference_date)
+    g = np.arange(start, stop)
+    company = plan.company
+    city = rng.choice(len(CITIES), size=n, p=_CITY_P)
+    district = _CITY_FIRST_DISTRICT[city] + (rng.random(n) * _CITY_DISTRICTS[city]).astype(int)
+    male = rng.random(n) < 0.64
+    age_years = np.clip(rng.normal(42, 11, n), 20, 80)
+    birth = today - (age_years * 365.25).astype(np.int64)
+    birth_ymd = _ymd(birth)
+    id_numbers_ = _unique_id_numbers(rng, _DISTRICT_CODE[district], birth_ymd, male, chunk)
+    city_short = frames.pick([c.name.removesuffix("市") for c in CITIES], city)
+    name = pl.select(
+        pl.when(pl.Series(company))
+        .then(company_names(rng, city_short))
+        .otherwise(person_names(rng, male))
+    ).to_series()
+    road = frames.pick(ROADS, rng.integers(0, len(ROADS), n))
+    estate = frames.pick(ESTATES, rng.integers(0, len(ESTATES), n))
+    number = pl.Series(rng.integers(1, 300, n)).cast(pl.String)
+    flat = (
+        pl.Series(rng.integers(1, 30, n)).cast(pl.String)
+        + "栋"
+        + pl.Series(rng.integers(1, 33, n) * 100 + rng.integers(1, 5, n)).cast(pl.String)
+        + "室"
+    )
+    person = ~company
+    street = frames.pick(_DISTRICT_NAME, district) + road + number + "号"
+    address = frames.pick(_PLACE, city) + street
+    address = pl.select(
+        pl.when(pl.Series(person)).then(address + estate + flat).otherwise(address)
+    ).to_series()
+    owner_is_agent = rng.random(n) < 0.6
+    owner_username = pl.select(
+        pl.when(pl.Series(owner_is_agent))
+        .then(frames.pick(parties.agents, rng.integers(0, len(parties.agents), n)))
+        .otherwise(frames.pick(parties.seats, rng.integers(0, len(parties.seats), n)))
+    ).to_series()
+    dnc = rng.random(n) < 0.03
+    customer_no = frames.zfill("C", g, 10)
+
+    # vehicles
+    owner, make = plan.owner, plan.make
+    nv = len(owner)
+    vehicle_index = vehicle_offset + np.arange(nv)
+    nev = MAKE_NEV[make]
+    seats = MAKE_SEATS[make]
+    v_company = company[owner]
+    use = np.full(nv, HOUSEHOLD)
+    use[v_company] = NON_OPERATING
+    u = rng.random(nv)
+    use[~v_company & (seats >= 7) & (u < 0.15)] = OPERATING
+    use[~v_company & (seats < 7) & (u < 0.03)] = RIDE_HAILING
+    price = np.round(MAKE_PRICE[make] * rng.lognormal(0, 0.15, nv), -2)
+    entry_customer = rng.choice(3, size=n, p=cal.entry_year)
+    later = (rng.random(nv) < 0.2) & (np.r_[True, owner[1:] != owner[:-1]] == 0)
+    entry_year = np.minimum(entry_customer[owner] + later, 2)
+    anniversary = today - 2 * 365 - rng.integers(0, 365, nv)  # so year 2 starts in the last year
+    new_car = rng.random(nv) < np.where(nev, cal.new_car_share * 1.6, cal.new_car_share)
+    entry_day = anniversary + entry_year * 365
+    age_days = np.where(new_car, rng.integers(0, 25, nv), rng.integers(365, 12 * 365, nv))
+    first_registration = entry_day - age_days
+    model_year = _ymd(first_registration) // 10_000
+    nev_rank = np.cumsum(nev) - 1 + nev_offset
+    large = nev & v_company & (rng.random(nv) < 0.1)
+    plate_province = frames.pick([c.plate_char for c in CITIES], city[owner])
+    letters = np.frombuffer("".join(c.plate_letter for c in CITIES).encode(), np.uint8)
+    risk = rng.gamma(cal.risk_shape, 1 / cal.risk_shape, nv)
+    risk *= np.select(
+        [use == RIDE_HAILING, use == OPERATING, use == NON_OPERATING], [2.0, 1.6, 1.1], 1.0
+    )
+    risk *= np.where(nev, 1.25, 1.0) * np.where(age_years[owner] < 27, 1.4, 1.0)
+    vehicle_no = frames.zfill("V", vehicle_index, 10)
+    klass = np.where(seats < 6, "6座以下客车", "6-10座客车")
+    vehicles = frames.table(
+        "vehicles",
+        {
+            "vehicle_no": vehicle_no,
+            "customer_no": customer_no.gather(owner),
+            "plate": plates(
+                plate_province, letters[city[owner]], vehicle_index, nev_rank, nev, large
+            ),
+            "vin": vins(wmi_matrix([m.wmi for m in MAKES], make), model_year, vehicle_index, rng),
+            "brand": frames.pick([m.brand for m in MAKES], make),
+            "model": frames.pick([m.model for m in MAKES], make),
+            "first_registration": frames.dates(first_registration),
+            "new_energy": pl.Series(nev),
+            "use": frames.pick(USES, use),
+            "seats": pl.Series(seats),
+            "price": frames.money(price),
+            "vehicle_class": pl.Series(np.where(nev, "新能源" + klass, klass)),
+        },
+    )
+    first_day = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, owner, entry_day)
+    prior_years = np.where(entry_customer == 0, rng.integers(0, 7, n), 0)
+    customers = frames.table(
+        "customers",
+        {
+            "customer_no": customer_no,
+            "kind": pl.Series(np.where(company, "company", "person")),
+            "name": name,
+            "gender": frames.strings(pl.Series(np.where(male, "M", "F")), person),
+            "birth_date": frames.dates(birth, person),
+            "id_number": frames.strings(id_numbers_, person),
+            "uscc": frames.strings(usccs(_DISTRICT_CODE[district], g), company),
+            "phone": mobiles(g, rng, PHONE_PREFIXES),
+            "province": frames.pick([c.province for c in CITIES], city),
+            "city": frames.pick([c.name for c in CITIES], city),
+            "address": address,
+            "marketing_consent": pl.Series(rng.random(n) < 0.55),
+            "do_not_call_until": frames.dates(today + rng.integers(1, 183, n), dnc),
+            "first_insured_on": frames.dates(first_day - prior_years * 365),
+            "owner_username": owner_username,
+        },
+    )
+    return People(
+        customers=customers,
+        vehicles=vehicles,
+        customer_no=customer_no,
+        vehicle_no=vehicle_no,
+        owner=owner,
+        city=city,
+        company=company,
+        owner_username=owner_username,
+        make=make,
+        new_energy=nev,
+        seats=seats,
+        use=use,
+        price=price,
+        entry_year=entry_year,
+        new_car=new_car,
+        anniversary=anniversary,
+        risk=risk,
+        vehicle_index=vehicle_index,
+    )
+
+
+def _ymd(days: np.ndarray) -> np.ndarray:
+    d = np.asarray(days, dtype="datetime64[D]")
+    y = d.astype("datetime64[Y]")
+    m = d.astype("datetime64[M]")
+    year = y.astype(np.int64) + 1970
+    month = (m - y).astype(np.int64) + 1
+    day = (d - m).astype(np.int64) + 1
+    return year * 10_000 + month * 100 + day
+
+
+def _unique_id_numbers(
+    rng: np.random.Generator,
+    region: np.ndarray,
+    birth_ymd: np.ndarray,
+    male: np.ndarray,
+    chunk: int,
+) -> pl.Series:
+    """Sequence codes: chunk c uses 050·(c mod 20) … +49 (odd = male), so chunks do not collide
+    (for books up to 20 chunks); duplicates inside the chunk are redrawn."""
+    n = len(region)
+    base = (chunk % 20) * 50
+    key_base = region * 10**8 + birth_ymd
+    k = rng.integers(0, 25, n)
+    for _ in range(50):
+        key = key_base * 100 + k * 2 + male
+        _, first, _counts = np.unique(key, return_index=True, return_counts=True)
+        dup = np.ones(n, dtype=bool)
+        dup[first] = False
+        if not dup.any():
+            break
+        k[dup] = rng.integers(0, 25, int(dup.sum()))
+    return id_numbers(region, birth_ymd, base + k * 2 + male)
