@@ -1,11 +1,19 @@
-"""`carecircle value fit --dataset bemtpl97|eudirectlapse|fremotor1 [--datasets-dir DIR]`."""
+"""`carecircle value fit --dataset …` and `carecircle value run [--as-of DATE] [--snapshot DIR]`.
+
+``value run`` is also what the nightly job calls (docs/value.md: cron or django-tasks).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from carecircle.value.engine.checks import ValueInputError
+from carecircle.value.engine.params import params_from_settings
+from carecircle.value.engine.runner import RunInProgress, run_value
+from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
 from carecircle.value.ml.errors import ModelInputError
 from carecircle.value.services import fit_from_dataset
@@ -19,8 +27,17 @@ class Command(BaseCommand):
         fit = sub.add_parser("fit", help="fit a model on a real dataset and store a version")
         fit.add_argument("--dataset", choices=DATASETS, required=True)
         fit.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+        run = sub.add_parser("run", help="value every customer and switch over atomically")
+        run.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+        run.add_argument("--snapshot", type=Path, default=None, help="canonical Parquet folder")
+        run.add_argument("--currency", default=None)
+        run.add_argument("--horizon-years", type=int, default=None)
+        run.add_argument("--discount-rate", type=float, default=None)
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "run":
+            self._run(options)
+            return
         if options["action"] == "fit":
             folder: Path = options["datasets_dir"]
             if not folder.is_dir():
@@ -34,3 +51,27 @@ class Command(BaseCommand):
                 f"{stored.training_rows} rows, {stored.training_data_hash[:19]}…, "
                 f"metrics {stored.metrics}"
             )
+
+    def _run(self, options) -> None:
+        from carecircle.core.clock import today
+
+        try:
+            params = params_from_settings(
+                options["as_of"] or today(),
+                horizon_years=options["horizon_years"],
+                discount_rate=options["discount_rate"],
+            )
+            run = run_value(
+                params,
+                snapshot=options["snapshot"],
+                currency=options["currency"],
+                progress=lambda message: self.stderr.write(message),
+            )
+        except (ValueInputError, SnapshotError, RunInProgress, ValueError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"value run {run.pk} as of {run.as_of}: {run.counts.get('customers', 0)} customers "
+            f"in {run.seconds:.1f} s; tiers {run.counts.get('tiers')}; "
+            f"{run.counts.get('reviews_opened', 0)} reviews, "
+            f"{run.counts.get('list_proposals', 0)} list proposals"
+        )

@@ -1,0 +1,135 @@
+"""Reading the last decisions from the database and writing a run's results in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import polars as pl
+from django.db import connection
+
+from carecircle.parties.models import Customer
+
+from ..models import CustomerValue, ListEntry, TierHistory, TierReview, ValueRun
+from ..models.lists import OPEN_LIST_STATUSES
+from ..models.tiers import TIER_RANKS, ReviewStatus
+from .pipeline import MONEY_OUT, OUTPUT_COLUMNS, PRIOR_SCHEMA
+
+BATCH = 50_000
+
+
+def customer_ids() -> pl.DataFrame:
+    rows = Customer.objects.values_list("customer_no", "id")
+    return pl.DataFrame(
+        list(rows), schema={"customer_no": pl.String, "customer_id": pl.Int64}, orient="row"
+    )
+
+
+def _ranked(rows, value_name: str, ids: pl.DataFrame) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        [(cid, TIER_RANKS[tier]) for cid, tier in rows],
+        schema={"customer_id": pl.Int64, value_name: pl.Int8},
+        orient="row",
+    )
+    return frame.join(ids, on="customer_id").drop("customer_id")
+
+
+def prior_decisions(as_of: dt.date, ids: pl.DataFrame) -> pl.LazyFrame:
+    """previous tier (current run), tier a year ago, a person's decision of the last year,
+    and whether a list entry is open — the humane rules need all four."""
+    current = CustomerValue.objects.filter(run__is_current=True).values_list("customer_id", "tier")
+    year_ago_cut = as_of - dt.timedelta(days=365)
+    history = (
+        TierHistory.objects.filter(as_of__lte=year_ago_cut)
+        .order_by("customer_id", "as_of", "id")
+        .values_list("customer_id", "tier")
+    )
+    reviews = (
+        TierReview.objects.filter(
+            status__in=(ReviewStatus.APPROVED, ReviewStatus.KEPT),
+            decided_at__date__gt=year_ago_cut,
+        )
+        .order_by("customer_id", "decided_at", "id")
+        .values_list("customer_id", "status", "proposed_tier", "current_tier")
+    )
+    decided = [
+        (cid, proposed if status == ReviewStatus.APPROVED else kept)
+        for cid, status, proposed, kept in reviews
+    ]
+    listed = set(
+        ListEntry.objects.filter(status__in=OPEN_LIST_STATUSES).values_list(
+            "customer_id", flat=True
+        )
+    )
+    frame = (
+        ids.lazy()
+        .join(_ranked(current, "previous_rank", ids).lazy(), on="customer_no", how="left")
+        .join(
+            _ranked(history, "year_ago_rank", ids).unique("customer_no", keep="last").lazy(),
+            on="customer_no",
+            how="left",
+        )
+        .join(
+            _ranked(decided, "approved_rank", ids).unique("customer_no", keep="last").lazy(),
+            on="customer_no",
+            how="left",
+        )
+        .with_columns(open_list=pl.col("customer_id").is_in(list(listed)))
+    )
+    return frame.select(list(PRIOR_SCHEMA)).cast(PRIOR_SCHEMA)  # type: ignore[arg-type]
+
+
+def money_text(expr: pl.Expr) -> pl.Expr:
+    """Integer cents → exact decimal text ("-12.05")."""
+    absolute = expr.abs()
+    return pl.concat_str(
+        [
+            pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (absolute // 100).cast(pl.String),
+            pl.lit("."),
+            (absolute % 100).cast(pl.String).str.zfill(2),
+        ]
+    )
+
+
+def db_rows(results: pl.DataFrame, run: ValueRun, ids: pl.DataFrame) -> pl.DataFrame:
+    frame = results.join(ids, on="customer_no", how="inner").with_columns(
+        run_id=pl.lit(run.pk, dtype=pl.Int64),
+        **{name: money_text(pl.col(name)) for name in MONEY_OUT},
+    )
+    columns = ["run_id", "customer_id", *[c for c in OUTPUT_COLUMNS if c != "customer_no"]]
+    return frame.select(columns)
+
+
+def write_results(frame: pl.DataFrame, progress=None) -> int:
+    return write_frame(CustomerValue._meta.db_table, frame, progress)
+
+
+def write_frame(table: str, frame: pl.DataFrame, progress=None) -> int:
+    """Insert rows whose columns are the table's; COPY on PostgreSQL, executemany elsewhere."""
+    columns = frame.columns
+    if connection.vendor == "postgresql":
+        for start in range(0, frame.height, BATCH):
+            buffer = io.BytesIO()
+            frame.slice(start, BATCH).write_csv(
+                buffer, include_header=False, null_value="", quote_style="non_numeric"
+            )
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy,
+            ):
+                copy.write(buffer.getvalue())
+            if progress:
+                progress(min(frame.height, start + BATCH))
+        return frame.height
+    # Table and column names come from the model, never from input.
+    names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    for start in range(0, frame.height, BATCH):
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, frame.slice(start, BATCH).rows())
+        if progress:
+            progress(min(frame.height, start + BATCH))
+    return frame.height

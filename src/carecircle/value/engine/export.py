@@ -1,0 +1,147 @@
+"""Snapshot of the operational database as canonical Parquet, for one value run.
+
+Only the columns the value pipeline reads are exported.  PostgreSQL streams with
+``COPY … TO STDOUT`` (CSV); SQLite is read through its cursor.  Either way the frames are cast
+to the canonical types so the pipeline sees the same thing as from ``carecircle generate``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+from django.db import connection
+
+from carecircle.ingest.schema import TABLES
+
+# table → ([(expression, column)], FROM clause)
+QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "customers": (
+        [("c.customer_no", "customer_no"), ("c.first_insured_on", "first_insured_on")],
+        "parties_customer c",
+    ),
+    "policies": (
+        [
+            ("p.policy_no", "policy_no"),
+            ("p.kind", "kind"),
+            ("c.customer_no", "customer_no"),
+            ("v.vehicle_no", "vehicle_no"),
+            ("p.effective_date", "effective_date"),
+            ("p.expiry_date", "expiry_date"),
+            ("p.premium", "premium"),
+            ("p.currency", "currency"),
+            ("p.ncd_coefficient", "ncd_coefficient"),
+            ("p.pricing_coefficient", "pricing_coefficient"),
+            ("p.channel", "channel"),
+            ("r.policy_no", "renews_policy_no"),
+            ("p.cancelled_on", "cancelled_on"),
+        ],
+        """policies_policy p
+        JOIN parties_customer c ON c.id = p.customer_id
+        JOIN parties_vehicle v ON v.id = p.vehicle_id
+        LEFT JOIN policies_policy r ON r.id = p.renews_id""",
+    ),
+    "claims": (
+        [
+            ("k.claim_no", "claim_no"),
+            ("p.policy_no", "policy_no"),
+            ("v.vehicle_no", "vehicle_no"),
+            ("k.accident_at", "accident_at"),
+            ("k.reported_at", "reported_at"),
+            ("k.amount_reserved", "amount_reserved"),
+            ("k.amount_paid", "amount_paid"),
+            ("k.currency", "currency"),
+            ("k.status", "status"),
+            ("k.injury", "injury"),
+            ("k.paid_at", "paid_at"),
+        ],
+        """claims_claim k
+        JOIN policies_policy p ON p.id = k.policy_id
+        JOIN parties_vehicle v ON v.id = k.vehicle_id""",
+    ),
+    "interactions": (
+        [
+            ("c.customer_no", "customer_no"),
+            ("i.contact_type", "contact_type"),
+            ("i.occurred_at", "occurred_at"),
+            ("i.outcome", "outcome"),
+            ("i.satisfaction", "satisfaction"),
+        ],
+        "touchpoints_interaction i JOIN parties_customer c ON c.id = i.customer_id",
+    ),
+}
+
+
+def _sql(table: str, as_text: bool) -> str:
+    columns, source = QUERIES[table]
+    # SQLite: CAST AS TEXT so the driver's type converters do not build Python objects.
+    select = ", ".join(
+        f"CAST({expr} AS TEXT) AS {name}" if as_text else f"{expr} AS {name}"
+        for expr, name in columns
+    )
+    return f"SELECT {select} FROM {source}"  # noqa: S608 (fixed text, no input)
+
+
+def _cast(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    exprs = []
+    for name in frame.columns:
+        target = TABLES[table][name]
+        col = pl.col(name)
+        if frame.schema[name] == pl.String and target == pl.Date:
+            col = col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        elif frame.schema[name] == pl.String and isinstance(target, pl.Datetime):
+            col = (
+                col.str.replace(r"\+00(:00)?$", "")
+                .str.to_datetime(strict=False, time_zone="UTC")
+                .dt.convert_time_zone("Asia/Shanghai")
+            )
+        elif isinstance(target, pl.Datetime) and isinstance(frame.schema[name], pl.Datetime):
+            source_type = frame.schema[name]
+            col = (
+                col.dt.convert_time_zone("Asia/Shanghai")
+                if getattr(source_type, "time_zone", None)
+                else (col.dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai"))
+            )
+        elif target == pl.Boolean and frame.schema[name] != pl.Boolean:
+            col = col.cast(pl.String).is_in(["1", "t", "true", "True"])
+        exprs.append(col.cast(target, strict=False).alias(name))
+    return frame.select(exprs)
+
+
+def _read(table: str) -> pl.DataFrame:
+    names = [name for _, name in QUERIES[table][0]]
+    connection.ensure_connection()
+    sql = _sql(table, as_text=connection.vendor != "postgresql")
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy,
+        ):
+            for chunk in copy:
+                buffer.write(chunk)
+        buffer.seek(0)
+        frame = pl.read_csv(
+            buffer,
+            has_header=False,
+            new_columns=names,
+            schema_overrides={n: pl.String for n in names},
+        )
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        frame = pl.DataFrame(rows, schema={n: pl.String for n in names}, orient="row", strict=False)
+    return _cast(frame, table)
+
+
+def export_snapshot(folder: Path) -> dict[str, int]:
+    """Write ``folder/<table>.parquet`` for the pipeline's tables; returns row counts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for table in QUERIES:
+        frame = _read(table)
+        frame.write_parquet(folder / f"{table}.parquet")
+        counts[table] = frame.height
+    return counts

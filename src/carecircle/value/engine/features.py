@@ -1,0 +1,203 @@
+"""Per-customer features from the canonical tables (lazy Polars, no Django).
+
+Money is summed as integer cents (exact); ratios and discounted values are floats and are
+rounded to cents only at the end.  Column meanings are in docs/value.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from .params import ValueParams
+
+DAY = dt.timedelta(days=1)
+EXCLUDED_CLAIM_STATUSES = ("withdrawn", "rejected")
+OPEN_CLAIM_STATUSES = (
+    "reported",
+    "dispatched",
+    "surveyed",
+    "registered",
+    "assessed",
+    "adjusted",
+    "approved",
+)
+
+
+def cents(expr: pl.Expr) -> pl.Expr:
+    """Decimal yuan → Int64 cents (exact for Decimal input, rounded for floats)."""
+    return (expr.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def lookback_start(params: ValueParams) -> dt.date:
+    return params.as_of - params.lookback_years * 365 * DAY
+
+
+def policy_features(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    """One row per policy that has started by ``as_of``, with window flags and money."""
+    as_of = pl.lit(params.as_of)
+    start = pl.lit(lookback_start(params))
+    last_year = pl.lit(params.as_of - 365 * DAY)
+    rates = {k: float(v) for k, v in params.expense_rates.items()}
+    ends = pl.min_horizontal(
+        as_of, pl.col("expiry_date"), pl.col("cancelled_on").fill_null(pl.col("expiry_date"))
+    )
+    term_days = (
+        (pl.col("expiry_date") - pl.col("effective_date")).dt.total_days().clip(lower_bound=1)
+    )
+    coefficient = pl.col("ncd_coefficient").cast(pl.Float64) * pl.col("pricing_coefficient").cast(
+        pl.Float64
+    )
+    return (
+        policies.filter(pl.col("effective_date") <= as_of)
+        .with_columns(
+            premium_c=cents(pl.col("premium")),
+            premium_f=pl.col("premium").cast(pl.Float64),
+            in_window=pl.col("effective_date") > start,
+            in_last_year=pl.col("effective_date") > last_year,
+            in_force=(pl.col("expiry_date") > as_of)
+            & (pl.col("cancelled_on").is_null() | (pl.col("cancelled_on") > as_of)),
+            earned_frac=((ends - pl.col("effective_date")).dt.total_days() / term_days).clip(
+                0.0, 1.0
+            ),
+            expense_rate=pl.col("channel").replace_strict(
+                rates, default=params.default_expense_rate, return_dtype=pl.Float64
+            ),
+            coefficient=coefficient,
+        )
+        .with_columns(
+            # The discount a customer receives: base premium − premium paid, where the
+            # rating factor is below 1 (NCD × autonomous pricing coefficient).
+            discount_f=pl.when(pl.col("coefficient") > 0)
+            .then(pl.col("premium_f") / pl.col("coefficient") - pl.col("premium_f"))
+            .otherwise(0.0)
+            .clip(lower_bound=0.0)
+        )
+    )
+
+
+def customer_policy_totals(pf: pl.LazyFrame) -> pl.LazyFrame:
+    window = pl.col("in_window")
+    last = pl.col("in_last_year")
+    return pf.group_by("customer_no").agg(
+        written_premium_c=pl.col("premium_c").filter(window).sum(),
+        earned_premium_f=(pl.col("premium_f") * pl.col("earned_frac")).filter(window).sum(),
+        expense_f=(pl.col("premium_f") * pl.col("expense_rate")).filter(window).sum(),
+        discounts_f=pl.col("discount_f").filter(window).sum(),
+        annual_premium_c=pl.col("premium_c").filter(last).sum(),
+        annual_expense_f=(pl.col("premium_f") * pl.col("expense_rate")).filter(last).sum(),
+        policies_in_force=pl.col("in_force").sum().cast(pl.Int64),
+        vehicles=pl.col("vehicle_no").filter(pl.col("in_force")).n_unique().cast(pl.Int64),
+        first_effective=pl.col("effective_date").min(),
+        main_channel=pl.col("channel").sort_by(["premium_c", "policy_no"]).last(),
+    )
+
+
+def claim_features(
+    claims: pl.LazyFrame, policies: pl.LazyFrame, params: ValueParams
+) -> pl.LazyFrame:
+    """Claims in the look-back joined to their policy's customer.
+
+    Claims whose policy is unknown are dropped here and counted by ``orphan_claims``.
+    """
+    as_of = pl.lit(params.as_of)
+    start = pl.lit(lookback_start(params))
+    paid = cents(pl.col("amount_paid"))
+    open_ = pl.col("status").is_in(OPEN_CLAIM_STATUSES)
+    outstanding = pl.when(open_).then((cents(pl.col("amount_reserved")) - paid).clip(lower_bound=0))
+    accident = pl.col("accident_at").dt.date()
+    return (
+        claims.join(policies.select("policy_no", "customer_no"), on="policy_no", how="inner")
+        .filter(
+            ~pl.col("status").is_in(EXCLUDED_CLAIM_STATUSES)
+            & (accident > start)
+            & (accident <= as_of)
+        )
+        .with_columns(paid_c=paid, outstanding_c=outstanding.otherwise(0))
+        .with_columns(
+            incurred_c=pl.col("paid_c") + pl.col("outstanding_c"),
+            years_back=((as_of - accident).dt.total_days() // 365).clip(0, 2),
+            days_to_pay=pl.when(pl.col("paid_at").is_not_null()).then(
+                (pl.col("paid_at") - pl.col("reported_at")).dt.total_seconds() / 86_400.0
+            ),
+        )
+    )
+
+
+def claim_events(cf: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per accident (vehicle × accident time): one accident often makes several claim
+    records (compulsory, third party, seats), and the NCD and the lists count accidents."""
+    return cf.group_by("customer_no", "vehicle_no", "accident_at").agg(
+        paid_c=pl.col("paid_c").sum(),
+        outstanding_c=pl.col("outstanding_c").sum(),
+        incurred_c=pl.col("incurred_c").sum(),
+        years_back=pl.col("years_back").first(),
+        injury=pl.col("injury").any(),
+        days_to_pay=pl.col("days_to_pay").max(),
+    )
+
+
+def customer_claim_totals(cf: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    cap = params.large_loss_cap * 100
+    recent = pl.col("years_back") == 0
+    return (
+        claim_events(cf)
+        .group_by("customer_no")
+        .agg(
+            claims_paid_c=pl.col("paid_c").sum(),
+            claims_outstanding_c=pl.col("outstanding_c").sum(),
+            claims_count=pl.len().cast(pl.Int64),
+            capped_incurred_f=pl.col("incurred_c").clip(upper_bound=int(cap)).sum().cast(pl.Float64)
+            / 100.0,
+            claims_y0=recent.sum().cast(pl.Int64),
+            claims_y1=(pl.col("years_back") == 1).sum().cast(pl.Int64),
+            claims_y2=(pl.col("years_back") == 2).sum().cast(pl.Int64),
+            max_incurred_c=pl.col("incurred_c").max(),
+            large_injury_recent=(
+                recent & pl.col("injury") & (pl.col("incurred_c") >= int(params.large_claim * 100))
+            ).any(),
+            days_to_pay_median=pl.col("days_to_pay").median(),
+        )
+    )
+
+
+def customer_experience(interactions: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    start = pl.lit(lookback_start(params))
+    as_of = pl.lit(params.as_of)
+    day = pl.col("occurred_at").dt.date()
+    return (
+        interactions.filter((day > start) & (day <= as_of))
+        .group_by("customer_no")
+        .agg(
+            services_used=(pl.col("contact_type") == "service").sum().cast(pl.Int64),
+            satisfaction=pl.col("satisfaction").cast(pl.Float64).mean(),
+            complaints=(pl.col("outcome") == "complained").sum().cast(pl.Int64),
+        )
+    )
+
+
+def renewal_outcomes(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    """Per customer: policies that expired in the last year and how many were renewed."""
+    as_of = pl.lit(params.as_of)
+    last_year = pl.lit(params.as_of - 365 * DAY)
+    successors = (
+        policies.filter(pl.col("renews_policy_no").is_not_null())
+        .select(pl.col("renews_policy_no").alias("policy_no"))
+        .unique()
+        .with_columns(renewed=pl.lit(True))
+    )
+    return (
+        policies.filter(
+            (pl.col("expiry_date") <= as_of)
+            & (pl.col("expiry_date") > last_year)
+            & pl.col("cancelled_on").is_null()
+        )
+        .select("policy_no", "customer_no")
+        .join(successors, on="policy_no", how="left")
+        .group_by("customer_no")
+        .agg(
+            expiring=pl.len().cast(pl.Int64),
+            renewed=pl.col("renewed").fill_null(False).sum().cast(pl.Int64),
+        )
+    )
