@@ -32,6 +32,32 @@ SCORES_SCHEMA = {
 }
 
 
+ZERO_INT = [
+    "written_premium_c",
+    "annual_premium_c",
+    "policies_in_force",
+    "vehicles",
+    "claims_paid_c",
+    "claims_outstanding_c",
+    "claims_count",
+    "claims_y0",
+    "claims_y1",
+    "claims_y2",
+    "max_incurred_c",
+    "services_used",
+    "complaints",
+    "expiring",
+    "renewed",
+]
+ZERO_FLOAT = [
+    "earned_premium_f",
+    "expense_f",
+    "discounts_f",
+    "annual_expense_f",
+    "capped_incurred_f",
+]
+
+
 @dataclass
 class Inputs:
     """Lazy canonical tables; ``prior`` carries last decisions, ``scores`` model outputs."""
@@ -61,42 +87,24 @@ def tenure_bucket(tenure: pl.Expr) -> pl.Expr:
     )
 
 
-def _empirical_renewal(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Renewal rate by (channel, claim last year, tenure), shrunk towards the book rate.
+RENEWAL_KEYS = ["main_channel", "had_claim", "tenure_bucket"]
 
-    The fallback when no renewal model is active: observed on the customers who had a policy
-    expire in the last year, applied to everyone in the same cell.
+
+@dataclass(frozen=True)
+class BookStats:
+    """The few book-wide figures the per-customer values need (a reduce over all customers).
+
+    ``book_loss_ratio``: capped incurred ÷ earned premium of the whole book (credibility
+    complement); ``renewal_cells``: renewal rate by RENEWAL_KEYS shrunk towards ``book_renewal``.
     """
-    keys = ["main_channel", "had_claim", "tenure_bucket"]
-    book = pl.col("renewed").sum() / pl.col("expiring").sum()
-    cells = (
-        frame.filter(pl.col("expiring") > 0)
-        .with_columns(book_rate=book)
-        .group_by(keys)
-        .agg(
-            n=pl.len().cast(pl.Float64),
-            rate=(pl.col("renewed") / pl.col("expiring")).mean(),
-            book_rate=pl.col("book_rate").first(),
-        )
-        .with_columns(
-            cell_rate=(pl.col("n") * pl.col("rate") + RENEWAL_CELL_PRIOR * pl.col("book_rate"))
-            / (pl.col("n") + RENEWAL_CELL_PRIOR)
-        )
-    )
-    book_rate = frame.filter(pl.col("expiring") > 0).select(
-        book_rate=(pl.col("renewed").sum() / pl.col("expiring").sum()).fill_nan(0.0)
-    )
-    return (
-        frame.join(cells.select(*keys, "cell_rate"), on=keys, how="left", nulls_equal=True)
-        .join(book_rate, how="cross")
-        .with_columns(
-            renewal_probability_empirical=pl.coalesce("cell_rate", "book_rate", pl.lit(0.0))
-        )
-        .drop("cell_rate", "book_rate")
-    )
+
+    book_loss_ratio: float
+    book_renewal: float
+    renewal_cells: pl.DataFrame
 
 
-def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
+def customer_features(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
+    """Phase 1, per customer and local: a customer's row needs only that customer's records."""
     policies = inputs.policies
     pf = f.policy_features(policies, params)
     frame = (
@@ -110,67 +118,80 @@ def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
         .join(f.customer_experience(inputs.interactions, params), on="customer_no", how="left")
         .join(f.renewal_outcomes(policies, params), on="customer_no", how="left")
     )
-    zero_int = [
-        "written_premium_c",
-        "annual_premium_c",
-        "policies_in_force",
-        "vehicles",
-        "claims_paid_c",
-        "claims_outstanding_c",
-        "claims_count",
-        "claims_y0",
-        "claims_y1",
-        "claims_y2",
-        "max_incurred_c",
-        "services_used",
-        "complaints",
-        "expiring",
-        "renewed",
-    ]
-    zero_float = [
-        "earned_premium_f",
-        "expense_f",
-        "discounts_f",
-        "annual_expense_f",
-        "capped_incurred_f",
-    ]
     as_of = pl.lit(params.as_of)
     started = pl.coalesce("first_insured_on", "first_effective")
-    frame = frame.with_columns(
-        [pl.col(c).fill_null(0) for c in zero_int]
-        + [pl.col(c).fill_null(0.0) for c in zero_float]
-        + [pl.col("large_injury_recent").fill_null(False)]
-    ).with_columns(
-        tenure_years=((as_of - started).dt.total_days() / 365.25)
-        .clip(lower_bound=0)
-        .fill_null(0.0),
-        had_claim=pl.col("claims_y0") > 0,
+    return (
+        frame.with_columns(
+            [pl.col(c).fill_null(0) for c in ZERO_INT]
+            + [pl.col(c).fill_null(0.0) for c in ZERO_FLOAT]
+            + [pl.col("large_injury_recent").fill_null(False)]
+        )
+        .with_columns(
+            tenure_years=((as_of - started).dt.total_days() / 365.25)
+            .clip(lower_bound=0)
+            .fill_null(0.0),
+            had_claim=pl.col("claims_y0") > 0,
+            loss_ratio_3y=pl.when(pl.col("earned_premium_f") > 0).then(
+                (pl.col("claims_paid_c") + pl.col("claims_outstanding_c"))
+                / 100.0
+                / pl.col("earned_premium_f")
+            ),
+        )
+        .with_columns(tenure_bucket=tenure_bucket(pl.col("tenure_years")))
     )
-    frame = frame.with_columns(tenure_bucket=tenure_bucket(pl.col("tenure_years")))
 
-    # Loss ratio: raw, and credibility-weighted towards the book on capped claims.
-    book_lr = pl.col("capped_incurred_f").sum() / pl.col("earned_premium_f").sum()
+
+def book_stats(features: pl.LazyFrame) -> BookStats:
+    """Phase 2, global: sums and renewal cells (small; Spark computes the same reduce)."""
+    totals = (
+        features.select(
+            capped=pl.col("capped_incurred_f").sum(),
+            earned=pl.col("earned_premium_f").sum(),
+            renewed=pl.col("renewed").sum(),
+            expiring=pl.col("expiring").sum(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    book_lr = totals["capped"] / totals["earned"] if totals["earned"] else 0.0
+    book_renewal = totals["renewed"] / totals["expiring"] if totals["expiring"] else 0.0
+    cells = (
+        features.filter(pl.col("expiring") > 0)
+        .group_by(RENEWAL_KEYS)
+        .agg(n=pl.len().cast(pl.Float64), rate=(pl.col("renewed") / pl.col("expiring")).mean())
+        .with_columns(
+            cell_rate=(pl.col("n") * pl.col("rate") + RENEWAL_CELL_PRIOR * book_renewal)
+            / (pl.col("n") + RENEWAL_CELL_PRIOR)
+        )
+        .select(*RENEWAL_KEYS, "cell_rate")
+        .sort(RENEWAL_KEYS, nulls_last=True)
+        .collect()
+    )
+    return BookStats(float(book_lr), float(book_renewal), cells)
+
+
+def customer_values(
+    features: pl.LazyFrame,
+    stats: BookStats,
+    params: ValueParams,
+    scores: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
+    """Phase 3, per customer and local given ``stats``: both sides of value and LTV."""
     z = pl.col("earned_premium_f") / (pl.col("earned_premium_f") + params.credibility_premium)
     own_lr = pl.col("capped_incurred_f") / pl.col("earned_premium_f")
-    frame = frame.with_columns(
-        loss_ratio_3y=pl.when(pl.col("earned_premium_f") > 0).then(
-            (pl.col("claims_paid_c") + pl.col("claims_outstanding_c"))
-            / 100.0
-            / pl.col("earned_premium_f")
-        ),
+    frame = features.with_columns(
+        # The renewal fallback: observed rate of the customer's cell (docs/value.md).
         loss_ratio_credible=pl.when(pl.col("earned_premium_f") > 0)
-        .then(z * own_lr + (1 - z) * book_lr)
-        .otherwise(book_lr)
+        .then(z * own_lr + (1 - z) * stats.book_loss_ratio)
+        .otherwise(stats.book_loss_ratio)
         .fill_nan(0.0),
-    )
-
-    frame = _empirical_renewal(frame)
-    scores = inputs.scores if inputs.scores is not None else pl.LazyFrame(schema=SCORES_SCHEMA)
+    ).join(stats.renewal_cells.lazy(), on=RENEWAL_KEYS, how="left", nulls_equal=True)
+    scores = scores if scores is not None else pl.LazyFrame(schema=SCORES_SCHEMA)
     frame = frame.join(scores, on="customer_no", how="left")
     annual_premium = pl.col("annual_premium_c") / 100.0
     frame = frame.with_columns(
         renewal_probability=pl.coalesce(
-            "renewal_probability_model", "renewal_probability_empirical"
+            "renewal_probability_model", "cell_rate", pl.lit(stats.book_renewal)
         ).clip(0.0, 0.999),
         expected_claims=pl.coalesce(
             "expected_claims_f", annual_premium * pl.col("loss_ratio_credible")
@@ -180,21 +201,32 @@ def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
     )
     # LTV = Σ_{t=1..H} r^t · margin / (1+d)^t = margin · q(1 − q^H)/(1 − q), q = r/(1+d).
     q = pl.col("renewal_probability") / (1 + params.discount_rate)
-    frame = frame.with_columns(
-        lifetime_value=pl.col("annual_margin") * q * (1 - q.pow(params.horizon_years)) / (1 - q)
-    )
-    count = pl.len()
-    frame = frame.with_columns(
-        value_percentile=(pl.col("lifetime_value").rank("min", descending=True) - 1) / count,
+    return frame.with_columns(
+        lifetime_value=pl.col("annual_margin") * q * (1 - q.pow(params.horizon_years)) / (1 - q),
         services_value_f=pl.col("services_used") * params.service_unit_value,
     ).with_columns(
         value_delivered_f=pl.col("claims_paid_c") / 100.0
         + pl.col("services_value_f")
         + pl.col("discounts_f"),
     )
+
+
+def value_percentile(lifetime_value: pl.Expr, count: pl.Expr | int) -> pl.Expr:
+    """Phase 4, global: share of customers with a higher lifetime value (top = 0)."""
+    return (lifetime_value.rank("min", descending=True) - 1) / count
+
+
+def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
+    """All phases embedded: features are materialised once, then values, ranks and tiers."""
+    features = customer_features(inputs, params).collect().lazy()
+    stats = book_stats(features)
+    frame = customer_values(features, stats, params, inputs.scores)
+    frame = frame.with_columns(
+        value_percentile=value_percentile(pl.col("lifetime_value"), pl.len())
+    )
     prior = inputs.prior if inputs.prior is not None else empty_prior()
-    frame = frame.join(prior, on="customer_no", how="left")
-    return decide_tiers(frame, params)
+    # Phase 5, per customer: tiers, humane rules and reasons.
+    return decide_tiers(frame.join(prior, on="customer_no", how="left"), params)
 
 
 MONEY_OUT = {
