@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 
 from . import frames
-from .claims import YearEvents, simulate_events
-from .config import GenerateOptions
+from .claims import YearEvents, prior_claim_counts, simulate_events
+from .config import Calibration, GenerateOptions
 from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
 from .partners import PartyIndex
 from .reference import BRANDS, CITIES
@@ -63,11 +63,12 @@ class Book:
     years: list[PolicyYear] = field(default_factory=list)
 
 
-def add_years(days: np.ndarray, years: int) -> np.ndarray:
-    """Same calendar day ``years`` later (29 February → 28 February)."""
+def add_years(days: np.ndarray, years: int | np.ndarray) -> np.ndarray:
+    """Same calendar day ``years`` later (29 February → 28 February); ``years`` may be an
+    array."""
     d = np.asarray(days, dtype="datetime64[D]")
     month = d.astype("datetime64[M]")
-    target = month + np.timedelta64(12 * years, "M")
+    target = month + (12 * np.asarray(years, dtype=np.int64)).astype("timedelta64[M]")
     length = (
         (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
     ).astype(np.int64)
@@ -101,20 +102,6 @@ def simulate_book(
     entry = people.entry_year
     fleet = np.bincount(people.owner)[people.owner]
 
-    # latent history before the vehicle joined us (platform-wide NCD history)
-    prior = np.where(people.new_car, 0, rng.choice(5, size=nv, p=(0.05, 0.1, 0.1, 0.1, 0.65)))
-    cols = PRIOR + YEARS
-    insured = np.zeros((nv, cols), dtype=bool)
-    claims_ncd = np.zeros((nv, cols), dtype=np.int64)
-    claims_compulsory = np.zeros((nv, cols), dtype=np.int64)
-    start = entry + PRIOR
-    for col in range(cols):
-        before = (col >= start - prior) & (col < start)
-        insured[:, col] = before
-        lam = cal.event_frequency * people.risk
-        claims_ncd[:, col] = np.where(before, rng.poisson(lam * 0.8), 0)
-        claims_compulsory[:, col] = np.where(before, rng.poisson(lam * cal.third_party_involved), 0)
-
     # persistent choices per vehicle
     take = rng.random((nv, len(COVERAGES))) < np.array(_COVERAGE_TAKE_UP)
     value_factor_age = np.maximum(
@@ -137,30 +124,10 @@ def simulate_book(
     first_channel = (rng.random(nv)[:, None] > np.cumsum(mix, axis=1)).sum(axis=1).clip(0, 7)
     partner = _partner_codes(rng, parties, city, people.make)
     agent_username = _staff_for_vehicle(rng, parties, people)
+    commercial_at_entry = rng.random(nv) < cal.commercial_take_up
 
-    years: list[PolicyYear] = []
-    active = entry == 0
-    commercial = rng.random(nv) < cal.commercial_take_up
-    channel = first_channel.copy()
-    policies, coverages, claims = [], [], []
-    for k in range(YEARS):
-        col = PRIOR + k
-        rows = np.flatnonzero(active)
-        effective = add_years(people.anniversary[rows], k)
-        expiry = add_years(people.anniversary[rows], k + 1)
-        is_commercial = commercial[rows]
-        # NCD from commercial history; compulsory floating rate from compulsory history
-        hist_insured = insured[rows, :col]
-        level = ncd_levels(claims_ncd[rows, :col], hist_insured)
-        claim_free = _claim_free_years(claims_compulsory[rows, :col], hist_insured)
-        last = np.where(hist_insured[:, -1], claims_compulsory[rows, col - 1], 0)
-        factor = compulsory_factor(_CITY_GROUP[city[rows]], claim_free, last)
-        pc = _pricing_coefficient(cal, people, rows, pricing_vehicle, channel, rng)
-        cancel_day = effective + rng.integers(30, 330, len(rows))
-        cancelled = (rng.random(len(rows)) < cal.cancellation_rate) & (cancel_day < today)
-        cancelled_day = np.where(cancelled, cancel_day, -1)
-        exposure_end = np.minimum(np.where(cancelled, cancel_day, expiry), today)
-        cov_base, cov_limit = _commercial_coverages(
+    def limits(rows: np.ndarray, effective: np.ndarray) -> np.ndarray:
+        return _coverage_limits(
             cal,
             people,
             rows,
@@ -170,6 +137,73 @@ def simulate_book(
             passenger_limit[rows],
             scratch_limit[rows],
             effective,
+        )
+
+    # Insured years before the vehicle joined us (the industry platform's record, which sets
+    # the entry NCD level and compulsory floating rate): one a year since first registration,
+    # at most PRIOR; none for a new car or when no record is found (transfer). Their claims come
+    # from the same accident model and the same latent risk as the book's own years.
+    all_rows = np.arange(nv)
+    entry_effective = add_years(people.anniversary, entry)
+    age_at_entry = (entry_effective - people.first_registration) // 365
+    no_record = rng.random(nv) < cal.no_prior_record_share
+    prior = np.where(people.new_car | no_record, 0, np.clip(age_at_entry, 0, PRIOR))
+    entry_limit = limits(all_rows, entry_effective)
+    cols = PRIOR + YEARS
+    insured = np.zeros((nv, cols), dtype=bool)  # compulsory cover (every insured year)
+    commercial_cover = np.zeros((nv, cols), dtype=bool)
+    claims_ncd = np.zeros((nv, cols), dtype=np.int64)
+    claims_compulsory = np.zeros((nv, cols), dtype=np.int64)
+    start = entry + PRIOR
+    for col in range(cols):
+        before = np.flatnonzero((col >= start - prior) & (col < start))
+        if not len(before):
+            continue
+        ncd_claims, compulsory_claims = prior_claim_counts(
+            cal,
+            rng,
+            people.risk[before],
+            commercial_at_entry[before],
+            take[before],
+            entry_limit[before],
+            people.price[before],
+        )
+        insured[before, col] = True
+        commercial_cover[before, col] = commercial_at_entry[before]
+        claims_ncd[before, col] = ncd_claims
+        claims_compulsory[before, col] = compulsory_claims
+
+    years: list[PolicyYear] = []
+    active = entry == 0
+    commercial = commercial_at_entry
+    channel = first_channel.copy()
+    policies, coverages, claims = [], [], []
+    for k in range(YEARS):
+        col = PRIOR + k
+        rows = np.flatnonzero(active)
+        effective = add_years(people.anniversary[rows], k)
+        expiry = add_years(people.anniversary[rows], k + 1)
+        is_commercial = commercial[rows]
+        # NCD from the commercial history (a year without commercial cover breaks it);
+        # compulsory floating rate from the compulsory history
+        hist_insured = insured[rows, :col]
+        level = ncd_levels(claims_ncd[rows, :col], commercial_cover[rows, :col])
+        claim_free = _claim_free_years(claims_compulsory[rows, :col], hist_insured)
+        last = np.where(hist_insured[:, -1], claims_compulsory[rows, col - 1], 0)
+        factor = compulsory_factor(_CITY_GROUP[city[rows]], claim_free, last)
+        pc = _pricing_coefficient(cal, people, rows, pricing_vehicle, channel, rng)
+        cancel_day = effective + rng.integers(30, 330, len(rows))
+        cancelled = (rng.random(len(rows)) < cal.cancellation_rate) & (cancel_day < today)
+        cancelled_day = np.where(cancelled, cancel_day, -1)
+        exposure_end = np.minimum(np.where(cancelled, cancel_day, expiry), today)
+        cov_limit = limits(rows, effective)
+        cov_base = coverage_base(
+            cal,
+            take[rows],
+            cov_limit,
+            people.use[rows],
+            people.seats[rows],
+            people.new_energy[rows],
         )
         events = simulate_events(
             cal,
@@ -186,6 +220,7 @@ def simulate_book(
             cov_limit,
         )
         insured[rows, col] = True
+        commercial_cover[rows, col] = is_commercial
         claims_ncd[rows, col] = events.ncd_claims
         claims_compulsory[rows, col] = events.compulsory_claims
         serial = people.vehicle_index[rows] * 3 + k
@@ -246,9 +281,7 @@ def simulate_book(
         active = nxt | (entry == k + 1)
         keep = rng.random(nv) < 0.97
         commercial = np.where(
-            nxt,
-            np.where(commercial, keep, rng.random(nv) < 0.3),
-            rng.random(nv) < cal.commercial_take_up,
+            nxt, np.where(commercial, keep, rng.random(nv) < 0.3), commercial_at_entry
         )
         switch = rng.random(nv)
         channel = np.where(
@@ -280,8 +313,8 @@ def _pricing_coefficient(cal, people: People, rows, vehicle_noise, channel, rng)
     return np.round(np.clip(pc, 0.5, 1.5), 3)
 
 
-def _commercial_coverages(
-    cal,
+def _coverage_limits(
+    cal: Calibration,
     people: People,
     rows,
     take,
@@ -290,32 +323,52 @@ def _commercial_coverages(
     passenger_limit,
     scratch_limit,
     effective,
-):
+) -> np.ndarray:
+    """Limit of each commercial coverage (columns in COVERAGES order; NaN where not taken and
+    for the service riders, which have none). Vehicle damage insures the actual value."""
     n = len(rows)
     age = np.maximum(
         0, (effective - people.anniversary[rows]) // 365 + np.where(people.new_car[rows], 0, 3)
     )
     value = np.round(people.price[rows] * np.maximum(0.4, 1 - 0.06 * age), -2)
-    use = people.use[rows]
+    seats = people.seats[rows]
+    limit = np.full((n, len(COVERAGES)), np.nan)
+    limit[:, 0] = value
+    limit[:, 1] = np.array(cal.third_party_limits)[tp_limit]
+    limit[:, 2] = driver_limit
+    limit[:, 3] = passenger_limit * (seats - 1)
+    limit[:, 4] = scratch_limit
+    return np.where(take, limit, np.nan)
+
+
+def coverage_base(
+    cal: Calibration,
+    take: np.ndarray,
+    limit: np.ndarray,
+    use: np.ndarray,
+    seats: np.ndarray,
+    new_energy: np.ndarray,
+) -> np.ndarray:
+    """Tariff base premium of each commercial coverage (columns in COVERAGES order, 0 where not
+    taken) from its limit and the vehicle (``use`` as an index into customers.USES). The
+    coverage premium is base × NCD coefficient × autonomous pricing coefficient (the
+    traffic-violation coefficient is 1.0 in the generated book)."""
     use_factor = np.select(
         [use == RIDE_HAILING, use == OPERATING, use == NON_OPERATING], [1.5, 1.6, 1.1], 1.0
     )
-    nev_factor = np.where(people.new_energy[rows], cal.new_energy_rate_factor, 1.0)
-    seats = people.seats[rows]
-    base = np.zeros((n, len(COVERAGES)))
-    limit = np.full((n, len(COVERAGES)), np.nan)
+    nev_factor = np.where(new_energy, cal.new_energy_rate_factor, 1.0)
+    value = np.nan_to_num(limit[:, 0])
+    tp = np.searchsorted(np.array(cal.third_party_limits), np.nan_to_num(limit[:, 1]))
+    tp = np.clip(tp, 0, len(cal.third_party_limits) - 1)
+    scratch = np.nan_to_num(limit[:, 4])
+    base = np.zeros(limit.shape)
     base[:, 0] = (cal.own_damage_fixed + cal.own_damage_rate * value) * nev_factor * use_factor
-    limit[:, 0] = value
-    base[:, 1] = (
-        np.array(cal.third_party_base)[tp_limit] * use_factor * np.where(seats >= 6, 1.1, 1.0)
-    )
-    limit[:, 1] = np.array(cal.third_party_limits)[tp_limit]
-    base[:, 2], limit[:, 2] = driver_limit * 0.0042, driver_limit
-    base[:, 3], limit[:, 3] = passenger_limit * 0.0027 * (seats - 1), passenger_limit * (seats - 1)
-    base[:, 4] = np.select([scratch_limit == 2_000, scratch_limit == 5_000], [400.0, 570.0], 850.0)
-    limit[:, 4] = scratch_limit
+    base[:, 1] = np.array(cal.third_party_base)[tp] * use_factor * np.where(seats >= 6, 1.1, 1.0)
+    base[:, 2] = np.nan_to_num(limit[:, 2]) * 0.0042
+    base[:, 3] = np.nan_to_num(limit[:, 3]) * 0.0027
+    base[:, 4] = np.select([scratch == 2_000, scratch == 5_000], [400.0, 570.0], 850.0)
     base[:, 5:] = np.array(_RIDER_BASE[5:])
-    return np.where(take, base, 0.0), np.where(take, limit, np.nan)
+    return np.where(take, base, 0.0)
 
 
 def _partner_codes(rng, parties: PartyIndex, city, make) -> dict[int, np.ndarray]:

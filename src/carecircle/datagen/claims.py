@@ -1,11 +1,13 @@
 """Accidents in one policy year and the claim rows they produce (one row per coverage hit).
 
-An accident involves a third party (compulsory claim, and commercial third-party above the
-compulsory limits or with injury) and/or damages the insured car (own damage). Severities are
-lognormal and capped at the coverage limit. 99% of accidents are reported within a week.
-Claims reported before the reference date are kept; the rest are not yet known to the insurer.
-Statuses follow the settlement clock: closed/paid for old claims, open stages for recent ones.
-Withdrawn and rejected claims pay nothing and do not count for NCD.
+An accident involves a third party (a compulsory claim; the commercial third-party coverage
+pays what exceeds the compulsory sub-limits) and/or damages the insured car (own damage,
+claimed on the vehicle-damage coverage). Accidents with neither never reach the insurer.
+Severities are lognormal and capped at the coverage limit. 99% of accidents are reported within
+a week. Claims reported before the reference date are kept; the rest are not yet known to the
+insurer. Statuses follow the settlement clock: closed/paid for old claims, open stages for
+recent ones. Withdrawn and rejected claims pay nothing and do not count for NCD or the
+compulsory floating rate.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ OPEN_STAGES = (
     "approved",
 )
 ROW_KINDS = ("compulsory", "vehicle_damage", "third_party", "driver_seat", "passenger_seat")
+COMPULSORY_PROPERTY = 2_000.0  # compulsory sub-limits when the insured is at fault
+COMPULSORY_INJURY = 198_000.0  # death/disability 180,000 + medical 18,000
+MIN_CLAIM = 50.0
 HOUR_US = 3600 * 1_000_000
 MINUTE_US = 60 * 1_000_000
 
@@ -107,6 +112,88 @@ def _lognormal(rng: np.random.Generator, params: tuple[float, float], n: int) ->
     return rng.lognormal(params[0], params[1], n)
 
 
+@dataclass
+class Accidents:
+    """What each accident costs which coverage (columns in ``ROW_KINDS`` order)."""
+
+    reported: np.ndarray  # bool: a third party is involved or own damage is claimed
+    void: np.ndarray  # bool: withdrawn or rejected (pays nothing, does not count for NCD)
+    injury: np.ndarray
+    hits: np.ndarray  # (accidents, len(ROW_KINDS)) bool
+    amount: np.ndarray  # (accidents, len(ROW_KINDS)) yuan, 0 where void
+
+    def counts(self, row: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Claims per vehicle row that count for the commercial NCD and for the compulsory
+        floating rate: reported, not void, hitting a commercial / the compulsory coverage."""
+        valid = self.reported & ~self.void
+        ncd = np.bincount(row[valid & self.hits[:, 1:].any(axis=1)], minlength=n_rows)
+        compulsory = np.bincount(row[valid & self.hits[:, 0]], minlength=n_rows)
+        return ncd, compulsory
+
+
+def draw_accidents(
+    cal: Calibration,
+    rng: np.random.Generator,
+    row: np.ndarray,
+    commercial: np.ndarray,
+    take: np.ndarray,
+    limit: np.ndarray,
+    price: np.ndarray,
+) -> Accidents:
+    """One draw per accident; ``row`` indexes the per-vehicle arrays ``commercial``, ``take``
+    and ``limit`` (commercial coverages in book.COVERAGES order) and ``price``.
+
+    Third-party losses are layered: the compulsory policy pays property up to 2,000 and injury
+    up to 198,000 (death/disability 180,000 + medical 18,000); the commercial third-party
+    coverage pays what exceeds them, up to its limit. Own damage is claimed on the vehicle-damage
+    coverage; an accident with neither is settled privately and never reaches the insurer."""
+    n = len(row)
+    comm = commercial[row]
+    third_party = rng.random(n) < cal.third_party_involved
+    injury = third_party & (rng.random(n) < cal.injury_share)
+    own = comm & take[row, 0] & (rng.random(n) < cal.own_damage_given_event)
+    property_ = _lognormal(rng, cal.third_party_property_severity, n)
+    personal = np.where(injury, _lognormal(rng, cal.third_party_injury_severity, n), 0.0)
+    excess = np.maximum(property_ - COMPULSORY_PROPERTY, 0.0) + np.maximum(
+        personal - COMPULSORY_INJURY, 0.0
+    )
+    tp_commercial = comm & third_party & (excess >= MIN_CLAIM)
+    driver = comm & injury & take[row, 2] & (rng.random(n) < 0.4)
+    passenger = comm & injury & take[row, 3] & (rng.random(n) < 0.2)
+    hits = np.stack([third_party, own, tp_commercial, driver, passenger], axis=1)
+    amount = np.zeros((n, len(ROW_KINDS)))
+    amount[:, 0] = np.minimum(property_, COMPULSORY_PROPERTY) + np.minimum(
+        personal, COMPULSORY_INJURY
+    )
+    amount[:, 1] = np.minimum(
+        _lognormal(rng, cal.own_damage_severity, n) * np.sqrt(price[row] / 150_000),
+        np.nan_to_num(limit[row, 0]),
+    )
+    amount[:, 2] = np.minimum(excess, np.nan_to_num(limit[row, 1]))
+    amount[:, 3] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 2]))
+    amount[:, 4] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 3]))
+    amount = np.maximum(np.round(amount, 2), MIN_CLAIM) * hits
+    void = rng.random(n) < cal.void_share
+    amount[void] = 0.0
+    return Accidents(third_party | own, void, injury, hits, amount)
+
+
+def prior_claim_counts(
+    cal: Calibration,
+    rng: np.random.Generator,
+    risk: np.ndarray,
+    commercial: np.ndarray,
+    take: np.ndarray,
+    limit: np.ndarray,
+    price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """NCD and compulsory claim counts of one whole insured year before the vehicle joined the
+    book, from the same accident model as the book's own years."""
+    n = len(risk)
+    row = np.repeat(np.arange(n), rng.poisson(cal.event_frequency * risk))
+    return draw_accidents(cal, rng, row, commercial, take, limit, price).counts(row, n)
+
+
 def simulate_events(
     cal: Calibration,
     rng: np.random.Generator,
@@ -128,6 +215,7 @@ def simulate_events(
     exposure = np.maximum(exposure_end - effective, 0)
     counts = rng.poisson(cal.event_frequency * people.risk[rows] * exposure / 365.0)
     row = np.repeat(np.arange(n_rows), counts)
+    drawn = draw_accidents(cal, rng, row, commercial, take, limit, people.price[rows])
     n = len(row)
     day = effective[row] + (rng.random(n) * exposure[row]).astype(np.int64)
     minute = np.clip(rng.normal(14.5 * 60, 4 * 60, n), 0, 1439).astype(np.int64)
@@ -143,38 +231,11 @@ def simulate_events(
         ),
     ).astype(np.int64)
     reported = accident + MINUTE_US * 5 + delay
-    known = reported < now_us
+    known = drawn.reported & (reported < now_us)
     row, accident, reported = row[known], accident[known], reported[known]
+    injury, hits, amount = drawn.injury[known], drawn.hits[known], drawn.amount[known]
+    void = drawn.void[known]
     n = len(row)
-    comm = commercial[row]
-    third_party = rng.random(n) < cal.third_party_involved
-    injury = third_party & (rng.random(n) < cal.injury_share)
-    own = comm & take[row, 0] & (rng.random(n) < cal.own_damage_given_event)
-    tp_commercial = comm & third_party & (injury | (rng.random(n) < 0.35))
-    driver = comm & injury & take[row, 2] & (rng.random(n) < 0.4)
-    passenger = comm & injury & take[row, 3] & (rng.random(n) < 0.2)
-    nothing = ~(third_party | own)
-    own |= nothing & comm & take[row, 0]
-    third_party |= nothing & ~own
-    hits = np.stack([third_party, own, tp_commercial, driver, passenger], axis=1)
-    amount = np.zeros((n, len(ROW_KINDS)))
-    property_ = np.minimum(_lognormal(rng, cal.compulsory_property_severity, n), 2_000)
-    personal = np.minimum(_lognormal(rng, cal.compulsory_injury_severity, n), 198_000)
-    amount[:, 0] = np.where(injury, np.minimum(property_ + personal, 200_000), property_)
-    amount[:, 1] = np.minimum(
-        _lognormal(rng, cal.own_damage_severity, n) * np.sqrt(people.price[rows][row] / 150_000),
-        limit[row, 0],
-    )
-    tp = np.where(
-        injury,
-        _lognormal(rng, cal.third_party_injury_severity, n),
-        _lognormal(rng, cal.third_party_severity, n),
-    )
-    amount[:, 2] = np.minimum(tp, limit[row, 1])
-    amount[:, 3] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 2]))
-    amount[:, 4] = np.minimum(_lognormal(rng, cal.seat_severity, n), np.nan_to_num(limit[row, 3]))
-    amount = np.maximum(np.round(amount, 2), 50.0) * hits
-    void = rng.random(n) < cal.void_share
     settle = rng.lognormal(np.log(12), 0.8, n) + np.where(
         injury, rng.lognormal(np.log(60), 0.5, n), 0
     )
@@ -195,7 +256,6 @@ def simulate_events(
         ),
     )
     closed = np.where(void, void_close, np.where(closed_us <= now_us, closed_us, -1))
-    amount[void] = 0.0
     valid = ~void
     ncd = np.bincount(row[valid & hits[:, 1:].any(axis=1)], minlength=n_rows)
     compulsory = np.bincount(row[valid & hits[:, 0]], minlength=n_rows)

@@ -20,24 +20,30 @@ class Calibration:
     company_max_vehicles: int = 15
     # share of vehicles entering the book in policy year 0 / 1 / 2 (new business each year)
     entry_year: tuple[float, ...] = (0.64, 0.18, 0.18)
-    new_car_share: float = 0.28
+    # brand-new cars among the book in force at policy year 0, and among later new business
+    new_car_share: float = 0.12
+    new_business_new_car_share: float = 0.40
+    # used cars entering with no usable prior record (ownership transfer, record not found)
+    no_prior_record_share: float = 0.05
     renewal_rate: float = 0.735
     cancellation_rate: float = 0.012
     commercial_take_up: float = 0.93
     vehicle_damage_take_up: float = 0.88
-    # claim events per insured vehicle-year (negative binomial: Poisson × Gamma(shape))
+    # Accidents per vehicle-year (negative binomial: Poisson × Gamma(shape)). An accident
+    # reaches the insurer when a third party is involved (compulsory claim) or the insured
+    # claims own damage; others are settled privately and never appear in the book.
     event_frequency: float = 0.31
     risk_shape: float = 1.4
     third_party_involved: float = 0.72
     injury_share: float = 0.08
     own_damage_given_event: float = 0.82
     void_share: float = 0.04
-    # lognormal severities: (log median, sigma)
+    # lognormal severities: (log median, sigma). Third-party losses are one amount per
+    # accident, layered: compulsory pays up to its sub-limits (property 2,000; injury 198,000),
+    # commercial third-party pays the excess up to its limit.
     own_damage_severity: tuple[float, float] = (8.10, 1.0)
-    compulsory_property_severity: tuple[float, float] = (7.10, 0.6)
-    compulsory_injury_severity: tuple[float, float] = (9.60, 1.1)
-    third_party_severity: tuple[float, float] = (8.40, 1.1)
-    third_party_injury_severity: tuple[float, float] = (10.6, 1.2)
+    third_party_property_severity: tuple[float, float] = (7.10, 0.6)
+    third_party_injury_severity: tuple[float, float] = (9.60, 1.1)
     seat_severity: tuple[float, float] = (8.6, 0.8)
     # commercial base premium: own damage = fixed + rate × actual value
     own_damage_fixed: float = 420.0
@@ -46,6 +52,7 @@ class Calibration:
     third_party_limits: tuple[int, ...] = (500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000)
     third_party_limit_p: tuple[float, ...] = (0.05, 0.25, 0.2, 0.3, 0.2)
     third_party_base: tuple[float, ...] = (820.0, 1020.0, 1130.0, 1230.0, 1380.0)
+    # autonomous pricing coefficient: centre and spread before the regulatory band clips it
     pricing_centre: float = 0.88
     pricing_spread: float = 0.10
 

@@ -83,6 +83,7 @@ class People:
     entry_year: np.ndarray
     new_car: np.ndarray
     anniversary: np.ndarray  # day number of the policy-year-0 effective date
+    first_registration: np.ndarray  # day number
     risk: np.ndarray
     vehicle_index: np.ndarray  # global vehicle numbers
 
@@ -156,7 +157,8 @@ def build_people(
     later = (rng.random(nv) < 0.2) & (np.r_[True, owner[1:] != owner[:-1]] == 0)
     entry_year = np.minimum(entry_customer[owner] + later, 2)
     anniversary = today - 2 * 365 - rng.integers(0, 365, nv)  # so year 2 starts in the last year
-    new_car = rng.random(nv) < np.where(nev, cal.new_car_share * 1.6, cal.new_car_share)
+    new_car_share = np.where(entry_year == 0, cal.new_car_share, cal.new_business_new_car_share)
+    new_car = rng.random(nv) < new_car_share * np.where(nev, 1.6, 1.0)
     entry_day = anniversary + entry_year * 365
     age_days = np.where(new_car, rng.integers(0, 25, nv), rng.integers(365, 12 * 365, nv))
     first_registration = entry_day - age_days
@@ -231,6 +233,7 @@ def build_people(
         entry_year=entry_year,
         new_car=new_car,
         anniversary=anniversary,
+        first_registration=first_registration,
         risk=risk,
         vehicle_index=vehicle_index,
     )
