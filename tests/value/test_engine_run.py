@@ -1,0 +1,124 @@
+"""`carecircle value run` against the database: switch-over, decisions recorded, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from carecircle.core.models import AuditLog
+from carecircle.parties.models import Customer
+from carecircle.policies.models import Policy
+from carecircle.value.engine.checks import ValueInputError
+from carecircle.value.engine.params import ValueParams
+from carecircle.value.engine.runner import RunInProgress, run_value
+from carecircle.value.models import (
+    CustomerValue,
+    ListEntry,
+    ListStatus,
+    RunStatus,
+    TierHistory,
+    TierReview,
+    ValueRun,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+AS_OF = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def book(tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    call_command(
+        "generate", "--customers", "300", "--seed", "5", "--into-db", "--no-progress",
+        stdout=StringIO(),
+    )  # fmt: skip
+    return Customer.objects.count()
+
+
+def test_first_run_values_every_customer_and_becomes_current(book):
+    run = run_value(ValueParams(as_of=AS_OF))
+    assert run.status == RunStatus.SUCCEEDED and run.is_current
+    assert CustomerValue.objects.current().count() == book == run.counts["customers"]
+    assert sum(run.counts["tiers"].values()) == book
+    # first assignment of every customer is tier history; nothing was held back for review
+    assert TierHistory.objects.filter(run=run).count() == book
+    assert TierReview.objects.count() == 0
+    assert AuditLog.objects.filter(object_type="value.valuerun", object_id=str(run.pk)).exists()
+
+
+def test_list_proposals_are_only_proposed_with_history(book):
+    run = run_value(ValueParams(as_of=AS_OF, grey_min_claims=2, grey_min_loss_ratio=0.5))
+    proposed = ListEntry.objects.filter(proposed_by_run=run)
+    assert proposed.count() == run.counts["list_proposals"] > 0
+    assert set(proposed.values_list("status", flat=True)) == {ListStatus.PROPOSED}
+    assert not ListEntry.objects.in_force(AS_OF).exists()  # nothing applies until a person decides
+    entry = proposed.first()
+    assert [e.action for e in entry.events.all()] == ["propose"]
+    # a second run does not propose the same customer again while the entry is open
+    again = run_value(ValueParams(as_of=AS_OF, grey_min_claims=2, grey_min_loss_ratio=0.5))
+    assert again.counts["list_proposals"] == 0
+
+
+def test_failed_run_leaves_previous_results_current(book):
+    first = run_value(ValueParams(as_of=AS_OF))
+    before = list(CustomerValue.objects.current().order_by("customer_id").values_list("tier"))
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        run_value(ValueParams(as_of=AS_OF, horizon_years=1), fail_after_rows=50)
+    failed = ValueRun.objects.exclude(pk=first.pk).get()
+    assert failed.status == RunStatus.FAILED and "simulated failure" in failed.error
+    assert not failed.is_current
+    assert CustomerValue.objects.filter(run=failed).count() == 0  # its partial rows are gone
+    first.refresh_from_db()
+    assert first.is_current
+    after = list(CustomerValue.objects.current().order_by("customer_id").values_list("tier"))
+    assert after == before
+
+
+def test_killed_run_is_abandoned_by_the_next_run(book):
+    stale = ValueRun.objects.create(as_of=AS_OF)
+    ValueRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - dt.timedelta(hours=7))
+    run = run_value(ValueParams(as_of=AS_OF))
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and stale.error.startswith("abandoned")
+    assert run.is_current
+
+
+def test_a_run_in_progress_blocks_a_second_one(book):
+    ValueRun.objects.create(as_of=AS_OF)
+    with pytest.raises(RunInProgress):
+        run_value(ValueParams(as_of=AS_OF))
+
+
+def test_only_the_current_and_previous_runs_keep_rows(book):
+    runs = [run_value(ValueParams(as_of=AS_OF)) for _ in range(3)]
+    kept = set(CustomerValue.objects.values_list("run_id", flat=True).distinct())
+    assert kept == {runs[1].pk, runs[2].pk}
+    # unchanged tiers write no new history
+    assert TierHistory.objects.filter(run=runs[2]).count() == 0
+
+
+def test_mixed_currencies_are_refused_and_nothing_changes(book):
+    first = run_value(ValueParams(as_of=AS_OF))
+    Policy.objects.filter(pk=Policy.objects.order_by("pk").first().pk).update(currency="EUR")
+    with pytest.raises(ValueInputError, match="currencies mixed"):
+        run_value(ValueParams(as_of=AS_OF))
+    first.refresh_from_db()
+    assert first.is_current
+    # one currency at a time works
+    cny = run_value(ValueParams(as_of=AS_OF), currency="CNY")
+    assert (
+        cny.is_current and cny.counts["policies"] == Policy.objects.filter(currency="CNY").count()
+    )
+
+
+def test_command_reports_and_refuses_clearly(book):
+    out = StringIO()
+    call_command("value", "run", "--as-of", "2026-11-22", stdout=out, stderr=StringIO())
+    assert f"{book} customers" in out.getvalue()
+    ValueRun.objects.create(as_of=AS_OF)
+    with pytest.raises(CommandError, match="still running"):
+        call_command("value", "run", stdout=StringIO(), stderr=StringIO())
