@@ -15,10 +15,12 @@ from carecircle.policies.models import Policy
 from carecircle.value.engine.checks import ValueInputError
 from carecircle.value.engine.params import ValueParams
 from carecircle.value.engine.runner import RunInProgress, run_value
+from carecircle.value.ml.errors import ModelSchemaError
 from carecircle.value.models import (
     CustomerValue,
     ListEntry,
     ListStatus,
+    ModelVersion,
     RunStatus,
     TierHistory,
     TierReview,
@@ -122,3 +124,34 @@ def test_command_reports_and_refuses_clearly(book):
     ValueRun.objects.create(as_of=AS_OF)
     with pytest.raises(CommandError, match="still running"):
         call_command("value", "run", stdout=StringIO(), stderr=StringIO())
+
+
+def test_run_scores_with_the_book_models_once_fitted(book):
+    call_command("value", "fit", "--book", "--as-of", "2026-11-22", stdout=StringIO())
+    risk, renewal = (
+        ModelVersion.objects.get(kind=kind, is_active=True, name="book")
+        for kind in ("risk", "renewal")
+    )
+    assert risk.parameters["source"] == renewal.parameters["source"] == "book"
+    run = run_value(ValueParams(as_of=AS_OF))
+    assert run.model_versions["method"] == "models"
+    assert run.model_versions["risk"]["id"] == risk.pk
+    assert run.model_versions["renewal"]["version"] == renewal.version
+    values = CustomerValue.objects.current().filter(annual_premium__gt=0)
+    # model probabilities differ between customers (the fallback gives one rate per cell)
+    assert values.values("renewal_probability").distinct().count() > 20
+    assert all(0 < v.renewal_probability < 1 for v in values[:50])
+
+
+def test_model_of_an_older_schema_fails_the_run_clearly(book):
+    first = run_value(ValueParams(as_of=AS_OF))
+    call_command("value", "fit", "--book", "--as-of", "2026-11-22", stdout=StringIO())
+    stored = ModelVersion.objects.get(kind="risk", is_active=True, name="book")
+    stored.coefficients = {**stored.coefficients, "schema_version": 0}
+    stored.save()
+    with pytest.raises(ModelSchemaError):
+        run_value(ValueParams(as_of=AS_OF))
+    first.refresh_from_db()
+    assert first.is_current
+    with pytest.raises(CommandError, match="schema"):
+        call_command("value", "run", "--as-of", "2026-11-22", stdout=StringIO(), stderr=StringIO())

@@ -126,3 +126,44 @@ def fit_from_book(
         activate=activate,
         acting_user=acting_user,
     )
+
+
+def fit_from_snapshot(
+    folder: Path, params: Any, *, acting_user: Any = None
+) -> tuple[ModelVersion, ModelVersion]:
+    """``carecircle value fit --book``: fit the risk and renewal models on the book's snapshot.
+
+    Both are stored as version ``name="book"`` with ``parameters.source == "book"``; the value
+    run scores with the active versions of that name.
+    """
+    from .engine import book_models
+    from .engine.snapshot import scan_snapshot
+
+    inputs = scan_snapshot(folder)
+    risk_rows = book_models.sample(book_models.risk_frame(folder, inputs, params))
+    renewal_rows = book_models.sample(book_models.renewal_frame(folder, inputs, params))
+    if renewal_rows.height == 0 or risk_rows.height == 0:
+        raise ModelInputError("the book has no policy history to fit on / 没有可用于建模的保单历史")
+    extra = {"as_of": params.as_of.isoformat(), "snapshot": str(folder)}
+    risk = fit_from_book(
+        risk_rows, book_models.BOOK_RISK, name=book_models.BOOK_MODEL_NAME, acting_user=acting_user
+    )
+    renewal = fit_from_book(
+        renewal_rows,
+        book_models.BOOK_RENEWAL,
+        name=book_models.BOOK_MODEL_NAME,
+        acting_user=acting_user,
+    )
+    for stored in (risk, renewal):
+        stored.parameters = {**stored.parameters, **extra}
+        stored.save(update_fields=["parameters"])
+    return risk, renewal
+
+
+def active_book_models() -> tuple[ModelVersion | None, ModelVersion | None]:
+    """The active risk and renewal versions fitted on the book (None where there is none)."""
+    found = {
+        m.kind: m
+        for m in ModelVersion.objects.filter(is_active=True, name="book", parameters__source="book")
+    }
+    return found.get("risk"), found.get("renewal")

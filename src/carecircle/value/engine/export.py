@@ -18,8 +18,25 @@ from carecircle.ingest.schema import TABLES
 # table → ([(expression, column)], FROM clause)
 QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
     "customers": (
-        [("c.customer_no", "customer_no"), ("c.first_insured_on", "first_insured_on")],
+        [
+            ("c.customer_no", "customer_no"),
+            ("c.first_insured_on", "first_insured_on"),
+            ("c.kind", "kind"),
+        ],
         "parties_customer c",
+    ),
+    # read by the book models only (rating factors of the vehicle)
+    "vehicles": (
+        [
+            ("v.vehicle_no", "vehicle_no"),
+            ("c.customer_no", "customer_no"),
+            ("v.first_registration", "first_registration"),
+            ("v.new_energy", "new_energy"),
+            ("v.use", "use"),
+            ("v.seats", "seats"),
+            ("v.price", "price"),
+        ],
+        "parties_vehicle v JOIN parties_customer c ON c.id = v.owner_id",
     ),
     "policies": (
         [

@@ -59,6 +59,33 @@ def _purge_old_runs() -> None:
     CustomerValue.objects.exclude(run_id__in=keep).delete()
 
 
+def _attach_scores(inputs, folder: Path, params: ValueParams, say) -> dict:
+    """Score with the active book models; without them the experience fallback is used.
+
+    A stored model of an older schema raises ``ModelSchemaError`` here, before anything is
+    written, so the run fails clearly and the previous results stay current.
+    """
+    from ..services import active_book_models, load_model
+    from . import book_models
+
+    risk, renewal = active_book_models()
+    described = {
+        kind: None if m is None else {"id": m.pk, "version": m.version, "name": m.name}
+        for kind, m in (("risk", risk), ("renewal", renewal))
+    }
+    if risk is None and renewal is None:
+        return {**described, "method": "experience"}
+    say("scoring with the book models / 模型评分")
+    inputs.scores = book_models.score(
+        folder,
+        inputs,
+        params,
+        None if risk is None else load_model(risk),
+        None if renewal is None else load_model(renewal),
+    )
+    return {**described, "method": "models"}
+
+
 def run_value(
     params: ValueParams,
     *,
@@ -91,6 +118,8 @@ def run_value(
         ids = dbio.customer_ids()
         inputs, counts = clean_inputs(scan_snapshot(folder), currency)
         inputs.prior = dbio.prior_decisions(params.as_of, ids)
+        run.model_versions = _attach_scores(inputs, folder, params, say)
+        run.save(update_fields=["model_versions"])
         say("computing value / 计算客户价值")
         frame: pl.DataFrame = results(compute(inputs, params)).collect()
         rows = dbio.db_rows(frame, run, ids)

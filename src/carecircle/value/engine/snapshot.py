@@ -15,7 +15,7 @@ from .pipeline import Inputs
 
 NEEDED = ("customers", "policies", "claims", "interactions")
 # The columns the pipeline reads (a generated snapshot has more; they are not read).
-NEEDED_COLUMNS = {table: [name for _, name in QUERIES[table][0]] for table in NEEDED}
+NEEDED_COLUMNS = {table: [name for _, name in QUERIES[table][0]] for table in QUERIES}
 
 
 class SnapshotError(ValueError):

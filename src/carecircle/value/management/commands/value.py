@@ -15,7 +15,7 @@ from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import RunInProgress, run_value
 from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
-from carecircle.value.ml.errors import ModelInputError
+from carecircle.value.ml.errors import ModelInputError, ModelSchemaError
 from carecircle.value.services import fit_from_dataset
 
 
@@ -25,7 +25,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         fit = sub.add_parser("fit", help="fit a model on a real dataset and store a version")
-        fit.add_argument("--dataset", choices=DATASETS, required=True)
+        source = fit.add_mutually_exclusive_group(required=True)
+        source.add_argument("--dataset", choices=DATASETS)
+        source.add_argument("--book", action="store_true", help="fit on the operational book")
+        fit.add_argument("--snapshot", type=Path, default=None, help="with --book: Parquet folder")
+        fit.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
         fit.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
         run = sub.add_parser("run", help="value every customer and switch over atomically")
         run.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
@@ -37,6 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["action"] == "run":
             self._run(options)
+            return
+        if options["action"] == "fit" and options["book"]:
+            self._fit_book(options)
             return
         if options["action"] == "fit":
             folder: Path = options["datasets_dir"]
@@ -67,7 +74,13 @@ class Command(BaseCommand):
                 currency=options["currency"],
                 progress=lambda message: self.stderr.write(message),
             )
-        except (ValueInputError, SnapshotError, RunInProgress, ValueError) as error:
+        except (
+            ValueInputError,
+            SnapshotError,
+            RunInProgress,
+            ModelSchemaError,
+            ValueError,
+        ) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"value run {run.pk} as of {run.as_of}: {run.counts.get('customers', 0)} customers "
@@ -75,3 +88,31 @@ class Command(BaseCommand):
             f"{run.counts.get('reviews_opened', 0)} reviews, "
             f"{run.counts.get('list_proposals', 0)} list proposals"
         )
+
+    def _fit_book(self, options) -> None:
+        import shutil
+        import tempfile
+
+        from carecircle.core.clock import today
+        from carecircle.value.engine.export import export_snapshot
+        from carecircle.value.services import fit_from_snapshot
+
+        params = params_from_settings(options["as_of"] or today())
+        folder = options["snapshot"]
+        temporary = None
+        if folder is None:
+            temporary = Path(tempfile.mkdtemp(prefix="carecircle-fit-"))
+            export_snapshot(temporary)
+            folder = temporary
+        try:
+            models = fit_from_snapshot(folder, params)
+        except (ModelInputError, SnapshotError) as error:
+            raise CommandError(str(error)) from error
+        finally:
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+        for stored in models:
+            self.stdout.write(
+                f"stored {stored.kind} model v{stored.version} (book): "
+                f"{stored.training_rows} rows, metrics {stored.metrics}"
+            )
