@@ -27,12 +27,23 @@ class Perm(enum.StrEnum):
     EDIT_POLICIES = "edit_policies"
     IMPORT_DATA = "import_data"
     VIEW_AUDIT = "view_audit"
+    # Value engine decisions a person makes (tier reviews; grey/black list entries).
+    DECIDE_TIERS = "decide_tiers"
+    DECIDE_LISTS = "decide_lists"
 
 
 # Who may do what. Partner, merchant and customer users never see others' full personal data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.MANAGER: frozenset(Perm),
-    Role.SERVICE_MANAGER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}),
+    Role.SERVICE_MANAGER: frozenset(
+        {
+            Perm.SEE_ALL_CUSTOMERS,
+            Perm.REVEAL_PII,
+            Perm.EDIT_CUSTOMERS,
+            Perm.DECIDE_TIERS,
+            Perm.DECIDE_LISTS,
+        }
+    ),
     Role.CLAIMS_HANDLER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
     Role.CLAIMS_APPROVER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
     Role.SEAT: frozenset({Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}),
