@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from io import StringIO
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -37,6 +38,16 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="prepare only (CI, scripts)")
 
+    def _value_book(self) -> None:
+        """Fit the book models and value every customer once (tiers, reasons, Pareto)."""
+        from carecircle.value.models import ValueRun
+
+        if ValueRun.objects.filter(is_current=True).exists():
+            return
+        self.stdout.write("… fitting the book models and valuing customers / 客户价值计算")
+        call_command("value", "fit", "--book", stdout=StringIO())
+        call_command("value", "run", stdout=self.stdout, stderr=StringIO())
+
     def handle(self, *args, **options):
         started = time.perf_counter()
         call_command("migrate", interactive=False, verbosity=0)
@@ -47,6 +58,7 @@ class Command(BaseCommand):
                 "generate", customers=options["customers"], seed=options["seed"], into_db=True
             )
         logins = create_demo_logins()
+        self._value_book()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"✓ demo ready in {elapsed:.0f} s / 演示数据已就绪")
         self.stdout.write(f"\nDemo logins (password / 密码: {DEMO_PASSWORD}):")
