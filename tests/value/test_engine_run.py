@@ -155,3 +155,12 @@ def test_model_of_an_older_schema_fails_the_run_clearly(book):
     assert first.is_current
     with pytest.raises(CommandError, match="schema"):
         call_command("value", "run", "--as-of", "2026-11-22", stdout=StringIO(), stderr=StringIO())
+
+
+def test_nightly_task_runs_the_engine(book, settings):
+    from carecircle.value.tasks import value_run_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    result = value_run_task.enqueue(as_of="2026-11-22")
+    assert result.return_value["customers"] == book
+    assert ValueRun.objects.get(pk=result.return_value["run"]).is_current
