@@ -16,7 +16,13 @@ from .config import Calibration, GenerateOptions
 from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
 from .partners import PartyIndex
 from .reference import BRANDS, CITIES
-from .rules import NCD_LADDER, compulsory_base, compulsory_factor, ncd_levels
+from .rules import (
+    NCD_LADDER,
+    PRICING_COEFFICIENT_BAND,
+    compulsory_base,
+    compulsory_factor,
+    ncd_levels,
+)
 
 YEARS = 3
 PRIOR = 4  # latent years of history before policy year 0
@@ -309,8 +315,10 @@ def _pricing_coefficient(cal, people: People, rows, vehicle_noise, channel, rng)
     pc += np.select(
         [use == RIDE_HAILING, use == OPERATING, use == NON_OPERATING], [0.25, 0.2, 0.05], 0.0
     )
+    pc += np.where(people.new_energy[rows], cal.new_energy_pricing_loading, 0.0)
     pc -= np.where(channel[rows] == ONLINE, 0.05, 0.0)
-    return np.round(np.clip(pc, 0.5, 1.5), 3)
+    low, high = PRICING_COEFFICIENT_BAND
+    return np.round(np.clip(pc, low, high), 3)
 
 
 def _coverage_limits(

@@ -14,7 +14,8 @@ Definitions:
   understates the ratio by about a tenth.
 - *incurred*: paid + reserved over every claim reported before the reference date.
 - *claim frequency*: compulsory claims that are not withdrawn or rejected, per earned
-  compulsory vehicle-year.
+  compulsory vehicle-year (commercial: accidents with such a claim on a commercial coverage,
+  the ones that move the NCD level, per earned commercial vehicle-year).
 - *renewal rate*: policies that expired at least a year before the book's last expiry and have
   a successor naming them in ``renews_policy_no``.
 """
@@ -155,6 +156,7 @@ def measure(book: Path, reference_date: dt.date = DEFAULT_REFERENCE_DATE) -> dic
         .select(
             "policy_no",
             "status",
+            "accident_at",
             (
                 pl.col("amount_paid").cast(pl.Float64) + pl.col("amount_reserved").cast(pl.Float64)
             ).alias("cost"),
@@ -191,6 +193,13 @@ def measure(book: Path, reference_date: dt.date = DEFAULT_REFERENCE_DATE) -> dic
         "compulsory_claim_frequency": round(
             compulsory_claims.filter(~pl.col("status").is_in(VOID_STATUSES)).height
             / _sum(compulsory["exposure"]),
+            3,
+        ),
+        "commercial_claim_frequency": round(
+            claims.filter(pl.col("kind") == "commercial", ~pl.col("status").is_in(VOID_STATUSES))
+            .select("policy_no", "accident_at")
+            .n_unique()
+            / _sum(commercial["exposure"]),
             3,
         ),
         "renewal_rate": round(_mean(renewed), 3),

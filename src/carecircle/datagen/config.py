@@ -13,7 +13,7 @@ DEFAULT_CHUNK_SIZE = 100_000
 class Calibration:
     """Tuned so a generated book lands on DOMAIN.md's calibration figures."""
 
-    company_share: float = 0.05
+    company_share: float = 0.07
     # persons owning 1 / 2 / 3 / 4 vehicles
     vehicles_per_person: tuple[float, ...] = (0.85, 0.128, 0.02, 0.002)
     company_extra_vehicles_p: float = 0.35  # geometric: a company has 2 + Geom(p) − 1 vehicles
@@ -21,10 +21,10 @@ class Calibration:
     # share of vehicles entering the book in policy year 0 / 1 / 2 (new business each year)
     entry_year: tuple[float, ...] = (0.64, 0.18, 0.18)
     # brand-new cars among the book in force at policy year 0, and among later new business
-    new_car_share: float = 0.12
+    new_car_share: float = 0.09
     new_business_new_car_share: float = 0.40
     # used cars entering with no usable prior record (ownership transfer, record not found)
-    no_prior_record_share: float = 0.05
+    no_prior_record_share: float = 0.03
     renewal_rate: float = 0.735
     cancellation_rate: float = 0.012
     commercial_take_up: float = 0.93
@@ -32,29 +32,31 @@ class Calibration:
     # Accidents per vehicle-year (negative binomial: Poisson × Gamma(shape)). An accident
     # reaches the insurer when a third party is involved (compulsory claim) or the insured
     # claims own damage; others are settled privately and never appear in the book.
-    event_frequency: float = 0.31
-    risk_shape: float = 1.4
+    event_frequency: float = 0.30
+    risk_shape: float = 0.5
     third_party_involved: float = 0.72
-    injury_share: float = 0.08
-    own_damage_given_event: float = 0.82
+    injury_share: float = 0.042
+    own_damage_given_event: float = 0.35
     void_share: float = 0.04
     # lognormal severities: (log median, sigma). Third-party losses are one amount per
     # accident, layered: compulsory pays up to its sub-limits (property 2,000; injury 198,000),
     # commercial third-party pays the excess up to its limit.
-    own_damage_severity: tuple[float, float] = (8.10, 1.0)
-    third_party_property_severity: tuple[float, float] = (7.10, 0.6)
-    third_party_injury_severity: tuple[float, float] = (9.60, 1.1)
+    own_damage_severity: tuple[float, float] = (9.05, 1.0)
+    third_party_property_severity: tuple[float, float] = (6.8, 1.3)
+    third_party_injury_severity: tuple[float, float] = (9.3, 1.4)
     seat_severity: tuple[float, float] = (8.6, 0.8)
     # commercial base premium: own damage = fixed + rate × actual value
-    own_damage_fixed: float = 420.0
-    own_damage_rate: float = 0.0118
-    new_energy_rate_factor: float = 1.45
+    own_damage_fixed: float = 360.0
+    own_damage_rate: float = 0.0100
+    new_energy_rate_factor: float = 1.9
     third_party_limits: tuple[int, ...] = (500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000)
     third_party_limit_p: tuple[float, ...] = (0.05, 0.25, 0.2, 0.3, 0.2)
-    third_party_base: tuple[float, ...] = (820.0, 1020.0, 1130.0, 1230.0, 1380.0)
+    third_party_base: tuple[float, ...] = (720.0, 900.0, 995.0, 1080.0, 1215.0)
     # autonomous pricing coefficient: centre and spread before the regulatory band clips it
-    pricing_centre: float = 0.88
+    pricing_centre: float = 0.84
     pricing_spread: float = 0.10
+    # insurers load new-energy vehicles through the autonomous pricing coefficient
+    new_energy_pricing_loading: float = 0.28
 
 
 @dataclass(frozen=True)
