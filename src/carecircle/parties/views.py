@@ -15,6 +15,7 @@ from django_htmx.middleware import HtmxDetails
 
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
+from carecircle.web.balance import balance_for
 from carecircle.web.forms import CustomerSearchForm
 
 from . import selectors, services
@@ -62,9 +63,11 @@ def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _customer_or_404(request, customer_id)
     view = selectors.customer_360(request.user, customer)
+    # The value balance is for insurer staff only (None for everyone else).
+    balance = balance_for(request.user, customer)
     if getattr(request.user, "customer_id", None) != customer.pk:
         audit.record(request.user, AuditLog.Action.VIEW, customer, summary="customer 360")
-    return render(request, "parties/customer_360.html", {"view": view})
+    return render(request, "parties/customer_360.html", {"view": view, "balance": balance})
 
 
 @require_POST

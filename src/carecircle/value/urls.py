@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "value"
+
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/<int:review_id>/decide/", views.review_decide, name="review_decide"),
+    path("lists/", views.lists, name="lists"),
+    path("lists/<int:entry_id>/<slug:action>/", views.list_action, name="list_action"),
+]

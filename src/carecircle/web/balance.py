@@ -1,0 +1,80 @@
+"""The "value balance" section of the customer 360 page: both sides of one customer's value.
+
+Insurer staff only (customers, partners and merchants never see how the insurer values a
+customer).  Four indexed queries: the current value row, the tier history, the customer's
+list entries and their events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+
+from carecircle.parties.models import Customer
+from carecircle.value import reasons
+from carecircle.value.models import (
+    CustomerValue,
+    ListEntry,
+    ListEvent,
+    ReviewStatus,
+    TierHistory,
+    TierReview,
+)
+
+HISTORY_SHOWN = 20
+
+
+@dataclass
+class ValueBalance:
+    value: CustomerValue | None
+    reasons: list[reasons.Reason]
+    history: list[TierHistory]
+    entries: list[ListEntry]
+    pending_review: TierReview | None
+
+    @property
+    def top_percent(self) -> int | None:
+        return reasons.top_percent(self.value.value_percentile) if self.value else None
+
+
+def balance_for(user: Any, customer: Customer) -> ValueBalance | None:
+    """``customer`` must come from ``Customer.objects.for_user(user)``; None for non-staff."""
+    if not getattr(user, "is_insurer_staff", False):
+        return None
+    value = (
+        CustomerValue.objects.current()
+        .for_user(user)
+        .filter(customer=customer)
+        .select_related("run")
+        .first()
+    )
+    history = list(
+        TierHistory.objects.for_user(user)
+        .filter(customer=customer)
+        .select_related("decided_by")
+        .order_by("-as_of", "-id")[:HISTORY_SHOWN]
+    )
+    events = ListEvent.objects.select_related("actor").order_by("at", "id")
+    entries = list(
+        ListEntry.objects.for_user(user)
+        .filter(customer=customer)
+        .select_related("decided_by")
+        .prefetch_related(Prefetch("events", queryset=events))
+        .order_by("-proposed_at", "-id")
+    )
+    pending = None
+    if value is not None and value.needs_review:
+        pending = (
+            TierReview.objects.for_user(user)
+            .filter(customer=customer, status=ReviewStatus.PENDING)
+            .first()
+        )
+    return ValueBalance(
+        value=value,
+        reasons=reasons.render(value) if value is not None else [],
+        history=history,
+        entries=entries,
+        pending_review=pending,
+    )
