@@ -1,0 +1,293 @@
+"""A generated book meets DOMAIN.md's calibration figures and prices every policy by the rules.
+
+One book of 40,000 customers (seed 7) is generated per module; each figure must stay inside the
+tolerance written in ``carecircle.datagen.calibration.TARGETS`` (and docs/calibration.md), so a
+change to the generator that drifts the book away from the market fails here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from django.conf import settings
+
+from carecircle.datagen.book import COVERAGES, coverage_base
+from carecircle.datagen.calibration import TARGETS, VOID_STATUSES, Target, measure
+from carecircle.datagen.config import Calibration, GenerateOptions
+from carecircle.datagen.customers import USES
+from carecircle.datagen.reference import CITIES
+from carecircle.datagen.rules import compulsory_base
+from carecircle.datagen.writer import generate, read_table
+from carecircle.policies import rules
+
+CUSTOMERS = 40_000
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("calibration-book")
+    generate(GenerateOptions(customers=CUSTOMERS, seed=SEED), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def figures(book) -> dict[str, float]:
+    return measure(book)
+
+
+@pytest.fixture(scope="module")
+def policies(book) -> pl.DataFrame:
+    return read_table(book, "policies").collect()
+
+
+@pytest.fixture(scope="module")
+def vehicles(book) -> pl.DataFrame:
+    return read_table(book, "vehicles").collect()
+
+
+@pytest.fixture(scope="module")
+def claims(book) -> pl.DataFrame:
+    return read_table(book, "claims").collect()
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.figure)
+def test_calibration_figure_within_its_tolerance_of_the_market_figure(figures, target: Target):
+    value = figures[target.figure]
+    assert target.met(value), (
+        f"{target.label}: {value} outside [{target.low}, {target.high}] "
+        f"(DOMAIN.md {target.target}, tolerance {target.tolerance})"
+    )
+
+
+def _claims_per_policy(claims: pl.DataFrame, kind_filter: pl.Expr) -> pl.DataFrame:
+    """Accidents per policy that count for the rating rules: reported, not withdrawn or
+    rejected (an accident may give several claim rows on one policy, one per coverage)."""
+    return (
+        claims.filter(kind_filter, ~pl.col("status").is_in(VOID_STATUSES))
+        .group_by("policy_no")
+        .agg(pl.col("accident_at").n_unique().alias("claims"))
+    )
+
+
+def _chains(policies: pl.DataFrame, counts: pl.DataFrame) -> list[tuple[list[int], list[int]]]:
+    """Each vehicle's run of linked policies of one kind: (levels, claim counts), oldest first."""
+    rows = policies.join(counts, on="policy_no", how="left").with_columns(
+        pl.col("claims").fill_null(0)
+    )
+    by_no = {r["policy_no"]: r for r in rows.iter_rows(named=True)}
+    successor = {
+        r["renews_policy_no"]: r["policy_no"] for r in by_no.values() if r["renews_policy_no"]
+    }
+    chains = []
+    for r in by_no.values():
+        if r["renews_policy_no"] is not None:
+            continue
+        levels, counts_ = [r["ncd_level"]], [r["claims"]]
+        while r["policy_no"] in successor:
+            r = by_no[successor[r["policy_no"]]]
+            levels.append(r["ncd_level"])
+            counts_.append(r["claims"])
+        chains.append((levels, counts_))
+    return chains
+
+
+# Prior records a vehicle can bring into the book: up to 4 insured years (enough for the
+# 3-year look-back and the 4-year claim-free run) of 0..6 claims each, most recent first.
+PRIOR_RECORDS = [
+    list(h) for n in range(5) for h in itertools.product(range(7), repeat=n)
+]  # 2,801 records
+
+
+@cache
+def _level(history: tuple[int, ...]) -> int:
+    return rules.ncd_level(history)
+
+
+@cache
+def _consistent(levels: tuple[int, ...], claims: tuple[int, ...]) -> bool:
+    """Some prior record gives the first level, and then every later level is the NCD rule
+    applied to the claims of the policies before it (most recent first) and that record."""
+    for prior in PRIOR_RECORDS:
+        if _level(tuple(prior)) != levels[0]:
+            continue
+        if all(
+            _level(tuple(claims[:j][::-1]) + tuple(prior)) == levels[j]
+            for j in range(1, len(levels))
+        ):
+            return True
+    return False
+
+
+def test_commercial_ncd_level_follows_each_vehicles_own_claim_history(policies, claims):
+    commercial = policies.filter(pl.col("kind") == "commercial")
+    counts = _claims_per_policy(claims, pl.col("coverage") != "compulsory")
+    chains = _chains(commercial, counts)
+    renewals = sum(len(levels) - 1 for levels, _ in chains)
+    assert renewals > 20_000
+    bad = [
+        (levels, c)
+        for levels, c in chains
+        if len(levels) > 1 and not _consistent(tuple(levels), tuple(c))
+    ]
+    assert bad == []
+
+
+def test_renewal_after_a_claim_free_year_never_loses_discount_and_a_claim_always_costs_it(
+    policies, claims
+):
+    """The NCD ladder read one step at a time: a claim-free year moves the level down (it stays
+    at −4, and at +5 while the look-back still holds more than 5 claims), and a year with n
+    claims puts the level at n or more."""
+    commercial = policies.filter(pl.col("kind") == "commercial")
+    counts = _claims_per_policy(claims, pl.col("coverage") != "compulsory")
+    steps = [
+        (levels[j - 1], c[j - 1], levels[j])
+        for levels, c in _chains(commercial, counts)
+        for j in range(1, len(levels))
+    ]
+    for before, n, after in steps:
+        if n == 0:
+            assert after < before or after == before in (-4, 5)
+        else:
+            assert after >= min(n, 5)
+    assert {n for _, n, _ in steps} >= {0, 1, 2}
+
+
+def test_new_cars_and_cover_after_a_year_without_commercial_cover_start_at_level_0(
+    policies, vehicles
+):
+    """New car → level 0; a year with only compulsory cover is a gap in commercial cover
+    (longer than 3 months), which breaks the look-back → level 0 again."""
+    first = policies.filter(pl.col("kind") == "commercial", pl.col("renews_policy_no").is_null())
+    new_cars = first.join(
+        vehicles.select("vehicle_no", "first_registration"), on="vehicle_no"
+    ).filter((pl.col("effective_date") - pl.col("first_registration")).dt.total_days() < 30)
+    compulsory_renewals = policies.filter(
+        pl.col("kind") == "compulsory", pl.col("renews_policy_no").is_not_null()
+    ).select("vehicle_no", "effective_date")
+    after_gap = first.join(compulsory_renewals, on=["vehicle_no", "effective_date"])
+    assert new_cars.height > 1_000
+    assert after_gap.height > 100
+    assert (new_cars["ncd_level"] == 0).all()
+    assert (after_gap["ncd_level"] == 0).all()
+
+
+def test_ncd_coefficient_is_the_ladder_step_of_the_level(policies):
+    commercial = policies.filter(pl.col("kind") == "commercial")
+    ladder = settings.CARECIRCLE["NCD_LADDER"]
+    pairs = commercial.select("ncd_level", "ncd_coefficient").unique()
+    for level, coefficient in pairs.iter_rows():
+        assert coefficient == rules.ncd_coefficient(level, ladder)
+    assert set(pairs["ncd_level"]) == set(range(-4, 6))
+    compulsory = policies.filter(pl.col("kind") == "compulsory")
+    assert compulsory["ncd_level"].null_count() == compulsory.height
+
+
+def test_pricing_coefficient_stays_inside_the_regulatory_band(policies):
+    pc = policies.filter(pl.col("kind") == "commercial")["pricing_coefficient"]
+    band = settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"]
+    for value in (pc.min(), pc.max()):
+        rules.check_pricing_coefficient(Decimal(str(value)), band)
+    assert pc.null_count() == 0
+
+
+def test_policy_premium_is_the_sum_of_its_coverage_premiums(book, policies):
+    coverages = read_table(book, "coverages").collect()
+    totals = coverages.group_by("policy_no").agg(pl.col("premium").sum().alias("total"))
+    joined = policies.join(totals, on="policy_no", how="left")
+    assert joined["total"].null_count() == 0
+    assert (joined["total"] == joined["premium"]).all()
+
+
+def test_commercial_coverage_premium_is_base_times_ncd_times_pricing_coefficient(
+    book, policies, vehicles
+):
+    commercial = policies.filter(pl.col("kind") == "commercial").join(
+        vehicles.select("vehicle_no", "use", "seats", "new_energy"), on="vehicle_no"
+    )
+    coverages = read_table(book, "coverages").collect().filter(pl.col("code") != "compulsory")
+    position = {p: i for i, p in enumerate(commercial["policy_no"])}
+    row = np.array([position[p] for p in coverages["policy_no"]])
+    col = np.array([COVERAGES.index(c) for c in coverages["code"]])
+    n = commercial.height
+    take = np.zeros((n, len(COVERAGES)), dtype=bool)
+    limit = np.full((n, len(COVERAGES)), np.nan)
+    take[row, col] = True
+    limit[row, col] = coverages["limit"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    use = np.array([USES.index(u) for u in commercial["use"]])
+    base = coverage_base(
+        Calibration(),
+        take,
+        limit,
+        use,
+        commercial["seats"].to_numpy(),
+        commercial["new_energy"].to_numpy(),
+    )
+    rating = (
+        commercial["ncd_coefficient"].cast(pl.Float64) * commercial["pricing_coefficient"]
+    ).cast(pl.Float64)
+    expected = np.round(base[row, col] * rating.to_numpy()[row], 2)
+    actual = coverages["premium"].cast(pl.Float64).to_numpy()
+    assert np.abs(actual - expected).max() < 0.006
+    assert take[:, COVERAGES.index("third_party")].all()
+
+
+def test_compulsory_premium_is_base_times_the_floating_rate_its_claims_earn(
+    policies, vehicles, book, claims
+):
+    group = {c.name: c.group for c in CITIES}
+    customers = read_table(book, "customers").select("customer_no", "city").collect()
+    compulsory = (
+        policies.filter(pl.col("kind") == "compulsory")
+        .join(vehicles.select("vehicle_no", "use", "seats"), on="vehicle_no")
+        .join(customers, on="customer_no")
+    )
+    base = compulsory_base(compulsory["seats"].to_numpy(), compulsory["use"].to_numpy())
+    factor = np.round(compulsory["premium"].cast(pl.Float64).to_numpy() / base, 4)
+    compulsory = compulsory.with_columns(pl.Series("factor", factor))
+    counts = _claims_per_policy(claims, pl.col("coverage") == "compulsory")
+    rows = compulsory.join(counts, on="policy_no", how="left").with_columns(
+        pl.col("claims").fill_null(0)
+    )
+    by_no = {r["policy_no"]: r for r in rows.iter_rows(named=True)}
+    checked = 0
+    for r in by_no.values():
+        region = group[r["city"]]
+        allowed = {float(1 + a) for a in rules.CLAIM_FREE_DISCOUNTS[region]} | {1.0, 1.1}
+        assert r["factor"] in allowed
+        if r["renews_policy_no"] is None:
+            continue
+        # claim-free years in the book just before this policy (the record may add more)
+        free, prev = 0, by_no[r["renews_policy_no"]]
+        at_fault = prev["claims"]
+        while prev is not None and prev["claims"] == 0:
+            free += 1
+            prev = by_no.get(prev["renews_policy_no"])
+        candidates = {
+            float(1 + rules.compulsory_adjustment(region, years, at_fault, False))
+            for years in range(free, 4)
+        }
+        assert r["factor"] in candidates, (r, free, at_fault)
+        checked += 1
+    assert checked > 20_000
+
+
+@cache
+def _vectorised_matches_scalar(history: tuple[int, ...]) -> bool:
+    from carecircle.datagen.rules import ncd_levels
+
+    claims = np.array([history])
+    insured = np.ones_like(claims, dtype=bool)
+    return int(ncd_levels(claims, insured)[0]) == rules.ncd_level(history[::-1])
+
+
+def test_generator_ncd_rule_agrees_with_the_policies_rule_on_every_short_history():
+    histories = [h for n in range(1, 6) for h in itertools.product(range(4), repeat=n)]
+    assert all(_vectorised_matches_scalar(h) for h in histories)
