@@ -245,12 +245,13 @@ def test_a_failure_while_writing_a_batch_leaves_nothing_of_that_batch(tmp_path, 
         for i in range(1, 4)
     ]
     path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, rows)
-    from carecircle.ingest import loader
+    from carecircle.ingest import loader, pgload
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "_write", explode)
+    monkeypatch.setattr(loader, "_write", explode)  # the row path (SQLite)
+    monkeypatch.setattr(pgload, "upsert", explode)  # the set-based path (PostgreSQL)
     with pytest.raises(RuntimeError):
         import_paths([path], progress=False)
     assert Customer.objects.count() == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,16 +34,22 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def text(max_length: int) -> Converter:
-    def convert(value: Any) -> str:
+# Parameterised converters are small frozen dataclasses rather than closures so the set-based
+# loader (``vector.py``) can see their parameters and apply the same rule as a Polars expression.
+
+
+@dataclass(frozen=True)
+class text:  # lower case: used like the function it replaced, ``c.text(32)``
+    max_length: int
+
+    def __call__(self, value: Any) -> str:
         v = "" if blank(value) else str(value).strip()
-        if len(v) > max_length:
+        if len(v) > self.max_length:
             raise CellError(
-                "too_long", f"超过{max_length}个字符 / longer than {max_length} characters"
+                "too_long",
+                f"超过{self.max_length}个字符 / longer than {self.max_length} characters",
             )
         return v
-
-    return convert
 
 
 def _from_validator(check: Callable[[str], str]) -> Converter:
@@ -64,26 +71,32 @@ plate = _from_validator(validators.check_plate)
 mobile = _from_validator(validators.check_mobile)
 
 
-def choice(allowed: Iterable[str], label: str) -> Converter:
-    options = frozenset(allowed)
+@dataclass(frozen=True)
+class choice:
+    options: frozenset[str]
+    label: str
 
-    def convert(value: Any) -> str:
+    def __init__(self, allowed: Iterable[str], label: str):
+        object.__setattr__(self, "options", frozenset(allowed))
+        object.__setattr__(self, "label", label)
+
+    def __call__(self, value: Any) -> str:
         v = "" if blank(value) else str(value).strip()
-        if v not in options:
+        if v not in self.options:
             raise CellError(
-                f"unknown_{label}",
-                f"未知的{label}取值“{v}”，应为 {', '.join(sorted(options))} / unknown {label} {v!r}",
+                f"unknown_{self.label}",
+                f"未知的{self.label}取值“{v}”，应为 {', '.join(sorted(self.options))} / "
+                f"unknown {self.label} {v!r}",
             )
         return v
 
-    return convert
 
+@dataclass(frozen=True)
+class optional:
+    inner: Converter
 
-def optional(convert: Converter) -> Converter:
-    def wrapped(value: Any) -> Any:
-        return None if blank(value) else convert(value)
-
-    return wrapped
+    def __call__(self, value: Any) -> Any:
+        return None if blank(value) else self.inner(value)
 
 
 def date(value: Any) -> dt.date:
@@ -141,21 +154,24 @@ def coefficient(value: Any) -> Decimal:
     return number.quantize(Decimal("0.001"))
 
 
-def integer(low: int, high: int) -> Converter:
-    def convert(value: Any) -> int:
+@dataclass(frozen=True)
+class integer:
+    low: int
+    high: int
+
+    def __call__(self, value: Any) -> int:
         try:
             number = int(Decimal(str(value).strip()))
         except (InvalidOperation, ValueError):
             raise CellError(
                 "integer_format", f"不是整数“{value}” / not an integer: {value!r}"
             ) from None
-        if not low <= number <= high:
+        if not self.low <= number <= self.high:
             raise CellError(
-                "integer_range", f"须在{low}到{high}之间 / must be between {low} and {high}"
+                "integer_range",
+                f"须在{self.low}到{self.high}之间 / must be between {self.low} and {self.high}",
             )
         return number
-
-    return convert
 
 
 TRUE = {"1", "true", "yes", "y", "是", "t", "同意"}

@@ -17,6 +17,7 @@ from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from . import convert as c
+from . import fast
 from .results import RowError, TableResult
 from .tables import TableSpec, ensure_teams
 
@@ -70,6 +71,9 @@ def load_frame(
     if spec.sort_by and spec.sort_by in df.columns:
         df = df.sort(spec.sort_by, ROW, nulls_last=True)
     duplicates = _duplicate_rows(spec, df)
+    if fast.applies(spec):  # PostgreSQL: set-based, same rules and report (fast.py)
+        fast.load(spec, df, duplicates, result, batch_size=batch_size, progress=progress)
+        return result
     for offset in range(0, df.height, batch_size):
         rows = df.slice(offset, batch_size).to_dicts()
         _load_batch(spec, rows, duplicates, result)

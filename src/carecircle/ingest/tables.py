@@ -98,41 +98,41 @@ def customer_finish(values: dict[str, Any]) -> None:
     values["id_number_masked"] = pii.mask_id_number(id_number) if id_number else ""
 
 
+# (column, rule, message) of each cross-column rule; ``vector.py`` applies the same rules to a
+# whole frame, so both paths report a broken rule with the same words.
+COMPANY_HAS_ID = (
+    "id_number",
+    "company_has_id",
+    "企业客户不应有身份证号 / a company has no resident ID",
+)
+PERSON_HAS_USCC = ("uscc", "person_has_uscc", "个人客户不应有信用代码 / a person has no USCC")
+EXPIRY_BEFORE_EFFECTIVE = (
+    "expiry_date",
+    "expiry_before_effective",
+    "终保日期须晚于起保日期 / expiry date must be after the effective date",
+)
+REPORTED_BEFORE_ACCIDENT = (
+    "reported_at",
+    "reported_before_accident",
+    "报案时间早于出险时间 / reported before the accident happened",
+)
+
+
 def _customer_check(v: dict[str, Any]) -> RowProblems:
     problems: RowProblems = []
     if v["kind"] == CustomerKind.COMPANY and v.get("id_number"):
-        problems.append(
-            ("id_number", "company_has_id", "企业客户不应有身份证号 / a company has no resident ID")
-        )
+        problems.append(COMPANY_HAS_ID)
     if v["kind"] == CustomerKind.PERSON and v.get("uscc"):
-        problems.append(
-            ("uscc", "person_has_uscc", "个人客户不应有信用代码 / a person has no USCC")
-        )
+        problems.append(PERSON_HAS_USCC)
     return problems
 
 
 def _policy_check(v: dict[str, Any]) -> RowProblems:
-    if v["expiry_date"] <= v["effective_date"]:
-        return [
-            (
-                "expiry_date",
-                "expiry_before_effective",
-                "终保日期须晚于起保日期 / expiry date must be after the effective date",
-            )
-        ]
-    return []
+    return [EXPIRY_BEFORE_EFFECTIVE] if v["expiry_date"] <= v["effective_date"] else []
 
 
 def _claim_check(v: dict[str, Any]) -> RowProblems:
-    if v["reported_at"] < v["accident_at"]:
-        return [
-            (
-                "reported_at",
-                "reported_before_accident",
-                "报案时间早于出险时间 / reported before the accident happened",
-            )
-        ]
-    return []
+    return [REPORTED_BEFORE_ACCIDENT] if v["reported_at"] < v["accident_at"] else []
 
 
 def _values(choices: type[models.TextChoices]) -> list[str]:
