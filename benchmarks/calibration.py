@@ -3,72 +3,23 @@
     uv run python benchmarks/calibration.py --book DIR      # a folder from `carecircle generate`
     uv run python benchmarks/calibration.py --customers 20000   # generate one first
 
-Prints one JSON object last: each measured figure.
+Figures and tolerances: ``carecircle.datagen.calibration`` (docs/calibration.md). Prints a table
+of each figure against its target on stderr and one JSON object last on stdout: each measured
+figure and the list of figures outside their tolerance under ``misses``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import polars as pl
-
-
-def measure(book: Path) -> dict[str, float]:
-    def scan(t: str) -> pl.LazyFrame:
-        return pl.scan_parquet(book / t / "*.parquet")
-
-    pol = scan("policies").with_columns(pl.col("premium").cast(pl.Float64)).collect()
-    veh = scan("vehicles").collect()
-    claims = (
-        scan("claims")
-        .with_columns(
-            (
-                pl.col("amount_paid").cast(pl.Float64) + pl.col("amount_reserved").cast(pl.Float64)
-            ).alias("cost")
-        )
-        .collect()
-    )
-    vehicle_years = pol.group_by("vehicle_no", "effective_date").agg(pl.col("premium").sum())
-    commercial = pol.filter(pl.col("kind") == "commercial")
-    compulsory = pol.filter(pl.col("kind") == "compulsory")
-    renewable = pol.filter(
-        pl.col("expiry_date") <= pol["expiry_date"].max() - pl.duration(days=365)
-    )
-    renewed = renewable["policy_no"].is_in(pol["renews_policy_no"].drop_nulls().to_list()).mean()
-    nev = veh.filter(pl.col("new_energy"))["vehicle_no"]
-    cost_by_kind = (
-        claims.join(pol.select("policy_no", "kind"), on="policy_no")
-        .group_by("kind")
-        .agg(pl.col("cost").sum(), pl.len())
-    )
-    kinds = {r["kind"]: r for r in cost_by_kind.to_dicts()}
-    return {
-        "average_premium_per_vehicle_year": round(vehicle_years["premium"].mean(), 0),
-        "average_commercial_ncd_coefficient": round(
-            commercial["ncd_coefficient"].cast(pl.Float64).mean(), 3
-        ),
-        "loss_ratio": round(claims["cost"].sum() / pol["premium"].sum(), 3),
-        "compulsory_loss_ratio": round(
-            kinds.get("compulsory", {}).get("cost", 0) / compulsory["premium"].sum(), 3
-        ),
-        "compulsory_claim_frequency": round(
-            kinds.get("compulsory", {}).get("len", 0) / compulsory.height, 3
-        ),
-        "renewal_rate": round(float(renewed or 0), 3),
-        "household_share_of_vehicles": round((veh["use"] == "household").mean(), 3),
-        "nev_share_of_vehicles": round(veh["new_energy"].mean(), 3),
-        "nev_average_premium_per_vehicle_year": round(
-            vehicle_years.filter(pl.col("vehicle_no").is_in(nev.to_list()))["premium"].mean(), 0
-        ),
-        "multi_vehicle_customer_share": round(
-            (veh.group_by("customer_no").len()["len"] >= 2).mean(), 3
-        ),
-    }
+from carecircle.datagen.calibration import TARGETS, measure, misses
+from carecircle.datagen.config import DEFAULT_REFERENCE_DATE
 
 
 def main() -> None:
@@ -76,9 +27,15 @@ def main() -> None:
     parser.add_argument("--book", type=Path)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--reference-date",
+        type=dt.date.fromisoformat,
+        default=DEFAULT_REFERENCE_DATE,
+        help="the 'today' the book was generated with (default %(default)s)",
+    )
     args = parser.parse_args()
     if args.book:
-        figures = measure(args.book)
+        figures = measure(args.book, args.reference_date)
     else:
         with tempfile.TemporaryDirectory() as out:
             subprocess.run(
@@ -91,6 +48,8 @@ def main() -> None:
                     str(args.customers),
                     "--seed",
                     str(args.seed),
+                    "--reference-date",
+                    args.reference_date.isoformat(),
                     "--out",
                     out,
                     "--no-progress",
@@ -98,8 +57,23 @@ def main() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-            figures = measure(Path(out))
-    print(json.dumps({"customers": args.customers if not args.book else None, **figures}))
+            figures = measure(Path(out), args.reference_date)
+    for t in TARGETS:
+        value = figures[t.figure]
+        verdict = "pass" if t.met(value) else "FAIL"
+        print(
+            f"{t.label:<62} {value:>9} target {t.target:>7} [{t.low}, {t.high}] {verdict}",
+            file=sys.stderr,
+        )
+    print(
+        json.dumps(
+            {
+                "customers": args.customers if not args.book else None,
+                **figures,
+                "misses": sorted(misses(figures)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
