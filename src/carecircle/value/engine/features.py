@@ -7,12 +7,14 @@ rounded to cents only at the end.  Column meanings are in docs/value.md.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from .params import ValueParams
 
 DAY = dt.timedelta(days=1)
+TIME_ZONE = "Asia/Shanghai"
 EXCLUDED_CLAIM_STATUSES = ("withdrawn", "rejected")
 OPEN_CLAIM_STATUSES = (
     "reported",
@@ -28,6 +30,11 @@ OPEN_CLAIM_STATUSES = (
 def cents(expr: pl.Expr) -> pl.Expr:
     """Decimal yuan → Int64 cents (exact for Decimal input, rounded for floats)."""
     return (expr.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def local_midnight(day: dt.date) -> pl.Expr:
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(TIME_ZONE))
+    return pl.lit(midnight, dtype=pl.Datetime("us", TIME_ZONE))
 
 
 def lookback_start(params: ValueParams) -> dt.date:
@@ -90,7 +97,22 @@ def customer_policy_totals(pf: pl.LazyFrame) -> pl.LazyFrame:
         policies_in_force=pl.col("in_force").sum().cast(pl.Int64),
         vehicles=pl.col("vehicle_no").filter(pl.col("in_force")).n_unique().cast(pl.Int64),
         first_effective=pl.col("effective_date").min(),
-        main_channel=pl.col("channel").sort_by(["premium_c", "policy_no"]).last(),
+    )
+
+
+def main_channel(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    """The channel of the customer's largest policy (ties: the highest policy number).
+
+    Filtering to each customer's largest premium first is several times faster than sorting
+    within every group, and the tie-break keeps the answer independent of row order.
+    """
+    biggest = pl.col("premium") == pl.col("premium").max().over("customer_no")
+    return (
+        policies.filter(pl.col("effective_date") <= pl.lit(params.as_of))
+        .select("customer_no", "premium", "policy_no", "channel")
+        .filter(biggest)
+        .group_by("customer_no")
+        .agg(main_channel=pl.col("channel").sort_by("policy_no").last())
     )
 
 
@@ -163,11 +185,12 @@ def customer_claim_totals(cf: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame
 
 
 def customer_experience(interactions: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
-    start = pl.lit(lookback_start(params))
-    as_of = pl.lit(params.as_of)
-    day = pl.col("occurred_at").dt.date()
+    # Compare instants rather than converting 5M timestamps to local dates.
+    after = local_midnight(lookback_start(params) + DAY)
+    before = local_midnight(params.as_of + DAY)
+    at = pl.col("occurred_at").dt.convert_time_zone(TIME_ZONE)
     return (
-        interactions.filter((day > start) & (day <= as_of))
+        interactions.filter((at >= after) & (at < before))
         .group_by("customer_no")
         .agg(
             services_used=(pl.col("contact_type") == "service").sum().cast(pl.Int64),

@@ -117,6 +117,7 @@ def customer_features(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
         )
         .join(f.customer_experience(inputs.interactions, params), on="customer_no", how="left")
         .join(f.renewal_outcomes(policies, params), on="customer_no", how="left")
+        .join(f.main_channel(policies, params), on="customer_no", how="left")
     )
     as_of = pl.lit(params.as_of)
     started = pl.coalesce("first_insured_on", "first_effective")
