@@ -3,13 +3,16 @@
     uv run python benchmarks/generate.py --customers 1000000
 
 Peak memory is sampled every 50 ms over the whole process tree (parent and worker processes
-summed), so it is the machine's real peak, not one process's. Prints one JSON object last.
+summed), so it is the machine's real peak, not one process's. ``cpu_seconds`` is the user +
+system time of that tree: on a shared machine it is steadier than the wall-clock ``seconds``.
+Prints one JSON object last.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,12 +61,15 @@ def main() -> None:
             "--no-progress",
         ]
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         peak = 0.0
         while proc.poll() is None:
             peak = max(peak, tree_rss_mb(proc.pid))
             time.sleep(0.05)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         rows = json.loads(proc.stdout.read().strip().splitlines()[-1]) if proc.stdout else {}
         size = sum(p.stat().st_size for p in Path(out).rglob("*.parquet"))
     print(
@@ -71,6 +77,7 @@ def main() -> None:
             {
                 "customers": args.customers,
                 "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
                 "peak_rss_mb": round(peak),
                 "parquet_mb": round(size / 2**20),
                 "rows": rows,
