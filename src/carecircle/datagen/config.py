@@ -41,9 +41,9 @@ class Calibration:
     # lognormal severities: (log median, sigma). Third-party losses are one amount per
     # accident, layered: compulsory pays up to its sub-limits (property 2,000; injury 198,000),
     # commercial third-party pays the excess up to its limit.
-    own_damage_severity: tuple[float, float] = (9.05, 1.0)
-    third_party_property_severity: tuple[float, float] = (6.8, 1.3)
-    third_party_injury_severity: tuple[float, float] = (9.3, 1.4)
+    own_damage_severity: tuple[float, float] = (8.95, 1.0)
+    third_party_property_severity: tuple[float, float] = (6.6, 1.6)
+    third_party_injury_severity: tuple[float, float] = (9.3, 1.5)
     seat_severity: tuple[float, float] = (8.6, 0.8)
     # commercial base premium: own damage = fixed + rate × actual value
     own_damage_fixed: float = 360.0
