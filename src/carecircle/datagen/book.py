@@ -1,6 +1,18 @@
 """Three policy years per vehicle: entry (new business), renewals and lapses, NCD moving with
 claims, premiums, coverages. Policy year 2 is the one in force on the reference date, so about a
 quarter of it expires within the next 90 days (work for the renewal pipeline).
+
+Rating follows DOMAIN.md (rules.py):
+
+- NCD level = the post-2020 rule over the vehicle's continuous *commercial* history: its record
+  before it joined the book (one insured year per year of age, at most PRIOR; none for a new car
+  or when no record is found) and then the claims of its own policies in the book. A year with
+  compulsory cover only breaks the history (level 0 on return).
+- commercial coverage premium = tariff base (``coverage_base``: limit and vehicle) × NCD
+  coefficient × autonomous pricing coefficient (inside the regulatory band); the policy premium
+  is the sum of its coverages.
+- compulsory premium = base × (1 + A), A from the region group and the compulsory claims of the
+  previous years.
 """
 
 from __future__ import annotations
