@@ -13,36 +13,50 @@ from carecircle.parties.models import Customer
 from ..models import CustomerValue, ListEntry, TierHistory, TierReview, ValueRun
 from ..models.lists import OPEN_LIST_STATUSES
 from ..models.tiers import TIER_RANKS, ReviewStatus
+from .export import fetch
 from .pipeline import MONEY_OUT, OUTPUT_COLUMNS, PRIOR_SCHEMA
 
 BATCH = 50_000
 
 
 def customer_ids() -> pl.DataFrame:
-    rows = Customer.objects.values_list("customer_no", "id")
-    return pl.DataFrame(
-        list(rows), schema={"customer_no": pl.String, "customer_id": pl.Int64}, orient="row"
+    return fetch(
+        [("customer_no", "customer_no"), ("id", "customer_id")],
+        Customer._meta.db_table,
+        {"customer_no": pl.String, "customer_id": pl.Int64},
     )
 
 
-def _ranked(rows, value_name: str, ids: pl.DataFrame) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        [(cid, TIER_RANKS[tier]) for cid, tier in rows],
-        schema={"customer_id": pl.Int64, value_name: pl.Int8},
-        orient="row",
+def _ranked(frame: pl.DataFrame, value_name: str, ids: pl.DataFrame) -> pl.DataFrame:
+    """(customer_id, tier) → (customer_no, rank) keeping the last row per customer."""
+    return (
+        frame.with_columns(
+            pl.col("tier").replace_strict(TIER_RANKS, return_dtype=pl.Int8).alias(value_name)
+        )
+        .unique("customer_id", keep="last", maintain_order=True)
+        .join(ids, on="customer_id")
+        .select("customer_no", value_name)
     )
-    return frame.join(ids, on="customer_id").drop("customer_id")
+
+
+def _tiers(select_from: str) -> pl.DataFrame:
+    return fetch(
+        [("customer_id", "customer_id"), ("tier", "tier")],
+        select_from,
+        {"customer_id": pl.Int64, "tier": pl.String},
+    )
 
 
 def prior_decisions(as_of: dt.date, ids: pl.DataFrame) -> pl.LazyFrame:
     """previous tier (current run), tier a year ago, a person's decision of the last year,
     and whether a list entry is open — the humane rules need all four."""
-    current = CustomerValue.objects.filter(run__is_current=True).values_list("customer_id", "tier")
+    values, runs = CustomerValue._meta.db_table, ValueRun._meta.db_table
+    current = _tiers(f"{values} JOIN {runs} r ON r.id = run_id WHERE r.is_current = TRUE")
     year_ago_cut = as_of - dt.timedelta(days=365)
-    history = (
-        TierHistory.objects.filter(as_of__lte=year_ago_cut)
-        .order_by("customer_id", "as_of", "id")
-        .values_list("customer_id", "tier")
+    # Ordered so the last row per customer is the tier held on the cut-off date.
+    history = _tiers(
+        f"{TierHistory._meta.db_table} WHERE as_of <= '{year_ago_cut.isoformat()}' "
+        "ORDER BY customer_id, as_of, id"
     )
     reviews = (
         TierReview.objects.filter(
@@ -52,10 +66,14 @@ def prior_decisions(as_of: dt.date, ids: pl.DataFrame) -> pl.LazyFrame:
         .order_by("customer_id", "decided_at", "id")
         .values_list("customer_id", "status", "proposed_tier", "current_tier")
     )
-    decided = [
-        (cid, proposed if status == ReviewStatus.APPROVED else kept)
-        for cid, status, proposed, kept in reviews
-    ]
+    decided = pl.DataFrame(
+        [
+            (cid, proposed if status == ReviewStatus.APPROVED else kept)
+            for cid, status, proposed, kept in reviews
+        ],
+        schema={"customer_id": pl.Int64, "tier": pl.String},
+        orient="row",
+    )
     listed = set(
         ListEntry.objects.filter(status__in=OPEN_LIST_STATUSES).values_list(
             "customer_id", flat=True
@@ -64,16 +82,8 @@ def prior_decisions(as_of: dt.date, ids: pl.DataFrame) -> pl.LazyFrame:
     frame = (
         ids.lazy()
         .join(_ranked(current, "previous_rank", ids).lazy(), on="customer_no", how="left")
-        .join(
-            _ranked(history, "year_ago_rank", ids).unique("customer_no", keep="last").lazy(),
-            on="customer_no",
-            how="left",
-        )
-        .join(
-            _ranked(decided, "approved_rank", ids).unique("customer_no", keep="last").lazy(),
-            on="customer_no",
-            how="left",
-        )
+        .join(_ranked(history, "year_ago_rank", ids).lazy(), on="customer_no", how="left")
+        .join(_ranked(decided, "approved_rank", ids).lazy(), on="customer_no", how="left")
         .with_columns(open_list=pl.col("customer_id").is_in(list(listed)))
     )
     return frame.select(list(PRIOR_SCHEMA)).cast(PRIOR_SCHEMA)  # type: ignore[arg-type]

@@ -90,47 +90,40 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
 }
 
 
-def _sql(table: str, as_text: bool) -> str:
-    columns, source = QUERIES[table]
-    # SQLite: CAST AS TEXT so the driver's type converters do not build Python objects.
-    select = ", ".join(
-        f"CAST({expr} AS TEXT) AS {name}" if as_text else f"{expr} AS {name}"
-        for expr, name in columns
-    )
-    return f"SELECT {select} FROM {source}"  # noqa: S608 (fixed text, no input)
-
-
-def _cast(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+def cast_text(frame: pl.DataFrame, types: dict) -> pl.DataFrame:
+    """Text columns (CSV from COPY, CAST AS TEXT on SQLite) → the given Polars types."""
     exprs = []
     for name in frame.columns:
-        target = TABLES[table][name]
+        target = types[name]
         col = pl.col(name)
-        if frame.schema[name] == pl.String and target == pl.Date:
+        if target == pl.Date:
             col = col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        elif frame.schema[name] == pl.String and isinstance(target, pl.Datetime):
+        elif isinstance(target, pl.Datetime):
+            # Django stores UTC: PostgreSQL prints "+00", SQLite stores naive UTC text.
             col = (
                 col.str.replace(r"\+00(:00)?$", "")
                 .str.to_datetime(strict=False, time_zone="UTC")
                 .dt.convert_time_zone("Asia/Shanghai")
             )
-        elif isinstance(target, pl.Datetime) and isinstance(frame.schema[name], pl.Datetime):
-            source_type = frame.schema[name]
-            col = (
-                col.dt.convert_time_zone("Asia/Shanghai")
-                if getattr(source_type, "time_zone", None)
-                else (col.dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai"))
-            )
-        elif target == pl.Boolean and frame.schema[name] != pl.Boolean:
-            col = col.cast(pl.String).is_in(["1", "t", "true", "True"])
+        elif target == pl.Boolean:
+            col = col.is_in(["1", "t", "true", "True"])
         exprs.append(col.cast(target, strict=False).alias(name))
     return frame.select(exprs)
 
 
-def _read(table: str) -> pl.DataFrame:
-    names = [name for _, name in QUERIES[table][0]]
+def fetch(select: list[tuple[str, str]], source: str, types: dict) -> pl.DataFrame:
+    """Run ``SELECT <exprs> FROM <source>`` (fixed text, never input) into a typed frame."""
+    names = [name for _, name in select]
     connection.ensure_connection()
-    sql = _sql(table, as_text=connection.vendor != "postgresql")
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    # SQLite: CAST AS TEXT so the driver's type converters do not build Python objects.
+    columns = ", ".join(
+        f"{expr} AS {name}" if postgres else f"CAST({expr} AS TEXT) AS {name}"
+        for expr, name in select
+    )
+    sql = f"SELECT {columns} FROM {source}"  # noqa: S608 (fixed text, no input)
+    text_schema = {n: pl.String for n in names}
+    if postgres:
         buffer = io.BytesIO()
         with (
             connection.cursor() as cursor,
@@ -138,19 +131,24 @@ def _read(table: str) -> pl.DataFrame:
         ):
             for chunk in copy:
                 buffer.write(chunk)
-        buffer.seek(0)
-        frame = pl.read_csv(
-            buffer,
-            has_header=False,
-            new_columns=names,
-            schema_overrides={n: pl.String for n in names},
-        )
+        if buffer.tell() == 0:  # no rows: read_csv refuses an empty file
+            frame = pl.DataFrame(schema=text_schema)
+        else:
+            buffer.seek(0)
+            frame = pl.read_csv(
+                buffer, has_header=False, new_columns=names, schema_overrides=text_schema
+            )
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql)
             rows = cursor.fetchall()
-        frame = pl.DataFrame(rows, schema={n: pl.String for n in names}, orient="row", strict=False)
-    return _cast(frame, table)
+        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return cast_text(frame, types)
+
+
+def _read(table: str) -> pl.DataFrame:
+    select, source = QUERIES[table]
+    return fetch(select, source, TABLES[table])
 
 
 def export_snapshot(folder: Path) -> dict[str, int]:
