@@ -74,7 +74,10 @@ def test_the_portfolio_states_the_run_and_the_pareto_share_of_the_top_20_percent
     assert lv.total == sum(lifetime)
     assert lv.cumulative[-1] == 100.0
     html = response.content.decode()
-    assert f"前20%的客户贡献终身价值 / Lifetime value的 {expected}%" in html
+    assert (
+        f"前20%的客户贡献终身价值的 {expected}% / the top 20% of customers bring {expected}%"
+        " of the lifetime value"
+    ) in html
     assert "echarts.min.js" in html and 'id="value-charts"' in html
 
 
