@@ -14,7 +14,7 @@ from collections.abc import Callable
 import polars as pl
 from django.db import connections, transaction
 
-from . import pgload, vframe
+from . import pgkeys, pgload, vframe
 from .results import TableResult
 from .tables import TableSpec
 
@@ -37,7 +37,7 @@ def load(
     checked = vframe.check(spec, df, duplicates)
     errors = checked.errors
     plan = pgload.Plan(spec, connections[spec.model._base_manager.db])
-    good = checked.good
+    good = pgkeys.other_ids(plan, checked.good)
     positions = good[vframe.POS]
     for start in range(0, df.height, batch_size):
         lo = positions.search_sorted(start, "left")

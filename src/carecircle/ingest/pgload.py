@@ -91,17 +91,20 @@ def write_batch(
     with plan.conn.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")  # a test's batches never commit
         cursor.execute(plan.stage_sql())
+        others = [r for r in plan.spec.references if r is not plan.self_ref()]
         names = [
             ROW,
             POS,
             *[f.attname for f in plan.copied],
             *[f"r_{r.column}" for r in plan.spec.references],
+            *[r.attname for r in others],  # looked up once per import (pgkeys.py)
         ]
         columns = [
             ROW,
             POS,
             *[f.column for f in plan.copied],
             *[f"r_{r.column}" for r in plan.spec.references],
+            *[plan.fields[r.attname].column for r in others],
         ]
         data = batch.select(names).write_csv(include_header=False).encode()
         copy_sql = f"COPY {STAGE} ({', '.join(plan.q(c) for c in columns)}) FROM STDIN (FORMAT csv)"
@@ -120,16 +123,28 @@ def _resolve(plan: Plan, cursor: Any) -> list[tuple[int, int, RowError]]:
     refs = plan.spec.references
     if not refs:
         return []
-    sets = [f"{plan.col(ref.attname)} = ({_lookup(plan, ref)})" for ref in refs]
-    cursor.execute(f"UPDATE {STAGE} s SET {', '.join(sets)}")  # noqa: S608 - names from model meta
     own = plan.self_ref()
+    if own:  # the table being loaded: earlier batches are committed, so look it up now
+        cursor.execute(
+            f"UPDATE {STAGE} s SET {plan.col(own.attname)} = ({_lookup(plan, own)}) "  # noqa: S608
+            f"WHERE s.{plan.q('r_' + own.column)} IS NOT NULL"
+        )
     in_batch = (
         f"EXISTS (SELECT 1 FROM {STAGE} o WHERE o.{plan.col(own.key)} = s.{plan.q('r_' + own.column)})"  # noqa: S608
         if own
         else "false"
     )
     picks = ", ".join(f"s.{plan.q('r_' + r.column)}, s.{plan.col(r.attname)}" for r in refs)
-    cursor.execute(f"SELECT s.{plan.q(ROW)}, {in_batch}, {picks} FROM {STAGE} s")  # noqa: S608
+    # Only rows with a blank required reference or an unresolved one can be in error.
+    suspect = " OR ".join(
+        f"s.{plan.col(r.attname)} IS NULL"
+        if r.required
+        else f"(s.{plan.q('r_' + r.column)} IS NOT NULL AND s.{plan.col(r.attname)} IS NULL)"
+        for r in refs
+    )
+    cursor.execute(
+        f"SELECT s.{plan.q(ROW)}, {in_batch}, {picks} FROM {STAGE} s WHERE {suspect}"  # noqa: S608
+    )
     errors = []
     rejected = []
     for row, own_pending, *pairs in cursor.fetchall():
