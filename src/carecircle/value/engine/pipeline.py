@@ -142,33 +142,52 @@ def customer_features(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
     )
 
 
-def book_stats(features: pl.LazyFrame) -> BookStats:
-    """Phase 2, global: sums and renewal cells (small; Spark computes the same reduce)."""
-    totals = (
-        features.select(
-            capped=pl.col("capped_incurred_f").sum(),
-            earned=pl.col("earned_premium_f").sum(),
-            renewed=pl.col("renewed").sum(),
-            expiring=pl.col("expiring").sum(),
-        )
-        .collect()
-        .row(0, named=True)
-    )
-    book_lr = totals["capped"] / totals["earned"] if totals["earned"] else 0.0
-    book_renewal = totals["renewed"] / totals["expiring"] if totals["expiring"] else 0.0
+def book_partials(features: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Phase 2, the additive part: sums over some customers (all, or one Spark partition).
+
+    ``totals``: one row of BOOK_TOTALS; ``cells``: per renewal cell, customers ``n`` and the
+    sum of their renewal rates.  Partials of disjoint parts of the book combine by adding.
+    """
+    totals = features.select(
+        capped=pl.col("capped_incurred_f").sum(),
+        earned=pl.col("earned_premium_f").sum(),
+        renewed=pl.col("renewed").sum(),
+        expiring=pl.col("expiring").sum(),
+    ).collect()
     cells = (
         features.filter(pl.col("expiring") > 0)
         .group_by(RENEWAL_KEYS)
-        .agg(n=pl.len().cast(pl.Float64), rate=(pl.col("renewed") / pl.col("expiring")).mean())
+        .agg(
+            n=pl.len().cast(pl.Float64),
+            rate_sum=(pl.col("renewed") / pl.col("expiring")).sum(),
+        )
+        .collect()
+    )
+    return totals, cells
+
+
+def combine_book_partials(totals: pl.DataFrame, cells: pl.DataFrame) -> BookStats:
+    """Phase 2, the combine: partials of disjoint parts of the book → the book's figures."""
+    total = totals.select(pl.all().sum()).row(0, named=True)
+    book_lr = total["capped"] / total["earned"] if total["earned"] else 0.0
+    book_renewal = total["renewed"] / total["expiring"] if total["expiring"] else 0.0
+    renewal_cells = (
+        cells.group_by(RENEWAL_KEYS)
+        .agg(pl.col("n").sum(), pl.col("rate_sum").sum())
+        .with_columns(rate=pl.col("rate_sum") / pl.col("n"))
         .with_columns(
             cell_rate=(pl.col("n") * pl.col("rate") + RENEWAL_CELL_PRIOR * book_renewal)
             / (pl.col("n") + RENEWAL_CELL_PRIOR)
         )
         .select(*RENEWAL_KEYS, "cell_rate")
         .sort(RENEWAL_KEYS, nulls_last=True)
-        .collect()
     )
-    return BookStats(float(book_lr), float(book_renewal), cells)
+    return BookStats(float(book_lr), float(book_renewal), renewal_cells)
+
+
+def book_stats(features: pl.LazyFrame) -> BookStats:
+    """Phase 2, global: sums and renewal cells (small; Spark combines per-partition partials)."""
+    return combine_book_partials(*book_partials(features))
 
 
 def customer_values(
@@ -212,9 +231,22 @@ def customer_values(
     )
 
 
+def percentile_of_rank(rank: pl.Expr, count: pl.Expr | int) -> pl.Expr:
+    """Share of customers ranked above: ``rank`` is the "min" rank by lifetime value, top = 1."""
+    return (rank - 1) / count
+
+
 def value_percentile(lifetime_value: pl.Expr, count: pl.Expr | int) -> pl.Expr:
     """Phase 4, global: share of customers with a higher lifetime value (top = 0)."""
-    return (lifetime_value.rank("min", descending=True) - 1) / count
+    return percentile_of_rank(lifetime_value.rank("min", descending=True), count)
+
+
+def tiers_phase(
+    frame: pl.LazyFrame, prior: pl.LazyFrame | None, params: ValueParams
+) -> pl.LazyFrame:
+    """Phase 5, per customer: tiers, humane rules and reasons (``frame`` has percentiles)."""
+    prior = prior if prior is not None else empty_prior()
+    return decide_tiers(frame.join(prior, on="customer_no", how="left"), params)
 
 
 def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
@@ -225,9 +257,7 @@ def compute(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
     frame = frame.with_columns(
         value_percentile=value_percentile(pl.col("lifetime_value"), pl.len())
     )
-    prior = inputs.prior if inputs.prior is not None else empty_prior()
-    # Phase 5, per customer: tiers, humane rules and reasons.
-    return decide_tiers(frame.join(prior, on="customer_no", how="left"), params)
+    return tiers_phase(frame, inputs.prior, params)
 
 
 MONEY_OUT = {
