@@ -41,7 +41,7 @@ class Calibration:
     # lognormal severities: (log median, sigma). Third-party losses are one amount per
     # accident, layered: compulsory pays up to its sub-limits (property 2,000; injury 198,000),
     # commercial third-party pays the excess up to its limit.
-    own_damage_severity: tuple[float, float] = (8.95, 1.0)
+    own_damage_severity: tuple[float, float] = (8.93, 1.0)
     third_party_property_severity: tuple[float, float] = (6.6, 1.6)
     third_party_injury_severity: tuple[float, float] = (9.3, 1.5)
     seat_severity: tuple[float, float] = (8.6, 0.8)
