@@ -173,3 +173,13 @@ def test_a_generated_typed_parquet_book_loads_as_through_the_row_path(tmp_path, 
     assert [(t.table, t.errors) for t in fast_result.tables] == row_errors
     assert fast_result.counts() == row_result.counts()
     assert fast_result.counts()["policies"]["rejected"] >= 5
+
+
+def test_an_empty_file_and_a_file_of_repeats_go_through_the_fast_path(tmp_path):
+    header = FILES["partners"][0]
+    empty = write_csv(tmp_path / "partners.csv", header, [])
+    assert import_paths([empty], progress=False).counts()["partners"]["rows"] == 0
+    row = FILES["partners"][1][0]
+    repeats = write_csv(tmp_path / "partners.csv", header, [row, row, row])
+    counts = import_paths([repeats], progress=False).counts()["partners"]
+    assert (counts["inserted"], counts["rejected"]) == (1, 2)

@@ -105,7 +105,7 @@ def _vector(conv: c.Converter, s: pl.Series) -> tuple[pl.Series, pl.Series] | No
             ok = plain.str.contains(_MONEY_TEXT)
             return plain.set(~ok, None).cast(pl.Decimal(38, 2)), ok
     if conv is c.boolean and kind == pl.Boolean:
-        return s.fill_null(False), pl.Series([True] * len(s))
+        return s.fill_null(False), pl.Series([True] * len(s), dtype=pl.Boolean)
     return None
 
 
@@ -161,7 +161,7 @@ def convert_column(conv: c.Converter, s: pl.Series, *, name: str, required: bool
     if s.dtype in (pl.Null, pl.Categorical) or isinstance(s.dtype, pl.Enum):
         s = s.cast(pl.String)
     is_blank = blank(s)
-    skip = is_blank if required else pl.Series([False] * len(s))
+    skip = is_blank if required else pl.Series([False] * len(s), dtype=pl.Boolean)
     if isinstance(conv, c.optional):
         conv, skip = conv.inner, skip | is_blank
     fast = _vector(conv, s)

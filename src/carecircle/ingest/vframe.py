@@ -115,7 +115,7 @@ def check(spec: TableSpec, df: pl.DataFrame, duplicates: set[int]) -> Checked:
     df = df.filter(~is_dup)
     rows = df[ROW]
     converted = {}
-    failed = pl.Series([False] * df.height)
+    failed = pl.Series([False] * df.height, dtype=pl.Boolean)
     for order, col in enumerate(spec.columns):
         done = convert_column(
             col.convert, _column(df, col.name), name=col.name, required=col.required
@@ -127,7 +127,7 @@ def check(spec: TableSpec, df: pl.DataFrame, duplicates: set[int]) -> Checked:
         failed = failed.scatter(bad["idx"], True) if bad.height else failed
     values = pl.DataFrame(converted).with_columns(df[ROW], df[POS]).filter(~failed)
     raw = df.filter(~failed)
-    broken = pl.Series([False] * values.height)
+    broken = pl.Series([False] * values.height, dtype=pl.Boolean)
     for order, ((column, rule, message), expr) in enumerate(CHECKS.get(spec.name, [])):
         hit = values.select(expr.fill_null(False)).to_series()
         for row, cell in zip(raw.filter(hit)[ROW], _column(raw, column).filter(hit), strict=True):
