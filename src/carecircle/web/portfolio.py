@@ -17,16 +17,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Max, QuerySet, Sum, Window
 from django.db.models.functions import Ntile
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.money import to_money
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import VehicleUse
-from carecircle.parties.models import Vehicle
 from carecircle.policies.choices import Channel
-from carecircle.policies.models import Policy
 from carecircle.value.models import CustomerValue, Tier, TierHistory, ValueRun
 
 BUCKETS = 100
@@ -195,17 +193,30 @@ def _fold(groups: list[Group], keep: int) -> list[Group]:
     return [*groups[:keep], other]
 
 
-def _migration(values: QuerySet, cut: dt.date) -> dict[str, dict[str, int]]:
-    then = (
-        TierHistory.objects.filter(customer_id=OuterRef("customer_id"), as_of__lte=cut)
-        .order_by("-as_of", "-id")
-        .values("tier")[:1]
-    )
-    rows = values.annotate(before=Subquery(then)).values("before", "tier").annotate(n=Count("pk"))
+def _migration(values: QuerySet) -> dict[str, dict[str, int]]:
+    """Tier a year ago (written on each row by the run) → tier now → customers."""
+    rows = values.values("year_ago_tier", "tier").annotate(n=Count("pk"))
     matrix: dict[str, dict[str, int]] = {}
     for row in rows:
-        matrix.setdefault(row["before"] or "", {})[row["tier"]] = row["n"]
+        matrix.setdefault(row["year_ago_tier"] or "", {})[row["tier"]] = row["n"]
     return matrix
+
+
+def _stored_pareto(run: ValueRun) -> list[Pareto] | None:
+    """The whole-book curves the run computed (None for runs made before it did)."""
+    stored = (run.summary or {}).get("pareto")
+    if not stored:
+        return None
+    return [
+        Pareto(
+            metric,
+            str(label),
+            _money(Decimal(stored[metric]["total"])),
+            stored[metric]["cumulative"],
+        )
+        for metric, label in PARETO_METRICS.items()
+        if metric in stored
+    ]
 
 
 def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
@@ -218,20 +229,12 @@ def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
         margin=Sum("annual_margin"),
         lv=Sum("lifetime_value"),
     )
-    # The customer's channel is that of their newest policy; the vehicle use, their first car.
-    # Ordered on the index (customer, effective_date) alone so each lookup is one backward
-    # index probe; policies starting the same day (compulsory and commercial) share a channel.
-    channel = Subquery(
-        Policy.objects.filter(customer_id=OuterRef("customer_id"))
-        .order_by("-effective_date")
-        .values("channel")[:1]
-    )
-    vehicle_use = Subquery(
-        Vehicle.objects.filter(owner_id=OuterRef("customer_id")).order_by("id").values("use")[:1]
-    )
     tier_labels = {str(t.value): str(t.label) for t in Tier}
     tiers = {g.key: g for g in _by(values, F("tier"), tier_labels)}
     year_ago = run.as_of - dt.timedelta(days=365)
+    pareto = (_stored_pareto(run) if whole_book else None) or (
+        [_pareto(values, metric) for metric in PARETO_METRICS] if totals["n"] else []
+    )
     return Portfolio(
         run=run,
         customers=totals["n"] or 0,
@@ -239,12 +242,14 @@ def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
         margin=_money(totals["margin"]),
         lifetime_value=_money(totals["lv"]),
         loss_making=values.filter(annual_margin__lt=0).count(),
-        pareto=[_pareto(values, metric) for metric in PARETO_METRICS] if totals["n"] else [],
-        by_channel=_by(values, channel, {str(c.value): str(c.label) for c in Channel}),
-        by_region=_fold(_by(values, F("customer__province"), {}), GROUPS_SHOWN),
-        by_vehicle_use=_by(values, vehicle_use, {str(u.value): str(u.label) for u in VehicleUse}),
+        pareto=pareto,
+        by_channel=_by(values, F("main_channel"), {str(c.value): str(c.label) for c in Channel}),
+        by_region=_fold(_by(values, F("province"), {}), GROUPS_SHOWN),
+        by_vehicle_use=_by(
+            values, F("vehicle_use"), {str(u.value): str(u.label) for u in VehicleUse}
+        ),
         tiers=[tiers[t] for t in TIER_ORDER if t in tiers],
-        migration=_migration(values, year_ago),
+        migration=_migration(values),
         year_ago=year_ago,
         whole_book=whole_book,
     )

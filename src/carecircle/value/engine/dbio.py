@@ -15,6 +15,7 @@ from ..models.lists import OPEN_LIST_STATUSES
 from ..models.tiers import TIER_RANKS, ReviewStatus
 from .export import fetch
 from .pipeline import MONEY_OUT, OUTPUT_COLUMNS, PRIOR_SCHEMA
+from .portfolio import DESCRIPTORS
 
 BATCH = 50_000
 
@@ -108,6 +109,7 @@ def db_rows(results: pl.DataFrame, run: ValueRun, ids: pl.DataFrame) -> pl.DataF
         **{name: money_text(pl.col(name)) for name in MONEY_OUT},
     )
     columns = ["run_id", "customer_id", *[c for c in OUTPUT_COLUMNS if c != "customer_no"]]
+    columns += [c for c in DESCRIPTORS if c in frame.columns]
     return frame.select(columns)
 
 

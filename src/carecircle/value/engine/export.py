@@ -22,6 +22,7 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
             ("c.customer_no", "customer_no"),
             ("c.first_insured_on", "first_insured_on"),
             ("c.kind", "kind"),
+            ("c.province", "province"),
         ],
         "parties_customer c",
     ),

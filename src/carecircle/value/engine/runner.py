@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import CustomerValue, RunStatus, ValueRun
-from . import dbio, decisions
+from . import dbio, decisions, portfolio
 from .checks import clean_inputs
 from .export import export_snapshot
 from .params import ValueParams
@@ -122,6 +122,10 @@ def run_value(
         run.save(update_fields=["model_versions"])
         say("computing value / 计算客户价值")
         frame: pl.DataFrame = results(compute(inputs, params)).collect()
+        frame = frame.join(
+            portfolio.descriptors(folder, inputs, params).collect(), on="customer_no", how="left"
+        ).with_columns(pl.col(list(portfolio.DESCRIPTORS)).fill_null(""))
+        run.summary = portfolio.summary(frame)
         rows = dbio.db_rows(frame, run, ids)
         if fail_after_rows is not None:
             dbio.write_results(rows.head(fail_after_rows))

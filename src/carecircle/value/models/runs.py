@@ -35,6 +35,11 @@ class ValueRun(models.Model):
     counts = models.JSONField(_("计数 / counts"), default=dict)
     seconds = models.FloatField(_("耗时(秒) / seconds"), null=True, blank=True)
     error = models.TextField(_("错误 / error"), blank=True)
+    summary = models.JSONField(
+        _("组合概要 / portfolio summary"),
+        default=dict,
+        help_text=_("全量帕累托曲线等,由批次计算 / whole-book Pareto curves computed by the run"),
+    )
 
     class Meta:
         verbose_name = _("价值计算批次 / value run")
@@ -127,6 +132,13 @@ class CustomerValue(models.Model):
     reasons = models.CharField(_("原因代码 / reason codes"), max_length=255)
     needs_review = models.CharField(_("需人工复核 / review reason"), max_length=40, blank=True)
     list_proposal = models.CharField(_("名单建议 / list proposal"), max_length=8, blank=True)
+    # descriptors for the portfolio views, so grouping is one scan of this table
+    main_channel = models.CharField(_("主要渠道 / main channel"), max_length=16, blank=True)
+    province = models.CharField(_("省份 / province"), max_length=32, blank=True)
+    vehicle_use = models.CharField(_("主车使用性质 / main vehicle use"), max_length=16, blank=True)
+    year_ago_tier = models.CharField(
+        _("一年前等级 / tier a year ago"), max_length=12, choices=Tier.choices, blank=True
+    )
 
     objects = CustomerValueQuerySet.as_manager()
 
