@@ -29,6 +29,9 @@ JAVA = shutil.which("java") or (
 needs_java = pytest.mark.skipif(not JAVA, reason="Spark needs Java (no java on PATH or JAVA_HOME)")
 
 PARTITIONS = 3
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning"
+)
 AS_OF = baseline.AS_OF
 
 
@@ -82,6 +85,22 @@ def test_spark_run_equals_the_embedded_run(book: Path, spark: Any) -> None:
     assert actual.schema == expected.schema
     # Every integer, cents and text column equal; floats within 1e-9 (half-cent ties aside).
     baseline.assert_same_results(expected, actual, unrounded)
+
+
+@needs_java
+def test_spark_run_refuses_mixed_currencies(book: Path, spark: Any, tmp_path: Path) -> None:
+    from carecircle.value.engine.checks import ValueInputError
+    from carecircle.value.engine.spark import run_spark
+
+    mixed = tmp_path / "mixed"
+    shutil.copytree(book, mixed)
+    policies = pl.read_parquet(mixed / "policies" / "*.parquet")
+    policies = policies.with_columns(
+        currency=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("EUR")).otherwise("currency")
+    )
+    policies.write_parquet(mixed / "policies" / "part-00000.parquet")
+    with pytest.raises(ValueInputError, match="currencies mixed in one run: CNY, EUR"):
+        run_spark(mixed, ValueParams(as_of=AS_OF), spark)
 
 
 def test_book_partials_of_disjoint_parts_combine_to_the_book_stats(book: Path) -> None:

@@ -15,7 +15,7 @@ converts its rows to Polars and calls the very same functions):
    and each table's columns prefixed ``<table>__``.
 1. ``customer_features`` + ``checks.clean_inputs``: ``groupBy(_part).applyInPandas`` (Arrow
    batches; inside, pandas → Polars, cast back to the canonical schema).  The currency check is
-   global (distinct currencies over all policies) before the partitions run.  Features are
+   global (distinct currencies of all policies, on the driver) before the partitions run.  Features are
    persisted: the next three steps read them.
 2. ``book_stats``: each partition returns ``pipeline.book_partials`` (sums, and per renewal cell
    the count and the sum of rates); the driver adds them up with
@@ -27,6 +27,11 @@ converts its rows to Polars and calls the very same functions):
    window without partitioning would move every row to one task instead.  Phase 3 is computed
    again in this pass rather than shuffling the wide value rows (it is row-local arithmetic).
 5. ``tiers_phase`` and ``results`` per partition; the driver collects the result as Arrow.
+
+``applyInPandas`` holds one whole group (here: one partition) in a worker's memory, so choose
+``partitions`` so each holds at most ~100,000 customers (about 1 GB of rows in pandas).  Prior
+decisions and model scores are not routed yet: the run is the rules-and-experience run of a
+snapshot (``prior`` empty, as for ``scan_snapshot``).
 
 Floats: the book sums are added in a different order than embedded, so a float can differ in
 the last bit; Polars' own parallel sums are not in a fixed order either (docs in the tests).
@@ -72,9 +77,12 @@ PART = "_part"
 TABLE = "_table"
 # Dates are used only inside phase 1 (tenure); they do not travel between the passes.
 FEATURE_DATES = ("first_insured_on", "first_effective")
-PARTIAL_SCHEMA = {
+# One frame for both kinds of ``book_partials`` rows: kind "totals" (one per partition) or "cell".
+PARTIAL_SCHEMA: dict[str, DType] = {
     "kind": pl.String,
-    **dict.fromkeys(RENEWAL_KEYS, pl.String),
+    "main_channel": pl.String,
+    "had_claim": pl.Boolean,
+    "tenure_bucket": pl.String,
     "n": pl.Float64,
     "rate_sum": pl.Float64,
     "capped": pl.Float64,
@@ -82,7 +90,6 @@ PARTIAL_SCHEMA = {
     "renewed": pl.Int64,
     "expiring": pl.Int64,
 }
-PARTIAL_SCHEMA["had_claim"] = pl.Boolean
 
 
 def local_session(partitions: int = 2, cores: int | None = None) -> SparkSession:
@@ -299,16 +306,16 @@ def _route(
     return tagged
 
 
-def _check_currency(spark: SparkSession, folder: Path, currency: str | None) -> None:
+def _check_currency(snapshot: Inputs, currency: str | None) -> None:
+    """The one book-wide input check: one currency per run (read from the policies' currency
+    column on the driver, a few MB; the per-row checks run in the partitions)."""
     if currency is not None:
         return
-    found = sorted(
-        row[0]
-        for row in spark.read.parquet(_spark_path(folder, "policies"))
-        .select("currency")
-        .where("currency IS NOT NULL")
-        .distinct()
+    found = (
+        snapshot.policies.select(pl.col("currency").drop_nulls().unique().sort())
         .collect()
+        .to_series()
+        .to_list()
     )
     if len(found) > 1:
         raise ValueInputError(
@@ -339,8 +346,8 @@ def run_spark(
     spark = spark or local_session()
     partitions = partitions or int(spark.conf.get("spark.sql.shuffle.partitions") or 2)
     session_tz = spark.conf.get("spark.sql.session.timeZone") or "UTC"
-    _check_currency(spark, folder, currency)
     snapshot = scan_snapshot(folder)
+    _check_currency(snapshot, currency)
     schemas = {t: dict(getattr(snapshot, t).collect_schema()) for t in NEEDED}
     all_features = dict(customer_features(snapshot, params).collect_schema())
     features_schema = {n: d for n, d in all_features.items() if n not in FEATURE_DATES}
