@@ -374,3 +374,14 @@ def test_whole_book_pareto_stored_by_the_run_equals_the_database_computation(boo
     assert [(p.metric, p.total) for p in stored] == [(p.metric, p.total) for p in computed]
     # 300 customers: three per percentile bucket either way, so the curves are identical
     assert [p.cumulative for p in stored] == [p.cumulative for p in computed]
+
+
+def test_the_360_value_balance_lists_value_by_vehicle_and_policy(client, manager, book):
+    from carecircle.value.selectors import policy_values
+
+    value = CustomerValue.objects.current().filter(policies_in_force__gt=0).order_by("pk").first()
+    rows = policy_values(value.customer_id, book.as_of)
+    html = get(client, manager, "web:customer_360", value.customer_id).content.decode()
+    assert html.count("data-value-policy=") == len(rows) > 0
+    for row in rows:
+        assert f'data-value-policy="{row["policy_no"]}"' in html

@@ -108,10 +108,11 @@ def test_the_360_page_runs_a_bounded_number_of_queries(
     client = login(manager)
     # More history must not add queries: a second car with its own chain.
     PolicyFactory(vehicle=VehicleFactory(owner=history["customer"]))
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         # session, user, customer+owner, vehicles, policies, coverages, claims,
         # interactions, audit insert; for staff the value balance: current value,
-        # tier history, list entries (+ their events when there are any)
+        # tier history, list entries (+ their events when there are any), and the
+        # customer's policies and claims for the value by vehicle and policy
         assert client.get(url(history["customer"])).status_code == 200
 
 

@@ -22,6 +22,7 @@ from carecircle.value.models import (
     TierHistory,
     TierReview,
 )
+from carecircle.value.selectors import policy_values, vehicle_values
 
 HISTORY_SHOWN = 20
 
@@ -33,6 +34,8 @@ class ValueBalance:
     history: list[TierHistory]
     entries: list[ListEntry]
     pending_review: TierReview | None
+    policies: list[dict]
+    vehicles: list[dict]
 
     @property
     def top_percent(self) -> int | None:
@@ -71,7 +74,11 @@ def balance_for(user: Any, customer: Customer) -> ValueBalance | None:
             .filter(customer=customer, status=ReviewStatus.PENDING)
             .first()
         )
+    # per policy and per vehicle with the engine's formulas (value.selectors)
+    policy_rows = policy_values(customer.pk, value.run.as_of) if value is not None else []
     return ValueBalance(
+        policies=policy_rows,
+        vehicles=vehicle_values(policy_rows),
         value=value,
         reasons=reasons.render(value) if value is not None else [],
         history=history,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,7 +112,10 @@ def run_value(
     exported = False
     try:
         if folder is None:
-            folder = Path(settings.DATA_DIR) / "value" / f"snapshot-run-{run.pk}"
+            # A fresh folder per run: run ids repeat across databases sharing a data dir.
+            base = Path(settings.DATA_DIR) / "value"
+            base.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=f"snapshot-run-{run.pk}-", dir=base))
             say("exporting snapshot / 导出快照")
             export_snapshot(folder)
             exported = True
