@@ -41,6 +41,9 @@ from carecircle.value.ml.fitted import RenewalSpec, fit_renewal_model, fit_risk_
 from carecircle.value.ml.metrics import auc, calibration_by_decile, log_loss, poisson_deviance
 
 
+FIT_REPEATS = 5
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -53,16 +56,26 @@ def bemtpl97(datasets_dir: Path) -> dict[str, Any]:
     expo = test["expo"].to_numpy()
     base_frequency = train["nclaims"].sum() / train["expo"].sum()
 
-    timings, frequency_timings, cpu_timings, model = [], [], [], None
-    for _ in range(3):  # best of three: the machine is shared, the minimum is the fit's own cost
+    # The GLM fit time is measured first, before the heavier challenger, as the median of
+    # FIT_REPEATS fits; the load average around the measurement and the CPU seconds (which a
+    # busy machine hardly changes) are reported beside it so a reader can judge the wall time.
+    timings, frequency_timings, frequency_cpu, cpu_timings, model = [], [], [], [], None
+    load_before = os.getloadavg()[0]
+    for _ in range(FIT_REPEATS):
         started, cpu_started = time.perf_counter(), time.process_time()
         model = fit_risk_model(train, BEMTPL97_RISK)
         timings.append(time.perf_counter() - started)
         cpu_timings.append(time.process_time() - cpu_started)
         frequency_timings.append(model.main.fit_seconds)
+        frequency_cpu.append(model.main.fit_cpu_seconds)
+    load_after = os.getloadavg()[0]
     assert model is not None
     glm_mu = model.predict_frequency(test) * expo
-    log(f"beMTPL97 frequency GLM fitted in {min(frequency_timings):.2f} s (best of 3)")
+    log(
+        f"beMTPL97 frequency GLM fitted in {statistics.median(frequency_timings):.2f} s "
+        f"(median of {FIT_REPEATS}; best {min(frequency_timings):.2f} s; "
+        f"{statistics.median(frequency_cpu):.2f} CPU s; load {load_before:.1f}–{load_after:.1f})"
+    )
 
     started = time.perf_counter()
     challenger = fit_risk_challenger(train, BEMTPL97_RISK)
@@ -74,14 +87,14 @@ def bemtpl97(datasets_dir: Path) -> dict[str, Any]:
         "bemtpl97_intercept_only_deviance": round(poisson_deviance(y, base_frequency * expo), 5),
         "bemtpl97_glm_deviance": round(poisson_deviance(y, glm_mu), 5),
         "bemtpl97_challenger_deviance": round(poisson_deviance(y, gbm_mu), 5),
-        # binning + Poisson frequency GLM (the figure the 3 s target is about)
-        "bemtpl97_glm_fit_seconds": round(min(frequency_timings), 3),
+        # binning + Poisson frequency GLM (the figure the 3 s target is about), median of 5
+        "bemtpl97_glm_fit_seconds": round(statistics.median(frequency_timings), 3),
+        "bemtpl97_glm_fit_seconds_best": round(min(frequency_timings), 3),
+        "bemtpl97_glm_fit_cpu_seconds": round(statistics.median(frequency_cpu), 3),
+        "bemtpl97_glm_fit_load_average": [round(load_before, 2), round(load_after, 2)],
         # frequency + Gamma severity + input checks + training-data hash
-        "bemtpl97_risk_model_fit_seconds": round(min(timings), 3),
-        "bemtpl97_glm_fit_seconds_median": round(statistics.median(frequency_timings), 3),
-        # CPU seconds of the whole risk fit (all threads): less sensitive to a busy machine
-        "bemtpl97_risk_model_fit_cpu_seconds": round(min(cpu_timings), 3),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        "bemtpl97_risk_model_fit_seconds": round(statistics.median(timings), 3),
+        "bemtpl97_risk_model_fit_cpu_seconds": round(statistics.median(cpu_timings), 3),
         "bemtpl97_challenger_fit_seconds": round(challenger_seconds, 2),
         "bemtpl97_challenger_trees": challenger.iterations,
         "bemtpl97_test_rows": test.height,

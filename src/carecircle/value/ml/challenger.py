@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from .checks import check_binary, check_counts, check_exposure, check_features
 from .fitted import RenewalSpec, RiskSpec
@@ -36,6 +37,10 @@ RENEWAL_BOOSTING = {
     "max_iter": 500,
 }
 
+
+# One OpenMP thread: on the shared 2-core box two spinning threads slow every fit down when
+# other jobs run (see glm.FIT_THREADS).
+FIT_THREADS = 1
 
 # Trees overfit many-level codes: on beMTPL97's inner validation fold the 2-digit postcode
 # region cost 0.0027 deviance; location still enters through longitude/latitude.
@@ -101,6 +106,7 @@ class Challenger:
 def fit_risk_challenger(
     frame: pl.DataFrame, spec: RiskSpec, params: dict[str, Any] | None = None
 ) -> Challenger:
+    """``params`` override ``RISK_BOOSTING``; ``monotonic`` maps a numeric column to +1/−1."""
     check_features(frame, [f.column for f in spec.factors])
     expo = check_exposure(frame, spec.exposure)
     counts = check_counts(frame, spec.claim_count)
@@ -113,11 +119,12 @@ def fit_risk_challenger(
         validation_fraction=0.2,
         n_iter_no_change=30,
         random_state=0,
-        **params,
+        **_sklearn_params(params, features),
     )
     x = features.matrix(frame)
-    model.fit(x, counts / expo, sample_weight=expo)
-    model = _refit_on_all_rows(model, x, counts / expo, expo)
+    with threadpool_limits(limits=FIT_THREADS):
+        model.fit(x, counts / expo, sample_weight=expo)
+        model = _refit_on_all_rows(model, x, counts / expo, expo)
     return Challenger(features, model, params)
 
 
@@ -134,12 +141,27 @@ def fit_renewal_challenger(
         validation_fraction=0.2,
         n_iter_no_change=30,
         random_state=0,
-        **params,
+        **_sklearn_params(params, features),
     )
     x = features.matrix(frame)
-    model.fit(x, y.astype(int))
-    model = _refit_on_all_rows(model, x, y.astype(int), None)
+    with threadpool_limits(limits=FIT_THREADS):
+        model.fit(x, y.astype(int))
+        model = _refit_on_all_rows(model, x, y.astype(int), None)
     return Challenger(features, model, params)
+
+
+def _sklearn_params(params: dict[str, Any], features: RawFeatures) -> dict[str, Any]:
+    """``monotonic`` ({column: +1 or −1}) becomes sklearn's positional ``monotonic_cst``."""
+    out = {k: v for k, v in params.items() if k != "monotonic"}
+    monotonic = params.get("monotonic") or {}
+    if monotonic:
+        unknown = sorted(set(monotonic) - set(features.numeric))
+        if unknown:
+            raise ValueError(f"monotonic constraint on {unknown}: not a numeric feature")
+        out["monotonic_cst"] = [int(monotonic.get(c, 0)) for c in features.numeric] + [0] * len(
+            features.categorical
+        )
+    return out
 
 
 def _refit_on_all_rows(model: Any, x: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> Any:

@@ -107,9 +107,13 @@ def _numeric_edges(
     # Rows sharing a value are pooled first (weight summed, target weight-averaged): both split
     # criteria depend on a node only through Σw and Σw·y, so the cuts are the same, and the tree
     # sees hundreds of points instead of a hundred thousand.
-    values, inverse = np.unique(x, return_inverse=True)
-    pooled_weight = np.bincount(inverse, weights=weight, minlength=len(values))
-    pooled_target = np.bincount(inverse, weights=weight * target, minlength=len(values))
+    pooled = (
+        pl.DataFrame({"x": x, "w": weight, "wy": weight * target})
+        .group_by("x")
+        .agg(pl.col("w", "wy").sum())
+        .sort("x")
+    )
+    values, pooled_weight, pooled_target = (pooled[c].to_numpy() for c in ("x", "w", "wy"))
     tree = DecisionTreeRegressor(
         criterion="poisson" if poisson else "squared_error",
         max_leaf_nodes=spec.bins,
