@@ -40,7 +40,6 @@ from carecircle.value.ml.datasets import (
 from carecircle.value.ml.fitted import RenewalSpec, fit_renewal_model, fit_risk_model
 from carecircle.value.ml.metrics import auc, calibration_by_decile, log_loss, poisson_deviance
 
-
 FIT_REPEATS = 5
 
 
