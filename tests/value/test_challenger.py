@@ -29,3 +29,23 @@ def test_renewal_challenger_gives_probabilities_between_zero_and_one():
     )
     p = fit_renewal_challenger(book, spec, {"max_iter": 30}).predict(book)
     assert ((p > 0) & (p < 1)).all()
+
+
+def test_a_cross_fitted_bag_averages_its_members_and_keeps_the_poisson_balance():
+    book = poisson_book(rows=10_000)
+    spec = RiskSpec(factors=(FactorSpec("age_band", kind="categorical"),), claim_amount=None)
+    challenger = fit_risk_challenger(
+        book, spec, {"max_iter": 60, "learning_rate": 0.2, "bags": 3, "monotonic": {}}
+    )
+    assert len(challenger.models) == 3
+    members = [m.predict(challenger.features.matrix(book)) for m in challenger.models]
+    assert challenger.predict(book) == pytest.approx(sum(members) / 3)
+    expected = challenger.predict(book) * book["expo"].to_numpy()
+    assert expected.sum() == pytest.approx(book["nclaims"].sum(), rel=0.03)
+
+
+def test_a_monotonic_constraint_must_name_a_numeric_feature():
+    book = poisson_book(rows=2_000)
+    spec = RiskSpec(factors=(FactorSpec("age_band", kind="categorical"),), claim_amount=None)
+    with pytest.raises(ValueError, match="not a numeric feature"):
+        fit_risk_challenger(book, spec, {"max_iter": 5, "monotonic": {"age_band": 1}})

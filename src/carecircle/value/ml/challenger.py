@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from .checks import check_binary, check_counts, check_exposure, check_features
@@ -88,19 +89,20 @@ class RawFeatures:
 @dataclass
 class Challenger:
     features: RawFeatures
-    model: Any
+    models: list[Any]  # one model, or the members of a cross-fitted bag (predictions averaged)
     params: dict[str, Any]
 
     def predict(self, frame: pl.DataFrame) -> np.ndarray:
         """Frequency per exposure year (risk) or probability of renewal (renewal)."""
         x = self.features.matrix(frame)
-        if isinstance(self.model, HistGradientBoostingClassifier):
-            return self.model.predict_proba(x)[:, 1]
-        return self.model.predict(x)
+        if isinstance(self.models[0], HistGradientBoostingClassifier):
+            return np.mean([m.predict_proba(x)[:, 1] for m in self.models], axis=0)
+        return np.mean([m.predict(x) for m in self.models], axis=0)
 
     @property
     def iterations(self) -> int:
-        return int(self.model.n_iter_)
+        """Trees in all (in every member of a bag)."""
+        return sum(int(m.n_iter_) for m in self.models)
 
 
 def fit_risk_challenger(
@@ -122,10 +124,8 @@ def fit_risk_challenger(
         **_sklearn_params(params, features),
     )
     x = features.matrix(frame)
-    with threadpool_limits(limits=FIT_THREADS):
-        model.fit(x, counts / expo, sample_weight=expo)
-        model = _refit_on_all_rows(model, x, counts / expo, expo)
-    return Challenger(features, model, params)
+    models = _fit_boosting(model, x, counts / expo, expo, int(params.get("bags", 1)))
+    return Challenger(features, models, params)
 
 
 def fit_renewal_challenger(
@@ -144,15 +144,13 @@ def fit_renewal_challenger(
         **_sklearn_params(params, features),
     )
     x = features.matrix(frame)
-    with threadpool_limits(limits=FIT_THREADS):
-        model.fit(x, y.astype(int))
-        model = _refit_on_all_rows(model, x, y.astype(int), None)
-    return Challenger(features, model, params)
+    models = _fit_boosting(model, x, y.astype(int), None, int(params.get("bags", 1)))
+    return Challenger(features, models, params)
 
 
 def _sklearn_params(params: dict[str, Any], features: RawFeatures) -> dict[str, Any]:
     """``monotonic`` ({column: +1 or −1}) becomes sklearn's positional ``monotonic_cst``."""
-    out = {k: v for k, v in params.items() if k != "monotonic"}
+    out = {k: v for k, v in params.items() if k not in ("monotonic", "bags")}
     monotonic = params.get("monotonic") or {}
     if monotonic:
         unknown = sorted(set(monotonic) - set(features.numeric))
@@ -164,8 +162,33 @@ def _sklearn_params(params: dict[str, Any], features: RawFeatures) -> dict[str, 
     return out
 
 
-def _refit_on_all_rows(model: Any, x: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> Any:
-    """Early stopping held 20 % of the rows back; refit on all of them for as many trees."""
-    final = clone(model).set_params(early_stopping=False, max_iter=model.n_iter_)
-    final.fit(x, y, sample_weight=weight)
-    return final
+def _fit_boosting(
+    model: Any, x: np.ndarray, y: np.ndarray, weight: np.ndarray | None, bags: int
+) -> list[Any]:
+    """Early-stopped boosting on the training rows only, in one of two ways.
+
+    ``bags == 1``: early stopping holds 20 % of the rows back, then the model is refitted on
+    all of them for as many trees.  ``bags > 1``: the rows are cut into ``bags`` folds; member
+    k is trained on the other folds and stopped early on fold k, and the members' predictions
+    are averaged — the noisy stopping point (250–730 trees on beMTPL97's folds) averages out.
+    """
+    with threadpool_limits(limits=FIT_THREADS):
+        if bags <= 1:
+            model.fit(x, y, sample_weight=weight)
+            final = clone(model).set_params(early_stopping=False, max_iter=model.n_iter_)
+            final.fit(x, y, sample_weight=weight)
+            return [final]
+        members = []
+        splitter = KFold(n_splits=bags, shuffle=True, random_state=0)
+        for fit_rows, stop_rows in splitter.split(x):
+            member = clone(model).set_params(validation_fraction=None)
+            member.fit(
+                x[fit_rows],
+                y[fit_rows],
+                sample_weight=None if weight is None else weight[fit_rows],
+                X_val=x[stop_rows],
+                y_val=y[stop_rows],
+                sample_weight_val=None if weight is None else weight[stop_rows],
+            )
+            members.append(member)
+        return members
