@@ -1,5 +1,7 @@
-"""PostgreSQL: one validated batch → COPY into a TEMP staging table → references resolved by
-joining on business keys → ``INSERT … ON CONFLICT … DO UPDATE … WHERE changed``.
+"""PostgreSQL: one validated batch → COPY into a TEMP staging table → references checked and
+the self-reference resolved by joining on business keys → ``INSERT … ON CONFLICT … DO UPDATE
+… WHERE changed``. (Other tables' ids arrive with the batch, from one join per import:
+``pgkeys.py``.)
 
 The steps mirror the row path (loader.py) so both give the same rows, counts and report:
 a reference is looked up among rows already in the database; a self-reference (a renewal)
