@@ -126,6 +126,10 @@ def spark_type(dtype: DType) -> Any:
     for polars_type, spark in simple.items():
         if dtype == polars_type:
             return spark
+    if isinstance(dtype, pl.Decimal):
+        return T.DecimalType(dtype.precision or 38, dtype.scale)
+    if isinstance(dtype, pl.Datetime):
+        return T.TimestampType() if dtype.time_zone else T.TimestampNTZType()
     raise TypeError(f"no Spark type for {dtype}")
 
 
@@ -268,7 +272,8 @@ def _route(
     from pyspark.sql import functions as F
 
     frames = {
-        table: spark.read.parquet(_spark_path(folder, table)).select(*schema)
+        # The schema is given, so Spark does not infer it from the files.
+        table: spark.read.schema(spark_schema(schema)).parquet(_spark_path(folder, table))
         for table, schema in schemas.items()
     }
 
@@ -346,6 +351,7 @@ def run_spark(
     spark = spark or local_session()
     partitions = partitions or int(spark.conf.get("spark.sql.shuffle.partitions") or 2)
     session_tz = spark.conf.get("spark.sql.session.timeZone") or "UTC"
+    started = time.perf_counter()
     snapshot = scan_snapshot(folder)
     _check_currency(snapshot, currency)
     schemas = {t: dict(getattr(snapshot, t).collect_schema()) for t in NEEDED}
@@ -369,7 +375,9 @@ def run_spark(
         ).collect_schema()
     )
 
+    log.info("spark value run: schemas in %.1f s", time.perf_counter() - started)
     tagged = _route(spark, folder, schemas, partitions)
+    log.info("spark value run: routing planned in %.1f s", time.perf_counter() - started)
     features = (
         tagged.groupBy(PART)
         .applyInPandas(
