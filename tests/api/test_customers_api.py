@@ -217,3 +217,12 @@ def test_seat_cannot_hand_customer_to_another_owner(book, api_as):
 def test_nul_character_in_filter_is_422_not_a_server_error(book, api_as):
     response = api_as(book["manager"]).get("/api/customers", {"city": "杭\x00州"})
     assert (response.status_code, response.json()["field"]) == (422, "city")
+
+
+def test_an_id_beyond_the_database_integer_range_is_refused_not_a_500(book, api_as):
+    # found by schemathesis: SQLite raised OverflowError on ?owner_id=2**70
+    client = api_as(book["manager"])
+    response = client.get(f"/api/customers?owner_id={2**70}")
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["field"]) == ("less_than_equal", "owner_id")
+    assert client.get(f"/api/customers/{2**70}").status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -16,6 +17,13 @@ from carecircle.core.errors import DomainError
 NOT_FOUND = "未找到或无权访问 / not found or not accessible to you"
 FORBIDDEN = "无权执行此操作 / you are not allowed to do this"
 UNAUTHORISED = "请先登录或提供有效令牌 / log in or send a valid API token"
+
+
+OUT_OF_RANGE_ERROR = {
+    "code": "out_of_range",
+    "field": None,
+    "message": "数值超出范围或过长 / a value is out of range or too long",
+}
 
 
 def _body(errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -86,6 +94,16 @@ def install(api: NinjaAPI) -> None:
         return respond(
             request, [{"code": "not_authenticated", "field": None, "message": UNAUTHORISED}], 401
         )
+
+    # A number beyond the database's integer range (SQLite raises OverflowError, PostgreSQL a
+    # DataError): the input is out of range, not a server fault.
+    @api.exception_handler(OverflowError)
+    def overflow(request, exc: OverflowError):
+        return respond(request, [OUT_OF_RANGE_ERROR], 422)
+
+    @api.exception_handler(DataError)
+    def data_error(request, exc: DataError):
+        return respond(request, [OUT_OF_RANGE_ERROR], 422)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -6,9 +6,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import PlainSerializer, WithJsonSchema, field_validator
+from pydantic import Field, PlainSerializer, WithJsonSchema, field_validator
 
 # Yuan with two places as a string ("2760.00"), never a float.
+# A row id as input: positive and inside the databases' 64-bit integer range, so an absurd
+# number is a 422 on every backend (SQLite would overflow, PostgreSQL would just match nothing).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str),

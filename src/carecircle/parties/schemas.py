@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema, Money
+from carecircle.api.schemas import InputSchema, Money, RowId
 from carecircle.core import pii
 from carecircle.core.errors import invalid
 from carecircle.core.validators import check_mobile, check_plate, check_vin
@@ -63,7 +63,7 @@ class CustomerIn(InputSchema):
     marketing_consent: bool = False
     do_not_call_until: dt.date | None = None
     first_insured_on: dt.date | None = None
-    owner_id: int | None = None
+    owner_id: RowId | None = None
 
 
 class CustomerPatch(InputSchema):
@@ -78,13 +78,13 @@ class CustomerPatch(InputSchema):
     marketing_consent: bool | None = None
     do_not_call_until: dt.date | None = None
     first_insured_on: dt.date | None = None
-    owner_id: int | None = None
+    owner_id: RowId | None = None
 
 
 class CustomerFilters(InputSchema):
     city: str | None = None
     kind: CustomerKind | None = None
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     phone: str | None = Field(None, description="完整手机号 / full mobile number")
     customer_no: str | None = None
 
@@ -129,7 +129,7 @@ class VehicleOut(Schema):
 
 
 class VehicleIn(InputSchema):
-    owner_id: int
+    owner_id: RowId
     vehicle_no: str | None = Field(None, max_length=32)
     plate: str = Field("", max_length=12)
     vin: str = Field("", max_length=17)
@@ -144,7 +144,7 @@ class VehicleIn(InputSchema):
 
 
 class VehiclePatch(InputSchema):
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     plate: str | None = Field(None, max_length=12)
     vin: str | None = Field(None, max_length=17)
     brand: str | None = Field(None, max_length=32)
@@ -160,7 +160,7 @@ class VehiclePatch(InputSchema):
 class VehicleFilters(InputSchema):
     plate: str | None = None
     vin: str | None = None
-    customer_id: int | None = None
+    customer_id: RowId | None = None
 
     def apply(self, qs: QuerySet) -> QuerySet:
         if self.plate:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import Coefficient, InputSchema, Money
+from carecircle.api.schemas import Coefficient, InputSchema, Money, RowId
 
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 
@@ -59,8 +59,8 @@ class PolicyOut(Schema):
 class PolicyIn(InputSchema):
     policy_no: str = Field(..., min_length=1, max_length=40)
     kind: str = Field(..., max_length=12)
-    customer_id: int
-    vehicle_id: int
+    customer_id: RowId
+    vehicle_id: RowId
     effective_date: dt.date
     expiry_date: dt.date
     premium: Money
@@ -69,9 +69,9 @@ class PolicyIn(InputSchema):
     pricing_coefficient: Coefficient | None = None
     traffic_violation_coefficient: Coefficient = Decimal("1.000")
     channel: str = Field(..., max_length=16)
-    agent_id: int | None = None
-    partner_id: int | None = None
-    renews_id: int | None = None
+    agent_id: RowId | None = None
+    partner_id: RowId | None = None
+    renews_id: RowId | None = None
     coverages: list[CoverageIn] = []
 
 
@@ -85,16 +85,16 @@ class PolicyPatch(InputSchema):
     pricing_coefficient: Coefficient | None = None
     traffic_violation_coefficient: Coefficient | None = None
     channel: str | None = Field(None, max_length=16)
-    agent_id: int | None = None
-    partner_id: int | None = None
-    renews_id: int | None = None
+    agent_id: RowId | None = None
+    partner_id: RowId | None = None
+    renews_id: RowId | None = None
     cancelled_on: dt.date | None = None
     coverages: list[CoverageIn] | None = None
 
 
 class PolicyFilters(InputSchema):
-    customer_id: int | None = None
-    vehicle_id: int | None = None
+    customer_id: RowId | None = None
+    vehicle_id: RowId | None = None
     kind: PolicyKind | None = None
     channel: Channel | None = None
     expiry_from: dt.date | None = Field(None, description="终保日期 ≥ / expiry on or after")

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema
+from carecircle.api.schemas import InputSchema, RowId
 
 from .choices import ContactType, Direction, Medium, Outcome
 
@@ -30,7 +30,7 @@ class InteractionOut(Schema):
 
 
 class InteractionIn(InputSchema):
-    customer_id: int
+    customer_id: RowId
     interaction_no: str = Field("", max_length=40)
     contact_type: str = Field(..., max_length=8)
     medium: str = Field(..., max_length=8)
@@ -39,8 +39,8 @@ class InteractionIn(InputSchema):
     summary: str = Field("", max_length=255)
     outcome: str = Field(..., max_length=12)
     satisfaction: int | None = None
-    policy_id: int | None = None
-    partner_id: int | None = None
+    policy_id: RowId | None = None
+    partner_id: RowId | None = None
 
 
 class InteractionPatch(InputSchema):
@@ -51,12 +51,12 @@ class InteractionPatch(InputSchema):
     summary: str | None = Field(None, max_length=255)
     outcome: str | None = Field(None, max_length=12)
     satisfaction: int | None = None
-    policy_id: int | None = None
-    partner_id: int | None = None
+    policy_id: RowId | None = None
+    partner_id: RowId | None = None
 
 
 class InteractionFilters(InputSchema):
-    customer_id: int | None = None
+    customer_id: RowId | None = None
     contact_type: ContactType | None = None
     occurred_from: dt.date | None = Field(None, description="起始日期(含) / from date, inclusive")
     occurred_to: dt.date | None = Field(None, description="截止日期(含) / to date, inclusive")
