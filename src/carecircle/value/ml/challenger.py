@@ -3,7 +3,8 @@
 They see the raw columns (no bins): numbers as numbers, categories as native categorical
 features.  Exposure is handled the Poisson way: target = claims ÷ exposure, sample weight =
 exposure, so the weighted loss equals the Poisson likelihood of the counts.  Early stopping uses
-an inner validation split of the training rows only — never the test fold.
+an inner validation split of the training rows only — never the test fold.  The risk challenger
+is a cross-fitted bag of early-stopped members (``bags``); the renewal one a single refit model.
 """
 
 from __future__ import annotations
