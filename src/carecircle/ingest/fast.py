@@ -38,6 +38,9 @@ def load(
     errors = checked.errors
     plan = pgload.Plan(spec, connections[spec.model._base_manager.db])
     good = pgkeys.other_ids(plan, checked.good)
+    own = plan.self_ref()
+    if own is not None:
+        plan.own_ids = pgkeys.OwnIds(plan, good, own)
     positions = good[vframe.POS]
     for start in range(0, df.height, batch_size):
         lo = positions.search_sorted(start, "left")

@@ -21,6 +21,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.sql import Query
 from django.utils import timezone
 
+from .pgkeys import OwnIds
 from .results import RowError, TableResult
 from .tables import Reference, TableSpec
 from .vframe import POS, ROW, SEQ_ORPHAN, SEQ_REF
@@ -40,6 +41,7 @@ class Plan:
     copied: list[models.Field] = field(default_factory=list)  # values computed in Polars
     keys: list[str] = field(default_factory=list)  # business-key columns
     conflict: str = ""
+    own_ids: OwnIds | None = None  # set by the caller when the table refers to itself
 
     def __post_init__(self) -> None:
         meta = self.spec.model._meta
@@ -93,13 +95,15 @@ def write_batch(
     with plan.conn.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")  # a test's batches never commit
         cursor.execute(plan.stage_sql())
-        others = [r for r in plan.spec.references if r is not plan.self_ref()]
+        others = plan.spec.references  # ids found in Polars (pgkeys.py)
+        if plan.own_ids is not None:
+            batch = plan.own_ids.fill(batch)
         names = [
             ROW,
             POS,
             *[f.attname for f in plan.copied],
             *[f"r_{r.column}" for r in plan.spec.references],
-            *[r.attname for r in others],  # looked up once per import (pgkeys.py)
+            *[r.attname for r in others],
         ]
         columns = [
             ROW,
@@ -126,11 +130,6 @@ def _resolve(plan: Plan, cursor: Any) -> list[tuple[int, int, RowError]]:
     if not refs:
         return []
     own = plan.self_ref()
-    if own:  # the table being loaded: earlier batches are committed, so look it up now
-        cursor.execute(
-            f"UPDATE {STAGE} s SET {plan.col(own.attname)} = ({_lookup(plan, own)}) "  # noqa: S608
-            f"WHERE s.{plan.q('r_' + own.column)} IS NOT NULL"
-        )
     in_batch = (
         f"EXISTS (SELECT 1 FROM {STAGE} o WHERE o.{plan.col(own.key)} = s.{plan.q('r_' + own.column)})"  # noqa: S608
         if own
@@ -179,18 +178,6 @@ def _resolve(plan: Plan, cursor: Any) -> list[tuple[int, int, RowError]]:
     return errors
 
 
-def _lookup(plan: Plan, ref: Reference) -> str:
-    """The referenced row's id by its business key, or NULL."""
-    target = ref.model._meta
-    key = target.get_field(ref.key)
-    assert isinstance(key, models.Field)
-    pk, table, column = target.pk.column, target.db_table, key.column
-    return (
-        f"SELECT t.{plan.q(pk)} FROM {plan.q(table)} t "  # noqa: S608 - names from model meta
-        f"WHERE t.{plan.q(column)} = s.{plan.q('r_' + ref.column)}"
-    )
-
-
 def _drop_orphans(plan: Plan, own: Reference, cursor: Any) -> list[tuple[int, int, RowError]]:
     """A deferred renewal whose predecessor was rejected is rejected, until none is left."""
     errors: list[tuple[int, int, RowError]] = []
@@ -237,6 +224,7 @@ def _defer(plan: Plan, cursor: Any) -> int:
 def upsert(plan: Plan, cursor: Any, deferred: int, result: TableResult) -> None:
     """Insert new keys, update changed rows, leave unchanged rows (and updated_at) alone."""
     spec, conn = plan.spec, plan.conn
+    pk = spec.model._meta.pk
     now = timezone.now()
     stored = [plan.fields[a] for a in spec.stored_fields()]
     picks = [
@@ -268,10 +256,14 @@ def upsert(plan: Plan, cursor: Any, deferred: int, result: TableResult) -> None:
         f"SELECT DISTINCT ON ({keys}) {', '.join(picks)} FROM {STAGE} s "
         f"ORDER BY {keys}, s.{plan.q(POS)} DESC "
         f"ON CONFLICT {plan.conflict} DO UPDATE SET {assign} "
-        f"WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (t.xmax = 0)",
+        f"WHERE ({old}) IS DISTINCT FROM ({new}) "
+        f"RETURNING (t.xmax = 0), t.{plan.col(spec.key_fields[0])}, t.{plan.q(pk.column)}",
         params,
     )
-    written = [inserted for (inserted,) in cursor.fetchall()]
+    returned = cursor.fetchall()
+    written = [inserted for inserted, _, _ in returned]
+    if plan.own_ids is not None:  # later batches' renewals may point at these rows
+        plan.own_ids.add([(key, new) for inserted, key, new in returned if inserted])
     cursor.execute(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {STAGE} s) k")  # noqa: S608
     landed = cursor.fetchone()[0]
     result.inserted += sum(written)
