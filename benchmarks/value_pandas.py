@@ -168,19 +168,21 @@ def policy_totals(policies: pd.DataFrame, params: ValueParams) -> pd.DataFrame:
         p["channel"].map(params.expense_rates).astype("float64").fillna(params.default_expense_rate)
     )
     premium_c = _cents(p["premium"])
+    earned_c = np.round(
+        premium_f * _days(ends - p["effective_date"]).div(term_days).clip(0.0, 1.0) * 100
+    )
+    expense_c = np.round(premium_f * rate * 100)
+    discount_c = np.round(pd.Series(np.clip(discount, 0.0, None), index=p.index) * 100)
     w = pd.DataFrame(
         {
             "customer_no": p["customer_no"],
             "written_premium_c": premium_c.where(window, 0),
-            "earned_premium_f": (
-                premium_f * _days(ends - p["effective_date"]).div(term_days).clip(0.0, 1.0)
-            ).where(window, 0.0),
-            "expense_f": (premium_f * rate).where(window, 0.0),
-            "discounts_f": pd.Series(np.clip(discount, 0.0, None), index=p.index).where(
-                window, 0.0
-            ),
+            # per policy in cents first, as the engine does (exact, order-free sums)
+            "earned_premium_f": earned_c.where(window, 0),
+            "expense_f": expense_c.where(window, 0),
+            "discounts_f": discount_c.where(window, 0),
             "annual_premium_c": premium_c.where(last, 0),
-            "annual_expense_f": (premium_f * rate).where(last, 0.0),
+            "annual_expense_f": expense_c.where(last, 0),
             "policies_in_force": in_force.astype("int64"),
             "effective_date": p["effective_date"],
         }
@@ -195,6 +197,8 @@ def policy_totals(policies: pd.DataFrame, params: ValueParams) -> pd.DataFrame:
         policies_in_force=("policies_in_force", "sum"),
         first_effective=("effective_date", "min"),
     )
+    for column in ("earned_premium_f", "expense_f", "discounts_f", "annual_expense_f"):
+        totals[column] = _over(totals[column], 100.0)
     vehicles = (
         p.loc[in_force, ["customer_no", "vehicle_no"]]
         .groupby("customer_no", sort=False)["vehicle_no"]

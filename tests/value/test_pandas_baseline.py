@@ -51,39 +51,19 @@ def embedded(folder: Path, params: ValueParams) -> tuple[pl.DataFrame, pl.DataFr
     return results(frame.lazy()).collect(), frame
 
 
-# Money columns rounded from a float (yuan) to cents, and the float they come from.
-FLOAT_MONEY = {
-    "earned_premium_3y": "earned_premium_f",
-    "expense_3y": "expense_f",
-    "expected_claims": "expected_claims",
-    "annual_margin": "annual_margin",
-    "lifetime_value": "lifetime_value",
-    "services_value_3y": "services_value_f",
-    "discounts_3y": "discounts_f",
-    "value_delivered_3y": "value_delivered_f",
-}
-
-
-def half_cent_ties(frame: pl.DataFrame, column: str) -> set[str]:
-    """Customers whose float amount is, to 1e-6 cent, half a cent: its rounding is decided by
-    the last bit of a float sum, and Polars' parallel group-by sums in no fixed order (the
-    embedded engine itself gives ±1 cent there from run to run, e.g. on expense_3y)."""
-    fraction = (pl.col(column) * 100).abs() % 1
-    return set(frame.filter((fraction - 0.5).abs() < 1e-6)["customer_no"])
-
-
 def assert_same_results(
     expected: pl.DataFrame, actual: pl.DataFrame, unrounded: pl.DataFrame
-) -> dict[str, int]:
+) -> None:
     """Every integer, cents and text column equal; floats within 1e-9; nulls in the same rows.
 
-    The one allowance: a cents column rounded from a float may differ by exactly 1 cent where
-    the engine's own unrounded amount is a half-cent tie.  Returns the ties used per column.
+    No allowance for rounding: money is rounded to the cent per policy before it is summed,
+    so every cents column is exact whatever the summation order (it was not, before: float
+    sums flipped half-cent ties between runs).  ``unrounded`` helps read a failure.
     """
     assert actual.columns == expected.columns
     assert actual.height == expected.height
     assert actual["customer_no"].to_list() == expected["customer_no"].to_list()
-    problems, ties_used = [], {}
+    problems = []
     for name, dtype in expected.schema.items():
         want, got = expected[name], actual[name]
         if not want.is_null().equals(got.is_null()):
@@ -98,15 +78,8 @@ def assert_same_results(
         if not differ.any():
             continue
         rows = expected.with_columns(got=got.cast(dtype)).filter(differ)
-        if name in FLOAT_MONEY:
-            ties = half_cent_ties(unrounded, FLOAT_MONEY[name])
-            off_by_one = (rows[name] - rows["got"]).abs().max() == 1
-            if off_by_one and set(rows["customer_no"]) <= ties:
-                ties_used[name] = rows.height
-                continue
         problems.append(f"{name}: {rows.height} row(s) differ, e.g. {rows.row(0, named=True)}")
     assert not problems, problems
-    return ties_used
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ def test_spark_run_equals_the_embedded_run(book: Path, spark: Any) -> None:
     actual = run_spark(book, params, spark, partitions=PARTITIONS)
     assert expected.height == 2_000
     assert actual.schema == expected.schema
-    # Every integer, cents and text column equal; floats within 1e-9 (half-cent ties aside).
+    # Every integer, cents and text column equal; floats within 1e-9.
     baseline.assert_same_results(expected, actual, unrounded)
 
 

@@ -81,6 +81,13 @@ def policy_features(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame
             .otherwise(0.0)
             .clip(lower_bound=0.0)
         )
+        .with_columns(
+            # Each policy's amounts rounded to the cent first: integer sums are exact and do
+            # not depend on summation order (float sums flipped half cents between runs).
+            earned_c=cents(pl.col("premium_f") * pl.col("earned_frac")),
+            expense_c=cents(pl.col("premium_f") * pl.col("expense_rate")),
+            discount_c=cents(pl.col("discount_f")),
+        )
     )
 
 
@@ -89,11 +96,11 @@ def customer_policy_totals(pf: pl.LazyFrame) -> pl.LazyFrame:
     last = pl.col("in_last_year")
     return pf.group_by("customer_no").agg(
         written_premium_c=pl.col("premium_c").filter(window).sum(),
-        earned_premium_f=(pl.col("premium_f") * pl.col("earned_frac")).filter(window).sum(),
-        expense_f=(pl.col("premium_f") * pl.col("expense_rate")).filter(window).sum(),
-        discounts_f=pl.col("discount_f").filter(window).sum(),
+        earned_premium_f=pl.col("earned_c").filter(window).sum() / 100.0,
+        expense_f=pl.col("expense_c").filter(window).sum() / 100.0,
+        discounts_f=pl.col("discount_c").filter(window).sum() / 100.0,
         annual_premium_c=pl.col("premium_c").filter(last).sum(),
-        annual_expense_f=(pl.col("premium_f") * pl.col("expense_rate")).filter(last).sum(),
+        annual_expense_f=pl.col("expense_c").filter(last).sum() / 100.0,
         policies_in_force=pl.col("in_force").sum().cast(pl.Int64),
         vehicles=pl.col("vehicle_no").filter(pl.col("in_force")).n_unique().cast(pl.Int64),
         first_effective=pl.col("effective_date").min(),
