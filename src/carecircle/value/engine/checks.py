@@ -21,7 +21,9 @@ class ValueInputError(ValueError):
 def clean_inputs(inputs: Inputs, currency: str | None = None) -> tuple[Inputs, dict[str, int]]:
     policies = inputs.policies
     currencies = (
-        policies.select(pl.col("currency").drop_nulls().unique().sort()).collect().to_series()
+        policies.select(pl.col("currency").drop_nulls().unique().sort())
+        .collect(engine="streaming")
+        .to_series()
     )
     if currency is not None:
         policies = policies.filter(pl.col("currency") == currency)
@@ -38,20 +40,23 @@ def clean_inputs(inputs: Inputs, currency: str | None = None) -> tuple[Inputs, d
         | (pl.col("expiry_date") <= pl.col("effective_date"))
     )
     negative = pl.col("premium").is_null() | (pl.col("premium") < 0)
-    counts_row = policies.select(
-        policies=pl.len(),
-        policies_without_exposure=no_exposure.sum(),
-        policies_negative_premium=(negative & ~no_exposure).sum(),
-    ).collect()
     good_policies = policies.filter(~no_exposure & ~negative)
-    orphans = (
-        inputs.claims.join(good_policies.select("policy_no"), on="policy_no", how="anti")
-        .select(pl.len())
-        .collect()
-        .item()
+    # Both scans in one go on the streaming engine (they share the policy scan).
+    counts_row, orphans = pl.collect_all(
+        [
+            policies.select(
+                policies=pl.len(),
+                policies_without_exposure=no_exposure.sum(),
+                policies_negative_premium=(negative & ~no_exposure).sum(),
+            ),
+            inputs.claims.join(
+                good_policies.select("policy_no"), on="policy_no", how="anti"
+            ).select(pl.len()),
+        ],
+        engine="streaming",
     )
     counts = {k: int(v) for k, v in counts_row.row(0, named=True).items()}
-    counts["claims_without_policy"] = int(orphans)
+    counts["claims_without_policy"] = int(orphans.item())
     if currency is None and len(currencies) == 1:
         counts_currency = str(currencies[0])
     else:
