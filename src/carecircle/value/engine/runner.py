@@ -57,7 +57,9 @@ def _purge_old_runs() -> None:
         .order_by("-finished_at", "-id")
         .values_list("id", flat=True)[:KEEP_RUNS]
     )
-    CustomerValue.objects.exclude(run_id__in=keep).delete()
+    # By the old runs' ids (indexed), not "run not in keep" (a scan of every row).
+    old = ValueRun.objects.exclude(id__in=keep).values_list("id", flat=True)
+    CustomerValue.objects.filter(run_id__in=list(old)).delete()
 
 
 def _attach_scores(inputs, folder: Path, params: ValueParams, say) -> dict:
@@ -100,9 +102,13 @@ def run_value(
 
     ``fail_after_rows`` exists for the switch-over test: it raises after that many rows.
     """
-    say = progress or (lambda message: None)
     _abandon_stale(stale_after)
     started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(f"[{time.perf_counter() - started:6.1f} s] {message}")
+
     run = ValueRun.objects.create(
         as_of=params.as_of,
         parameters=params.to_dict(),
@@ -141,6 +147,7 @@ def run_value(
             **counts,
             "tiers": {str(k): int(v) for k, v in frame["tier"].value_counts().iter_rows()},
         }
+        say("switching over and recording decisions / 切换结果并记录决定")
         with transaction.atomic():
             ValueRun.objects.filter(is_current=True).update(is_current=False)
             run.counts.update(decisions.record(run, rows, params))
@@ -150,6 +157,9 @@ def run_value(
             run.seconds = round(time.perf_counter() - started, 3)
             run.save()
         _purge_old_runs()
+        # The run record's time includes the purge (the switch-over already happened).
+        run.seconds = round(time.perf_counter() - started, 3)
+        ValueRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
         say(f"done in {run.seconds:.1f} s / 完成")
         return run
     except BaseException as error:
