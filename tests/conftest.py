@@ -13,3 +13,7 @@ def datasets_dir() -> Path:
     if not (DATASETS / "fremotor1prem.parquet").exists():
         pytest.skip("../shared/datasets is absent")
     return DATASETS
+
+
+# Browser fixtures for every test package (tests/browser, tests/web): one Chromium per session.
+from tests.playwright_fixtures import browser, page  # noqa: E402, F401

@@ -12,7 +12,6 @@ from carecircle.core.roles import Role
 from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import run_value
 from carecircle.value.models import CustomerValue, TierReview
-from tests.browser.conftest import browser, page  # noqa: F401  (fixtures)
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +35,7 @@ def valued_book():
     return value, review
 
 
-def log_in(page, live_server, next_path):  # noqa: F811
+def log_in(page, live_server, next_path):
     page.goto(live_server.url + next_path)
     page.fill("#id_username", "valueboss")
     page.fill("#id_password", "pw-for-tests-1")
@@ -45,7 +44,7 @@ def log_in(page, live_server, next_path):  # noqa: F811
 
 
 def test_a_manager_reads_the_portfolio_decides_a_review_and_sees_the_balance(
-    page,  # noqa: F811
+    page,
     live_server,
     valued_book,
 ):

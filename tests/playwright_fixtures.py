@@ -1,4 +1,8 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against live_server."""
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against live_server.
+
+One session-wide browser for the whole suite (registered in tests/conftest.py): a second
+``sync_playwright()`` while the first is open fails with "Sync API inside the asyncio loop".
+"""
 
 import os
 from pathlib import Path
