@@ -50,9 +50,12 @@ def test_the_detail_charts_every_factor_with_the_models_own_relativities(client,
     assert response.status_code == 200
     charts = response.context["charts"]
     expected = fitted.relativities()
+    # factors in the spec's order, whatever order the database gives the JSON keys back in
     assert [(c["part"], c["factor"]) for c in charts] == [
-        (part, factor) for part, factors in expected.items() for factor in factors
+        ("renewal", "premium_change"),
+        ("renewal", "channel"),
     ]
+    assert set(expected) == {"renewal"}
     for chart in charts:
         rows = expected[chart["part"]][chart["factor"]]
         assert chart["levels"] == [str(r["level"]) for r in rows]

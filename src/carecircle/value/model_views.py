@@ -41,11 +41,24 @@ def model_list(request: HttpRequest) -> HttpResponse:
     return render(request, "value/models.html", {"versions": versions})
 
 
+def _ordered(keys, preferred: list[str]) -> list[str]:
+    """``keys`` in the preferred order, then the rest sorted (PostgreSQL's JSONB does not keep
+    the order a dict was written in)."""
+    rank = {key: i for i, key in enumerate(preferred)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
+
+
 def factor_charts(stored: ModelVersion) -> list[dict[str, Any]]:
-    """One chart per (part, factor): levels in the model's order and their relativities."""
+    """One chart per (part, factor), factors in the model spec's order; levels as stored."""
+    spec = (stored.parameters or {}).get("spec") or {}
+    spec_order = [f["column"] for f in spec.get("factors") or []]
+    spec_order += [f["column"] for f in spec.get("severity_factors") or []]
+    tables = stored.coefficients.get("relativities") or {}
     charts: list[dict[str, Any]] = []
-    for part, factors in (stored.coefficients.get("relativities") or {}).items():
-        for factor, levels in factors.items():
+    for part in _ordered(tables, list(PART_LABELS)):
+        factors = tables[part]
+        for factor in _ordered(factors, spec_order):
+            levels = factors[factor]
             charts.append(
                 {
                     "id": f"chart-{len(charts)}",
