@@ -1,6 +1,7 @@
 """In Chromium: a manager opens the value portfolio (ECharts draws from the vendored file,
 nothing fetched from outside), approves a tier review with htmx, and sees the value balance
-on the customer 360 page. Screenshots go to docs/screenshots/."""
+on the customer 360 page; an actuary's view of a stored model's relativities draws one chart
+per rating factor. Screenshots go to docs/screenshots/."""
 
 import datetime as dt
 from pathlib import Path
@@ -11,8 +12,11 @@ from django.core.management import call_command
 from carecircle.core.roles import Role
 from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import run_value
+from carecircle.value.ml import FactorSpec, RenewalSpec, fit_renewal_model
 from carecircle.value.models import CustomerValue, TierReview
+from carecircle.value.services import store_model_version
 from tests.factories import UserFactory
+from tests.value.synthetic import renewal_book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -76,4 +80,31 @@ def test_a_manager_reads_the_portfolio_decides_a_review_and_sees_the_balance(
     )
     expect(balance.locator(".tier-history li").first).to_contain_text("王经理")
     page.screenshot(path=str(SHOTS / "customer360-value.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_manager_opens_a_models_relativities_and_every_factor_is_charted(page, live_server):
+    from playwright.sync_api import expect
+
+    spec = RenewalSpec(
+        factors=(FactorSpec("premium_change", bins=4), FactorSpec("channel", kind="categorical"))
+    )
+    stored = store_model_version(fit_renewal_model(renewal_book(rows=2_000), spec), name="syn")
+    UserFactory(username="valueboss", role=Role.MANAGER, display_name="王经理")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, live_server, "/value/models/")
+    page.get_by_role("link", name=f"v{stored.version}").click()
+    page.wait_for_url(f"{live_server.url}/value/models/{stored.pk}/")
+    factors = page.locator("section.factor")
+    expect(factors).to_have_count(2)
+    for i in range(2):
+        # ECharts drew SVG (bars and the dashed base line) into each factor's container.
+        expect(factors.nth(i).locator(".chart svg")).to_have_count(1)
+        expect(factors.nth(i).locator(".chart svg path").first).to_be_attached()
+        expect(factors.nth(i).locator("tr[data-base] td")).to_have_text("1.000")
+        # the bars are labelled with the very figures of the table beside the chart
+        table = factors.nth(i).locator("tr[data-level] td").all_text_contents()
+        drawn = factors.nth(i).locator(".chart svg text").all_text_contents()
+        assert table and set(table) <= {t.strip() for t in drawn}
     assert errors == []
