@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from carecircle.value.engine.params import ValueParams
+from carecircle.value.engine.pipeline import ZERO_FLOAT, ZERO_INT
 
 # The constants the engine uses (kept literal here so this module imports no Polars code).
 EXCLUDED_CLAIM_STATUSES = ("withdrawn", "rejected")
@@ -331,28 +332,8 @@ def renewals(policies: pd.DataFrame, params: ValueParams) -> pd.DataFrame:
     )
 
 
-ZERO = [
-    "written_premium_c",
-    "annual_premium_c",
-    "policies_in_force",
-    "vehicles",
-    "claims_paid_c",
-    "claims_outstanding_c",
-    "claims_count",
-    "claims_y0",
-    "claims_y1",
-    "claims_y2",
-    "max_incurred_c",
-    "services_used",
-    "complaints",
-    "expiring",
-    "renewed",
-    "earned_premium_f",
-    "expense_f",
-    "discounts_f",
-    "annual_expense_f",
-    "capped_incurred_f",
-]
+# The columns the pipeline fills with 0 (names shared with it; no formula is imported).
+ZERO = [*ZERO_INT, *ZERO_FLOAT]
 
 
 def customer_features(tables: dict[str, pd.DataFrame], params: ValueParams) -> pd.DataFrame:
