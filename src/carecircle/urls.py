@@ -11,5 +11,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("value/", include("carecircle.value.urls")),
+    path("renewals/", include("carecircle.renewals.urls")),
+    path("claims/", include("carecircle.claims.urls")),
+    path("alliance/", include("carecircle.alliance.urls")),
+    path("ecosystem/", include("carecircle.ecosystem.urls")),
+    path("notify/", include("carecircle.notify.urls")),
     path("", include("carecircle.web.urls")),
 ]

@@ -54,6 +54,16 @@ class Claim(TimeStampedModel):
     paid_at = models.DateTimeField(_("支付时间 / paid at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间 / closed at"), null=True, blank=True)
     description = models.TextField(_("经过 / description"), blank=True)
+    # 送修: the repair shop or 4S shop the claim was referred to; scorecards set the repair
+    # value each shop receives against the premium it brings.
+    repair_shop = models.ForeignKey(
+        "parties.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repaired_claims",
+        verbose_name=_("修理厂 / repair shop"),
+    )
     source = models.CharField(max_length=32, blank=True)
 
     objects = ClaimQuerySet.as_manager()

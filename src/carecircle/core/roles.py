@@ -30,6 +30,24 @@ class Perm(enum.StrEnum):
     # Value engine decisions a person makes (tier reviews; grey/black list entries).
     DECIDE_TIERS = "decide_tiers"
     DECIDE_LISTS = "decide_lists"
+    # Renewals and the call centre (#4): seats and agents work tasks; supervisors see every
+    # seat's figures and reassign.  Team leaders also supervise their own team (Team.leader).
+    WORK_RENEWALS = "work_renewals"
+    SUPERVISE_RENEWALS = "supervise_renewals"
+    # Claims (#5): handlers move a claim through the workflow; approvers approve within their
+    # authority limit.
+    HANDLE_CLAIMS = "handle_claims"
+    APPROVE_CLAIMS = "approve_claims"
+    # Merchant alliance (#6): the service manager runs catalogue, packages and settlement;
+    # merchant users redeem vouchers of their own merchant only.
+    MANAGE_ALLIANCE = "manage_alliance"
+    ISSUE_VOUCHERS = "issue_vouchers"
+    REDEEM_VOUCHERS = "redeem_vouchers"
+    # Ecosystem (#7): partner agreements and scorecards, complaints, messages, the cockpit.
+    MANAGE_PARTNERS = "manage_partners"
+    HANDLE_COMPLAINTS = "handle_complaints"
+    SEND_MESSAGES = "send_messages"
+    VIEW_COCKPIT = "view_cockpit"
 
 
 # Who may do what. Partner, merchant and customer users never see others' full personal data.
@@ -42,14 +60,32 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.EDIT_CUSTOMERS,
             Perm.DECIDE_TIERS,
             Perm.DECIDE_LISTS,
+            Perm.MANAGE_ALLIANCE,
+            Perm.ISSUE_VOUCHERS,
+            Perm.MANAGE_PARTNERS,
+            Perm.HANDLE_COMPLAINTS,
+            Perm.SEND_MESSAGES,
+            Perm.VIEW_COCKPIT,
         }
     ),
-    Role.CLAIMS_HANDLER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
-    Role.CLAIMS_APPROVER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII}),
-    Role.SEAT: frozenset({Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS}),
-    Role.SALES_AGENT: frozenset({Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS, Perm.EDIT_POLICIES}),
+    Role.CLAIMS_HANDLER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.HANDLE_CLAIMS}),
+    Role.CLAIMS_APPROVER: frozenset(
+        {Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.HANDLE_CLAIMS, Perm.APPROVE_CLAIMS}
+    ),
+    Role.SEAT: frozenset(
+        {Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS, Perm.WORK_RENEWALS, Perm.ISSUE_VOUCHERS}
+    ),
+    Role.SALES_AGENT: frozenset(
+        {
+            Perm.REVEAL_PII,
+            Perm.EDIT_CUSTOMERS,
+            Perm.EDIT_POLICIES,
+            Perm.WORK_RENEWALS,
+            Perm.ISSUE_VOUCHERS,
+        }
+    ),
     Role.PARTNER_USER: frozenset(),
-    Role.MERCHANT_USER: frozenset(),
+    Role.MERCHANT_USER: frozenset({Perm.REDEEM_VOUCHERS}),
     Role.CUSTOMER: frozenset(),
 }
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
 
+from carecircle.core.demo import demo_steps
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 from carecircle.parties.models import Customer, Partner, Team
@@ -59,6 +60,10 @@ class Command(BaseCommand):
             )
         logins = create_demo_logins()
         self._value_book()
+        for label, step in demo_steps():
+            step_started = time.perf_counter()
+            step(self.stdout)
+            self.stdout.write(f"✓ {label} ready in {time.perf_counter() - step_started:.1f} s")
         elapsed = time.perf_counter() - started
         self.stdout.write(f"✓ demo ready in {elapsed:.0f} s / 演示数据已就绪")
         self.stdout.write(f"\nDemo logins (password / 密码: {DEMO_PASSWORD}):")

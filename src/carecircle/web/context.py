@@ -1,0 +1,27 @@
+"""Main navigation built from each app's ``nav_items`` so apps add their pages without
+editing the shared base template."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+from carecircle.core.roles import Perm, has_perm
+
+
+def nav(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"app_nav": []}
+    current = getattr(getattr(request, "resolver_match", None), "app_name", None)
+    items = []
+    for config in apps.get_app_configs():
+        for url_name, label, perm in getattr(config, "nav_items", ()):
+            if perm and not has_perm(user, Perm(perm)):
+                continue
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:  # an app still growing its pages
+                continue
+            items.append({"url": url, "label": label, "current": current == config.label})
+    return {"app_nav": items}
