@@ -1,8 +1,8 @@
 """Read queries for the customer search and the customer 360 page.
 
 Every queryset starts from ``Model.objects.for_user(user)``. Every search kind is an indexed
-equality or prefix lookup except ``NAME_CONTAINS`` (a bounded scan, used only when a name
-prefix finds nobody). Pages are ``LIMIT page_size + 1`` slices ordered by primary key: the
+equality or prefix lookup; ``NAME_CONTAINS`` (used when a name prefix finds nobody) is served
+on PostgreSQL by the character-pair index ``customer_name_grams``. Pages are ``LIMIT page_size + 1`` slices ordered by primary key: the
 extra row says whether a next page exists, so no ``COUNT(*)`` runs over the book.
 """
 
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Prefetch
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
+from django.db.models import F, Func, Prefetch, TextField
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.claims.models import Claim
@@ -102,7 +103,7 @@ def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
     if kind == SearchKind.NAME:
         return qs.filter(name__startswith=value)
     if kind == SearchKind.NAME_CONTAINS:
-        return qs.filter(name__contains=value)
+        return name_contains(qs, value)
     if kind == SearchKind.PHONE:
         return qs.search_phone(value)
     if kind == SearchKind.PHONE_LAST4:
@@ -121,6 +122,25 @@ def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
     if kind == SearchKind.POLICY_NO:
         return qs.filter(pk__in=Policy.objects.filter(policy_no=value).values("customer_id"))
     raise ValueError(f"unknown search kind {kind!r}")
+
+
+def name_grams(value: str) -> list[str]:
+    """The grams a name must hold to contain ``value``: its character pairs, or the one
+    character (the ``cc_name_grams`` index, parties/migrations/0003)."""
+    if len(value) < 2:
+        return [value]
+    return sorted({value[i : i + 2] for i in range(len(value) - 1)})
+
+
+def name_contains(qs: models.QuerySet, value: str) -> models.QuerySet:
+    if connection.vendor != "postgresql" or not value:
+        return qs.filter(name__contains=value)
+    # The index narrows to names holding every pair; LIKE re-checks that they are adjacent
+    # and in order. The expression must match the index's exactly for the planner to use it.
+    grams = Func(F("name"), function="cc_name_grams", output_field=ArrayField(TextField()))
+    return qs.alias(name_grams=grams).filter(
+        name_grams__contains=name_grams(value), name__contains=value
+    )
 
 
 def _page(qs: models.QuerySet, number: int, size: int) -> tuple[list[Customer], bool]:
