@@ -1,1 +1,148 @@
-"""Models of the notify app."""
+"""Messages to customers: every one logged (sent, deferred or blocked with the reason).
+
+``Message`` is the log and the outbox at once; ``OutboxEntry`` is the local sink the SMS and
+WeChat adapters write to for the demo and tests; ``Unsubscribe`` records a customer's opt-out;
+``ContactAddress`` holds the WeChat openid / e-mail address a channel needs (encrypted).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core import pii
+from carecircle.core.access import ScopedQuerySet
+
+from .choices import BlockReason, ChannelName, MessageStatus, Purpose
+
+
+class MessageQuerySet(ScopedQuerySet):
+    customer_path = "customer"
+
+    def counted_for_caps(self):
+        """Messages that reached or will reach the customer (blocked and failed do not count)."""
+        return self.filter(
+            status__in=[
+                MessageStatus.QUEUED,
+                MessageStatus.SENDING,
+                MessageStatus.SENT,
+                MessageStatus.DEFERRED,
+            ]
+        )
+
+
+class Message(models.Model):
+    customer = models.ForeignKey(
+        "parties.Customer", on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(_("消息类型 / kind"), max_length=40)
+    purpose = models.CharField(_("用途 / purpose"), max_length=12, choices=Purpose.choices)
+    channel = models.CharField(
+        _("渠道 / channel"), max_length=8, choices=ChannelName.choices, blank=True
+    )
+    status = models.CharField(_("状态 / status"), max_length=10, choices=MessageStatus.choices)
+    block_reason = models.CharField(
+        _("拦截原因 / blocked because"), max_length=24, choices=BlockReason.choices, blank=True
+    )
+    subject = models.CharField(_("标题 / subject"), max_length=120)
+    body = models.TextField(_("内容 / body"))
+    context = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(
+        _("去重键 / dedupe key"),
+        max_length=120,
+        blank=True,
+        help_text=_("同一键只发一次 / one message per key, whoever asks again"),
+    )
+    address_masked = models.CharField(_("收件地址 / to"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间 / created"), db_index=True)
+    not_before = models.DateTimeField(_("最早发送 / not before"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间 / sent at"), null=True, blank=True)
+    provider_ref = models.CharField(_("通道回执 / provider reference"), max_length=64, blank=True)
+    error = models.CharField(_("错误 / error"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="notify_msg_customer_time"),
+            models.Index(fields=["status", "not_before"], name="notify_msg_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="notify_dedupe_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.customer_id} ({self.status})"
+
+
+class OutboxEntry(models.Model):
+    """The local sink of the SMS and WeChat adapters: what a real gateway would have been sent."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox")
+    channel = models.CharField(max_length=8, choices=ChannelName.choices)
+    address_masked = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address_masked}"
+
+
+class Unsubscribe(models.Model):
+    """A customer's opt-out from a purpose (marketing by default), on one channel or all."""
+
+    customer = models.ForeignKey(
+        "parties.Customer", on_delete=models.CASCADE, related_name="unsubscribes"
+    )
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.MARKETING)
+    channel = models.CharField(
+        max_length=8, choices=ChannelName.choices, blank=True, help_text=_("空=全部 / blank=all")
+    )
+    at = models.DateTimeField()
+    via_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "purpose", "channel"], name="notify_unsubscribe_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose} {self.channel or '*'}"
+
+
+class ContactAddress(models.Model):
+    """A WeChat openid or e-mail address of a customer, encrypted at rest, masked for display."""
+
+    customer = models.ForeignKey(
+        "parties.Customer", on_delete=models.CASCADE, related_name="contact_addresses"
+    )
+    channel = models.CharField(max_length=8, choices=ChannelName.choices)
+    address_encrypted = models.TextField()
+    address_masked = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="notify_address_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address_masked}"
+
+    @property
+    def address(self) -> str:
+        return pii.decrypt(self.address_encrypted)

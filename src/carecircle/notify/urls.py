@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notify"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.message_log, name="log"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("u/<str:token>/undo/", views.resubscribe, name="resubscribe"),
+]

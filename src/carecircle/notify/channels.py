@@ -1,0 +1,128 @@
+"""Channel adapters behind one interface: ``deliver(message, address) -> provider reference``.
+
+- ``SmsOutboxAdapter`` and ``WeChatOutboxAdapter`` are documented adapters that write the exact
+  payload a gateway would receive into ``OutboxEntry`` (the local sink for the demo and tests).
+  A real gateway replaces them by a class with the same method, named in
+  ``CARECIRCLE["NOTIFY"]["ADAPTERS"]`` (docs/notify.md shows how).
+- ``EmailAdapter`` sends through Django's e-mail backend (SMTP in production, configured by the
+  standard EMAIL_* settings; locmem in tests), with a one-click List-Unsubscribe header.
+
+An adapter raises ``DeliveryError`` when the gateway refuses; the message is then marked failed.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.module_loading import import_string
+
+from carecircle.core import pii
+
+from . import conf
+from .choices import ChannelName, Purpose
+from .models import Message, OutboxEntry
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class Adapter(Protocol):
+    channel: str
+
+    def deliver(self, message: Message, address: str) -> str: ...
+
+
+def mask_address(channel: str, address: str) -> str:
+    if channel == ChannelName.SMS:
+        return pii.mask_phone(address)
+    if channel == ChannelName.EMAIL and "@" in address:
+        local, domain = address.split("@", 1)
+        return f"{local[:1]}***@{domain}"
+    return f"{address[:4]}****" if address else ""
+
+
+def unsubscribe_line(message: Message) -> str:
+    from .links import unsubscribe_url
+
+    if message.purpose != Purpose.MARKETING:
+        return ""
+    return f"退订 / Unsubscribe: {unsubscribe_url(message)}"
+
+
+class SmsOutboxAdapter:
+    """SMS: signature + body (+ unsubscribe link for marketing), ≤ 70 Chinese chars per part."""
+
+    channel = ChannelName.SMS
+
+    def deliver(self, message: Message, address: str) -> str:
+        text = conf.get("SMS_SIGNATURE") + message.body
+        line = unsubscribe_line(message)
+        if line:
+            text += " " + line
+        payload = {"phone": mask_address(self.channel, address), "text": text}
+        payload["parts"] = -(-len(text) // 67) if len(text) > 70 else 1
+        entry = OutboxEntry.objects.create(
+            message=message,
+            channel=self.channel,
+            address_masked=payload["phone"],
+            payload=payload,
+        )
+        return f"sms-{entry.pk}"
+
+
+class WeChatOutboxAdapter:
+    """WeChat official-account template message (``/cgi-bin/message/template/send`` body)."""
+
+    channel = ChannelName.WECHAT
+
+    def deliver(self, message: Message, address: str) -> str:
+        template_ids = conf.get("WECHAT_TEMPLATE_IDS")
+        payload = {
+            "touser": mask_address(self.channel, address),
+            "template_id": template_ids.get(message.kind, f"demo-{message.kind}"),
+            "data": {
+                "first": {"value": message.subject},
+                "keyword1": {"value": message.body},
+                "remark": {"value": unsubscribe_line(message)},
+            },
+        }
+        entry = OutboxEntry.objects.create(
+            message=message, channel=self.channel, address_masked=payload["touser"], payload=payload
+        )
+        return f"wechat-{entry.pk}"
+
+
+class EmailAdapter:
+    channel = ChannelName.EMAIL
+
+    def deliver(self, message: Message, address: str) -> str:
+        from .links import unsubscribe_url
+
+        body = message.body
+        headers = {}
+        line = unsubscribe_line(message)
+        if line:
+            body += "\n\n" + line
+            headers["List-Unsubscribe"] = f"<{unsubscribe_url(message)}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        email = EmailMessage(
+            subject=message.subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            headers=headers,
+        )
+        try:
+            sent = email.send(fail_silently=False)
+        except Exception as exc:  # SMTP errors of every kind end as a failed message
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+        if not sent:
+            raise DeliveryError("backend accepted no message")
+        return f"email-{message.pk}"
+
+
+def adapter_for(channel: str) -> Adapter:
+    return import_string(conf.get("ADAPTERS")[channel])()

@@ -1,0 +1,40 @@
+"""Notify settings: defaults here, overridden by ``settings.CARECIRCLE["NOTIFY"]`` (a dict).
+
+Every figure is a *setting* (docs/notify.md): the quiet hours follow the telemarketing rule in
+../shared/DOMAIN.md (no contact 21:00–09:00), the caps are the branch's own policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Local time of the customer; messages asked for inside [start, end) wait until `end`.
+    "QUIET_HOURS": (21, 9),
+    # Every message (any purpose) counts; at most this many per customer per local day.
+    "DAILY_CAP": 3,
+    # Marketing messages per customer in any rolling 7 days.
+    "WEEKLY_MARKETING_CAP": 2,
+    # Customer time zone by province (China keeps one time zone; an overseas book may not).
+    "DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "TIMEZONE_BY_PROVINCE": {},
+    # Channel tried first when the caller names none; the first with an address wins.
+    "CHANNEL_ORDER": ("wechat", "sms", "email"),
+    # Adapters by channel: dotted path of a class with ``deliver(message, address) -> str``.
+    "ADAPTERS": {
+        "sms": "carecircle.notify.channels.SmsOutboxAdapter",
+        "wechat": "carecircle.notify.channels.WeChatOutboxAdapter",
+        "email": "carecircle.notify.channels.EmailAdapter",
+    },
+    # Absolute base for links in messages (unsubscribe), e.g. "https://care.example.cn".
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    "SMS_SIGNATURE": "【CareCircle】",
+    "WECHAT_TEMPLATE_IDS": {},
+}
+
+
+def get(name: str) -> Any:
+    overrides = getattr(settings, "CARECIRCLE", {}).get("NOTIFY", {})
+    return overrides.get(name, DEFAULTS[name])

@@ -1,0 +1,68 @@
+"""Pure decisions of the notify app: who may be sent what, when. No database access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from .choices import BlockReason, Purpose
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the rules need to know about the customer and their recent messages."""
+
+    purpose: str
+    marketing_consent: bool
+    do_not_call_until: dt.date | None
+    unsubscribed: bool
+    sent_today: int
+    marketing_this_week: int
+    daily_cap: int
+    weekly_marketing_cap: int
+
+
+def block_reason(gate: Gate, today: dt.date) -> str | None:
+    """The first rule a message breaks, or None when it may go (order = reason shown)."""
+    if gate.purpose == Purpose.MARKETING:
+        if not gate.marketing_consent:
+            return BlockReason.NO_MARKETING_CONSENT
+        if gate.do_not_call_until is not None and gate.do_not_call_until >= today:
+            return BlockReason.DO_NOT_CALL
+    if gate.unsubscribed:
+        return BlockReason.UNSUBSCRIBED
+    if gate.sent_today >= gate.daily_cap:
+        return BlockReason.FREQUENCY_CAP
+    if gate.purpose == Purpose.MARKETING and gate.marketing_this_week >= gate.weekly_marketing_cap:
+        return BlockReason.FREQUENCY_CAP
+    return None
+
+
+def in_quiet_hours(local: dt.datetime, quiet: tuple[int, int]) -> bool:
+    start, end = quiet
+    hour = local.hour
+    if start == end:
+        return False
+    if start > end:  # spans midnight, e.g. 21 → 9
+        return hour >= start or hour < end
+    return start <= hour < end
+
+
+def quiet_hours_end(
+    moment: dt.datetime, tz: ZoneInfo, quiet: tuple[int, int]
+) -> dt.datetime | None:
+    """When a message asked for at ``moment`` may go: None if now, else the end of quiet hours."""
+    local = moment.astimezone(tz)
+    if not in_quiet_hours(local, quiet):
+        return None
+    end = local.replace(hour=quiet[1], minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += dt.timedelta(days=1)
+    return end
+
+
+def local_day_bounds(moment: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    local = moment.astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + dt.timedelta(days=1)
