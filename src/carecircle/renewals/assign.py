@@ -1,0 +1,139 @@
+"""责任落实: who works each telesales renewal.
+
+In priority order, each unassigned task goes to
+1. the seat already holding another open renewal of the same customer (one owner per customer),
+2. last year's seat for this policy, or the customer's current owner, when that seat is active,
+   has the skills and has room (continuity),
+3. the least-loaded active seat with the skills (company customers, new-energy vehicles).
+A seat holds at most ``daily capacity × queue horizon`` open tasks; what does not fit waits in
+the pool and is counted. The assignee also becomes the customer's owner, so the customer
+appears in that seat's book and no one else's (core/access.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count
+
+from carecircle.core.roles import Role
+from carecircle.parties.choices import CustomerKind
+from carecircle.parties.models import Customer
+
+from .conf import RenewalSettings
+from .models import Assignment, AssignReason, RenewalTask, SeatProfile, Stage
+
+BATCH = 2000
+
+
+class Seat:
+    __slots__ = ("companies", "limit", "load", "new_energy", "user_id")
+
+    def __init__(self, profile: SeatProfile, horizon: int, load: int):
+        self.user_id = profile.user_id
+        self.limit = profile.daily_capacity * horizon
+        self.load = load
+        self.companies = profile.handles_companies
+        self.new_energy = profile.handles_new_energy
+
+    def fits(self, company: bool, new_energy: bool) -> bool:
+        return (
+            self.load < self.limit
+            and (self.companies or not company)
+            and (self.new_energy or not new_energy)
+        )
+
+
+def active_seats(horizon: int) -> dict[int, Seat]:
+    load = dict(
+        RenewalTask.objects.open()
+        .filter(assignee__isnull=False)
+        .values_list("assignee_id")
+        .annotate(n=Count("pk"))
+        .values_list("assignee_id", "n")
+    )
+    profiles = SeatProfile.objects.filter(
+        active=True, user__is_active=True, user__role=Role.SEAT
+    ).order_by("user_id")
+    return {p.user_id: Seat(p, horizon, load.get(p.user_id, 0)) for p in profiles}
+
+
+def assign_open_tasks(conf: RenewalSettings, now: dt.datetime) -> dict[str, int]:
+    seats = active_seats(conf.queue_horizon_days)
+    pending = list(
+        RenewalTask.objects.filter(stage=Stage.TELESALES, assignee__isnull=True)
+        .order_by("-priority", "expiry_date", "pk")
+        .values_list(
+            "pk",
+            "customer_id",
+            "customer__kind",
+            "customer__owner_id",
+            "policy__vehicle__new_energy",
+            "policy__renews__renewal_task__assignee_id",
+        )
+    )
+    holder: dict[int, int] = dict(
+        RenewalTask.objects.open()
+        .filter(assignee__isnull=False, customer_id__in={row[1] for row in pending})
+        .values_list("customer_id", "assignee_id")
+    )
+    chosen: list[tuple[int, int, str]] = []
+    waiting = 0
+    for pk, customer_id, kind, owner_id, new_energy, last_year in pending:
+        company = kind == CustomerKind.COMPANY
+        seat_id, reason = _choose(
+            seats, holder.get(customer_id), (last_year, owner_id), company, bool(new_energy)
+        )
+        if seat_id is None:
+            waiting += 1
+            continue
+        seats[seat_id].load += 1
+        holder[customer_id] = seat_id
+        chosen.append((pk, seat_id, reason))
+    _write(chosen, pending)
+    return {"assigned": len(chosen), "unassigned": waiting}
+
+
+def _choose(
+    seats: dict[int, Seat],
+    holder: int | None,
+    continuity: tuple[int | None, int | None],
+    company: bool,
+    new_energy: bool,
+) -> tuple[int | None, str]:
+    if holder is not None:
+        return holder, AssignReason.SAME_CUSTOMER
+    for candidate in continuity:
+        seat = seats.get(candidate) if candidate else None
+        if seat and seat.fits(company, new_energy):
+            return seat.user_id, AssignReason.CONTINUITY
+    best = min(
+        (s for s in seats.values() if s.fits(company, new_energy)),
+        key=lambda s: (s.load / s.limit if s.limit else 1, s.user_id),
+        default=None,
+    )
+    if best is None:
+        return None, ""
+    return best.user_id, AssignReason.SKILL if (company or new_energy) else AssignReason.LOAD
+
+
+def _write(chosen: list[tuple[int, int, str]], pending: list[tuple]) -> None:
+    if not chosen:
+        return
+    customer_of = {row[0]: row[1] for row in pending}
+    by_seat: dict[int, list[int]] = defaultdict(list)
+    customers_by_seat: dict[int, set[int]] = defaultdict(set)
+    for pk, seat_id, _reason in chosen:
+        by_seat[seat_id].append(pk)
+        customers_by_seat[seat_id].add(customer_of[pk])
+    for seat_id, pks in by_seat.items():
+        for start in range(0, len(pks), BATCH):
+            RenewalTask.objects.filter(pk__in=pks[start : start + BATCH]).update(assignee=seat_id)
+        ids = sorted(customers_by_seat[seat_id])
+        for start in range(0, len(ids), BATCH):
+            Customer.objects.filter(pk__in=ids[start : start + BATCH]).update(owner=seat_id)
+    Assignment.objects.bulk_create(
+        [Assignment(task_id=pk, to_user_id=seat, reason=reason) for pk, seat, reason in chosen],
+        batch_size=BATCH,
+    )

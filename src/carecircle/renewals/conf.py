@@ -1,0 +1,81 @@
+"""Renewal and call-centre settings (docs/renewals.md), overridable per deployment through
+``settings.CARECIRCLE["RENEWALS"]``. Legal figures come from DOMAIN.md; the marked ones are
+settings because regions differ (Shenzhen calls 08:00–20:00 and keeps refusals a year)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class RenewalSettings:
+    # Pipeline windows, in days before expiry.
+    reserve_days: int = 90  # channel-owned customers are reserved for their agent / 4S shop
+    handover_days: int = 45  # unworked reserved renewals hand over to telesales
+    checkpoint_days: tuple[int, ...] = (33, 30)  # supervisors' checkpoints
+    release_days: int = 30  # at the last checkpoint every reserved renewal goes to telesales
+    earliest_call_days: int = 40  # no renewal call earlier unless the customer asked
+    # Calls (2013 P&C telemarketing notice; *settings*).
+    call_start: dt.time = dt.time(9, 0)
+    call_end: dt.time = dt.time(21, 0)
+    # Per-city calling hours, e.g. {"深圳市": ("08:00", "20:00")}.
+    city_call_hours: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {"深圳市": ("08:00", "20:00")}
+    )
+    # Time zone by province (prefix, e.g. "新疆"); the rest of China keeps Asia/Shanghai.
+    province_time_zones: dict[str, str] = field(
+        default_factory=lambda: {"新疆": "Asia/Urumqi"}
+    )
+    do_not_call_months: int = 6
+    unanswered_per_day: int = 3
+    attempts_per_renewal: int = 8
+    # One cap over every channel's contacts (seat, agent, 4S shop) so nobody is harassed.
+    contact_cap: int = 5
+    contact_cap_days: int = 7
+    renewal_calls_need_consent: bool = True  # a renewal call is a sales call (电话销售)
+    lock_minutes: int = 15  # how long an opened task stays with the seat who opened it
+    # Assignment.
+    seat_daily_capacity: int = 40
+    queue_horizon_days: int = 10  # a seat holds at most capacity × horizon open tasks
+    # Priority: expected value of working a renewal = value at stake × contact lift.
+    default_lift_k: Decimal = Decimal("0.6")  # lift(p) = k·p·(1−p) until history says more
+    min_history_contacts: int = 200  # contacted renewals needed to trust the history estimate
+    # Pricing coefficient range a seat may quote per tier (inside the regulatory band).
+    tier_pricing_range: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {
+            "diamond": ("0.50", "1.00"),
+            "platinum": ("0.55", "1.10"),
+            "gold": ("0.65", "1.20"),
+            "silver": ("0.75", "1.30"),
+            "standard": ("0.85", "1.50"),
+        }
+    )
+    # Compulsory-insurance floating-rate region group by province (prefix); DOMAIN.md lists
+    # Jiangsu, Zhejiang, Shanghai, Guangdong and 16 others in group E.
+    compulsory_region_group: dict[str, str] = field(
+        default_factory=lambda: dict.fromkeys(("江苏省", "浙江省", "上海市", "广东省"), "E")
+    )
+    default_region_group: str = "E"
+
+    def by_province(self, table: dict[str, str], province: str, default: str) -> str:
+        """Keys are province names without 省/市/自治区, matched as prefixes."""
+        return next((v for k, v in table.items() if province.startswith(k)), default)
+
+
+def renewal_settings() -> RenewalSettings:
+    overrides: dict[str, Any] = dict(getattr(settings, "CARECIRCLE", {}).get("RENEWALS", {}))
+    known = {f.name for f in fields(RenewalSettings)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"unknown CARECIRCLE['RENEWALS'] settings: {sorted(unknown)}")
+    for key in ("call_start", "call_end"):
+        if isinstance(overrides.get(key), str):
+            overrides[key] = dt.time.fromisoformat(overrides[key])
+    if "default_lift_k" in overrides:
+        overrides["default_lift_k"] = Decimal(str(overrides["default_lift_k"]))
+    return RenewalSettings(**overrides)
