@@ -1,0 +1,31 @@
+"""Alliance settings with documented defaults (docs/alliance.md).
+
+A deployment overrides any of them in ``settings.CARECIRCLE["ALLIANCE"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # A merchant may reverse its own redemption this many hours after it (with a reason).
+    "REVERSAL_WINDOW_HOURS": 24,
+    # Code guessing: this many refused codes per merchant user within the window → refused
+    # until the window has passed (every refusal is logged).
+    "GUESS_LIMIT": 10,
+    "GUESS_WINDOW_MINUTES": 15,
+    # Merchants are flagged for review below these marks (with enough ratings / bookings).
+    "MIN_RATING": 3.5,
+    "MAX_COMPLAINT_RATE": 0.05,
+    "MAX_NO_SHOW_RATE": 0.20,
+    "MIN_SAMPLE": 5,
+    # Reminders before expiry, to customers who consented to marketing.
+    "EXPIRY_REMINDER_DAYS": 14,
+}
+
+
+def get(name: str) -> Any:
+    configured = getattr(settings, "CARECIRCLE", {}).get("ALLIANCE", {})
+    return configured.get(name, DEFAULTS[name])

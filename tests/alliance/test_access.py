@@ -1,0 +1,67 @@
+"""Row-level access: a merchant user never sees another merchant's data nor the customer book;
+customers see their own vouchers; seats their customers'."""
+
+import datetime as dt
+
+import pytest
+
+from carecircle.alliance import services
+from carecircle.alliance.models import MerchantLocation, MerchantOffer, Redemption, Voucher
+from carecircle.core import clock
+from carecircle.core.roles import Role
+from carecircle.parties.models import Customer
+from tests.factories import CustomerFactory, UserFactory
+
+from .factories import VoucherFactory, merchant_with_offer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_merchants():
+    with clock.frozen_at(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)):
+        a = merchant_with_offer()
+        b = merchant_with_offer(product=a[1].product)
+        va, vb = VoucherFactory(product=a[1].product), VoucherFactory(product=a[1].product)
+        services.redeem(va.code, acting_user=a[3])
+        services.redeem(vb.code, acting_user=b[3])
+        unused = VoucherFactory(product=a[1].product)
+    return a, b, va, vb, unused
+
+
+def test_a_merchant_user_sees_only_its_own_merchants_rows(two_merchants):
+    (_ma, offer_a, loc_a, user_a), (_mb, *_), va, _vb, _unused = two_merchants
+    assert list(Redemption.objects.for_user(user_a).values_list("voucher", flat=True)) == [va.pk]
+    assert list(Voucher.objects.for_user(user_a)) == [va]  # never unused or others' vouchers
+    assert list(MerchantOffer.objects.for_user(user_a)) == [offer_a]
+    assert list(MerchantLocation.objects.for_user(user_a)) == [loc_a]
+    assert Customer.objects.for_user(user_a).count() == 0  # no customer book
+
+
+def test_customers_see_their_own_vouchers_and_seats_their_customers(two_merchants):
+    *_, va, vb, _unused = two_merchants
+    login = UserFactory(role=Role.CUSTOMER, customer=va.customer)
+    assert list(Voucher.objects.for_user(login)) == [va]
+    assert list(Redemption.objects.for_user(login).values_list("voucher", flat=True)) == [va.pk]
+    seat = UserFactory(role=Role.SEAT)
+    Customer.objects.filter(pk=vb.customer_id).update(owner=seat)
+    assert list(Voucher.objects.for_user(seat)) == [vb]
+    manager = UserFactory(role=Role.SERVICE_MANAGER)
+    assert Voucher.objects.for_user(manager).count() == 3
+    assert Redemption.objects.for_user(manager).count() == 2
+
+
+def test_anonymous_and_partner_users_see_nothing(two_merchants):
+    from django.contrib.auth.models import AnonymousUser
+
+    partner = UserFactory(role=Role.PARTNER_USER)
+    for user in (AnonymousUser(), partner):
+        assert Voucher.objects.for_user(user).count() == 0
+        assert Redemption.objects.for_user(user).count() == 0
+    assert MerchantOffer.objects.for_user(AnonymousUser()).count() == 0
+
+
+def test_a_merchant_sees_a_masked_customer_name():
+    customer = CustomerFactory(name="张三丰")
+    merchant_user = UserFactory(role=Role.MERCHANT_USER)
+    assert customer.display_name_for(merchant_user) == "张**"
