@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EcosystemConfig(AppConfig):
     name = "carecircle.ecosystem"
     label = "ecosystem"
     verbose_name = "生态圈 / Ecosystem"
-    # Add ("ecosystem:<url name>", label, perm or None) items here for the main navigation, and
-    # set demo_step = "carecircle.ecosystem.demo.seed" (with demo_order) once demo.py exists.
-    nav_items: list = []
+    nav_items = [
+        ("ecosystem:partners", _("合作伙伴 / Partners"), "manage_partners"),
+    ]
     demo_order = 50

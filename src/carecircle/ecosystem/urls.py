@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "ecosystem"
-urlpatterns: list = []
+urlpatterns = [
+    path("portal/", views.portal, name="portal"),
+    path("partners/", views.partners, name="partners"),
+    path("partners/<int:partner_id>/", views.scorecard, name="scorecard"),
+    path("partners/<int:partner_id>/<slug:what>/", views.drill, name="drill"),
+]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.access import ScopedQuerySet
 from carecircle.core.models import TimeStampedModel
 
-from .choices import ContactType, Direction, Medium, Outcome
+from ..choices import ContactType, Direction, Medium, Outcome
 
 
 class InteractionQuerySet(ScopedQuerySet):
