@@ -177,7 +177,7 @@ def test_drill_down_lists_exactly_the_records_behind_each_number(shop_book):
 
 
 def test_compute_month_stores_the_same_figures_for_every_active_partner(shop_book):
-    shop, other, _ = shop_book
+    shop, *_ = shop_book
     assert scorecards.compute_month(FEB) == 2
     stored = PartnerMonth.objects.get(partner=shop, month=FEB)
     live = scorecards.scorecard(shop, FEB).figures
