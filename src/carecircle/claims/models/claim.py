@@ -1,7 +1,8 @@
-"""The claim record. The claims workflow (issue #5) grows on this same model."""
+"""The claim record; the claims workflow (issue #5) grows on this same model."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -11,25 +12,25 @@ from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 from carecircle.policies.choices import CoverageCode, Currency
 
-
-class ClaimStatus(models.TextChoices):
-    REPORTED = "reported", _("已报案 / Reported")
-    DISPATCHED = "dispatched", _("已调度 / Dispatched")
-    SURVEYED = "surveyed", _("已查勘 / Surveyed")
-    REGISTERED = "registered", _("已立案 / Registered")
-    ASSESSED = "assessed", _("已定损 / Assessed")
-    ADJUSTED = "adjusted", _("已理算 / Adjusted")
-    APPROVED = "approved", _("已核赔 / Approved")
-    PAID = "paid", _("已支付 / Paid")
-    CLOSED = "closed", _("已结案 / Closed")
-    WITHDRAWN = "withdrawn", _("已撤案 / Withdrawn")
-    REJECTED = "rejected", _("已拒赔 / Rejected")
-
+from ..choices import ClaimStatus, Clock, ClockState, ReportChannel, SurveyMode
 
 OPEN_STATUSES = frozenset(
     s
     for s in ClaimStatus
     if s not in {ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED}
+)
+# Before the decision (approval or rejection): the 30-day clock runs.
+UNDECIDED_STATUSES = frozenset(
+    {
+        ClaimStatus.REPORTED,
+        ClaimStatus.DISPATCHED,
+        ClaimStatus.SURVEYED,
+        ClaimStatus.REGISTERED,
+        ClaimStatus.ASSESSED,
+        ClaimStatus.INJURY_HANDLING,
+        ClaimStatus.LOSS_CHECKED,
+        ClaimStatus.ADJUSTED,
+    }
 )
 
 
@@ -66,10 +67,91 @@ class Claim(TimeStampedModel):
     )
     source = models.CharField(max_length=32, blank=True)
 
+    # ---- workflow (issue #5) -------------------------------------------------------------
+    report_channel = models.CharField(
+        _("报案渠道 / reported via"), max_length=16, choices=ReportChannel.choices, blank=True
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_claims",
+        verbose_name=_("理赔员 / handler"),
+    )
+    survey_mode = models.CharField(
+        _("查勘方式 / survey"), max_length=12, choices=SurveyMode.choices, blank=True
+    )
+    location = models.CharField(_("出险地点 / place"), max_length=128, blank=True)
+    single_vehicle = models.BooleanField(_("单车事故 / single-vehicle accident"), default=False)
+    liability_clear = models.BooleanField(_("责任明确 / liability clear"), default=False)
+    liability_share = models.DecimalField(
+        _("责任比例 / liability share"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    customer_estimate = MoneyField(_("客户估损 / customer's estimate"), null=True, blank=True)
+    assessment = models.JSONField(_("定损明细 / assessment"), default=dict, blank=True)
+    amount_assessed = MoneyField(_("定损金额 / assessed loss"), null=True, blank=True)
+    adjustment = models.JSONField(_("理算明细 / adjustment"), default=dict, blank=True)
+    amount_approved = MoneyField(_("核定赔款 / agreed amount"), null=True, blank=True)
+    fast_track = models.BooleanField(_("快赔 / fast track"), default=False)
+    escalated_to = models.CharField(_("已上报至 / escalated to"), max_length=32, blank=True)
+    approved_at = models.DateTimeField(_("核赔时间 / approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_claims",
+        verbose_name=_("核赔人 / approved by"),
+    )
+    offer_accepted_at = models.DateTimeField(
+        _("客户接受方案 / offer accepted"), null=True, blank=True
+    )
+    rejected_at = models.DateTimeField(_("拒赔时间 / rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("拒赔理由 / rejection reasons"), blank=True)
+    rejection_notice_at = models.DateTimeField(
+        _("拒赔通知时间 / rejection notice sent"), null=True, blank=True
+    )
+    documents_requested_at = models.DateTimeField(
+        _("一次性告知时间 / documents requested"), null=True, blank=True
+    )
+    documents_requested = models.TextField(_("需补材料 / documents requested"), blank=True)
+    documents_complete_at = models.DateTimeField(
+        _("材料齐全时间 / documents complete"), null=True, blank=True
+    )
+    waiting_since = models.DateTimeField(
+        _("等待客户起 / waiting on the customer since"), null=True, blank=True
+    )
+    paused_days = models.PositiveIntegerField(_("暂停工作日 / business days paused"), default=0)
+    promised_on = models.DateField(_("承诺日期 / promised by"), null=True, blank=True)
+    promise_state = models.CharField(
+        _("承诺状态 / promise"), max_length=12, choices=ClockState.choices, blank=True
+    )
+    due_on = models.DateField(_("法定时限 / legal deadline"), null=True, blank=True)
+    due_clock = models.CharField(
+        _("时限类型 / legal clock"), max_length=20, choices=Clock.choices, blank=True
+    )
+    clock_state = models.CharField(
+        _("时限状态 / legal clock state"), max_length=12, choices=ClockState.choices, blank=True
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("重开次数 / times reopened"), default=0)
+    followed_up_at = models.DateTimeField(_("回访时间 / followed up"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("满意度(1-5) / satisfaction (1-5)"), null=True, blank=True
+    )
+    customer_comment = models.CharField(
+        _("客户评价 / customer comment"), max_length=255, blank=True
+    )
+
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["policy", "accident_at"]), models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["policy", "accident_at"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["clock_state", "due_on"], name="claim_clock_idx"),
+            models.Index(fields=["handler", "status"], name="claim_handler_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reported_at__gte=F("accident_at")), name="claim_reported_after_accident"
@@ -77,6 +159,16 @@ class Claim(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0) & Q(amount_reserved__gte=0),
                 name="claim_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(liability_share__isnull=True)
+                | (Q(liability_share__gte=0) & Q(liability_share__lte=1)),
+                name="claim_liability_share_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | (Q(satisfaction__gte=1) & Q(satisfaction__lte=5)),
+                name="claim_satisfaction_1_to_5",
             ),
         ]
 

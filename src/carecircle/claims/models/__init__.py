@@ -1,0 +1,23 @@
+"""Claims models: the claim record and its workflow, admin-edited rules, the repair network."""
+
+from ..choices import ClaimStatus
+from .claim import OPEN_STATUSES, UNDECIDED_STATUSES, Claim, ClaimQuerySet
+from .network import RepairService, RepairTerms
+from .rules_admin import ApprovalAuthority, FastTrackRule
+from .workflow import ClaimDocument, ClaimFlag, ClaimPayment, ClaimTransition
+
+__all__ = [
+    "OPEN_STATUSES",
+    "UNDECIDED_STATUSES",
+    "ApprovalAuthority",
+    "Claim",
+    "ClaimDocument",
+    "ClaimFlag",
+    "ClaimPayment",
+    "ClaimQuerySet",
+    "ClaimStatus",
+    "ClaimTransition",
+    "FastTrackRule",
+    "RepairService",
+    "RepairTerms",
+]
