@@ -175,3 +175,8 @@ CARECIRCLE = {
     "SEARCH_PAGE_SIZE": 25,
 }
 AUTH_USER_MODEL = "core.User"
+
+# Telephony (renewals/cti.py): the adapter class and the token a real CTI platform uses to
+# post call events to /renewals/cti/events/ (closed while the token is empty).
+CARECIRCLE_CTI = os.environ.get("CARECIRCLE_CTI", "carecircle.renewals.cti.SimulatedDialer")
+CARECIRCLE_CTI_TOKEN = os.environ.get("CARECIRCLE_CTI_TOKEN", "")

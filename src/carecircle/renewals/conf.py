@@ -28,9 +28,7 @@ class RenewalSettings:
         default_factory=lambda: {"深圳市": ("08:00", "20:00")}
     )
     # Time zone by province (prefix, e.g. "新疆"); the rest of China keeps Asia/Shanghai.
-    province_time_zones: dict[str, str] = field(
-        default_factory=lambda: {"新疆": "Asia/Urumqi"}
-    )
+    province_time_zones: dict[str, str] = field(default_factory=lambda: {"新疆": "Asia/Urumqi"})
     do_not_call_months: int = 6
     unanswered_per_day: int = 3
     attempts_per_renewal: int = 8

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import LostReason, Outcome
+
+
+class QuoteForm(forms.Form):
+    pricing_coefficient = forms.DecimalField(
+        label=_("自主定价系数 / pricing coefficient"),
+        max_digits=5,
+        decimal_places=3,
+        required=False,
+    )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("结果 / outcome"), choices=Outcome.choices)
+    contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    callback_at = forms.DateTimeField(
+        label=_("回拨时间 / call back at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    lost_reason = forms.ChoiceField(
+        label=_("流失原因 / reason"), choices=[("", "—"), *LostReason.choices], required=False
+    )
+    competitor = forms.CharField(label=_("竞争对手 / competitor"), max_length=64, required=False)
+    competitor_price = forms.DecimalField(
+        label=_("对手报价 / competitor's price"), max_digits=12, decimal_places=2, required=False
+    )
+    note = forms.CharField(
+        label=_("备注 / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReassignForm(forms.Form):
+    tasks = forms.CharField(widget=forms.HiddenInput)
+    to_user = forms.IntegerField()
+    note = forms.CharField(max_length=255, required=False)
+
+    def task_ids(self) -> list[int]:
+        raw = self.cleaned_data["tasks"]
+        try:
+            return [int(x) for x in raw.split(",") if x.strip()][:5000]
+        except ValueError:
+            raise forms.ValidationError("bad task ids") from None

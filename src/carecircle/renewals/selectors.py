@@ -1,0 +1,78 @@
+"""Read queries for the seat's workspace: a fixed number of queries per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from carecircle.claims.models import Claim
+from carecircle.value.models import CustomerValue
+
+from .models import Contact, Quote, RenewalTask, Stage, Status
+
+QUEUE_LIMIT = 100
+SCRIPTS = {
+    "high_value_at_risk": "先致谢多年支持，确认专属服务与理赔快速通道，再报价；问清顾虑。/ Thank them for "
+    "their years with us, confirm their dedicated service and claims fast track, then quote; "
+    "ask what worries them.",
+    "high_value_loyal": "简短致谢，告知续保价格与权益，提供一键续保，不多打扰。/ Brief thanks, the "
+    "renewal price and entitlements, one-step renewal; do not linger.",
+    "loss_making": "核实出险情况与用车习惯，按风险报价；可推荐安全检测服务。/ Check claims and "
+    "driving habits, quote for the risk; offer the safety-check service.",
+    "at_risk": "了解比价情况与服务感受，说明无赔款优待与增值服务。/ Ask about quotes they have "
+    "and how our service felt; explain the NCD and the services.",
+    "standard": "告知到期日与报价，确认联系方式与车辆信息。/ Give the expiry date and the quote; "
+    "confirm contact and vehicle details.",
+    "new_customer": "欢迎首次续保，介绍服务与理赔流程。/ Welcome them to their first renewal; "
+    "introduce our services and the claims process.",
+}
+OPENING = (
+    "您好，我是XX保险公司续保专员{name}，工号{employee_no}，执业证号{licence_no}，本次通话将全程录音。/ "
+    "Hello, this is {name}, renewal adviser at XX Insurance, staff no. {employee_no}, licence "
+    "{licence_no}; this call is recorded."
+)
+
+
+def queue(user, now: dt.datetime) -> list[RenewalTask]:
+    """Call-backs that are due first, then by priority; tasks not yet callable last."""
+    due_now = Case(
+        When(Q(status=Status.CALLBACK) & Q(due_at__lte=now), then=Value(0)),
+        When(due_at__lte=now, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        RenewalTask.objects.filter(assignee=user, stage__in=[Stage.RESERVED, Stage.TELESALES])
+        .exclude(status=Status.WRONG_NUMBER)
+        .select_related("customer", "policy__vehicle")
+        .annotate(due_rank=due_now)
+        .order_by("due_rank", "-priority", "expiry_date", "pk")[:QUEUE_LIMIT]
+    )
+
+
+@dataclass
+class TaskPage:
+    task: RenewalTask
+    value: Any
+    claims: list[Claim]
+    contacts: list[Contact]
+    latest_quote: Quote | None
+    script: str
+    opening: str
+
+
+def task_page(task: RenewalTask, user) -> TaskPage:
+    value = CustomerValue.objects.current().filter(customer_id=task.customer_id).first()
+    policy_ids = [task.policy_id] + ([task.companion_id] if task.companion_id else [])
+    claims = list(Claim.objects.filter(policy_id__in=policy_ids).order_by("-accident_at")[:20])
+    contacts = list(task.contacts.select_related("by").order_by("-at")[:30])
+    latest = task.quotes.order_by("-at", "-pk").first()
+    opening = OPENING.format(
+        name=getattr(user, "display_name", "") or user.get_username(),
+        employee_no=getattr(user, "employee_no", "") or "—",
+        licence_no=getattr(user, "licence_no", "") or "—",
+    )
+    return TaskPage(task, value, claims, contacts, latest, SCRIPTS.get(task.segment, ""), opening)
