@@ -146,3 +146,30 @@ def test_a_seat_issues_only_to_its_own_customers_and_merchants_never(catalogue):
             mine, catalogue["wash"], acting_user=UserFactory(role=Role.MERCHANT_USER), reason="x"
         )
     assert Voucher.objects.count() == 1
+
+
+def test_bulk_issuing_gives_the_same_vouchers_as_one_policy_at_a_time_and_is_idempotent(
+    catalogue,
+):
+    from carecircle.alliance import bulk
+
+    tiers = ["standard", "silver", "gold", "platinum", "diamond"]
+    policies = []
+    for n, tier in enumerate(tiers):
+        policy = PolicyFactory(effective_date=dt.date(2026, 3, 1), expiry_date=dt.date(2027, 3, 1))
+        if n % 2:
+            CoverageFactory(policy=policy, code="designated_driver", premium=Decimal("30.00"))
+        with_tier(policy.customer, tier)
+        policies.append(policy)
+    result = bulk.issue_for_book()
+    assert (result["entitled"], result["inserted"]) == (0 + 1 + 5 + 6 + 7, 19)
+    by_bulk = {p.pk: counts(p) for p in policies}
+    Voucher.objects.all().delete()
+    for policy in policies:
+        services.issue_for_policy(policy)
+    assert {p.pk: counts(p) for p in policies} == by_bulk
+    Voucher.objects.all().delete()
+    bulk.issue_for_book()
+    again = bulk.issue_for_book()
+    assert (again["entitled"], again["inserted"]) == (19, 0)
+    assert all(rules.is_well_formed(c) for c in Voucher.objects.values_list("code", flat=True))

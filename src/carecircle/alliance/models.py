@@ -247,8 +247,13 @@ class Voucher(models.Model):
     (rules.VOUCHER_TRANSITIONS).  ``entitlement_key`` makes automatic issuing idempotent."""
 
     code = models.CharField(_("券码 / code"), max_length=12, unique=True)
+    # Indexes are few on purpose (bulk issuing writes millions of rows): customer and merchant
+    # lookups use the composite indexes below, codes and entitlement keys their unique ones.
     customer = models.ForeignKey(
-        "parties.Customer", on_delete=models.PROTECT, related_name="alliance_vouchers"
+        "parties.Customer",
+        on_delete=models.PROTECT,
+        related_name="alliance_vouchers",
+        db_index=False,
     )
     policy = models.ForeignKey(
         "policies.Policy",
@@ -257,15 +262,27 @@ class Voucher(models.Model):
         on_delete=models.PROTECT,
         related_name="alliance_vouchers",
     )
-    product = models.ForeignKey(ServiceProduct, on_delete=models.PROTECT, related_name="vouchers")
+    product = models.ForeignKey(
+        ServiceProduct, on_delete=models.PROTECT, related_name="vouchers", db_index=False
+    )
     package = models.ForeignKey(
-        EntitlementPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        EntitlementPackage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(_("来源 / source"), max_length=12, choices=IssueSource.choices)
     entitlement_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     reason = models.CharField(_("发放原因 / reason"), max_length=255, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     issued_at = models.DateTimeField(_("发放时间 / issued"))
     valid_from = models.DateField(_("生效日 / valid from"))
@@ -279,6 +296,7 @@ class Voucher(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text=_("核销商户 / the merchant that redeemed it"),
     )
     redeemed_at = models.DateTimeField(_("核销时间 / redeemed"), null=True, blank=True)
