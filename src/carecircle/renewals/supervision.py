@@ -65,7 +65,7 @@ from .models import (
 from .services import can_supervise
 
 PERCENT = Decimal("0.1")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
 
 
 class Dimension(TextChoices):
@@ -294,7 +294,7 @@ def _reached() -> Exists:
     return Exists(spoken)
 
 
-def _written() -> Coalesce:
+def _written() -> Any:
     """Premium of the successors: the lead policy's and its compulsory companion's."""
     zero = Value(ZERO, output_field=MONEY)
     return Coalesce("successor__premium", zero, output_field=MONEY) + Coalesce(
@@ -309,9 +309,7 @@ def due_in(scope: Scope, period: Period) -> QuerySet[RenewalTask]:
 def _grouped(qs: QuerySet, dimension: str, source: str, **aggregates: Any) -> list[dict]:
     key, names = _key(dimension, source)
     rows = qs.values(key, *names).annotate(**aggregates).order_by()
-    return [
-        {"key": row[key], "names": tuple(row[n] for n in names), **row} for row in rows
-    ]
+    return [{"key": row[key], "names": tuple(row[n] for n in names), **row} for row in rows]
 
 
 def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dashboard:

@@ -39,7 +39,9 @@ def _period(request: HttpRequest) -> tuple[Period, str]:
         try:
             day = dt.date.fromisoformat(raw)
         except ValueError:
-            notice = _("日期无效(应为 YYYY-MM-DD)，显示今天 / date must be YYYY-MM-DD; showing today")
+            notice = _(
+                "日期无效(应为 YYYY-MM-DD)，显示今天 / date must be YYYY-MM-DD; showing today"
+            )
     return Period.containing(kind, day), notice
 
 
@@ -176,7 +178,7 @@ def workbook(board: supervision.Dashboard, analysis: supervision.LossAnalysis) -
     from openpyxl import Workbook
 
     book = Workbook()
-    about = book.active
+    about: Any = book.active
     about.title = "说明 About"
     scope = _("全部 / whole book") if board.scope.whole_book else board.scope.team_name
     for line in (
