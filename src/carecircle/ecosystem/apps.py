@@ -8,5 +8,6 @@ class EcosystemConfig(AppConfig):
     verbose_name = "生态圈 / Ecosystem"
     nav_items = [
         ("ecosystem:partners", _("合作伙伴 / Partners"), "manage_partners"),
+        ("ecosystem:complaints", _("投诉 / Complaints"), "handle_complaints"),
     ]
     demo_order = 50

@@ -15,7 +15,8 @@ health view and the cockpit. Definitions (docs/ecosystem.md):
   above 1 means dearer than the network (a leakage indicator);
 - renewal rate: of the partner's policies expiring in the month, the share renewed (by any
   channel: the customer stayed);
-- satisfaction: survey CSAT and interaction scores (1–5) about the partner in the month;
+- satisfaction: interaction scores (1–5) about the partner in the month (an answered survey
+  is recorded as an interaction, so it counts once);
 - complaints: complaints received in the month with the partner (or merchant) as root cause,
   also per 10,000 of the partner's policies in force at the month's end.
 """
@@ -199,18 +200,6 @@ def figures(month: dt.date, partner_ids: list[int] | None = None) -> dict[int, F
         f = out[row["partner_id"]]
         f.satisfaction_sum += row["s"] or 0
         f.satisfaction_n += row["n"]
-    answered = _restrict(
-        Survey.objects.filter(
-            partner__isnull=False, answered_at__gte=start, answered_at__lt=end, csat__isnull=False
-        ),
-        "partner_id",
-        partner_ids,
-    )
-    for row in answered.values("partner_id").annotate(s=Sum("csat"), n=Count("id")):
-        f = out[row["partner_id"]]
-        f.satisfaction_sum += row["s"] or 0
-        f.satisfaction_n += row["n"]
-
     received = Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
     for column in ("partner_id", "merchant_id"):
         rows = _restrict(received.filter(**{f"{column}__isnull": False}), column, partner_ids)

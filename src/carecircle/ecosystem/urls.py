@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import complaint_views, survey_views, views
 
 app_name = "ecosystem"
 urlpatterns = [
@@ -8,4 +8,14 @@ urlpatterns = [
     path("partners/", views.partners, name="partners"),
     path("partners/<int:partner_id>/", views.scorecard, name="scorecard"),
     path("partners/<int:partner_id>/<slug:what>/", views.drill, name="drill"),
+    path("complaints/", complaint_views.complaint_list, name="complaints"),
+    path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
+    path("complaints/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),
+    path(
+        "complaints/<int:complaint_id>/<slug:action>/",
+        complaint_views.complaint_action,
+        name="complaint_action",
+    ),
+    path("s/<str:token>/", survey_views.survey, name="survey"),
+    path("surveys/", survey_views.survey_results, name="survey_results"),
 ]

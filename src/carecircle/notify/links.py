@@ -11,12 +11,12 @@ SALT = "carecircle.notify.unsubscribe"
 
 
 def unsubscribe_token(message_id: int) -> str:
-    return signing.dumps({"m": message_id}, salt=SALT)
+    return signing.Signer(salt=SALT).sign_object({"m": message_id})
 
 
 def message_id_from(token: str) -> int | None:
     try:
-        return int(signing.loads(token, salt=SALT)["m"])
+        return int(signing.Signer(salt=SALT).unsign_object(token)["m"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
 

@@ -1,0 +1,198 @@
+"""Complaint pages: the handlers' queue, recording a complaint, its life (start, resolve,
+the customer's confirmation, close), and the customer's own view. Thin views over
+``touchpoints.complaints``."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carecircle.claims.models import Claim
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
+from carecircle.parties.models import Customer, Partner
+from carecircle.touchpoints import complaints
+from carecircle.touchpoints.choices import (
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintStatus,
+    ContactType,
+    Severity,
+)
+from carecircle.touchpoints.models import Complaint
+
+from . import periods
+
+PAGE = 100
+
+
+class ComplaintForm(forms.Form):
+    customer_no = forms.CharField(label=_("客户号 / Customer no."), max_length=32)
+    channel = forms.ChoiceField(label=_("渠道 / Channel"), choices=ComplaintChannel.choices)
+    category = forms.ChoiceField(label=_("类别 / Category"), choices=ComplaintCategory.choices)
+    severity = forms.ChoiceField(
+        label=_("严重程度 / Severity"), choices=Severity.choices, initial=Severity.NORMAL
+    )
+    touchpoint = forms.ChoiceField(label=_("接触点 / Touchpoint"), choices=ContactType.choices)
+    summary = forms.CharField(label=_("摘要 / Summary"), max_length=255)
+    details = forms.CharField(label=_("详情 / Details"), widget=forms.Textarea, required=False)
+    claim_no = forms.CharField(label=_("相关赔案号 / Claim no."), required=False)
+    partner_code = forms.CharField(label=_("涉及合作伙伴编码 / Partner code"), required=False)
+    merchant_code = forms.CharField(label=_("涉及商户编码 / Merchant code"), required=False)
+
+
+def _handler(request: HttpRequest) -> Any:
+    if not has_perm(request.user, Perm.HANDLE_COMPLAINTS):
+        raise PermissionDenied("需要投诉处理权限 / needs the handle-complaints permission")
+    return request.user
+
+
+@require_http_methods(["GET"])
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    _handler(request)
+    now = clock.now()
+    qs = Complaint.objects.for_user(request.user).select_related("customer", "owner", "partner")
+    status = request.GET.get("status", "open")
+    if status == "open":
+        qs = qs.open()
+    elif status == "overdue":
+        qs = qs.overdue(now)
+    elif status in ComplaintStatus.values:
+        qs = qs.filter(status=status)
+    month = periods.first_of(clock.today())
+    _, _, start, end = periods.bounds(month)
+    context = {
+        "complaints": list(qs.order_by("due_at")[:PAGE]),
+        "status": status,
+        "statuses": ComplaintStatus.choices,
+        "now": now,
+        "overdue": Complaint.objects.overdue(now).count(),
+        "rates": complaints.rates(start, end, clock.today()),
+        "month": month,
+    }
+    return render(request, "ecosystem/complaints.html", context)
+
+
+def _lookup(model, field: str, value: str, error_field: str, **extra):
+    if not value:
+        return None
+    found = model.objects.filter(**{field: value.strip()}, **extra).first()
+    if found is None:
+        raise DomainError("not_found", f"{value} 不存在 / not found", error_field)
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not getattr(user, "is_insurer_staff", False):
+        raise PermissionDenied("仅限员工 / staff only")
+    form = ComplaintForm(
+        request.POST or None, initial={"customer_no": request.GET.get("customer", "")}
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            customer = (
+                Customer.objects.for_user(user).filter(customer_no=d["customer_no"].strip()).first()
+            )
+            if customer is None:
+                raise DomainError("not_found", "客户不存在 / no such customer", "customer_no")
+            complaint = complaints.receive(
+                customer,
+                acting_user=user,
+                channel=d["channel"],
+                category=d["category"],
+                severity=d["severity"],
+                touchpoint=d["touchpoint"],
+                summary=d["summary"],
+                details=d["details"],
+                claim=_lookup(Claim, "claim_no", d["claim_no"], "claim_no"),
+                partner=_lookup(Partner, "code", d["partner_code"], "partner_code"),
+                merchant=_lookup(Partner, "code", d["merchant_code"], "merchant_code"),
+            )
+            return redirect("ecosystem:complaint", complaint_id=complaint.pk)
+        except DomainError as exc:
+            error = exc
+    return render(request, "ecosystem/complaint_new.html", {"form": form, "error": error})
+
+
+def _visible(request: HttpRequest, complaint_id: int) -> Complaint:
+    user = request.user
+    if not (has_perm(user, Perm.HANDLE_COMPLAINTS) or getattr(user, "customer_id", None)):
+        raise PermissionDenied("无权查看投诉 / not allowed to see complaints")
+    return get_object_or_404(
+        Complaint.objects.for_user(user).select_related(
+            "customer", "owner", "partner", "merchant", "claim"
+        ),
+        pk=complaint_id,
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def complaint_detail(request: HttpRequest, complaint_id: int, error: Any = None) -> HttpResponse:
+    complaint = _visible(request, complaint_id)
+    user: Any = request.user
+    own = getattr(user, "customer_id", None) == complaint.customer_id
+    context = {
+        "c": complaint,
+        "events": complaint.events.select_related("actor"),
+        "handler": has_perm(user, Perm.HANDLE_COMPLAINTS),
+        "own": own,
+        "now": clock.now(),
+        "error": error,
+        "customer_name": complaint.customer.display_name_for(user),
+    }
+    return render(request, "ecosystem/complaint_detail.html", context)
+
+
+@require_POST
+@login_required
+def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> HttpResponse:
+    complaint = _visible(request, complaint_id)
+    user = request.user
+    note = request.POST.get("note", "")
+    try:
+        if action == "start":
+            complaints.start(complaint, acting_user=user, note=note)
+        elif action == "resolve":
+            raw = request.POST.get("compensation", "").strip()
+            try:
+                compensation = Decimal(raw) if raw else None
+            except InvalidOperation:
+                raise DomainError(
+                    "invalid", "补偿金额格式不正确 / not an amount", "compensation"
+                ) from None
+            complaints.resolve(
+                complaint,
+                acting_user=user,
+                resolution=request.POST.get("resolution", ""),
+                root_cause=request.POST.get("root_cause", ""),
+                compensation=compensation,
+            )
+        elif action in ("confirm", "reject"):
+            complaints.confirm(
+                complaint, acting_user=user, satisfied=action == "confirm", note=note
+            )
+        elif action == "close":
+            complaints.close_unconfirmed(complaint, acting_user=user, note=note)
+        else:
+            raise DomainError("unknown_action", f"未知操作 {action} / unknown action", "action")
+    except DomainError as exc:
+        response = complaint_detail(request, complaint_id, error=exc)
+        response.status_code = exc.status
+        return response
+    return redirect("ecosystem:complaint", complaint_id=complaint.pk)

@@ -1,0 +1,88 @@
+"""The survey a customer answers from the link in the invitation (no login), and the results
+per touchpoint, staff, partner and branch for managers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
+from carecircle.touchpoints import surveys
+from carecircle.touchpoints.choices import SurveyMoment, SurveyStatus
+
+from . import periods
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    found = surveys.survey_from(token)
+    if found is None:
+        return render(request, "ecosystem/survey.html", {"state": "invalid"}, status=404)
+    state, error, status = "open", None, 200
+    if found.answered_at is not None:
+        state, status = "answered", 409 if request.method == "POST" else 200
+    elif found.expires_at <= clock.now() or found.status == SurveyStatus.NOT_SENT:
+        state, status = "expired", 410
+    if request.method == "POST" and state == "open":
+        try:
+            surveys.answer(
+                found,
+                csat=_int(request.POST.get("csat")) or 0,
+                nps=_int(request.POST.get("nps")),
+                comment=request.POST.get("comment", ""),
+            )
+            state = "thanks"
+        except DomainError as exc:
+            error, status = exc, exc.status
+            if exc.code == "already_answered":
+                state = "answered"
+            elif exc.code == "survey_expired":
+                state = "expired"
+    words = surveys.MOMENT_WORDS[SurveyMoment(found.moment)]
+    context = {
+        "s": found,
+        "state": state,
+        "error": error,
+        "moment_zh": words[0],
+        "moment_en": words[1],
+        "nps_range": range(11),
+        "csat_range": range(1, 6),
+    }
+    return render(request, "ecosystem/survey.html", context, status=status)
+
+
+@require_GET
+@login_required
+def survey_results(request: HttpRequest) -> HttpResponse:
+    if not (
+        has_perm(request.user, Perm.VIEW_COCKPIT) or has_perm(request.user, Perm.HANDLE_COMPLAINTS)
+    ):
+        raise PermissionDenied("无权查看 / not allowed")
+    month = periods.parse_month(request.GET.get("month")) or periods.first_of(clock.today())
+    by = request.GET.get("by", "touchpoint")
+    if by not in surveys.GROUPS:
+        by = "touchpoint"
+    _, _, start, end = periods.bounds(month)
+    context = {
+        "rows": surveys.results(start, end, by),
+        "by": by,
+        "groups": list(surveys.GROUPS),
+        "month": month,
+        "months": periods.months_back(periods.first_of(clock.today()), 12),
+        "referrals": surveys.referral_summary(start, end),
+    }
+    return render(request, "ecosystem/survey_results.html", context)

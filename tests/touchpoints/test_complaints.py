@@ -1,0 +1,236 @@
+"""Complaints: any channel, hot-spot severities, deadlines, automatic escalation, resolution,
+the customer's confirmation, root-cause links and the regulator's complaint rates."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.core.models import AuditLog
+from carecircle.core.roles import Role
+from carecircle.notify.models import Message
+from carecircle.touchpoints import complaints
+from carecircle.touchpoints.models import Complaint
+from tests.ecosystem.factories import SH, ClaimFactory
+from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+RECEIVED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def people():
+    return {
+        "seat": UserFactory(username="seat1", role=Role.SEAT),
+        "handler": UserFactory(username="svc", role=Role.SERVICE_MANAGER, display_name="服务经理"),
+        "manager": UserFactory(username="boss", role=Role.MANAGER, display_name="分公司经理"),
+    }
+
+
+def _receive(customer, user, **kw):
+    data = {
+        "channel": "phone",
+        "category": "speed",
+        "severity": "normal",
+        "touchpoint": "claims",
+        "summary": "理赔太慢",
+    } | kw
+    with clock.frozen_at(RECEIVED):
+        return complaints.receive(customer, acting_user=user, **data)
+
+
+def test_a_telesales_harassment_complaint_is_high_and_stops_the_calls(people):
+    customer = CustomerFactory(marketing_consent=True)
+    c = _receive(customer, people["handler"], category="telesales_harassment", touchpoint="phone")
+    assert c.complaint_no == f"TS202603{c.pk:06d}"
+    assert c.severity == "high"  # chosen "normal", raised: a regulatory hot spot
+    assert c.due_at == RECEIVED + dt.timedelta(hours=72)
+    customer.refresh_from_db()
+    assert customer.do_not_call_until == dt.date(2027, 3, 2)
+    assert AuditLog.objects.filter(
+        object_type="parties.customer", object_id=str(customer.pk)
+    ).exists()
+    message = Message.objects.get(customer=customer)
+    assert (message.kind, message.purpose) == ("complaint_update", "service")
+
+
+def test_a_regulator_referral_is_at_least_high_and_critical_stays_critical(people):
+    customer = CustomerFactory(owner=people["seat"])
+    assert _receive(customer, people["seat"], channel="regulator").severity == "high"
+    assert _receive(customer, people["seat"], severity="critical").severity == "critical"
+    assert _receive(customer, people["seat"], severity="low").due_at == RECEIVED + dt.timedelta(
+        days=15
+    )
+
+
+def test_the_life_of_a_complaint_from_receipt_to_the_customers_confirmation(people):
+    customer = CustomerFactory(owner=people["seat"])
+    shop = PartnerFactory()
+    claim = ClaimFactory(policy=PolicyFactory(vehicle__owner=customer), repair_shop=shop)
+    c = _receive(customer, people["seat"], category="designated_shop", claim=claim, partner=shop)
+    with clock.frozen_at(RECEIVED + dt.timedelta(hours=1)):
+        c = complaints.start(c, acting_user=people["handler"])
+    assert (c.status, c.owner) == ("in_progress", people["handler"])
+    with clock.frozen_at(RECEIVED + dt.timedelta(days=2)):
+        c = complaints.resolve(
+            c,
+            acting_user=people["handler"],
+            resolution="协调4S店返修并补偿200元",
+            root_cause="修理质量",
+            compensation=Decimal("200"),
+        )
+    assert (c.status, c.compensation) == ("resolved", Decimal("200"))
+    login = UserFactory(username="cust", role=Role.CUSTOMER, customer=customer)
+    with clock.frozen_at(RECEIVED + dt.timedelta(days=3)):
+        c = complaints.confirm(c, acting_user=login, satisfied=True)
+    assert (c.status, c.customer_confirmed) == ("closed", True)
+    assert c.closed_at == RECEIVED + dt.timedelta(days=3)
+    assert [e.action for e in c.events.all()] == ["receive", "start", "resolve", "confirm"]
+    assert Message.objects.filter(customer=customer, kind="complaint_update").count() == 2
+
+
+def test_a_customer_not_satisfied_reopens_with_a_new_deadline(people):
+    c = _receive(CustomerFactory(), people["handler"])
+    c = complaints.resolve(c, acting_user=people["handler"], resolution="已加急")
+    with clock.frozen_at(RECEIVED + dt.timedelta(days=1)):
+        c = complaints.confirm(c, acting_user=people["handler"], satisfied=False, note="回访不满意")
+    assert (c.status, c.customer_confirmed) == ("reopened", False)
+    assert c.due_at == RECEIVED + dt.timedelta(days=1, hours=168)
+
+
+def test_steps_out_of_order_are_refused(people):
+    c = _receive(CustomerFactory(), people["handler"])
+    with pytest.raises(DomainError) as caught:
+        complaints.confirm(c, acting_user=people["handler"], satisfied=True)
+    assert (caught.value.code, caught.value.status) == ("transition_not_allowed", 409)
+    with pytest.raises(DomainError):
+        complaints.resolve(c, acting_user=people["handler"], resolution="  ")
+
+
+def test_a_complaint_past_its_deadline_is_escalated_automatically_up_to_the_manager(people):
+    c = _receive(
+        CustomerFactory(owner=people["seat"]), people["seat"], severity="critical"
+    )  # due in 24 h
+    assert complaints.escalate_overdue(RECEIVED + dt.timedelta(hours=23)) == 0
+    later = RECEIVED + dt.timedelta(hours=25)
+    assert complaints.escalate_overdue(later) == 1
+    c.refresh_from_db()
+    assert (c.escalation_level, c.owner, c.due_at) == (
+        1,
+        people["handler"],
+        later + dt.timedelta(hours=48),
+    )
+    assert complaints.escalate_overdue(later) == 0  # idempotent
+    much_later = later + dt.timedelta(hours=49)
+    assert complaints.escalate_overdue(much_later) == 1
+    c.refresh_from_db()
+    assert (c.escalation_level, c.owner) == (2, people["manager"])
+    assert complaints.escalate_overdue(much_later + dt.timedelta(days=10)) == 0  # top level
+    assert Complaint.objects.overdue(much_later + dt.timedelta(days=10)).count() == 1
+    assert [e.action for e in c.events.all()] == ["receive", "escalate", "escalate"]
+
+
+def test_a_resolved_complaint_closes_without_an_answer_only_after_the_confirmation_days(people):
+    c = _receive(CustomerFactory(), people["handler"])
+    with clock.frozen_at(RECEIVED):
+        c = complaints.resolve(c, acting_user=people["handler"], resolution="已处理")
+    with clock.frozen_at(RECEIVED + dt.timedelta(days=6)), pytest.raises(DomainError) as caught:
+        complaints.close_unconfirmed(c, acting_user=people["handler"])
+    assert caught.value.code == "awaiting_customer"
+    with clock.frozen_at(RECEIVED + dt.timedelta(days=7)):
+        c = complaints.close_unconfirmed(c, acting_user=people["handler"])
+    assert (c.status, c.customer_confirmed) == ("closed", None)
+
+
+def test_root_causes_must_belong_to_the_complaint(people):
+    customer = CustomerFactory()
+    someone_elses = ClaimFactory()
+    with pytest.raises(DomainError) as caught:
+        _receive(customer, people["handler"], claim=someone_elses)
+    assert caught.value.field == "claim"
+    with pytest.raises(DomainError) as caught:
+        _receive(customer, people["handler"], merchant=PartnerFactory(kind="four_s_shop"))
+    assert caught.value.code == "not_a_merchant"
+
+
+def test_who_may_do_what(people):
+    customer = CustomerFactory(owner=people["seat"])
+    c = _receive(customer, people["seat"])  # any staff member records a complaint
+    with pytest.raises(PermissionDenied):
+        complaints.start(c, acting_user=people["seat"])  # handling needs the permission
+    partner_user = UserFactory(username="p1", role=Role.PARTNER_USER, partner=PartnerFactory())
+    with pytest.raises(PermissionDenied):
+        _receive(customer, partner_user)
+    stranger = UserFactory(username="c2", role=Role.CUSTOMER, customer=CustomerFactory())
+    c = complaints.resolve(c, acting_user=people["handler"], resolution="ok")
+    with pytest.raises(PermissionDenied):
+        complaints.confirm(c, acting_user=stranger, satisfied=True)
+
+
+def test_the_regulators_rates_per_10k_policies_and_per_100m_premium():
+    for premium in ("3000", "5000"):
+        PolicyFactory(
+            effective_date=dt.date(2026, 3, 1),
+            expiry_date=dt.date(2027, 3, 1),
+            premium=Decimal(premium),
+        )
+    customer = CustomerFactory()
+    for n in range(2):
+        Complaint.objects.create(
+            complaint_no=f"T{n}",
+            customer=customer,
+            channel="phone",
+            category="speed",
+            severity="normal",
+            touchpoint="claims",
+            summary="x",
+            received_at=RECEIVED,
+            due_at=RECEIVED,
+        )
+    start = dt.datetime(2026, 3, 1, tzinfo=SH)
+    rates = complaints.rates(start, dt.datetime(2026, 4, 1, tzinfo=SH), dt.date(2026, 3, 31))
+    assert rates["complaints"] == 2
+    assert rates["per_10k_policies"] == Decimal("10000.00")  # 2 complaints on 2 policies
+    assert rates["per_100m_premium"] == Decimal("25000.00")  # 2 per ¥8,000
+
+
+def test_the_complaint_pages_follow_a_complaint_through_its_life(client, people):
+    customer = CustomerFactory(customer_no="C00000777", name="陈小春")
+    client.login(username="svc", password="pw-for-tests-1")
+    response = client.post(
+        "/ecosystem/complaints/new/",
+        {
+            "customer_no": "C00000777",
+            "channel": "wechat",
+            "category": "auto_renewal",
+            "severity": "normal",
+            "touchpoint": "phone",
+            "summary": "未经同意自动续保扣款",
+        },
+    )
+    c = Complaint.objects.get(customer=customer)
+    assert response.url == f"/ecosystem/complaints/{c.pk}/"
+    assert c.severity == "high"
+    assert client.post(f"/ecosystem/complaints/{c.pk}/confirm/").status_code == 409
+    client.post(f"/ecosystem/complaints/{c.pk}/start/")
+    client.post(f"/ecosystem/complaints/{c.pk}/resolve/", {"resolution": "已退费并致歉"})
+    client.post(f"/ecosystem/complaints/{c.pk}/confirm/")
+    c.refresh_from_db()
+    assert c.status == "closed"
+    page = client.get(f"/ecosystem/complaints/{c.pk}/").content.decode()
+    assert "已退费并致歉" in page
+    assert client.get("/ecosystem/complaints/?status=closed").status_code == 200
+
+
+def test_a_customer_sees_their_own_complaint_only(client, people):
+    mine, theirs = CustomerFactory(owner=people["seat"]), CustomerFactory(owner=people["seat"])
+    UserFactory(username="me", role=Role.CUSTOMER, customer=mine)
+    own = _receive(mine, people["seat"])
+    other = _receive(theirs, people["seat"])
+    client.login(username="me", password="pw-for-tests-1")
+    assert client.get(f"/ecosystem/complaints/{own.pk}/").status_code == 200
+    assert client.get(f"/ecosystem/complaints/{other.pk}/").status_code == 404
+    assert client.get("/ecosystem/complaints/").status_code == 403
