@@ -73,11 +73,14 @@ def assign_open_tasks(conf: RenewalSettings, now: dt.datetime) -> dict[str, int]
             "policy__renews__renewal_task__assignee_id",
         )
     )
-    holder: dict[int, int] = dict(
-        RenewalTask.objects.open()
-        .filter(assignee__isnull=False, customer_id__in={row[1] for row in pending})
+    # Only seats count as holders: an agent's reservation on another vehicle is a claim on
+    # that policy, not ownership of the customer (the assignee becomes Customer.owner).
+    holder: dict[int, int] = {
+        customer_id: assignee_id
+        for customer_id, assignee_id in RenewalTask.objects.open()
+        .filter(assignee__in=list(seats), customer_id__in={row[1] for row in pending})
         .values_list("customer_id", "assignee_id")
-    )
+    }
     chosen: list[tuple[int, int, str]] = []
     waiting = 0
     for pk, customer_id, kind, owner_id, new_energy, last_year in pending:

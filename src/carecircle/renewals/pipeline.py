@@ -25,6 +25,7 @@ from carecircle.value.models import CustomerValue
 
 from . import sorting
 from .assign import assign_open_tasks
+from .bulk import update_rows
 from .conf import RenewalSettings, renewal_settings
 from .models import (
     Assignment,
@@ -173,17 +174,13 @@ def close_renewed_elsewhere(now: dt.datetime) -> int:
     }
     if not successors:
         return 0
-    tasks = list(RenewalTask.objects.open().filter(policy_id__in=successors))
-    for task in tasks:
-        pk, channel, agent_id = successors[task.policy_id]
-        task.stage, task.status, task.closed_at = Stage.DONE, Status.RENEWED, now
-        task.successor_id, task.renewed_channel, task.renewed_by_id = pk, channel, agent_id
-    RenewalTask.objects.bulk_update(
-        tasks,
-        ["stage", "status", "closed_at", "successor", "renewed_channel", "renewed_by"],
-        batch_size=BATCH,
-    )
-    return len(tasks)
+    tasks = RenewalTask.objects.open().filter(policy_id__in=successors)
+    rows = [
+        (task_pk, Stage.DONE, Status.RENEWED, now, *successors[policy_id])
+        for task_pk, policy_id in tasks.values_list("pk", "policy_id")
+    ]
+    fields = ("stage", "status", "closed_at", "successor", "renewed_channel", "renewed_by")
+    return update_rows(RenewalTask, fields, rows)
 
 
 def close_expired(as_of: dt.date, now: dt.datetime) -> int:
@@ -228,30 +225,32 @@ def hand_over(as_of: dt.date, conf: RenewalSettings) -> int:
 def sort_open_tasks(conf: RenewalSettings) -> tuple[int, str]:
     """清分 every open task again with today's values and lift."""
     lifts, source = _lifts(conf)
+    fields = ("tier", "renewal_probability", "segment", "value_at_stake", "lift", "priority")
     tasks = list(
-        RenewalTask.objects.open().only(
-            "pk", "customer_id", "premium_last_year", "segment", "priority", "lift"
-        )
+        RenewalTask.objects.open().values_list("pk", "customer_id", "premium_last_year", *fields)
     )
-    signals = _signals({t.customer_id for t in tasks})
-    for task in tasks:
-        signal = signals.get(task.customer_id)
+    signals = _signals({t[1] for t in tasks})
+    changed = []
+    for pk, customer_id, premium, *before in tasks:
+        signal = signals.get(customer_id)
         p = signal.renewal_probability if signal else sorting.FALLBACK_PROBABILITY
-        task.tier = signal.tier if signal else ""
-        task.renewal_probability = p
-        task.segment = sorting.segment(signal)
-        task.value_at_stake = sorting.value_at_stake(signal, task.premium_last_year)
-        task.lift = (
+        stake = sorting.value_at_stake(signal, premium)
+        lift = (
             lifts[sorting.probability_band(p)]
             if lifts
             else sorting.default_lift(p, conf.default_lift_k)
         )
-        task.priority = sorting.priority(task.value_at_stake, task.lift)
-    RenewalTask.objects.bulk_update(
-        tasks,
-        ["tier", "renewal_probability", "segment", "value_at_stake", "lift", "priority"],
-        batch_size=BATCH,
-    )
+        after = [
+            signal.tier if signal else "",
+            p,
+            sorting.segment(signal),
+            stake,
+            lift,
+            sorting.priority(stake, lift),
+        ]
+        if after != before:  # most renewals keep yesterday's figures: write only changes
+            changed.append((pk, *after))
+    update_rows(RenewalTask, fields, changed)
     return len(tasks), source
 
 
