@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 
 from carecircle.core import clock
 from carecircle.core.money import ZERO
@@ -23,20 +23,23 @@ from .choices import ClaimStatus
 from .models import Claim
 from .models.claim import OPEN_STATUSES
 
+DATES = {
+    "rep": "reported_at",
+    "appr": "approved_at",
+    "rej": "rejected_at",
+    "notice": "rejection_notice_at",
+    "docs": "documents_complete_at",
+    "wait": "waiting_since",
+}
 FIELDS = (
     "pk",
     "status",
-    "reported_at",
     "amount_reserved",
     "amount_assessed",
     "amount_approved",
     "injury",
-    "approved_at",
-    "rejected_at",
-    "rejection_notice_at",
-    "documents_complete_at",
-    "waiting_since",
     "paused_days",
+    *DATES,
     "promised_on",
     "promise_state",
     "due_on",
@@ -55,50 +58,70 @@ class Reevaluation:
     seconds: float
 
 
-def _date(moment: dt.datetime | None, tz) -> dt.date | None:
-    return moment.astimezone(tz).date() if moment else None
-
-
 def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
+    """Dates are cut to local days in SQL; claims with the same facts share one evaluation."""
     started = time.perf_counter()
     today = today or clock.today()
     cal, cs = sv.calendar(), sv.clock_settings()
-    tz = timezone.get_current_timezone()
     scope = Claim.objects.filter(
         Q(status__in=OPEN_STATUSES)
         | Q(status=ClaimStatus.REJECTED, rejection_notice_at__isnull=True)
-    )
+    ).annotate(**{alias: TruncDate(column) for alias, column in DATES.items()})
     changed: list[tuple] = []
     n = breached = warnings = 0
-    for row in scope.values_list(*FIELDS).iterator(chunk_size=BATCH):
+    memo: dict[tuple, tuple] = {}
+    bands: dict[tuple, int] = {}
+    for row in _rows(scope.values_list(*FIELDS)):
         n += 1
-        (pk, status, reported_at, reserved, assessed, approved, injury, approved_at,
-         rejected_at, notice_at, docs_at, waiting, paused, *current) = row  # fmt: skip
-        r = rules.evaluate_clocks(
-            rules.ClockFacts(
-                status=status,
-                reported_on=reported_at.astimezone(tz).date(),
-                amount=approved or assessed or reserved or ZERO,
-                injury=injury,
-                approved_on=_date(approved_at, tz),
-                rejected_on=_date(rejected_at, tz),
-                rejection_notice_on=_date(notice_at, tz),
-                documents_complete_on=_date(docs_at, tz),
-                waiting_since=_date(waiting, tz),
-                paused_days=paused,
-            ),
-            today,
-            cal,
-            cs,
-        )
-        new = [r.promised_on, r.promise_state, r.due_on, r.due_clock, r.clock_state]
-        breached += r.clock_state == "breached" or r.promise_state == "breached"
-        warnings += r.clock_state == "warning" or r.promise_state == "warning"
-        if new != list(current):
+        (pk, status, reserved, assessed, approved, injury, paused, reported_on, approved_on,
+         rejected_on, notice_on, docs_on, waiting_on, *current) = row  # fmt: skip
+        amount = approved or assessed or reserved or ZERO
+        band_key = (amount, injury)
+        days = bands.get(band_key)
+        if days is None:
+            days = bands[band_key] = rules.promise_days(amount, injury, cs)
+        key = (status, reported_on, days, approved_on, rejected_on, notice_on, docs_on,
+               waiting_on, paused)  # fmt: skip
+        new = memo.get(key)
+        if new is None:
+            r = rules.evaluate_clocks(
+                rules.ClockFacts(
+                    status=status,
+                    reported_on=reported_on,
+                    amount=ZERO,
+                    approved_on=approved_on,
+                    rejected_on=rejected_on,
+                    rejection_notice_on=notice_on,
+                    documents_complete_on=docs_on,
+                    waiting_since=waiting_on,
+                    paused_days=paused,
+                    promise=days,
+                ),
+                today,
+                cal,
+                cs,
+            )
+            new = memo[key] = (r.promised_on, r.promise_state, r.due_on, r.due_clock, r.clock_state)
+        breached += new[4] == "breached" or new[1] == "breached"
+        warnings += new[4] == "warning" or new[1] == "warning"
+        if new != tuple(current):
             changed.append((pk, *new))
     for i in range(0, len(changed), BATCH):
         _write(changed[i : i + BATCH])
     return Reevaluation(n, len(changed), breached, warnings, time.perf_counter() - started)
+
+
+def _rows(qs):
+    """Rows without Django's per-value converters on PostgreSQL (dates and decimals come typed
+    from the driver); the ORM iterator elsewhere."""
+    if connection.vendor != "postgresql":
+        yield from qs.iterator(chunk_size=BATCH)
+        return
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while batch := cur.fetchmany(BATCH):
+            yield from batch
 
 
 def _write(rows: list[tuple]) -> None:

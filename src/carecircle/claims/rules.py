@@ -258,6 +258,7 @@ class ClockFacts:
     documents_complete_on: dt.date | None = None
     waiting_since: dt.date | None = None
     paused_days: int = 0
+    promise: int | None = None  # promised business days when already known (bulk runs)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,8 @@ def evaluate_clocks(
     promised = None
     promise_state: str = ClockState.NONE
     if f.status in PRE_PAYMENT or f.status == S.APPROVED:
-        promised = cal.add(f.reported_on, promise_days(f.amount, f.injury, cs) + pause)
+        days = f.promise if f.promise is not None else promise_days(f.amount, f.injury, cs)
+        promised = cal.add(f.reported_on, days + pause)
         promise_state = _state(promised, today, cal, min(cs.warning_days, 1), waiting)
     if f.status in PRE_PAYMENT:
         clocks[Clock.DECISION] = cal.add(f.reported_on, cs.decision_days + pause)

@@ -149,7 +149,6 @@ class Claim(TimeStampedModel):
         indexes = [
             models.Index(fields=["policy", "accident_at"]),
             models.Index(fields=["status"]),
-            models.Index(fields=["clock_state", "due_on"], name="claim_clock_idx"),
             models.Index(fields=["handler", "status"], name="claim_handler_idx"),
         ]
         constraints = [
