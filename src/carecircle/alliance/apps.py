@@ -5,7 +5,8 @@ class AllianceConfig(AppConfig):
     name = "carecircle.alliance"
     label = "alliance"
     verbose_name = "增值服务商户联盟 / Merchant alliance"
-    # Add ("alliance:<url name>", label, perm or None) items here for the main navigation, and
-    # set demo_step = "carecircle.alliance.demo.seed" (with demo_order) once demo.py exists.
-    nav_items: list = []
+    # One entry for every role: alliance:home sends each to its own page (the service
+    # manager's dashboard, the merchant portal, the customer's services, the issue form).
+    nav_items: list = [("alliance:home", "增值服务 / Services", None)]
+    demo_step = "carecircle.alliance.demo.seed"
     demo_order = 40
