@@ -48,7 +48,7 @@ def _profiles() -> list[User]:
 def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
     tasks = list(
         RenewalTask.objects.filter(assignee=seat, stage=Stage.TELESALES, attempts=0)
-        .filter(expiry_date__lte=day + dt.timedelta(days=40))
+        .filter(expiry_date__lte=day + dt.timedelta(days=40), customer__marketing_consent=True)
         .order_by("-priority")[:CALLS_PER_SEAT]
     )
     for n, task in enumerate(tasks):

@@ -37,7 +37,18 @@ OPENING = (
 
 
 def queue(user, now: dt.datetime) -> list[RenewalTask]:
-    """Call-backs that are due first, then by priority; tasks not yet callable last."""
+    """Call-backs that are due first, then by priority; tasks not yet callable, and customers
+    who may not be called (no marketing consent, do-not-call), last — those are renewed by
+    notice, the agent or the customer calling in."""
+    no_calls = Case(
+        When(
+            Q(customer__do_not_call_until__gte=now.date())
+            | (Q(customer__marketing_consent=False) & Q(customer_asked=False)),
+            then=Value(1),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     due_now = Case(
         When(Q(status=Status.CALLBACK) & Q(due_at__lte=now), then=Value(0)),
         When(due_at__lte=now, then=Value(1)),
@@ -48,8 +59,8 @@ def queue(user, now: dt.datetime) -> list[RenewalTask]:
         RenewalTask.objects.filter(assignee=user, stage__in=[Stage.RESERVED, Stage.TELESALES])
         .exclude(status=Status.WRONG_NUMBER)
         .select_related("customer", "policy__vehicle")
-        .annotate(due_rank=due_now)
-        .order_by("due_rank", "-priority", "expiry_date", "pk")[:QUEUE_LIMIT]
+        .annotate(no_calls=no_calls, due_rank=due_now)
+        .order_by("no_calls", "due_rank", "-priority", "expiry_date", "pk")[:QUEUE_LIMIT]
     )
 
 

@@ -53,7 +53,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "renewals/queue.html",
-        {"tasks": tasks, "now": now, "callable": sum(1 for t in tasks if t.due_rank < 2)},
+        {
+            "tasks": tasks,
+            "now": now,
+            "callable": sum(1 for t in tasks if t.due_rank < 2 and not t.no_calls),
+        },
     )
 
 
