@@ -8,7 +8,7 @@ from django.urls import reverse
 from carecircle.core.roles import Role
 from carecircle.renewals.models import Assignment, Contact, RenewalTask
 from carecircle.renewals.pipeline import run_pipeline
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import UserFactory
 
 from .conftest import expiring, make_seat
 
