@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core import clock
 from carecircle.core.access import ScopedQuerySet
 from carecircle.core.money import MoneyField
 
@@ -62,7 +63,7 @@ class Quote(models.Model):
 
     task = models.ForeignKey(RenewalTask, on_delete=models.PROTECT, related_name="quotes")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=clock.now)  # business time (tests, demo days)
     base_premium = MoneyField(_("基准保费 / base premium"))
     ncd_level = models.SmallIntegerField()
     ncd_coefficient = models.DecimalField(max_digits=5, decimal_places=3)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core import clock
 from carecircle.core.access import ScopedQuerySet
 from carecircle.core.money import ZERO, MoneyField
 
@@ -146,7 +147,7 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=255, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=clock.now)  # business time (tests, demo days)
 
     class Meta:
         indexes = [models.Index(fields=["task", "at"])]
