@@ -208,3 +208,17 @@ def test_unworked_renewals_expire_after_the_expiry_date(today):
         run = run_pipeline()
     assert run.counts["expired"] == 1
     assert RenewalTask.objects.get().status == Status.EXPIRED
+
+
+def test_the_build_command_prints_the_counts(today):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_seat("s1")
+    expiring(50)
+    out = StringIO()
+    call_command("renewals", "build", "--json", stdout=out, stderr=StringIO())
+    counts = json.loads(out.getvalue())
+    assert (counts["created"], counts["assigned"], counts["unassigned"]) == (1, 1, 0)
