@@ -7,6 +7,7 @@ class EcosystemConfig(AppConfig):
     label = "ecosystem"
     verbose_name = "生态圈 / Ecosystem"
     nav_items = [
+        ("ecosystem:cockpit", _("驾驶舱 / Cockpit"), "view_cockpit"),
         ("ecosystem:partners", _("合作伙伴 / Partners"), "manage_partners"),
         ("ecosystem:complaints", _("投诉 / Complaints"), "handle_complaints"),
     ]

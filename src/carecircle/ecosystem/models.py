@@ -127,6 +127,8 @@ class PartnerMonth(models.Model):
     satisfaction_n = models.PositiveIntegerField(default=0)
     complaints = models.PositiveIntegerField(default=0)
     policies_in_force = models.PositiveIntegerField(default=0)
+    services_delivered = models.PositiveIntegerField(default=0)
+    service_value = MoneyField(default=ZERO)
     computed_at = models.DateTimeField()
 
     class Meta:

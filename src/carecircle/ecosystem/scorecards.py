@@ -17,6 +17,8 @@ health view and the cockpit. Definitions (docs/ecosystem.md):
   channel: the customer stayed);
 - satisfaction: interaction scores (1–5) about the partner in the month (an answered survey
   is recorded as an interaction, so it counts once);
+- services delivered (merchants): completed alliance redemptions and their agreed prices;
+  alliance ratings count into satisfaction;
 - complaints: complaints received in the month with the partner (or merchant) as root cause,
   also per 10,000 of the partner's policies in force at the month's end.
 """
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
@@ -59,6 +62,8 @@ FIELDS = (
     "satisfaction_n",
     "complaints",
     "policies_in_force",
+    "services_delivered",
+    "service_value",
 )
 
 
@@ -80,6 +85,8 @@ class Figures:
     satisfaction_n: int = 0
     complaints: int = 0
     policies_in_force: int = 0
+    services_delivered: int = 0
+    service_value: Decimal = ZERO
     network_avg_repair: Decimal | None = None
 
     @property
@@ -223,12 +230,38 @@ def figures(month: dt.date, partner_ids: list[int] | None = None) -> dict[int, F
     for row in in_force.values("partner_id").annotate(n=Count("id")):
         out[row["partner_id"]].policies_in_force = row["n"]
 
+    _alliance(out, start, end, partner_ids)
+
     for f in out.values():
         f.network_avg_repair = network_avg
     if partner_ids is not None:
         for pid in partner_ids:
             out[pid].network_avg_repair = network_avg
     return dict(out)
+
+
+def _alliance(out, start, end, partner_ids) -> None:
+    """Merchants' service uses and ratings from the alliance app, when it is there."""
+    try:
+        redemption = apps.get_model("alliance", "Redemption")
+        rating = apps.get_model("alliance", "Rating")
+    except LookupError:  # the alliance app has not landed: merchants show no services
+        return
+    used = _restrict(
+        redemption.objects.filter(status="completed", redeemed_at__gte=start, redeemed_at__lt=end),
+        "merchant_id",
+        partner_ids,
+    )
+    for row in used.values("merchant_id").annotate(n=Count("id"), value=Sum("agreed_price")):
+        f = out[row["merchant_id"]]
+        f.services_delivered, f.service_value = row["n"], to_money(row["value"] or 0)
+    rated = _restrict(
+        rating.objects.filter(created_at__gte=start, created_at__lt=end), "merchant_id", partner_ids
+    )
+    for row in rated.values("merchant_id").annotate(s=Sum("stars"), n=Count("id")):
+        f = out[row["merchant_id"]]
+        f.satisfaction_sum += row["s"] or 0
+        f.satisfaction_n += row["n"]
 
 
 # ------------------------------------------------------------------ against the agreement
@@ -340,6 +373,13 @@ def compare(partner: Partner, month: dt.date, f: Figures, a: Agreement | None) -
             _at_most(f.repair_claims, t("repair_capacity_monthly")),
             "claims",
         ),
+        Line(
+            "services_delivered",
+            "提供服务(次) / Services delivered",
+            f.services_delivered,
+            _fmt(t("service_capacity_monthly")),
+            _at_most(f.services_delivered, t("service_capacity_monthly")),
+        ),
     ]
     commission = (
         to_money(f.premium_brought * t("commission_rate")) if t("commission_rate") else None
@@ -364,6 +404,7 @@ def compare(partner: Partner, month: dt.date, f: Figures, a: Agreement | None) -
             drill="claims",
             kind="money",
         ),
+        Line("service_value", "服务结算 / Service payments", f.service_value, kind="money"),
         Line(
             "commission", "应付手续费 / Commission due", commission, kind="money", drill="policies"
         ),

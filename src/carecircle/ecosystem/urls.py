@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import complaint_views, survey_views, views
+from . import cockpit_views, complaint_views, survey_views, views
 
 app_name = "ecosystem"
 urlpatterns = [
+    path("", cockpit_views.cockpit, name="cockpit"),
+    path("cockpit.csv", cockpit_views.cockpit_export, name="cockpit_export"),
+    path("health/", cockpit_views.health, name="health"),
     path("portal/", views.portal, name="portal"),
     path("partners/", views.partners, name="partners"),
     path("partners/<int:partner_id>/", views.scorecard, name="scorecard"),

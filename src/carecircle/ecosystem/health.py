@@ -1,0 +1,251 @@
+"""Ecosystem health (精简顺畅): activity per partner type, concentration of premium in the top
+partners, give/get balance, inactive and out-of-terms partners, the monthly trend, alerts.
+
+Reads the stored ``PartnerMonth`` rows (``carecircle ecosystem aggregate``); a month not
+stored yet is computed live (fine on a branch book; the 1M book relies on the aggregates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from carecircle.core import clock
+from carecircle.core.money import ZERO
+from carecircle.parties.choices import PartnerKind
+from carecircle.parties.models import Partner
+from carecircle.policies.models import Policy
+
+from . import periods, scorecards
+from .choices import Verdict
+from .models import Agreement, PartnerMonth
+
+INACTIVE_MONTHS = 3
+EXPIRING_DAYS = 30
+
+
+def month_figures(month: dt.date) -> tuple[dict[int, scorecards.Figures], bool]:
+    """(figures per partner, stored?) for one month."""
+    rows = PartnerMonth.objects.filter(month=month)
+    stored = {row.partner_id: scorecards.from_stored(row) for row in rows}
+    if stored:
+        return stored, True
+    return scorecards.figures(month), False
+
+
+@dataclass
+class Alert:
+    partner: Partner
+    severity: str  # high | normal
+    code: str
+    text: str
+
+
+@dataclass
+class Health:
+    month: dt.date
+    stored: bool
+    by_kind: list[dict[str, Any]] = field(default_factory=list)
+    top5_share: Decimal | None = None
+    top10_share: Decimal | None = None
+    partner_share_of_book: Decimal | None = None
+    hhi: Decimal | None = None
+    top_partners: list[dict[str, Any]] = field(default_factory=list)
+    balance: list[dict[str, Any]] = field(default_factory=list)
+    inactive: list[Partner] = field(default_factory=list)
+    out_of_terms: list[scorecards.Scorecard] = field(default_factory=list)
+    expiring: list[Agreement] = field(default_factory=list)
+    trend: dict[str, Any] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    return (part / whole).quantize(Decimal("0.001")) if whole else None
+
+
+def health(month: dt.date) -> Health:
+    data, stored = month_figures(month)
+    partners = {p.pk: p for p in Partner.objects.all()}
+    out = Health(month=month, stored=stored)
+
+    kinds: dict[str, dict[str, Any]] = {
+        k: {
+            "kind": k,
+            "label": label,
+            "partners": 0,
+            "active": 0,
+            "premium": ZERO,
+            "repair": ZERO,
+            "services": 0,
+            "complaints": 0,
+        }
+        for k, label in PartnerKind.choices
+    }
+    for p in partners.values():
+        if p.active and p.kind in kinds:
+            kinds[p.kind]["partners"] += 1
+    for pid, f in data.items():
+        p = partners.get(pid)
+        if p is None or p.kind not in kinds:
+            continue
+        k = kinds[p.kind]
+        k["active"] += 1
+        k["premium"] += f.premium_brought
+        k["repair"] += f.repair_value
+        k["services"] += f.services_delivered
+        k["complaints"] += f.complaints
+    out.by_kind = list(kinds.values())
+
+    ranked = sorted(
+        ((f.premium_brought, pid) for pid, f in data.items() if f.premium_brought > 0),
+        reverse=True,
+    )
+    partner_premium = sum((p for p, _ in ranked), ZERO)
+    first, after, _, _ = periods.bounds(month)
+    book_premium = Policy.objects.filter(
+        effective_date__gte=first, effective_date__lt=after, cancelled_on__isnull=True
+    ).aggregate(p=Sum("premium"))["p"] or Decimal(0)
+    out.top5_share = _share(sum((p for p, _ in ranked[:5]), ZERO), partner_premium)
+    out.top10_share = _share(sum((p for p, _ in ranked[:10]), ZERO), partner_premium)
+    out.partner_share_of_book = _share(partner_premium, Decimal(book_premium))
+    if partner_premium:
+        out.hhi = sum(((p / partner_premium * 100) ** 2 for p, _ in ranked), Decimal(0)).quantize(
+            Decimal("1")
+        )
+    out.top_partners = [
+        {"partner": partners[pid], "premium": p, "share": _share(p, partner_premium)}
+        for p, pid in ranked[:10]
+        if pid in partners
+    ]
+
+    agreements = {
+        a.partner_id: a
+        for a in Agreement.objects.filter(
+            status="active", starts_on__lte=after - dt.timedelta(days=1), ends_on__gte=first
+        ).order_by("starts_on")
+    }
+    for pid, a in agreements.items():
+        p = partners.get(pid)
+        if p is None:
+            continue
+        card = scorecards.compare(p, month, data.get(pid, scorecards.Figures()), a)
+        if card.off_terms:
+            out.out_of_terms.append(card)
+            for line in card.off_terms:
+                out.alerts.append(
+                    Alert(
+                        p,
+                        "high"
+                        if line.key in ("repair_to_premium", "complaints_per_10k")
+                        else "normal",
+                        f"off_terms:{line.key}",
+                        f"{line.label}: {line.value} "
+                        f"({'低于' if line.verdict == Verdict.BELOW else '高于'}约定 {line.target} / "
+                        f"{'below' if line.verdict == Verdict.BELOW else 'above'} the agreed {line.target})",
+                    )
+                )
+    for pid, f in data.items():
+        if (
+            pid in partners
+            and f.premium_brought
+            and partners[pid].kind
+            in (
+                PartnerKind.FOUR_S_SHOP,
+                PartnerKind.REPAIR_SHOP,
+            )
+        ):
+            out.balance.append(
+                {
+                    "partner": partners[pid],
+                    "premium": f.premium_brought,
+                    "repair": f.repair_value,
+                    "ratio": f.repair_to_premium,
+                    "agreement": agreements.get(pid),
+                }
+            )
+    out.balance.sort(key=lambda r: r["premium"], reverse=True)
+
+    recent = periods.months_back(month, INACTIVE_MONTHS)
+    active_recently = set(data)
+    for m in recent[:-1]:
+        active_recently |= set(month_figures(m)[0])
+    out.inactive = [
+        p for pid, p in sorted(partners.items()) if p.active and pid not in active_recently
+    ]
+    for p in out.inactive:
+        if p.pk in agreements:
+            out.alerts.append(
+                Alert(
+                    p,
+                    "high",
+                    "inactive",
+                    f"{INACTIVE_MONTHS}个月无业务往来但协议生效中 / no activity for "
+                    f"{INACTIVE_MONTHS} months under an active agreement",
+                )
+            )
+    today = clock.today()
+    out.expiring = list(
+        Agreement.objects.filter(
+            status="active",
+            ends_on__gte=today,
+            ends_on__lte=today + dt.timedelta(days=EXPIRING_DAYS),
+        ).select_related("partner")
+    )
+    for a in out.expiring:
+        out.alerts.append(
+            Alert(
+                a.partner,
+                "normal",
+                "expiring",
+                f"协议 {a.agreement_no} 将于 {a.ends_on} 到期 / agreement ends on {a.ends_on}",
+            )
+        )
+    out.trend = trend(month, partners)
+    return out
+
+
+def trend(month: dt.date, partners: dict[int, Partner] | None = None) -> dict[str, Any]:
+    """12 months of premium brought and repair value sent per partner kind, and complaints."""
+    months = periods.months_back(month, 12)
+    kinds = dict(PartnerKind.choices)
+    if partners is None:
+        partners = {p.pk: p for p in Partner.objects.all()}
+    premium: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(months))
+    repair = [0.0] * len(months)
+    complaints = [0] * len(months)
+    stored = {
+        (r["month"], r["partner_kind"]): r
+        for r in PartnerMonth.objects.filter(month__in=months)
+        .values("month", "partner_kind")
+        .annotate(
+            premium=Sum("premium_brought"), repair=Sum("repair_value"), complaints=Sum("complaints")
+        )
+    }
+    for i, m in enumerate(months):
+        rows = [r for (mm, _), r in stored.items() if mm == m]
+        if rows:
+            for r in rows:
+                premium[r["partner_kind"]][i] += float(r["premium"] or 0)
+                repair[i] += float(r["repair"] or 0)
+                complaints[i] += int(r["complaints"] or 0)
+        elif m == month:  # only the month asked for is computed live when not stored
+            for pid, f in scorecards.figures(m).items():
+                kind = partners[pid].kind if pid in partners else ""
+                premium[kind][i] += float(f.premium_brought)
+                repair[i] += float(f.repair_value)
+                complaints[i] += f.complaints
+    return {
+        "months": [m.strftime("%Y-%m") for m in months],
+        "premium": [
+            {"name": str(kinds.get(k, k)), "data": [round(v, 2) for v in values]}
+            for k, values in premium.items()
+            if any(values)
+        ],
+        "repair": [round(v, 2) for v in repair],
+        "complaints": complaints,
+    }
