@@ -1,0 +1,74 @@
+"""Races on PostgreSQL with real threads: two posts renewing one policy make one successor;
+concurrent dials cannot pass the daily attempt cap."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.policies.models import Policy
+from carecircle.renewals import services
+from carecircle.renewals.models import Contact, RenewalTask
+from carecircle.renewals.pipeline import run_pipeline
+
+from .conftest import AS_OF, at, expiring, make_seat
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def race(n, fn):
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results.append(("ok", fn(i)))
+        except DomainError as error:
+            results.append((error.code, None))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_renewal_posts_at_once_make_one_successor(settings):
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.AlwaysConnects"
+    with clock.frozen_at(at(AS_OF, 10)):
+        seat = make_seat("seat1")
+        expiring(35)
+        run_pipeline()
+        task = RenewalTask.objects.get()
+        calls = [services.place_call(task, seat) for _ in range(2)]
+        services.make_quote(task, seat)
+        results = race(
+            2,
+            lambda i: services.record_outcome(
+                task, seat, "renewed", idempotency_key=f"k{i}", contact=calls[i]
+            ),
+        )
+    assert sorted(code for code, _ in results) == ["closed", "ok"]
+    assert Policy.objects.filter(renews=task.policy).count() == 1
+
+
+def test_concurrent_dials_respect_the_daily_cap(settings):
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.NeverConnects"
+    settings.CARECIRCLE = {**settings.CARECIRCLE, "RENEWALS": {"contact_cap": 99}}
+    with clock.frozen_at(at(AS_OF, 10)):
+        seat = make_seat("seat1")
+        expiring(35)
+        run_pipeline()
+        task = RenewalTask.objects.get()
+        results = race(6, lambda i: services.place_call(task, seat))
+    assert sorted(code for code, _ in results).count("ok") == 3
+    assert Contact.objects.count() == 3
