@@ -5,7 +5,10 @@ class ClaimsConfig(AppConfig):
     name = "carecircle.claims"
     label = "claims"
     verbose_name = "理赔 / Claims"
-    # Add ("claims:<url name>", label, perm or None) items here for the main navigation, and
-    # set demo_step = "carecircle.claims.demo.seed" (with demo_order) once demo.py exists.
-    nav_items: list = []
+    nav_items: list = [
+        ("claims:worklist", "理赔 / Claims", "handle_claims"),
+        ("claims:approvals", "核赔 / Approvals", "approve_claims"),
+        ("claims:dashboard", "理赔看板 / Claims dashboard", "approve_claims"),
+    ]
+    demo_step = "carecircle.claims.demo.seed"
     demo_order = 30

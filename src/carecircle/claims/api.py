@@ -1,0 +1,106 @@
+"""Claims API: report, read, move through the workflow, pay (Idempotency-Key), report figures.
+
+Mounted by the shared NinjaAPI: ``api.add_router("/", claims_router)``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from carecircle.api.auth import acting_user
+from carecircle.api.idempotency import create_once
+from carecircle.api.schemas import ERRORS
+from carecircle.policies.models import Policy
+
+from . import selectors, services
+from .choices import Action
+from .models import Claim, ClaimPayment
+from .schemas import (
+    ClaimIn,
+    ClaimOut,
+    PaymentIn,
+    PaymentOut,
+    ReportOut,
+    TransitionIn,
+    TransitionOut,
+)
+
+router = Router(tags=["claims"])
+
+
+def _claims(request: HttpRequest):
+    return Claim.objects.for_user(acting_user(request))
+
+
+@router.post("/claims", response={201: ClaimOut, 200: ClaimOut, **ERRORS})
+def report_claim(request: HttpRequest, payload: ClaimIn):
+    """报案. Idempotency-Key makes a retried report return the first claim."""
+    user = acting_user(request)
+    policy = get_object_or_404(Policy.objects.for_user(user), pk=payload.policy_id)
+    data = payload.dict()
+    data.pop("policy_id")
+
+    def create() -> Claim:
+        return services.report_claim(acting_user=user, policy=policy, **data)
+
+    claim, created = create_once(request, _claims(request), create)
+    return (201 if created else 200), claim
+
+
+@router.get("/claims/{claim_id}", response={200: ClaimOut, **ERRORS})
+def get_claim(request: HttpRequest, claim_id: int):
+    return get_object_or_404(_claims(request), pk=claim_id)
+
+
+@router.get("/claims/{claim_id}/transitions", response={200: list[TransitionOut], **ERRORS})
+def list_transitions(request: HttpRequest, claim_id: int):
+    claim = get_object_or_404(_claims(request), pk=claim_id)
+    return list(claim.transitions.order_by("at", "id"))
+
+
+@router.post("/claims/{claim_id}/transitions", response={200: ClaimOut, **ERRORS})
+def move(request: HttpRequest, claim_id: int, payload: TransitionIn):
+    """One workflow step; out of order → 409 with the allowed next steps."""
+    claim = get_object_or_404(_claims(request), pk=claim_id)
+    if payload.action == Action.APPROVE:
+        services.approve(claim, acting_user=acting_user(request), reason=payload.reason)
+    else:
+        services.transition(
+            claim,
+            payload.action,
+            acting_user=acting_user(request),
+            reason=payload.reason,
+            data=payload.data,
+        )
+    return get_object_or_404(_claims(request), pk=claim_id)
+
+
+@router.post("/claims/{claim_id}/payment", response={200: PaymentOut, **ERRORS})
+def pay(request: HttpRequest, claim_id: int, payload: PaymentIn):
+    """支付, exactly once: the same Idempotency-Key (or any key, once paid) returns the payment."""
+    claim = get_object_or_404(_claims(request), pk=claim_id)
+    return services.pay(
+        claim,
+        acting_user=acting_user(request),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        payee=payload.payee,
+    )
+
+
+@router.get("/claims/{claim_id}/payments", response={200: list[PaymentOut], **ERRORS})
+def payments(request: HttpRequest, claim_id: int):
+    claim = get_object_or_404(_claims(request), pk=claim_id)
+    return list(ClaimPayment.objects.filter(claim=claim).order_by("created_at"))
+
+
+@router.get("/claims-report", response={200: ReportOut, **ERRORS})
+def report(request: HttpRequest):
+    from django.core.exceptions import PermissionDenied
+
+    from carecircle.core.roles import Perm, has_perm
+
+    user = acting_user(request)
+    if not (has_perm(user, Perm.APPROVE_CLAIMS) or has_perm(user, Perm.VIEW_COCKPIT)):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    return selectors.report(user)

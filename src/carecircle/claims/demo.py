@@ -1,0 +1,121 @@
+"""Demo claims in various states on the demo book (idempotent)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from carecircle.core.errors import DomainError
+
+
+def seed(stdout: Any) -> None:
+    from django.utils import timezone
+
+    from carecircle.core import clock
+    from carecircle.core.models import User
+    from carecircle.parties.models import Partner
+    from carecircle.policies.models import Policy
+
+    from . import services
+    from .choices import Action, ReportChannel
+    from .models import Claim, RepairTerms
+
+    if (
+        Claim.objects.filter(source__startswith="report:")
+        .filter(description__startswith="[演示]")
+        .exists()
+    ):
+        stdout.write("claims demo: already seeded\n")
+        return
+    handler = User.objects.filter(username="claims").first()
+    approver = User.objects.filter(username="approver").first()
+    manager = User.objects.filter(username="manager").first()
+    if handler is None or approver is None or manager is None:
+        stdout.write("claims demo: logins missing, skipped\n")
+        return
+    for partner in Partner.objects.filter(kind__in=("repair_shop", "four_s_shop"))[:12]:
+        four_s = partner.kind == "four_s_shop"
+        RepairTerms.objects.get_or_create(
+            shop=partner,
+            defaults={
+                "labour_rate": Decimal("200.00" if four_s else "120.00"),
+                "list_labour_rate": Decimal("400.00" if four_s else "180.00"),
+                "parts_factor": Decimal("0.970" if four_s else "0.900"),
+                "capacity_per_week": 40 if four_s else 15,
+            },
+        )
+    today = clock.today()
+    customer_login = User.objects.filter(username="customer").select_related("customer").first()
+    candidates = list(
+        Policy.objects.filter(kind="commercial").in_force_on(today).exclude(ncd_coefficient=None)
+        .filter(effective_date__lte=today - dt.timedelta(days=60))
+        .order_by("pk")[:6]
+    )  # fmt: skip
+    if customer_login and customer_login.customer_id:
+        own = (
+            Policy.objects.filter(customer_id=customer_login.customer_id, kind="commercial")
+            .in_force_on(today)
+            .first()
+        )
+        if own is not None:
+            candidates.insert(0, own)
+    now = timezone.localtime(clock.now())
+    shop = Partner.objects.filter(
+        kind__in=("repair_shop", "four_s_shop"), repair_terms__active=True
+    ).first()
+
+    def rep(policy, **kw):
+        return services.report_claim(
+            acting_user=handler, policy=policy, accident_at=now - dt.timedelta(hours=5),
+            description="[演示] " + kw.pop("text"), channel=ReportChannel.PHONE, **kw,
+        )  # fmt: skip
+
+    def walk(claim, until, **assess):
+        steps = [Action.DISPATCH, Action.SURVEY, Action.REGISTER, Action.ASSESS]
+        for action in steps:
+            if until == action:
+                return claim
+            data = assess if action == Action.ASSESS else {}
+            claim = services.transition(claim, action, acting_user=handler, data=data)
+        if claim.injury:
+            claim = services.transition(claim, Action.START_INJURY, acting_user=handler)
+        claim = services.transition(claim, Action.CHECK_LOSS, acting_user=handler)
+        return services.transition(
+            claim, Action.ADJUST, acting_user=handler, data={"liability_share": "1"}
+        )
+
+    made = 0
+    if len(candidates) >= 5:
+        p = candidates
+        rep(
+            p[0],
+            text="小区停车被剐蹭",
+            single_vehicle=True,
+            liability_clear=True,
+            customer_estimate="1800",
+        )
+        c = rep(p[1], text="追尾前车，全责", liability_clear=True)
+        walk(c, Action.ASSESS)
+        c = rep(p[2], text="路口碰撞，对方受伤", injury=True)
+        c = walk(c, None, parts="42000", labour="6000", paint="4000")
+        with contextlib.suppress(DomainError):  # above the approver's limit: escalated
+            services.approve(c, acting_user=approver)
+        c = rep(p[3], text="倒车撞墙", single_vehicle=True)
+        c = walk(c, None, parts="6000", labour="1200", paint="800")
+        services.approve(c, acting_user=approver)
+        services.pay(c, acting_user=handler)
+        c = rep(p[4], text="酒后驾驶单车事故", single_vehicle=True)
+        for action in (Action.DISPATCH, Action.SURVEY, Action.REGISTER):
+            c = services.transition(c, action, acting_user=handler)
+        services.transition(
+            c, Action.REJECT, acting_user=approver, reason="驾驶人饮酒，属责任免除条款"
+        )
+        if shop is not None and len(p) > 5:
+            c = rep(p[5], text="车门凹陷，需补充维修发票")
+            services.transition(
+                c, Action.REQUEST_DOCUMENTS, acting_user=handler, reason="维修发票、驾驶证"
+            )
+        made = 6
+    stdout.write(f"claims demo: {made} claims in various states\n")

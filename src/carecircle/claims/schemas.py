@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+from carecircle.api.schemas import Money, RowId
+
+
+class ClaimIn(Schema):
+    policy_id: RowId
+    accident_at: dt.datetime
+    description: str = Field("", max_length=2000)
+    location: str = Field("", max_length=128)
+    injury: bool = False
+    single_vehicle: bool = False
+    liability_clear: bool = False
+    customer_estimate: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    channel: str = "api"
+
+
+class ClaimOut(Schema):
+    id: int
+    claim_no: str
+    policy_id: int
+    status: str
+    injury: bool
+    fast_track: bool
+    accident_at: dt.datetime
+    reported_at: dt.datetime
+    amount_reserved: Money
+    amount_approved: Money | None
+    amount_paid: Money
+    promised_on: dt.date | None
+    due_on: dt.date | None
+    due_clock: str
+    clock_state: str
+    escalated_to: str
+    repair_shop_id: int | None
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., max_length=24)
+    reason: str = Field("", max_length=2000)
+    data: dict[str, Any] = {}
+
+
+class TransitionOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    at: dt.datetime
+    reason: str
+
+
+class PaymentIn(Schema):
+    payee: str | None = None
+
+
+class PaymentOut(Schema):
+    id: int
+    claim_id: int
+    kind: str
+    round: int
+    amount: Money
+    payee: str
+    idempotency_key: str
+    created_at: dt.datetime
+
+
+class ReportOut(Schema):
+    claims: int
+    end_to_end_days: Decimal | None
+    fast_track_share: Decimal | None
+    reopen_rate: Decimal | None
+    paid: Money
+    reserved: Money
+    satisfaction: Decimal | None
+    rated: int

@@ -1,0 +1,376 @@
+"""Claims pages: staff worklist, claim page with timeline and transition forms, approver
+queue, manager dashboard, reports; the customer's mobile pages. Thin: parse, one service,
+render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
+from carecircle.parties.models import Customer, Partner
+from carecircle.policies.models import Policy
+
+from . import network, rules, selectors, services
+from .choices import Action, ClaimStatus, DocumentKind, ReportChannel
+from .forms import ReportForm
+from .models import Claim, ClaimDocument, ClaimFlag
+
+# Which fields each staff action's form asks for (besides the reason).
+ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
+    Action.SURVEY: [("survey_mode", "查勘方式 / survey", "select:on_site,remote")],
+    Action.ASSESS: [
+        ("parts", "配件 / parts", "money"),
+        ("labour", "工时 / labour", "money"),
+        ("paint", "喷漆 / paint", "money"),
+    ],
+    Action.ADJUST: [
+        ("liability_share", "责任比例 / liability share", "text:1"),
+        ("other_vehicle_damage", "对方车损 / other car", "money"),
+        ("third_party_property", "其他财产 / other property", "money"),
+        ("medical", "医疗费 / medical", "money"),
+        ("death_disability", "死亡伤残 / death, disability", "money"),
+        ("deductible", "免赔额 / deductible", "money"),
+        ("all_parties_at_fault", "各方均有责 / all parties at fault", "check"),
+    ],
+    Action.FOLLOW_UP: [("satisfaction", "满意度1-5 / satisfaction", "text:5")],
+}
+EVENT_ACTIONS = [Action.REQUEST_DOCUMENTS, Action.DOCUMENTS_COMPLETE, Action.REJECTION_NOTICE]
+
+
+def _staff(request: HttpRequest) -> None:
+    if not has_perm(request.user, Perm.HANDLE_CLAIMS):
+        raise PermissionDenied("理赔人员使用 / for claims staff")
+
+
+def _claim(request: HttpRequest, claim_id: int) -> Claim:
+    try:
+        return selectors.claim_for(request.user, claim_id)
+    except Claim.DoesNotExist:
+        raise Http404("claim not found or not in your scope") from None
+
+
+def _css(context: dict[str, Any]) -> dict[str, Any]:
+    return context
+
+
+# ---- staff ----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    view = request.GET.get("view", "mine")
+    if view not in ("mine", "all", "flagged", "breached"):
+        view = "mine"
+    claims = list(selectors.worklist(request.user, view)[:200])
+    return render(request, "claims/worklist.html", {"claims": claims, "view": view})
+
+
+def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
+    out = []
+    approver = has_perm(user, Perm.APPROVE_CLAIMS)
+    for action in rules.allowed_actions(claim.status, claim.injury) + [
+        a for a in EVENT_ACTIONS if claim.status in rules.STEPS[a].sources
+    ]:
+        step = rules.STEPS[action]
+        if step.approver_only and not approver:
+            continue
+        if action == Action.REQUEST_DOCUMENTS and claim.documents_requested_at:
+            continue
+        if (
+            action == Action.DOCUMENTS_COMPLETE
+            and claim.documents_complete_at
+            and not claim.waiting_since
+        ):
+            continue
+        if action == Action.REJECTION_NOTICE and claim.rejection_notice_at:
+            continue
+        out.append(
+            {
+                "action": action,
+                "label": Action(action).label,
+                "needs_reason": step.needs_reason,
+                "fields": ACTION_FIELDS.get(action, []),
+                "danger": action in (Action.REJECT, Action.WITHDRAW),
+            }
+        )
+    return out
+
+
+def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "customer": claim.policy.customer,
+        "timeline": claim.transitions.select_related("actor").order_by("at", "id"),
+        "documents": claim.documents.all(),
+        "flags": claim.flags.all(),
+        "payments": claim.payments.all(),
+        "forms": _forms_for(claim, request.user),
+        "shops": network.shops(),
+        "allowed": [Action(a).label for a in rules.allowed_actions(claim.status, claim.injury)],
+        "adjustment": claim.adjustment or {},
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    _staff(request)
+    claim = _claim(request, claim_id)
+    return render(request, "claims/detail.html", _detail_context(request, claim))
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """One transition from the claim page's forms."""
+    _staff(request)
+    claim = _claim(request, claim_id)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    data: dict[str, Any] = {
+        k: v
+        for k, v in request.POST.items()
+        if k not in ("action", "reason", "csrfmiddlewaretoken") and v != ""
+    }
+    try:
+        if action == Action.PAY:
+            services.pay(claim, acting_user=request.user, idempotency_key=request.POST.get("key"))
+        elif action == Action.APPROVE:
+            services.approve(claim, acting_user=request.user, reason=reason)
+        elif action == "review_flag":
+            flag = ClaimFlag.objects.get(pk=str(data.get("flag_id", "0")), claim=claim)
+            services.review_flag(
+                flag, acting_user=request.user, confirmed=data.get("confirmed") == "1", note=reason
+            )
+        elif action == "upload":
+            services.upload_documents(
+                claim,
+                request.FILES.getlist("file"),
+                acting_user=request.user,
+                kind=str(data.get("kind", "document")),
+            )
+        else:
+            services.transition(claim, action, acting_user=request.user, reason=reason, data=data)
+    except (DomainError, PermissionDenied, ClaimFlag.DoesNotExist) as exc:
+        claim = _claim(request, claim_id)
+        ctx = _detail_context(request, claim, error=getattr(exc, "message", str(exc)))
+        return render(request, "claims/detail.html", ctx, status=400)
+    return redirect("claims:detail", claim_id=claim.pk)
+
+
+@require_GET
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.APPROVE_CLAIMS):
+        raise PermissionDenied("核赔人使用 / for approvers")
+    return render(
+        request, "claims/approvals.html", {"claims": selectors.approval_queue(request.user)}
+    )
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not (
+        has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
+    ):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    return render(request, "claims/dashboard.html", {"d": selectors.dashboard(request.user)})
+
+
+def _since(request: HttpRequest) -> dt.datetime | None:
+    days = request.GET.get("days", "")
+    if days.isdigit():
+        return clock.now() - dt.timedelta(days=int(days))
+    return None
+
+
+@require_GET
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    if not (
+        has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
+    ):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    r = selectors.report(request.user, _since(request))
+    if request.GET.get("format") == "xlsx":
+        from .exports import report_workbook
+
+        response = HttpResponse(
+            report_workbook(r),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="claims-report.xlsx"'
+        return response
+    return render(request, "claims/reports.html", {"r": r, "days": request.GET.get("days", "")})
+
+
+@require_GET
+@login_required
+def document(request: HttpRequest, document_id: int) -> FileResponse:
+    doc = ClaimDocument.objects.for_user(request.user).filter(pk=document_id).first()
+    if doc is None:
+        raise Http404("document not found")
+    return FileResponse(
+        doc.file.open("rb"), content_type=doc.content_type, filename=doc.original_name
+    )
+
+
+# ---- customer (mobile H5) -------------------------------------------------------------------
+
+
+def _customer(request: HttpRequest) -> Customer:
+    customer_id = getattr(request.user, "customer_id", None)
+    if not customer_id:
+        raise PermissionDenied("客户专用页面 / for customers")
+    return Customer.objects.get(pk=customer_id)
+
+
+@require_GET
+@login_required
+def my_claims(request: HttpRequest) -> HttpResponse:
+    _customer(request)
+    claims = selectors.claims_for(request.user).order_by("-reported_at")[:50]
+    return render(request, "claims/my_claims.html", {"claims": claims})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    policies = list(
+        Policy.objects.for_user(request.user)
+        .filter(customer=customer)
+        .in_force_on(clock.today())
+        .select_related("vehicle")
+        .order_by("-kind", "policy_no")
+    )
+    form = ReportForm(request.POST or None, request.FILES or None, policies=policies)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        policy = next(p for p in policies if str(p.pk) == d["policy"])
+        try:
+            claim = services.report_claim(
+                acting_user=request.user,
+                policy=policy,
+                accident_at=timezone.make_aware(d["accident_at"].replace(tzinfo=None))
+                if timezone.is_naive(d["accident_at"])
+                else d["accident_at"],
+                description=d["description"],
+                location=d["location"],
+                injury=d["injury"],
+                single_vehicle=d["single_vehicle"],
+                liability_clear=d["liability_clear"],
+                customer_estimate=d["customer_estimate"],
+                channel=ReportChannel.H5,
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("claims:my_claim", claim_id=claim.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "claims/report.html",
+        {"form": form, "error": error, "policies": policies},
+        status=status,
+    )
+
+
+def _my_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "steps": selectors.progress(claim),
+        "next_step": selectors.NEXT_STEP_FOR_CUSTOMER.get(claim.status, ""),
+        "documents": claim.documents.all(),
+        "shops": network.shops() if claim.status in rules.STEPS[Action.REFER].sources else [],
+        "can_accept": claim.status in (ClaimStatus.ADJUSTED, ClaimStatus.APPROVED)
+        and not claim.offer_accepted_at,
+        "can_rate": claim.status in (ClaimStatus.PAID, ClaimStatus.FOLLOWED_UP, ClaimStatus.CLOSED)
+        and claim.satisfaction is None,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def my_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    _customer(request)
+    claim = _claim(request, claim_id)
+    if request.method == "POST":
+        what = request.POST.get("what", "")
+        try:
+            if what == "upload":
+                services.upload_documents(
+                    claim, request.FILES.getlist("file"), acting_user=request.user,
+                    kind=request.POST.get("kind", DocumentKind.DOCUMENT),
+                )  # fmt: skip
+            elif what == "shop":
+                services.transition(
+                    claim, Action.REFER, acting_user=request.user,
+                    data={"repair_shop_id": request.POST.get("repair_shop_id")},
+                )  # fmt: skip
+            elif what == "accept":
+                services.transition(claim, Action.ACCEPT_OFFER, acting_user=request.user)
+            elif what == "rate":
+                services.rate(
+                    claim, request.POST.get("satisfaction"), request.POST.get("comment", ""),
+                    acting_user=request.user,
+                )  # fmt: skip
+            else:
+                raise DomainError("unknown", "未知操作 / unknown request", "what")
+        except (DomainError, PermissionDenied) as exc:
+            ctx = _my_context(
+                request, _claim(request, claim_id), error=getattr(exc, "message", str(exc))
+            )
+            return render(request, "claims/my_claim.html", ctx, status=400)
+        return redirect("claims:my_claim", claim_id=claim.pk)
+    return render(request, "claims/my_claim.html", _my_context(request, claim))
+
+
+@require_GET
+@login_required
+def calculator(request: HttpRequest) -> HttpResponse:
+    """“Should I claim?” for the customer, or for a seat/agent/handler with ?customer=<id>."""
+    if getattr(request.user, "customer_id", None) and not getattr(
+        request.user, "is_insurer_staff", False
+    ):
+        customer = _customer(request)
+    else:
+        customer = (
+            Customer.objects.for_user(request.user)
+            .filter(pk=request.GET.get("customer") or 0)
+            .first()
+        )
+    shops = network.shops()
+    ctx: dict[str, Any] = {"customer": customer, "shops": shops, "q": request.GET}
+    if customer is not None and request.GET.get("shop"):
+        try:
+            shop = Partner.objects.get(pk=request.GET["shop"])
+            verdict, policy, terms = network.calculate(
+                customer,
+                acting_user=request.user,
+                shop=shop,
+                parts_list=request.GET.get("parts", "0"),
+                labour_hours=request.GET.get("hours", "0"),
+                deductible=request.GET.get("deductible", "0"),
+            )
+            ctx.update(verdict=verdict, policy=policy, terms=terms, shop=shop)
+        except (DomainError, Partner.DoesNotExist, PermissionDenied) as exc:
+            ctx["error"] = getattr(exc, "message", str(exc))
+    return render(request, "claims/calculator.html", ctx)

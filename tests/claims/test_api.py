@@ -1,0 +1,99 @@
+"""The claims API (mounted in tests on its own NinjaAPI, as api/api.py will mount it)."""
+
+from decimal import Decimal as D
+
+import pytest
+from ninja import NinjaAPI
+from ninja.testing import TestClient
+
+from carecircle.api import errors
+from carecircle.api.auth import API_AUTH
+from carecircle.api.models import ApiToken
+from carecircle.claims.api import router
+from carecircle.claims.models import ClaimPayment
+from tests.claims.factories import policy_with_cover, staff
+
+pytestmark = pytest.mark.django_db
+
+_api = NinjaAPI(urls_namespace="claims_api_test", auth=API_AUTH)
+errors.install(_api)
+_api.add_router("/", router)
+client = TestClient(_api)
+
+
+def bearer(user, **extra):
+    _, raw = ApiToken.issue(user, "test")
+    return {"Authorization": f"Bearer {raw}", **extra}
+
+
+def test_report_walk_and_pay_once_through_the_api(today):
+    people = staff()
+    handler, approver = bearer(people["handler"]), bearer(people["approver"])
+    policy = policy_with_cover()
+    body = {
+        "policy_id": policy.pk,
+        "accident_at": "2026-03-01T15:00:00+08:00",
+        "description": "追尾",
+    }
+    r = client.post("/claims", json=body, headers={**handler, "Idempotency-Key": "rep-1"})
+    assert r.status_code == 201, r.json()
+    again = client.post("/claims", json=body, headers={**handler, "Idempotency-Key": "rep-1"})
+    assert (again.status_code, again.json()["id"]) == (200, r.json()["id"])
+    cid = r.json()["id"]
+    bad = client.post(f"/claims/{cid}/transitions", json={"action": "approve"}, headers=approver)
+    assert bad.status_code == 409
+    assert bad.json()["code"] == "transition_not_allowed"
+    for action, data in (
+        ("dispatch", {}),
+        ("survey", {}),
+        ("register", {}),
+        ("assess", {"parts": "2000", "labour": "500", "paint": "500"}),
+        ("check_loss", {}),
+        ("adjust", {"liability_share": "1"}),
+    ):
+        r = client.post(
+            f"/claims/{cid}/transitions", json={"action": action, "data": data}, headers=handler
+        )
+        assert r.status_code == 200, r.json()
+    assert r.json()["amount_approved"] == "3000.00"
+    r = client.post(f"/claims/{cid}/transitions", json={"action": "approve"}, headers=approver)
+    assert r.json()["status"] == "approved"
+    p1 = client.post(
+        f"/claims/{cid}/payment", json={}, headers={**handler, "Idempotency-Key": "pay-1"}
+    )
+    p2 = client.post(
+        f"/claims/{cid}/payment", json={}, headers={**handler, "Idempotency-Key": "pay-1"}
+    )
+    assert p1.status_code == p2.status_code == 200
+    assert p1.json()["id"] == p2.json()["id"] and p1.json()["amount"] == "3000.00"
+    assert ClaimPayment.objects.count() == 1
+    steps = client.get(f"/claims/{cid}/transitions", headers=handler).json()
+    assert [s["action"] for s in steps][-2:] == ["approve", "pay"]
+    report = client.get("/claims-report", headers=approver).json()
+    assert (report["claims"], report["paid"]) == (1, "3000.00")
+
+
+def test_a_lapsed_policy_report_is_a_400_naming_the_dates(today):
+    import datetime as dt
+
+    people = staff()
+    policy = policy_with_cover(effective_date=dt.date(2024, 6, 1), expiry_date=dt.date(2025, 6, 1))
+    r = client.post(
+        "/claims",
+        json={"policy_id": policy.pk, "accident_at": "2026-03-01T15:00:00+08:00"},
+        headers=bearer(people["handler"]),
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "policy_lapsed" and "2025-06-01" in r.json()["message"]
+
+
+def test_a_customer_sees_only_their_own_claims(today):
+    from tests.claims.factories import customer_user
+    from tests.claims.test_workflow import report
+
+    people = staff()
+    mine, other = policy_with_cover(), policy_with_cover()
+    me = customer_user(mine)
+    theirs = report(other, people["handler"])
+    assert client.get(f"/claims/{theirs.pk}", headers=bearer(me)).status_code == 404
+    assert D("0") == D("0")
