@@ -222,3 +222,31 @@ def test_the_build_command_prints_the_counts(today):
     call_command("renewals", "build", "--json", stdout=out, stderr=StringIO())
     counts = json.loads(out.getvalue())
     assert (counts["created"], counts["assigned"], counts["unassigned"]) == (1, 1, 0)
+
+
+def test_a_reservation_the_agent_worked_stays_with_the_agent_until_30_days(today, settings):
+    from carecircle.core import clock
+    from carecircle.renewals import services
+
+    from .conftest import at
+
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.NeverConnects"
+    make_seat("s1")
+    agent = UserFactory(username="agent1", role=Role.SALES_AGENT)
+    expiring(40, channel="agent", agent=agent)
+    with clock.frozen_at(at(AS_OF - dt.timedelta(days=10), 10)):  # 50 days before expiry
+        run_pipeline()
+    task = RenewalTask.objects.get()
+    assert task.stage == Stage.RESERVED
+    settings.CARECIRCLE = {**settings.CARECIRCLE, "RENEWALS": {"earliest_call_days": 60}}
+    with clock.frozen_at(at(AS_OF - dt.timedelta(days=10), 11)):
+        contact = services.place_call(task, agent)
+    assert contact.channel == "agent"
+    settings.CARECIRCLE = {**settings.CARECIRCLE, "RENEWALS": {}}
+    run_pipeline()  # 40 days before expiry: worked, so still the agent's
+    task.refresh_from_db()
+    assert (task.stage, task.assignee) == (Stage.RESERVED, agent)
+    with clock.frozen_at(at(AS_OF + dt.timedelta(days=10), 10)):  # 30 days: released
+        run_pipeline()
+    task.refresh_from_db()
+    assert task.stage == Stage.TELESALES and task.assignee.username == "s1"

@@ -66,6 +66,15 @@ def can_supervise(user, task: RenewalTask | None = None) -> bool:
     return leader_of and task.assignee is not None and task.assignee.team_id == user.team_id
 
 
+def contact_channel(user) -> str:
+    """Agents and 4S-shop staff work their reserved renewals in the same workspace; their
+    contacts count as their channel's (a worked reservation is not handed over)."""
+    return {
+        Role.SALES_AGENT: ContactChannel.AGENT,
+        Role.PARTNER_USER: ContactChannel.FOUR_S_SHOP,
+    }.get(user.role, ContactChannel.TELESALES)
+
+
 def _require_worker(task: RenewalTask, user) -> None:
     if not has_perm(user, Perm.WORK_RENEWALS):
         raise DomainError("forbidden", "无续保作业权限 / you do not work renewals", status=403)
@@ -139,7 +148,7 @@ def place_call(task: RenewalTask, user) -> Contact:
             contact = Contact.objects.create(
                 task=task,
                 customer=task.customer,
-                channel=ContactChannel.TELESALES,
+                channel=contact_channel(user),
                 by=user,
                 at=now,
                 call_id=call_id,
