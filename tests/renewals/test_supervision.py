@@ -393,3 +393,19 @@ def test_the_loss_view_costs_a_fixed_number_of_queries(client, book, django_asse
     _grow(book, 5)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("renewals:supervise_lost")).status_code == 200
+
+
+def test_a_period_with_nothing_due_shows_dashes_and_still_today_s_overdue(client, book):
+    client.force_login(book["manager"])
+    response = client.get(reverse("renewals:supervise"), {"period": "day", "date": "2027-01-01"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    board = response.context["board"]
+    # Overdue is counted as of today whatever the period; nothing else happened that day.
+    assert [(r.label, r.due, r.calls, r.overdue) for r in board.rows] == [
+        ("坐席一", 0, 0, 1),
+        ("坐席二", 0, 0, 1),
+    ]
+    assert board.total.renewal_rate is None
+    assert 'data-figure="renewal_rate"><div class="figure-value">—' in html
+    assert '<td class="num" data-col="contact_rate">—</td>' in html
