@@ -10,5 +10,6 @@ class EcosystemConfig(AppConfig):
         ("ecosystem:cockpit", _("驾驶舱 / Cockpit"), "view_cockpit"),
         ("ecosystem:partners", _("合作伙伴 / Partners"), "manage_partners"),
         ("ecosystem:complaints", _("投诉 / Complaints"), "handle_complaints"),
+        ("ecosystem:reminders", _("提醒 / Reminders"), "send_messages"),
     ]
     demo_order = 50

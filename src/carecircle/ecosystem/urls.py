@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cockpit_views, complaint_views, survey_views, views
+from . import cockpit_views, complaint_views, reminder_views, survey_views, views
 
 app_name = "ecosystem"
 urlpatterns = [
@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("surveys/", survey_views.survey_results, name="survey_results"),
+    path("reminders/", reminder_views.reminder_page, name="reminders"),
+    path("reminders/run/", reminder_views.run_now, name="reminders_run"),
 ]

@@ -1,0 +1,157 @@
+"""Personalised reminders through notify: each rule finds the right customers on the right
+day, with consent, once (dedupe keys), and the weather file is read all-or-nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from carecircle.core import clock
+from carecircle.core.roles import Role
+from carecircle.ecosystem import reminders, rules
+from carecircle.ecosystem.models import WeatherAlert
+from carecircle.notify.models import Message
+from carecircle.value.models import CustomerValue, ValueRun
+from tests.ecosystem.factories import SH, ClaimFactory
+from tests.factories import CustomerFactory, PolicyFactory, UserFactory, VehicleFactory
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2026, 3, 2)
+TEN = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+
+
+# Inside the test transaction accepted messages stay "queued" (delivery runs on commit).
+
+
+def _run(*only):
+    with clock.frozen_at(TEN):
+        return reminders.run(DAY, list(only) or None)
+
+
+def test_renewal_reminders_go_30_and_7_days_before_expiry_once():
+    due30 = PolicyFactory(effective_date=dt.date(2025, 4, 1), expiry_date=dt.date(2026, 4, 1))
+    due7 = PolicyFactory(effective_date=dt.date(2025, 3, 9), expiry_date=dt.date(2026, 3, 9))
+    PolicyFactory(effective_date=dt.date(2025, 3, 10), expiry_date=dt.date(2026, 3, 10))  # 8 days
+    run = _run("renewal_reminder")
+    assert run.counts == {"renewal_reminder": {"queued": 2}}
+    keys = set(Message.objects.values_list("dedupe_key", flat=True))
+    assert keys == {f"renewal:{due30.policy_no}:30", f"renewal:{due7.policy_no}:7"}
+    assert _run("renewal_reminder").counts == {"renewal_reminder": {"queued": 2}}  # same rows
+    assert Message.objects.count() == 2  # nothing sent twice
+
+
+def test_a_renewed_policy_gets_no_renewal_reminder():
+    old = PolicyFactory(effective_date=dt.date(2025, 4, 1), expiry_date=dt.date(2026, 4, 1))
+    PolicyFactory(
+        vehicle=old.vehicle,
+        renews=old,
+        effective_date=dt.date(2026, 4, 1),
+        expiry_date=dt.date(2027, 4, 1),
+    )
+    assert _run("renewal_reminder").counts == {"renewal_reminder": {}}
+
+
+def test_inspection_rules_for_private_and_operating_cars():
+    reg = dt.date(2018, 3, 17)
+    assert rules.inspection_due_on(reg, dt.date(2024, 3, 17), operating=False)  # year 6
+    assert not rules.inspection_due_on(reg, dt.date(2025, 3, 17), operating=False)  # year 7
+    assert rules.inspection_due_on(reg, dt.date(2029, 3, 17), operating=False)  # yearly after 10
+    assert rules.inspection_due_on(reg, dt.date(2019, 3, 17), operating=True)
+    assert rules.inspection_due_on(reg, dt.date(2023, 9, 17), operating=True)  # 6-monthly from 5
+    assert rules.add_months(dt.date(2025, 8, 31), 6) == dt.date(2026, 2, 28)
+
+
+def test_inspection_and_maintenance_reminders_find_the_vehicles_due():
+    VehicleFactory(first_registration=dt.date(2020, 3, 17), vehicle_no="V-INSPECT")  # year 6
+    VehicleFactory(first_registration=dt.date(2021, 3, 17), vehicle_no="V-NOT-YET")  # year 5
+    VehicleFactory(first_registration=dt.date(2025, 9, 9), vehicle_no="V-SERVICE")  # 6 months
+    consenting = VehicleFactory(
+        first_registration=dt.date(2025, 3, 9),
+        vehicle_no="V-SERVICE-OK",
+        owner__marketing_consent=True,
+    )
+    run = _run("inspection_due", "maintenance_due")
+    assert run.counts == {
+        "inspection_due": {"queued": 1},
+        "maintenance_due": {"no_marketing_consent": 1, "queued": 1},
+    }
+    inspect = Message.objects.get(kind="inspection_due")
+    assert inspect.dedupe_key == "inspection:V-INSPECT:2026-03-17"
+    sent = Message.objects.get(kind="maintenance_due", status="queued")
+    assert sent.customer == consenting.owner
+
+
+def test_claim_step_messages_follow_paid_and_closed_claims():
+    ClaimFactory(claim_no="CLM-P", status="paid", paid_at=TEN - dt.timedelta(hours=3))
+    ClaimFactory(claim_no="CLM-OLD", status="paid", paid_at=TEN - dt.timedelta(days=5))
+    assert _run("claim_step").counts == {"claim_step": {"queued": 1}}
+    message = Message.objects.get(kind="claim_step")
+    assert message.dedupe_key == "claim:CLM-P:paid"
+    assert "已支付赔款 / paid" in message.body
+
+
+def test_weather_alerts_reach_insured_customers_in_the_city_only():
+    user = UserFactory(username="svc", role=Role.SERVICE_MANAGER)
+    result = reminders.upload_weather(
+        "city,date,level,warning,warning_en\n杭州,2026-03-03,橙色,暴雨橙色预警,Orange rainstorm warning\n",
+        acting_user=user,
+    )
+    assert (result.created, result.errors) == (1, [])
+    insured = PolicyFactory(
+        vehicle__owner__city="杭州", effective_date=dt.date(2025, 6, 1)
+    ).customer
+    PolicyFactory(vehicle__owner__city="宁波", effective_date=dt.date(2025, 6, 1))
+    CustomerFactory(city="杭州")  # no policy in force
+    assert _run("weather_alert").counts == {"weather_alert": {"queued": 1}}
+    message = Message.objects.get(kind="weather_alert")
+    assert message.customer == insured
+    assert "暴雨橙色预警" in message.body and "Orange rainstorm warning" in message.body
+
+
+def test_a_weather_file_with_a_bad_row_imports_nothing():
+    user = UserFactory(username="svc", role=Role.SERVICE_MANAGER)
+    result = reminders.upload_weather(
+        "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n宁波,03/03/2026,黄色,大风\n",
+        acting_user=user,
+    )
+    assert result.errors == ["第3行：日期须为YYYY-MM-DD / row 3: date must be YYYY-MM-DD"]
+    assert WeatherAlert.objects.count() == 0
+
+
+def test_birthday_greetings_go_to_top_tiers_with_consent_only():
+    run_ = ValueRun.objects.create(as_of=DAY, status="succeeded", is_current=True)
+    people = {
+        "diamond": CustomerFactory(birth_date=dt.date(1980, 3, 2), marketing_consent=True),
+        "gold": CustomerFactory(birth_date=dt.date(1985, 3, 2), marketing_consent=True),
+        "platinum": CustomerFactory(birth_date=dt.date(1990, 3, 2), marketing_consent=False),
+    }
+    for tier, customer in people.items():
+        CustomerValue.objects.create(
+            run=run_,
+            customer=customer,
+            tenure_years=Decimal("3"),
+            loss_ratio_credible=Decimal("0.5"),
+            renewal_probability=Decimal("0.8"),
+            value_percentile=Decimal("0.9"),
+            rule_tier=tier,
+            tier=tier,
+        )
+    assert _run("birthday").counts == {"birthday": {"queued": 1, "no_marketing_consent": 1}}
+    assert Message.objects.get(kind="birthday", status="queued").customer == people["diamond"]
+
+
+def test_the_reminders_page_uploads_the_weather_file(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    UserFactory(username="svc", role=Role.SERVICE_MANAGER)
+    UserFactory(username="seat", role=Role.SEAT)
+    client.login(username="seat", password="pw-for-tests-1")
+    assert client.get("/ecosystem/reminders/").status_code == 403
+    client.login(username="svc", password="pw-for-tests-1")
+    upload = SimpleUploadedFile(
+        "weather.csv", "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n".encode(), "text/csv"
+    )
+    response = client.post("/ecosystem/reminders/", {"file": upload})
+    assert response.status_code == 200
+    assert 'id="upload-ok"' in response.content.decode()
+    assert WeatherAlert.objects.get().city == "杭州"
