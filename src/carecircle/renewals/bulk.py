@@ -19,10 +19,16 @@ def update_rows(
     """``rows``: (pk, value for each field…). Returns the number of rows sent."""
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    columns: list[models.Field] = []
+    for name in fields:
+        field = meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{name} is not a concrete field")
+        columns.append(field)
+    pk_column = meta.pk.column if meta.pk is not None else "id"
+    sets = ", ".join(f"{quote(str(field.column))} = %s" for field in columns)
     # Identifiers come from model metadata, quoted; every value is a parameter.
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(pk_column)} = %s"  # noqa: S608
     params = [
         [
             *(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
@@ -73,10 +74,16 @@ def history(vehicle_id: int, kind: str, up_to: Policy) -> list[rules.InsuredYear
     return [rules.InsuredYear(eff, exp, claims.get(pk, 0)) for pk, eff, exp in years]
 
 
+def regulatory_band() -> tuple[Decimal, Decimal]:
+    band: Any = settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"]
+    return Decimal(str(band[0])), Decimal(str(band[1]))
+
+
 def pricing_range(tier: str, conf: RenewalSettings) -> tuple[Decimal, Decimal]:
     """The tier's range, cut to the regulatory band (the band always wins)."""
-    band = tuple(Decimal(str(b)) for b in settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"])
-    low, high = (Decimal(v) for v in conf.tier_pricing_range.get(tier or "standard", band))
+    band = regulatory_band()
+    tier_range = conf.tier_pricing_range.get(tier or "standard")
+    low, high = (Decimal(v) for v in tier_range) if tier_range else band
     return max(low, band[0]), min(high, band[1])
 
 
@@ -102,7 +109,8 @@ def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -
     compulsory = companion if commercial else lead
     low, high = pricing_range(task.tier, conf)
     pricing = default_pricing(task, conf) if pricing is None else pricing.quantize(THREE)
-    rules.check_pricing_coefficient(pricing, settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"])
+    band = regulatory_band()
+    rules.check_pricing_coefficient(pricing, (str(band[0]), str(band[1])))
     if not low <= pricing <= high:
         raise DomainError(
             "tier_range",
@@ -110,15 +118,16 @@ def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -
             f"coefficient between {low} and {high}",
             "pricing_coefficient",
         )
-    base = level = ncd = commercial_premium = Decimal(0)
+    base = ncd = commercial_premium = Decimal(0)
     tv = Decimal("1.000")
-    level = 0
+    level: int = 0
     if commercial:
         base = base_premium(commercial)
         level = rules.ncd_level_from_history(
             history(commercial.vehicle_id, commercial.kind, commercial)
         )
-        ncd = rules.ncd_coefficient(level, settings.CARECIRCLE["NCD_LADDER"])
+        ladder: Any = settings.CARECIRCLE["NCD_LADDER"]
+        ncd = rules.ncd_coefficient(level, ladder)
         tv = commercial.traffic_violation_coefficient
         commercial_premium = to_money(base * ncd * pricing * tv)
     adjustment = compulsory_premium = None

@@ -249,7 +249,7 @@ def _renew(task: RenewalTask, user, now: dt.datetime) -> None:
             successor = _successor(
                 task.policy, quote.commercial_premium or quote.total, user, quote
             )
-            if task.companion_id and quote.compulsory_premium is not None:
+            if task.companion is not None and quote.compulsory_premium is not None:
                 _successor(task.companion, quote.compulsory_premium, user, quote)
     except IntegrityError:
         raise DomainError(

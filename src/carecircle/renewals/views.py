@@ -50,13 +50,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _worker(request)
     now = clock.now()
     tasks = selectors.queue(user, now)
+    callable_now = sum(1 for t in tasks if t.due_rank < 2 and not t.no_calls)  # type: ignore[attr-defined,misc]
     return render(
         request,
         "renewals/queue.html",
         {
             "tasks": tasks,
             "now": now,
-            "callable": sum(1 for t in tasks if t.due_rank < 2 and not t.no_calls),
+            "callable": callable_now,
         },
     )
 
@@ -144,7 +145,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+        )
         return _back(pk)
     data = form.cleaned_data
     contact = None
