@@ -84,6 +84,8 @@ def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
         a for a in EVENT_ACTIONS if claim.status in rules.STEPS[a].sources
     ]:
         step = rules.STEPS[action]
+        if action == Action.PAY:  # its own form with an idempotency key
+            continue
         if step.approver_only and not approver:
             continue
         if action == Action.REQUEST_DOCUMENTS and claim.documents_requested_at:

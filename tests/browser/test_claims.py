@@ -1,0 +1,113 @@
+"""A fast-track claim from the customer's phone page to payment, and a complex claim with an
+injury through escalation to the manager. Screenshots go to docs/screenshots/."""
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from carecircle.claims.models import Claim, ClaimPayment
+from carecircle.core import clock
+from carecircle.core.roles import Role
+from tests.claims.factories import policy_with_cover
+from tests.claims.test_workflow import report, walk_to_adjusted
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+@pytest.fixture
+def book(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    with clock.frozen_at(NOW):
+        policy = policy_with_cover()
+        people = {
+            "customer": UserFactory(
+                username="cust01", role=Role.CUSTOMER, customer=policy.customer
+            ),
+            "handler": UserFactory(username="claims01", role=Role.CLAIMS_HANDLER),
+            "approver": UserFactory(username="approver01", role=Role.CLAIMS_APPROVER),
+            "manager": UserFactory(username="manager01", role=Role.MANAGER),
+        }
+        yield policy, people
+
+
+def log_in(page, live_server, username, next_path):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-1")
+    page.get_by_role("button", name="登录 / Log in").click()
+    expect(page).to_have_url(live_server.url + next_path)
+
+
+def test_fast_track_from_the_phone_page_to_payment(page, live_server, book):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "cust01", "/claims/my/report/")
+    page.fill("#id_accident_at", "2026-03-02T08:30")
+    page.fill("#id_location", "杭州西湖区文三路")
+    page.fill("#id_description", "停车时被剐蹭左后门")
+    page.fill("#id_customer_estimate", "1800")
+    page.check("#id_single_vehicle")
+    page.check("#id_liability_clear")
+    page.set_input_files(
+        "#id_photos", files=[{"name": "door.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "claims-report-phone.png"), full_page=True)
+    page.get_by_role("button", name="提交报案 / Report").click()
+    claim = Claim.objects.get()
+    expect(page).to_have_url(f"{live_server.url}/claims/my/{claim.pk}/")
+    expect(page.locator("#next-step")).to_contain_text("正在定损")
+    expect(page.locator("#promised-on")).to_have_text("2026-03-03")
+    expect(page.locator("#progress li.current")).to_have_attribute("data-status", "registered")
+
+    log_in(page, live_server, "claims01", f"/claims/{claim.pk}/")
+    form = page.locator("form[data-action=assess]")
+    form.locator("input[name=parts]").fill("1200")
+    form.locator("input[name=labour]").fill("400")
+    form.locator("textarea[name=reason]").fill("远程定损：照片清晰")
+    form.get_by_role("button").click()
+    expect(page.locator("#claim-status")).to_have_text("已支付 / Paid")
+    expect(page.locator("#claim-paid")).to_have_text("¥1,600.00")
+    expect(page.locator("#timeline li[data-action=pay]")).to_have_count(1)
+    assert ClaimPayment.objects.get(claim=claim).amount == Decimal("1600.00")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "cust01", f"/claims/my/{claim.pk}/")
+    expect(page.locator("#paid")).to_have_text("¥1,600.00")
+    expect(page.locator("#progress li.current")).to_have_attribute("data-status", "paid")
+    page.screenshot(path=str(SHOTS / "claims-paid-phone.png"), full_page=True)
+
+
+def test_an_injury_claim_above_the_approvers_limit_escalates_to_the_manager(
+    page, live_server, book
+):
+    policy, people = book
+    with clock.frozen_at(NOW):
+        claim = report(policy, people["handler"], injury=True)
+        claim = walk_to_adjusted(claim, people["handler"], parts="60000")
+    log_in(page, live_server, "approver01", "/claims/approvals/")
+    row = page.locator(f"#approvals tr[data-claim={claim.claim_no}]")
+    expect(row).to_contain_text("超权限，需上报 / above your limit")
+    row.get_by_role("link").click()
+    page.locator("form[data-action=approve] button").click()
+    expect(page.locator("#claim-error")).to_contain_text("escalated to manager")
+    expect(page.locator("#timeline li[data-action=escalate]")).to_have_count(1)
+
+    log_in(page, live_server, "manager01", f"/claims/{claim.pk}/")
+    page.locator("form[data-action=approve] textarea").fill("人伤案件，经理核赔")
+    page.locator("form[data-action=approve] button").click()
+    expect(page.locator("#claim-status")).to_have_text("已核赔 / Approved")
+    page.locator("form[data-action=pay] button").click()
+    expect(page.locator("#claim-status")).to_have_text("已支付 / Paid")
+    page.locator("form[data-action=pay]").wait_for(state="detached")
+    expect(page.locator("#claim-paid")).to_have_text("¥63,000.00")
+    page.screenshot(path=str(SHOTS / "claims-escalated.png"), full_page=True)
+    claim.refresh_from_db()
+    assert (claim.approved_by, claim.status) == (people["manager"], "paid")
