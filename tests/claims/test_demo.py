@@ -1,0 +1,34 @@
+"""The demo step seeds claims in various states and is idempotent."""
+
+import io
+
+import pytest
+
+from carecircle.claims.demo import seed
+from carecircle.claims.models import Claim
+from carecircle.core.roles import Role
+from tests.claims.factories import policy_with_cover, shop
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_claims_in_various_states_once(today):
+    import datetime as dt
+
+    for name, role in (
+        ("claims", Role.CLAIMS_HANDLER),
+        ("approver", Role.CLAIMS_APPROVER),
+        ("manager", Role.MANAGER),
+    ):
+        UserFactory(username=name, role=role)
+    for _ in range(6):
+        policy_with_cover(effective_date=dt.date(2025, 9, 1), expiry_date=dt.date(2026, 9, 1))
+    shop()
+    out = io.StringIO()
+    seed(out)
+    statuses = sorted(Claim.objects.values_list("status", flat=True))
+    assert statuses == ["adjusted", "paid", "registered", "registered", "rejected", "reported"]
+    assert "6 claims" in out.getvalue()
+    seed(out)
+    assert Claim.objects.count() == 6 and "already seeded" in out.getvalue()
