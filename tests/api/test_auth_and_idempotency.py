@@ -129,6 +129,15 @@ def test_openapi_document_lists_every_path(client):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert sorted(schema["paths"]) == [
+        "/api/alliance/redemptions",
+        "/api/alliance/redemptions/{redemption_id}/reversal",
+        "/api/alliance/vouchers",
+        "/api/claims",
+        "/api/claims-report",
+        "/api/claims/{claim_id}",
+        "/api/claims/{claim_id}/payment",
+        "/api/claims/{claim_id}/payments",
+        "/api/claims/{claim_id}/transitions",
         "/api/customers",
         "/api/customers/{customer_id}",
         "/api/interactions",

@@ -5,6 +5,8 @@ Every endpoint takes a bearer token (systems) or the browser session with CSRF (
 
 from ninja import NinjaAPI
 
+from carecircle.alliance.api import router as alliance_router
+from carecircle.claims.api import router as claims_router
 from carecircle.parties.api import router as parties_router
 from carecircle.policies.api import router as policies_router
 from carecircle.touchpoints.api import router as touchpoints_router
@@ -25,3 +27,5 @@ errors.install(api)
 api.add_router("/", parties_router)
 api.add_router("/", policies_router)
 api.add_router("/", touchpoints_router)
+api.add_router("/", claims_router)
+api.add_router("/", alliance_router)
