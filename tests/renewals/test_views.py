@@ -43,6 +43,7 @@ def test_task_page_shows_quote_preview_script_and_holds_the_task(client, book):
     assert response.status_code == 200
     body = response.content.decode()
     assert "¥3,255.00" in body  # preview total, docs/renewals.md example
+    assert "(-15.6%)" in body  # change vs last year
     assert "本次通话将全程录音" in body
     task.refresh_from_db()
     assert task.locked_by == seat

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +83,16 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"quote {self.total} for task {self.task_id}"
+
+    @property
+    def change(self):
+        return self.total - self.last_year_total
+
+    @property
+    def change_pct(self):
+        if not self.last_year_total:
+            return None
+        return (self.change / self.last_year_total * 100).quantize(Decimal("0.1"))
 
 
 class ComplianceBlock(models.Model):
