@@ -56,7 +56,7 @@ class VoucherAdmin(admin.ModelAdmin):
     list_filter = ("status", "source", "product")
     search_fields = ("code",)
     raw_id_fields = ("customer", "policy", "merchant", "issued_by")
-    readonly_fields = ("code", "status", "redeemed_at", "merchant", "entitlement_key")
+    readonly_fields = ("code", "status", "redeemed_at", "merchant", "entitlement_seq")
 
 
 @admin.register(Redemption)

@@ -3,7 +3,7 @@
 1. One SQL query joins in-force commercial policies, their vehicle, the customer's current
    tier and the active packages' items, applying the same conditions as
    ``rules.package_applies`` (a test checks both give the same vouchers).
-2. Polars expands each row into ``quantity`` vouchers with their entitlement keys; numpy draws
+2. Polars expands each row into ``quantity`` vouchers (n = 1…quantity); numpy draws
    the codes from ``secrets`` in one call.
 3. PostgreSQL: COPY into a temporary table, then ``INSERT … SELECT … ON CONFLICT DO
    NOTHING`` — idempotent, a rerun inserts only what is missing.  SQLite: batched
@@ -81,7 +81,7 @@ COLUMNS = [
     "product_id",
     "package_id",
     "source",
-    "entitlement_key",
+    "entitlement_seq",
     "reason",
     "issued_at",
     "valid_from",
@@ -115,15 +115,14 @@ def _entitled(today: dt.date, run_id: int) -> pl.DataFrame:
 
 
 def voucher_rows(entitled: pl.DataFrame, issued_at: dt.datetime) -> pl.DataFrame:
-    """One row per voucher: quantity expanded, key policy:package:product:n, a fresh code."""
+    """One row per voucher: quantity expanded (the n-th use), a fresh code; in policy order,
+    so index and foreign-key pages are visited in order."""
     rows = (
-        entitled.with_columns(n=pl.int_ranges(1, pl.col("quantity") + 1))
+        entitled.sort("policy_id", "package_id", "product_id")
+        .with_columns(n=pl.int_ranges(1, pl.col("quantity") + 1))
         .explode("n")
         .with_columns(
-            entitlement_key=pl.concat_str(
-                [pl.col("policy_id"), pl.col("package_id"), pl.col("product_id"), pl.col("n")],
-                separator=":",
-            ),
+            entitlement_seq=pl.col("n"),
             valid_until=pl.col("expiry_date") - pl.duration(days=1),
             source=pl.lit("entitlement"),
             reason=pl.lit(""),

@@ -244,9 +244,11 @@ class VoucherQuerySet(ScopedQuerySet):
 
 class Voucher(models.Model):
     """One use of one service, with an unguessable code (rules.new_code) and a state machine
-    (rules.VOUCHER_TRANSITIONS).  ``entitlement_key`` makes automatic issuing idempotent."""
+    (rules.VOUCHER_TRANSITIONS).  Automatic issuing is idempotent through the unique
+    (policy, package, product, entitlement_seq): the n-th use of a package's service in a
+    policy year exists once."""
 
-    code = models.CharField(_("券码 / code"), max_length=12, unique=True)
+    code = models.CharField(_("券码 / code"), max_length=12)
     # Indexes are few on purpose (bulk issuing writes millions of rows): customer and merchant
     # lookups use the composite indexes below, codes and entitlement keys their unique ones.
     customer = models.ForeignKey(
@@ -261,6 +263,7 @@ class Voucher(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="alliance_vouchers",
+        db_index=False,  # the entitlement constraint's index leads with policy
     )
     product = models.ForeignKey(
         ServiceProduct, on_delete=models.PROTECT, related_name="vouchers", db_index=False
@@ -274,7 +277,9 @@ class Voucher(models.Model):
         db_index=False,
     )
     source = models.CharField(_("来源 / source"), max_length=12, choices=IssueSource.choices)
-    entitlement_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    entitlement_seq = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("权益第n次 / the n-th use of the package's service")
+    )
     reason = models.CharField(_("发放原因 / reason"), max_length=255, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -307,12 +312,24 @@ class Voucher(models.Model):
     class Meta:
         verbose_name = _("服务券 / voucher")
         verbose_name_plural = _("服务券 / vouchers")
+        # Five indexes only: bulk issuing writes millions of rows (docs/alliance.md).  The
+        # nightly expiry scans; the merchant index skips unredeemed vouchers.
         indexes = [
             models.Index(fields=["customer", "status"]),
-            models.Index(fields=["status", "valid_until"]),
-            models.Index(fields=["merchant", "redeemed_at"]),
+            models.Index(
+                fields=["merchant", "redeemed_at"],
+                condition=Q(merchant__isnull=False),
+                name="alliance_voucher_redeemed",
+            ),
         ]
         constraints = [
+            # UniqueConstraint (not unique=True): no extra varchar_pattern_ops index.
+            models.UniqueConstraint(fields=["code"], name="alliance_voucher_code_unique"),
+            models.UniqueConstraint(
+                fields=["policy", "package", "product", "entitlement_seq"],
+                condition=Q(entitlement_seq__isnull=False),
+                name="alliance_voucher_entitlement_once",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__gte=F("valid_from")), name="alliance_voucher_dates"
             ),

@@ -75,8 +75,13 @@ def _new_voucher(**fields: Any) -> Voucher:
                 return Voucher.objects.create(code=rules.new_code(), **fields)
         except IntegrityError:
             if (
-                fields.get("entitlement_key")
-                and Voucher.objects.filter(entitlement_key=fields["entitlement_key"]).exists()
+                fields.get("entitlement_seq")
+                and Voucher.objects.filter(
+                    policy=fields["policy"],
+                    package=fields["package"],
+                    product=fields["product"],
+                    entitlement_seq=fields["entitlement_seq"],
+                ).exists()
             ):
                 raise
     raise RuntimeError("could not draw a free voucher code")
@@ -162,13 +167,9 @@ def package_rule(package: EntitlementPackage) -> rules.PackageRule:
     )
 
 
-def entitlement_key(policy_id: int, package_id: int, product_id: int, n: int) -> str:
-    return f"{policy_id}:{package_id}:{product_id}:{n}"
-
-
 def issue_for_policy(policy: Policy, *, acting_user=None) -> list[Voucher]:
     """The policy year's vouchers from every package that applies (idempotent: a voucher's
-    ``entitlement_key`` is policy:package:product:n, so a rerun or a tier change issues only
+    policy, package, product and n-th use are unique together, so a rerun or a tier change issues only
     what is missing).  Commercial policies only; called on policy start or tier change."""
     if policy.kind != "commercial" or policy.cancelled_on is not None:
         return []
@@ -180,7 +181,7 @@ def issue_for_policy(policy: Policy, *, acting_user=None) -> list[Voucher]:
         policy.effective_date, policy.expiry_date, today
     )
     packages = EntitlementPackage.objects.filter(active=True).prefetch_related("items__product")
-    wanted: dict[str, tuple[EntitlementPackage, ServiceProduct]] = {}
+    wanted: dict[tuple[int, int, int], tuple[EntitlementPackage, ServiceProduct]] = {}
     for package in packages:
         if not rules.package_applies(package_rule(package), facts):
             continue
@@ -188,13 +189,13 @@ def issue_for_policy(policy: Policy, *, acting_user=None) -> list[Voucher]:
             if not item.product.active:
                 continue
             for n in range(1, item.quantity + 1):
-                wanted[entitlement_key(policy.pk, package.pk, item.product_id, n)] = (
+                wanted[(package.pk, item.product_id, n)] = (
                     package,
                     item.product,
                 )
     existing = set(
-        Voucher.objects.filter(entitlement_key__in=list(wanted)).values_list(
-            "entitlement_key", flat=True
+        Voucher.objects.filter(policy=policy, entitlement_seq__isnull=False).values_list(
+            "package_id", "product_id", "entitlement_seq"
         )
     )
     created = []
@@ -209,7 +210,7 @@ def issue_for_policy(policy: Policy, *, acting_user=None) -> list[Voucher]:
                     product=product,
                     package=package,
                     source=IssueSource.ENTITLEMENT,
-                    entitlement_key=key,
+                    entitlement_seq=key[2],
                     issued_by=acting_user if getattr(acting_user, "pk", None) else None,
                     issued_at=clock.now(),
                     valid_from=valid_from,

@@ -78,16 +78,50 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
         JOIN policies_policy p ON p.id = k.policy_id
         JOIN parties_vehicle v ON v.id = k.vehicle_id""",
     ),
+    # Contacts of the five types, plus each standing alliance redemption as a value-added
+    # service contact (增值服务接触): its rating is the satisfaction, a complaint the outcome.
     "interactions": (
         [
-            ("c.customer_no", "customer_no"),
+            ("i.customer_no", "customer_no"),
             ("i.contact_type", "contact_type"),
             ("i.occurred_at", "occurred_at"),
             ("i.outcome", "outcome"),
             ("i.satisfaction", "satisfaction"),
         ],
-        "touchpoints_interaction i JOIN parties_customer c ON c.id = i.customer_id",
+        """(SELECT c.customer_no AS customer_no, t.contact_type AS contact_type,
+                   t.occurred_at AS occurred_at, t.outcome AS outcome,
+                   t.satisfaction AS satisfaction
+              FROM touchpoints_interaction t JOIN parties_customer c ON c.id = t.customer_id
+            UNION ALL
+            SELECT c.customer_no, 'service', r.redeemed_at,
+                   CASE WHEN g.complaint THEN 'complained' ELSE 'resolved' END, g.stars
+              FROM alliance_redemption r
+              JOIN alliance_voucher v ON v.id = r.voucher_id
+              JOIN parties_customer c ON c.id = v.customer_id
+              LEFT JOIN alliance_rating g ON g.redemption_id = r.id
+             WHERE r.status = 'completed') i""",
     ),
+    # The alliance's price of each service used (the agreed price paid to the merchant): the
+    # "services" part of value delivered where redemptions price it (features.services_value).
+    "service_uses": (
+        [
+            ("c.customer_no", "customer_no"),
+            ("r.redeemed_at", "occurred_at"),
+            ("r.agreed_price", "agreed_price"),
+        ],
+        """alliance_redemption r
+        JOIN alliance_voucher v ON v.id = r.voucher_id
+        JOIN parties_customer c ON c.id = v.customer_id
+        WHERE r.status = 'completed'""",
+    ),
+}
+# Tables the alliance adds beside the canonical ones (ingest.schema.TABLES).
+EXTRA_TABLES: dict[str, dict] = {
+    "service_uses": {
+        "customer_no": pl.String,
+        "occurred_at": pl.Datetime("us", "Asia/Shanghai"),
+        "agreed_price": pl.Decimal(14, 2),
+    }
 }
 
 
@@ -149,7 +183,13 @@ def fetch(select: list[tuple[str, str]], source: str, types: dict) -> pl.DataFra
 
 def _read(table: str) -> pl.DataFrame:
     select, source = QUERIES[table]
-    return fetch(select, source, TABLES[table])
+    return fetch(select, source, TABLES.get(table) or EXTRA_TABLES[table])
+
+
+def scan_service_uses(folder: Path) -> pl.LazyFrame | None:
+    """The snapshot's priced service uses, or None (a generated book has none)."""
+    path = Path(folder) / "service_uses.parquet"
+    return pl.scan_parquet(path) if path.exists() else None
 
 
 def export_snapshot(folder: Path) -> dict[str, int]:

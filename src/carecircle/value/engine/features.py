@@ -248,3 +248,41 @@ def renewal_outcomes(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFram
             renewed=pl.col("renewed").fill_null(False).sum().cast(pl.Int64),
         )
     )
+
+
+SERVICE_USES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "customer_no": pl.String,
+    "occurred_at": pl.Datetime("us", TIME_ZONE),
+    "agreed_price": pl.Decimal(14, 2),
+}
+
+
+def customer_service_value(service_uses: pl.LazyFrame | None, params: ValueParams) -> pl.LazyFrame:
+    """Per customer, the alliance redemptions in the look-back at their agreed price.
+
+    ``services_priced`` counts them and ``services_priced_c`` sums their prices in cents.
+    These redemptions are also among the interactions (a service contact each), so
+    ``services_used`` already counts them; ``services_value`` prices them instead of using the
+    placeholder.  Without alliance data (a generated snapshot) the frame is empty."""
+    uses = service_uses if service_uses is not None else pl.LazyFrame(schema=SERVICE_USES_SCHEMA)
+    after = local_midnight(lookback_start(params) + DAY)
+    before = local_midnight(params.as_of + DAY)
+    at = pl.col("occurred_at").dt.convert_time_zone(TIME_ZONE)
+    return (
+        uses.filter((at >= after) & (at < before))
+        .group_by("customer_no")
+        .agg(
+            services_priced=pl.len().cast(pl.Int64),
+            services_priced_c=cents(pl.col("agreed_price")).sum(),
+        )
+    )
+
+
+def services_value(params: ValueParams) -> pl.Expr:
+    """Value of the services a customer used (yuan, float): the agreed price of each alliance
+    redemption, and ``service_unit_value`` (the placeholder) for service contacts the alliance
+    does not price.  Needs the columns of ``customer_experience`` and
+    ``customer_service_value``; missing ones count as zero."""
+    priced = pl.col("services_priced").fill_null(0)
+    unpriced = (pl.col("services_used").fill_null(0) - priced).clip(lower_bound=0)
+    return unpriced * params.service_unit_value + pl.col("services_priced_c").fill_null(0) / 100.0
