@@ -12,4 +12,5 @@ class EcosystemConfig(AppConfig):
         ("ecosystem:complaints", _("投诉 / Complaints"), "handle_complaints"),
         ("ecosystem:reminders", _("提醒 / Reminders"), "send_messages"),
     ]
+    demo_step = "carecircle.ecosystem.demo.seed"
     demo_order = 50

@@ -1,0 +1,311 @@
+"""Demo data for the ecosystem: agreements for the busiest partners, complaints at every stage
+(some past their deadline and escalated), surveys after closed claims and renewals with
+answers, referrals, reminders through notify, a weather alert, and the monthly aggregates.
+
+Idempotent (markers: agreement numbers ``DEMO-…``, complaints with ``source="demo"``, dedupe
+keys on surveys and messages) and a few seconds on the 20,000-customer demo book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+
+from carecircle.claims.models import Claim
+from carecircle.core import clock
+from carecircle.core.models import User
+from carecircle.core.roles import Role
+from carecircle.parties.choices import PartnerKind
+from carecircle.parties.models import Customer, Partner
+from carecircle.policies.models import Policy
+from carecircle.touchpoints import complaints, surveys
+from carecircle.touchpoints.models import Complaint, Referral, Survey
+
+from . import cockpit, periods, reminders, scorecards
+from .models import Agreement, WeatherAlert
+
+SH = dt.timezone(dt.timedelta(hours=8))
+CATEGORIES = [
+    ("speed", "claims", "理赔到账太慢，已经两周 / payment is two weeks late", 5),
+    ("claims_amount", "claims", "定损金额过低 / the assessed amount is too low", 4),
+    ("designated_shop", "claims", "指定修理厂修不好 / the designated shop did poor work", 3),
+    ("attitude", "phone", "客服态度差 / rude service agent", 3),
+    ("telesales_harassment", "phone", "一天接到三个续保电话 / three renewal calls a day", 3),
+    ("auto_renewal", "phone", "未经同意自动续保扣款 / renewed and charged without consent", 2),
+    ("liability", "claims", "责任认定有异议 / disputes the liability split", 2),
+    ("merchant_service", "service", "洗车券门店拒收 / car-wash voucher refused", 2),
+    ("policy_terms", "sales", "销售时未说明免赔 / deductible not explained at sale", 1),
+]
+
+
+def seed(stdout: Any) -> None:
+    rng = random.Random(7)
+    today = clock.today()
+    service = User.objects.filter(role=Role.SERVICE_MANAGER).order_by("pk").first()
+    manager = User.objects.filter(role=Role.MANAGER).order_by("pk").first()
+    if service is None or manager is None or not Customer.objects.exists():
+        stdout.write("  ecosystem: no demo book or logins, skipped")
+        return
+    # One transaction: SQLite pays per commit, and the demo is all or nothing. Messages are
+    # delivered when it commits (notify dispatches on commit).
+    with transaction.atomic():
+        made = {
+            "agreements": _agreements(manager, today),
+            "complaints": _complaints(rng, service, today),
+            "surveys": _surveys(rng, today),
+            "referrals": _referrals(rng, manager, today),
+        }
+        made["weather_alerts"] = _weather(manager, today)
+        run = reminders.run(today, [r for r in reminders.RULES if r != "weather_alert"])
+        made["reminders"] = sum(sum(c.values()) for c in run.counts.values())
+        made["weather_messages"] = _weather_messages(today)
+    for month in periods.months_back(periods.next_month(periods.last_complete_month()), 13):
+        scorecards.compute_month(month)
+        cockpit.compute_book_month(month)
+    stdout.write(
+        "  ecosystem: "
+        + ", ".join(f"{k} {v}" for k, v in made.items())
+        + " (aggregates: 13 months)"
+    )
+
+
+def _agreements(manager, today: dt.date) -> int:
+    if Agreement.objects.filter(agreement_no__startswith="DEMO-").exists():
+        return 0
+    month = periods.last_complete_month()
+    data = scorecards.figures(month)
+    kinds = (
+        PartnerKind.FOUR_S_SHOP,
+        PartnerKind.REPAIR_SHOP,
+        PartnerKind.USED_CAR_DEALER,
+        PartnerKind.INTERMEDIARY,
+    )
+    busiest = sorted(
+        (
+            (f.premium_brought + f.repair_value, pid)
+            for pid, f in data.items()
+            if f.premium_brought or f.repair_value
+        ),
+        reverse=True,
+    )
+    chosen = [pid for _, pid in busiest]
+    demo_partner = (
+        User.objects.filter(username="partner").values_list("partner_id", flat=True).first()
+    )
+    partners = list(Partner.objects.filter(pk__in=chosen, kind__in=kinds))[:40]
+    if demo_partner and all(p.pk != demo_partner for p in partners):
+        partners += list(Partner.objects.filter(pk=demo_partner))
+    rows = []
+    for n, p in enumerate(partners, start=1):
+        f = data.get(p.pk, scorecards.Figures())
+        shop = p.kind in (PartnerKind.FOUR_S_SHOP, PartnerKind.REPAIR_SHOP)
+        # Targets near last month's actual figures: some partners meet them, some drift.
+        target = (f.premium_brought * Decimal(str(0.8 + 0.4 * (n % 5) / 4))).quantize(
+            Decimal("1000")
+        )
+        rows.append(
+            Agreement(
+                agreement_no=f"DEMO-{today.year}-{p.code}",
+                partner=p,
+                starts_on=dt.date(today.year, 1, 1) - dt.timedelta(days=365),
+                ends_on=today + dt.timedelta(days=20 if n % 13 == 0 else 400),
+                premium_target_monthly=target or Decimal("10000"),
+                repair_capacity_monthly=60 if shop else None,
+                labour_discount=Decimal("0.500") if shop else None,
+                parts_discount=Decimal("0.950") if shop else None,
+                commission_rate=Decimal("0.120")
+                if p.kind == PartnerKind.INTERMEDIARY
+                else Decimal("0.080"),
+                repair_value_target_monthly=(
+                    (f.premium_brought * Decimal("0.4")).quantize(Decimal("1000")) if shop else None
+                ),
+                referral_fee=Decimal("50.00") if not shop else None,
+                repair_to_premium_min=Decimal("0.300") if shop else None,
+                repair_to_premium_max=Decimal("0.800") if shop else None,
+                renewal_rate_target=Decimal("0.700"),
+                satisfaction_target=Decimal("4.200"),
+                complaints_per_10k_max=Decimal("30.000"),
+                repair_cost_index_max=Decimal("1.150") if shop else None,
+                settlement_days_max=Decimal("10.000") if shop else None,
+                notes="演示协议 / demo agreement",
+                created_by=manager,
+            )
+        )
+    Agreement.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _complaints(rng: random.Random, service, today: dt.date) -> int:
+    if Complaint.objects.filter(source="demo").exists():
+        return 0
+    weights = [w for *_, w in CATEGORIES]
+    customer_ids = list(
+        Policy.objects.in_force_on(today)
+        .values_list("customer_id", flat=True)
+        .order_by("customer_id")[:5000]
+    )
+    merchants = list(Partner.objects.filter(kind=PartnerKind.MERCHANT)[:20])
+    now = clock.now()
+    made = 0
+    for _ in range(50):
+        category, touchpoint, summary, _ = rng.choices(CATEGORIES, weights)[0]
+        customer = Customer.objects.get(pk=rng.choice(customer_ids))
+        claim = (
+            Claim.objects.filter(policy__customer=customer).order_by("-reported_at").first()
+            if touchpoint == "claims"
+            else None
+        )
+        policy = customer.policies.order_by("-effective_date").first()
+        partner = (claim.repair_shop if claim and claim.repair_shop_id else None) or (
+            policy.partner if policy is not None and category == "designated_shop" else None
+        )
+        received = now - dt.timedelta(days=rng.uniform(0.5, 85), hours=rng.randint(0, 8))
+        received = received.replace(hour=rng.randint(9, 17))
+        with clock.frozen_at(received):
+            c = complaints.receive(
+                customer,
+                acting_user=service,
+                channel=rng.choice(["phone", "phone", "wechat", "app", "store", "regulator"]),
+                category=category,
+                severity=rng.choice(["low", "normal", "normal", "high"]),
+                touchpoint=touchpoint,
+                summary=summary,
+                claim=claim,
+                policy=policy if category in ("auto_renewal", "policy_terms") else None,
+                partner=partner,
+                merchant=rng.choice(merchants)
+                if category == "merchant_service" and merchants
+                else None,
+            )
+        Complaint.objects.filter(pk=c.pk).update(source="demo")
+        age = (now - received).days
+        stage = rng.random()
+        if age > 3 and stage < 0.85:
+            with clock.frozen_at(received + dt.timedelta(hours=rng.randint(1, 20))):
+                c = complaints.start(c, acting_user=service)
+            if age > 6 and stage < 0.7:
+                with clock.frozen_at(received + dt.timedelta(days=rng.uniform(1, 6))):
+                    c = complaints.resolve(
+                        c,
+                        acting_user=service,
+                        resolution="已核实并与客户沟通处理方案 / checked and agreed a remedy with the customer",
+                        root_cause={"designated_shop": "修理质量", "speed": "单证不全"}.get(
+                            category, ""
+                        ),
+                    )
+                if stage < 0.55 and c.resolved_at is not None:
+                    with clock.frozen_at(c.resolved_at + dt.timedelta(days=1)):
+                        complaints.confirm(
+                            c, acting_user=service, satisfied=stage < 0.5, note="回访 / call-back"
+                        )
+        made += 1
+    complaints.escalate_overdue(now)
+    return made
+
+
+def _surveys(rng: random.Random, today: dt.date) -> int:
+    if Survey.objects.filter(dedupe_key__startswith="survey:").exists():
+        return 0
+    since = clock.now() - dt.timedelta(days=75)
+    made = 0
+    claims = Claim.objects.filter(closed_at__gte=since).select_related(
+        "policy__customer", "repair_shop"
+    )
+    for claim in claims.order_by("-closed_at")[:90]:
+        sent = claim.closed_at + dt.timedelta(days=1)
+        made += _one(
+            rng, sent, claim.policy.customer, "claim_closed", claim=claim, partner=claim.repair_shop
+        )
+    renewed = Policy.objects.filter(
+        renews__isnull=False, effective_date__gte=since.date(), effective_date__lte=today
+    ).select_related("customer", "partner", "agent")
+    for policy in renewed.order_by("-effective_date")[:60]:
+        sent = dt.datetime.combine(policy.effective_date, dt.time(10), tzinfo=SH)
+        made += _one(
+            rng,
+            sent,
+            policy.customer,
+            "renewal",
+            policy=policy,
+            partner=policy.partner,
+            staff=policy.agent,
+        )
+    return made
+
+
+def _one(rng, sent, customer, moment, **links) -> int:
+    sent = sent.replace(hour=10, minute=rng.randint(0, 59))
+    if sent > clock.now():
+        return 0
+    with clock.frozen_at(sent):
+        s = surveys.send_survey(customer, moment, **links)
+    if s.status == "sent" and rng.random() < 0.55:
+        csat = rng.choices([5, 4, 3, 2, 1], [45, 30, 13, 7, 5])[0]
+        nps = max(0, min(10, csat * 2 + rng.randint(-2, 1)))
+        with clock.frozen_at(sent + dt.timedelta(hours=rng.randint(1, 60))):
+            if clock.now() < s.expires_at:
+                surveys.answer(s, csat=csat, nps=nps)
+    return 1
+
+
+def _referrals(rng: random.Random, manager, today: dt.date) -> int:
+    if Referral.objects.exists():
+        return 0
+    referrers = list(Customer.objects.filter(marketing_consent=True).order_by("pk")[:400])
+    if not referrers:
+        return 0
+    names = ["刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周强", "吴敏", "孙杰", "马超", "朱婷"]
+    policies = list(Policy.objects.filter(effective_date__gte=today - dt.timedelta(days=60))[:50])
+    made = 0
+    for i in range(30):
+        when = clock.now() - dt.timedelta(days=rng.randint(1, 80))
+        with clock.frozen_at(when):
+            r = surveys.record_referral(
+                rng.choice(referrers), acting_user=manager, referred_name=rng.choice(names)
+            )
+        outcome = rng.random()
+        if outcome < 0.35 and policies:
+            surveys.referral_outcome(
+                r, acting_user=manager, status="won", policy=policies[i % len(policies)]
+            )
+        elif outcome < 0.6:
+            surveys.referral_outcome(r, acting_user=manager, status="lost")
+        elif outcome < 0.8:
+            surveys.referral_outcome(r, acting_user=manager, status="contacted")
+        made += 1
+    return made
+
+
+def _smallest_city() -> str | None:
+    row = (
+        Customer.objects.exclude(city="")
+        .values("city")
+        .annotate(n=Count("id"))
+        .order_by("n", "city")
+        .first()
+    )
+    return row["city"] if row and row["n"] <= 800 else None
+
+
+def _weather(manager, today: dt.date) -> int:
+    city = _smallest_city()
+    if city is None:
+        return 0
+    tomorrow = today + dt.timedelta(days=1)
+    result = reminders.upload_weather(
+        f"city,date,level,warning,warning_en\n{city},{tomorrow},橙色,暴雨橙色预警,Orange rainstorm warning\n",
+        acting_user=manager,
+    )
+    return result.created
+
+
+def _weather_messages(today: dt.date) -> int:
+    if not WeatherAlert.objects.filter(day__gte=today).exists():
+        return 0
+    run = reminders.run(today, ["weather_alert"])
+    return sum(run.counts.get("weather_alert", {}).values())
