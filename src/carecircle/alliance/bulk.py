@@ -26,7 +26,6 @@ from carecircle.value.models import ValueRun
 from carecircle.value.models.tiers import TIER_RANKS
 
 from . import rules
-from .models import Voucher
 
 
 def _rank(column: str) -> str:
@@ -157,17 +156,25 @@ def _insert_postgres(rows: pl.DataFrame) -> int:
         return inserted
 
 
-def _insert_sqlite(rows: pl.DataFrame) -> int:
-    before = Voucher.objects.count()
-    batch = []
-    for row in rows.iter_rows(named=True):
-        row["issued_at"] = dt.datetime.fromisoformat(row["issued_at"])
-        batch.append(Voucher(**row))
-        if len(batch) == 5000:
-            Voucher.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    Voucher.objects.bulk_create(batch, ignore_conflicts=True)
-    return Voucher.objects.count() - before
+def _insert_sqlite(rows: pl.DataFrame, issued_at: dt.datetime) -> int:
+    """One ``executemany`` of ``INSERT OR IGNORE`` (idempotent like ON CONFLICT DO NOTHING)."""
+    stamp = connection.ops.adapt_datetimefield_value(issued_at)
+    values = rows.with_columns(
+        pl.col("valid_from").cast(pl.String),
+        pl.col("valid_until").cast(pl.String),
+        issued_at=pl.lit(stamp),
+    ).rows()
+    cols = ", ".join(COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM alliance_voucher")
+        before = cursor.fetchone()[0]
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO alliance_voucher ({cols}) VALUES ({marks})",  # noqa: S608
+            values,
+        )
+        cursor.execute("SELECT count(*) FROM alliance_voucher")
+        return cursor.fetchone()[0] - before
 
 
 def issue_for_book(*, acting_user=None, today: dt.date | None = None) -> dict[str, Any]:
@@ -176,10 +183,13 @@ def issue_for_book(*, acting_user=None, today: dt.date | None = None) -> dict[st
     started = time.perf_counter()
     run = ValueRun.objects.filter(is_current=True).values_list("pk", flat=True).first() or 0
     entitled = _entitled(today, int(run))
-    rows = voucher_rows(entitled, clock.now())
+    now = clock.now()
+    rows = voucher_rows(entitled, now)
     with transaction.atomic():
         inserted = (
-            _insert_postgres(rows) if connection.vendor == "postgresql" else _insert_sqlite(rows)
+            _insert_postgres(rows)
+            if connection.vendor == "postgresql"
+            else _insert_sqlite(rows, now)
         )
         audit.record(
             acting_user,

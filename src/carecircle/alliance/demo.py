@@ -201,22 +201,25 @@ def _activity(today: dt.date, demo_login: User | None) -> int:
         offered.setdefault(product_id, []).append(merchant_id)
     demo_merchant = demo_login.partner_id if demo_login else None
     candidates = list(
-        Voucher.objects.filter(status="issued", valid_from__lt=today)
+        Voucher.objects.filter(
+            status="issued", valid_from__lt=today, valid_until__gte=today - dt.timedelta(days=50)
+        )
         .order_by("pk")
         .values_list("pk", "code", "product_id", "valid_from", "valid_until")[:20000]
     )
     rng.shuffle(candidates)
     redemptions = []
     tz = dt.timezone(dt.timedelta(hours=8))
-    for _pk, code, product_id, valid_from, valid_until in candidates[:1200]:
+    for _pk, code, product_id, valid_from, valid_until in candidates[:300]:
         merchants = offered.get(product_id)
         if not merchants:
             continue
         merchant_id = rng.choice(merchants)
         if demo_merchant is not None and demo_merchant in merchants and rng.random() < 0.25:
             merchant_id = demo_merchant
-        span = max((min(today - dt.timedelta(days=1), valid_until) - valid_from).days, 1)
-        day = valid_from + dt.timedelta(days=rng.randrange(span))
+        start = max(valid_from, today - dt.timedelta(days=50))  # last month and this one
+        span = max((min(today - dt.timedelta(days=1), valid_until) - start).days, 1)
+        day = start + dt.timedelta(days=rng.randrange(span))
         moment = dt.datetime.combine(day, dt.time(9 + rng.randrange(10), rng.randrange(60)), tz)
         with clock.frozen_at(moment):
             user = _merchant_user(merchant_id, demo_login)
@@ -269,18 +272,40 @@ def _activity(today: dt.date, demo_login: User | None) -> int:
     Booking.objects.bulk_create(bookings)
     if manager is not None:
         month = rules.month_start(today)
-        for back in (3, 2, 1, 0):
+        for back in (1, 0):
             first = month
             for _ in range(back):
                 first = rules.month_start(first - dt.timedelta(days=1))
             built = services.build_statements(first, acting_user=manager)
-            if back >= 2:
+            if back >= 1:
                 for statement in built:
                     services.approve(statement, acting_user=manager)
     return len(redemptions)
 
 
+def _demo_customer(products: dict[str, ServiceProduct], demo_login: User | None) -> None:
+    """The demo customer login gets a goodwill car wash and safety check (to see on the H5
+    page), and one used at the demo merchant (to rate)."""
+    customer_login = User.objects.filter(username="customer", customer__isnull=False).first()
+    staff = User.objects.filter(username="service").first()
+    if customer_login is None or staff is None or customer_login.customer is None:
+        return
+    reason = "演示：客户关怀 / demo: customer care"
+    for code in ("car_wash", "safety_check", "car_wash"):
+        services.issue_manual(
+            customer_login.customer, products[code], acting_user=staff, reason=reason
+        )
+    if demo_login is not None:
+        first = Voucher.objects.filter(customer=customer_login.customer, reason=reason).first()
+        if first is not None:
+            services.redeem(first.code, acting_user=demo_login)
+
+
 def seed(stdout) -> None:
+    if Redemption.objects.exists():  # seeded before: only the nightly expiry
+        services.expire_vouchers(clock.today())
+        stdout.write("  alliance: already seeded")
+        return
     today = clock.today()
     products = _catalogue()
     demo_login = User.objects.filter(username="merchant", role=Role.MERCHANT_USER).first()
@@ -289,10 +314,10 @@ def seed(stdout) -> None:
     issued = 0
     for back in (180, 0):
         issued += bulk.issue_for_book(today=today - dt.timedelta(days=back))["inserted"]
-    stdout.write(
-        f"  alliance: {len(products)} services, {merchants} merchants, {issued} new vouchers"
-    )
-    if not Redemption.objects.exists():
-        redeemed = _activity(today, demo_login)
-        stdout.write(f"  alliance: {redeemed} redemptions with ratings, bookings, statements")
+    _demo_customer(products, demo_login)
+    redeemed = _activity(today, demo_login)
     services.expire_vouchers(today)
+    stdout.write(
+        f"  alliance: {len(products)} services, {merchants} merchants, {issued} vouchers, "
+        f"{redeemed} redemptions with ratings, bookings and statements"
+    )
