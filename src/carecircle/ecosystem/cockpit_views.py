@@ -62,7 +62,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
             for p in c.partner_kinds
         ],
     }
-    alerts = health_data.health(month).alerts if c.stored else []
+    alerts = health_data.alerts(month)[3] if c.stored else []
     context = {
         "c": c,
         "month": month,

@@ -23,19 +23,42 @@ from carecircle.policies.models import Policy
 
 from . import periods, scorecards
 from .choices import Verdict
-from .models import Agreement, PartnerMonth
+from .models import Agreement, BookMonth, PartnerMonth
 
 INACTIVE_MONTHS = 3
 EXPIRING_DAYS = 30
 
 
-def month_figures(month: dt.date) -> tuple[dict[int, scorecards.Figures], bool]:
-    """(figures per partner, stored?) for one month."""
+def month_figures(
+    month: dt.date, partner_ids: list[int] | None = None
+) -> tuple[dict[int, scorecards.Figures], bool]:
+    """(figures per partner, stored?) for one month: the stored rows, else computed live."""
     rows = PartnerMonth.objects.filter(month=month)
-    stored = {row.partner_id: scorecards.from_stored(row) for row in rows}
-    if stored:
+    if partner_ids is not None:
+        rows = rows.filter(partner_id__in=partner_ids)
+    stored = {
+        row.pop("partner_id"): scorecards.Figures(**row)
+        for row in rows.values("partner_id", *scorecards.FIELDS)
+    }
+    if stored or PartnerMonth.objects.filter(month=month).exists():
         return stored, True
-    return scorecards.figures(month), False
+    return scorecards.figures(month, partner_ids), False
+
+
+def active_partner_ids(months: list[dt.date]) -> set[int]:
+    """Partners with any business in these months (stored months; live for the others)."""
+    stored_months = set(
+        PartnerMonth.objects.filter(month__in=months).values_list("month", flat=True).distinct()
+    )
+    ids = set(
+        PartnerMonth.objects.filter(month__in=stored_months)
+        .values_list("partner_id", flat=True)
+        .distinct()
+    )
+    for m in months:
+        if m not in stored_months:
+            ids |= set(scorecards.figures(m))
+    return ids
 
 
 @dataclass
@@ -68,7 +91,22 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part / whole).quantize(Decimal("0.001")) if whole else None
 
 
-def health(month: dt.date) -> Health:
+def _book_premium(month: dt.date, first: dt.date, after: dt.date) -> Decimal:
+    """The month's written premium: from the cockpit's aggregate when stored (a scan of the
+    policies otherwise)."""
+    stored = (
+        BookMonth.objects.filter(month=month, dimension="total", key="")
+        .values_list("premium", flat=True)
+        .first()
+    )
+    if stored is not None:
+        return stored
+    return Policy.objects.filter(
+        effective_date__gte=first, effective_date__lt=after, cancelled_on__isnull=True
+    ).aggregate(p=Sum("premium"))["p"] or Decimal(0)
+
+
+def health(month: dt.date, *, with_trend: bool = True) -> Health:
     data, stored = month_figures(month)
     partners = {p.pk: p for p in Partner.objects.all()}
     out = Health(month=month, stored=stored)
@@ -107,9 +145,7 @@ def health(month: dt.date) -> Health:
     )
     partner_premium = sum((p for p, _ in ranked), ZERO)
     first, after, _, _ = periods.bounds(month)
-    book_premium = Policy.objects.filter(
-        effective_date__gte=first, effective_date__lt=after, cancelled_on__isnull=True
-    ).aggregate(p=Sum("premium"))["p"] or Decimal(0)
+    book_premium = _book_premium(month, first, after)
     out.top5_share = _share(sum((p for p, _ in ranked[:5]), ZERO), partner_premium)
     out.top10_share = _share(sum((p for p, _ in ranked[:10]), ZERO), partner_premium)
     out.partner_share_of_book = _share(partner_premium, Decimal(book_premium))
@@ -123,32 +159,10 @@ def health(month: dt.date) -> Health:
         if pid in partners
     ]
 
-    agreements = {
-        a.partner_id: a
-        for a in Agreement.objects.filter(
-            status="active", starts_on__lte=after - dt.timedelta(days=1), ends_on__gte=first
-        ).order_by("starts_on")
-    }
-    for pid, a in agreements.items():
-        p = partners.get(pid)
-        if p is None:
-            continue
-        card = scorecards.compare(p, month, data.get(pid, scorecards.Figures()), a)
-        if card.off_terms:
-            out.out_of_terms.append(card)
-            for line in card.off_terms:
-                out.alerts.append(
-                    Alert(
-                        p,
-                        "high"
-                        if line.key in ("repair_to_premium", "complaints_per_10k")
-                        else "normal",
-                        f"off_terms:{line.key}",
-                        f"{line.label}: {line.value} "
-                        f"({'低于' if line.verdict == Verdict.BELOW else '高于'}约定 {line.target} / "
-                        f"{'below' if line.verdict == Verdict.BELOW else 'above'} the agreed {line.target})",
-                    )
-                )
+    agreements = agreements_in_force(month)
+    out.out_of_terms, out.inactive, out.expiring, out.alerts = alerts(
+        month, partners, agreements, data
+    )
     for pid, f in data.items():
         if (
             pid in partners
@@ -170,16 +184,61 @@ def health(month: dt.date) -> Health:
             )
     out.balance.sort(key=lambda r: r["premium"], reverse=True)
 
-    recent = periods.months_back(month, INACTIVE_MONTHS)
-    active_recently = set(data)
-    for m in recent[:-1]:
-        active_recently |= set(month_figures(m)[0])
-    out.inactive = [
-        p for pid, p in sorted(partners.items()) if p.active and pid not in active_recently
-    ]
-    for p in out.inactive:
+    if with_trend:
+        out.trend = trend(month, partners)
+    return out
+
+
+def agreements_in_force(month: dt.date) -> dict[int, Agreement]:
+    first, after, _, _ = periods.bounds(month)
+    return {
+        a.partner_id: a
+        for a in Agreement.objects.filter(
+            status="active", starts_on__lte=after - dt.timedelta(days=1), ends_on__gte=first
+        ).order_by("starts_on")
+    }
+
+
+def alerts(
+    month: dt.date,
+    partners: dict[int, Partner] | None = None,
+    agreements: dict[int, Agreement] | None = None,
+    data: dict[int, scorecards.Figures] | None = None,
+) -> tuple[list[scorecards.Scorecard], list[Partner], list[Agreement], list[Alert]]:
+    """(out-of-terms scorecards, inactive partners, agreements ending soon, alerts); reads only
+    the partners under an agreement and the ids active lately (cheap enough for the cockpit)."""
+    if agreements is None:
+        agreements = agreements_in_force(month)
+    if data is None:
+        data, _ = month_figures(month, list(agreements))
+    if partners is None:
+        partners = {p.pk: p for p in Partner.objects.filter(pk__in=list(agreements))}
+    out_of_terms: list[scorecards.Scorecard] = []
+    found: list[Alert] = []
+    for pid, a in agreements.items():
+        p = partners.get(pid)
+        if p is None:
+            continue
+        card = scorecards.compare(p, month, data.get(pid, scorecards.Figures()), a)
+        if not card.off_terms:
+            continue
+        out_of_terms.append(card)
+        for line in card.off_terms:
+            below = line.verdict == Verdict.BELOW
+            found.append(
+                Alert(
+                    p,
+                    "high" if line.key in ("repair_to_premium", "complaints_per_10k") else "normal",
+                    f"off_terms:{line.key}",
+                    f"{line.label}: {line.value} ({'低于' if below else '高于'}约定 {line.target} / "
+                    f"{'below' if below else 'above'} the agreed {line.target})",
+                )
+            )
+    active = active_partner_ids(periods.months_back(month, INACTIVE_MONTHS))
+    inactive = list(Partner.objects.filter(active=True).exclude(pk__in=active).order_by("pk")[:500])
+    for p in inactive:
         if p.pk in agreements:
-            out.alerts.append(
+            found.append(
                 Alert(
                     p,
                     "high",
@@ -189,15 +248,15 @@ def health(month: dt.date) -> Health:
                 )
             )
     today = clock.today()
-    out.expiring = list(
+    expiring = list(
         Agreement.objects.filter(
             status="active",
             ends_on__gte=today,
             ends_on__lte=today + dt.timedelta(days=EXPIRING_DAYS),
         ).select_related("partner")
     )
-    for a in out.expiring:
-        out.alerts.append(
+    for a in expiring:
+        found.append(
             Alert(
                 a.partner,
                 "normal",
@@ -205,8 +264,7 @@ def health(month: dt.date) -> Health:
                 f"协议 {a.agreement_no} 将于 {a.ends_on} 到期 / agreement ends on {a.ends_on}",
             )
         )
-    out.trend = trend(month, partners)
-    return out
+    return out_of_terms, inactive, expiring, found
 
 
 def trend(month: dt.date, partners: dict[int, Partner] | None = None) -> dict[str, Any]:

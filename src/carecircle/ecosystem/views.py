@@ -17,9 +17,18 @@ from carecircle.parties.models import Partner
 
 from . import periods, scorecards
 from .access import is_partner_user, partner_for, sees_all_partners
+from .health import month_figures
 from .models import Agreement
 
 DRILL_PAGE = 200
+PAGE = 100
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or 1)
+    except ValueError:
+        return 1
 
 
 def _month(request: HttpRequest) -> dt.date:
@@ -45,24 +54,30 @@ def partners(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
     month = _month(request)
     kind = request.GET.get("kind", "")
-    qs = Partner.objects.all().order_by("kind", "name")
+    qs = Partner.objects.all()
     if kind in PartnerKind.values:
         qs = qs.filter(kind=kind)
-    data = scorecards.figures(month)
+    data, _stored = month_figures(month)
     agreements = {
         a.partner_id: a
         for a in Agreement.objects.filter(status="active", starts_on__lte=month, ends_on__gte=month)
     }
+    empty = scorecards.Figures()
     rows = []
     for partner in qs:
         f = data.get(partner.pk)
-        card = scorecards.compare(
-            partner, month, f or scorecards.Figures(), agreements.get(partner.pk)
-        )
+        if f is None and partner.pk not in agreements:
+            continue  # no business this month and no terms: listed under health as inactive
+        card = scorecards.compare(partner, month, f or empty, agreements.get(partner.pk))
         rows.append({"partner": partner, "f": card.figures, "card": card, "active": f is not None})
+    rows.sort(key=lambda r: r["f"].premium_brought + r["f"].repair_value, reverse=True)
+    page = max(1, _int(request.GET.get("page")))
     context = {
         "month": month,
-        "rows": rows,
+        "rows": rows[(page - 1) * PAGE : page * PAGE],
+        "total": len(rows),
+        "page": page,
+        "pages": max(1, -(-len(rows) // PAGE)),
         "kinds": PartnerKind.choices,
         "kind": kind,
         "months": periods.months_back(periods.last_complete_month(), 12),
