@@ -99,3 +99,18 @@ def test_on_postgresql_a_big_book_is_estimated_not_counted(manager, login, monke
     ]
     assert figures["customers"].value == 2
     assert figures["claims_open"].value == 1
+
+
+def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(client, db):
+    from carecircle.core.roles import Role
+    from tests.factories import CustomerFactory, UserFactory
+
+    seat = UserFactory(username="nav-seat", role=Role.SEAT)
+    client.force_login(seat)
+    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
+    assert "续保 / Renewals" in labels
+    assert "我的理赔 / My claims" not in labels and "驾驶舱 / Cockpit" not in labels
+    me = UserFactory(username="nav-customer", role=Role.CUSTOMER, customer=CustomerFactory())
+    client.force_login(me)
+    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
+    assert "我的理赔 / My claims" in labels and "续保 / Renewals" not in labels

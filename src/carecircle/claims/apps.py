@@ -9,6 +9,7 @@ class ClaimsConfig(AppConfig):
         ("claims:worklist", "理赔 / Claims", "handle_claims"),
         ("claims:approvals", "核赔 / Approvals", "approve_claims"),
         ("claims:dashboard", "理赔看板 / Claims dashboard", "approve_claims"),
+        ("claims:my_claims", "我的理赔 / My claims", "customer"),  # web.context.CUSTOMERS_ONLY
     ]
     demo_step = "carecircle.claims.demo.seed"
     demo_order = 30

@@ -9,6 +9,10 @@ from django.urls import NoReverseMatch, reverse
 from carecircle.core.roles import Perm, has_perm
 
 
+# ``nav_items`` permission slot for pages only a customer login has (their own claims, …).
+CUSTOMERS_ONLY = "customer"
+
+
 def nav(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -17,7 +21,10 @@ def nav(request) -> dict:
     items = []
     for config in apps.get_app_configs():
         for url_name, label, perm in getattr(config, "nav_items", ()):
-            if perm and not has_perm(user, Perm(perm)):
+            if perm == CUSTOMERS_ONLY:
+                if not user.customer_id or getattr(user, "is_insurer_staff", False):
+                    continue
+            elif perm and not has_perm(user, Perm(perm)):
                 continue
             try:
                 url = reverse(url_name)
