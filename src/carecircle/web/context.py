@@ -8,7 +8,6 @@ from django.urls import NoReverseMatch, reverse
 
 from carecircle.core.roles import Perm, has_perm
 
-
 # ``nav_items`` permission slot for pages only a customer login has (their own claims, …).
 CUSTOMERS_ONLY = "customer"
 
