@@ -104,7 +104,8 @@ def book():
 
 
 def test_the_book_month_holds_premium_renewals_claims_satisfaction_and_complaints(book):
-    assert cockpit.compute_book_month(FEB) == 1 + 2 + 2  # total, 2 touchpoints, 2 tiers
+    # total, 3 touchpoints (claims, phone, and brand: the complaint on the timeline), 2 tiers
+    assert cockpit.compute_book_month(FEB) == 1 + 3 + 2
     with clock.frozen_at(TODAY):
         c = cockpit.cockpit(FEB)
     t = c.total
@@ -112,7 +113,7 @@ def test_the_book_month_holds_premium_renewals_claims_satisfaction_and_complaint
     assert (t.policies, t.customers) == (2, 2)  # in force on 28 Feb (the renewal was cancelled)
     assert c.renewal_rate == Decimal("0.500")
     assert (t.claims_closed, c.claim_days) == (1, Decimal("4.0"))
-    assert (t.interactions, c.satisfaction) == (3, Decimal("4.50"))
+    assert (t.interactions, c.satisfaction) == (4, Decimal("4.50"))
     assert c.complaints_per_10k == Decimal("5000.00")  # 1 complaint, 2 policies in force
     assert c.complaints_per_100m == Decimal("12500.00")  # 1 per ¥8,000
     assert [(x["key"], x["customers"], x["premium"]) for x in c.tiers] == [

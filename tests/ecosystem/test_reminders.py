@@ -11,9 +11,16 @@ from carecircle.core.roles import Role
 from carecircle.ecosystem import reminders, rules
 from carecircle.ecosystem.models import WeatherAlert
 from carecircle.notify.models import Message
+from carecircle.touchpoints.models import Survey
 from carecircle.value.models import CustomerValue, ValueRun
 from tests.ecosystem.factories import SH, ClaimFactory
-from tests.factories import CustomerFactory, PolicyFactory, UserFactory, VehicleFactory
+from tests.factories import (
+    CustomerFactory,
+    PartnerFactory,
+    PolicyFactory,
+    UserFactory,
+    VehicleFactory,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 2)
@@ -106,6 +113,29 @@ def test_weather_alerts_reach_insured_customers_in_the_city_only():
     message = Message.objects.get(kind="weather_alert")
     assert message.customer == insured
     assert "暴雨橙色预警" in message.body and "Orange rainstorm warning" in message.body
+
+
+def test_surveys_follow_yesterdays_closed_claims_and_renewals_once():
+    customer = CustomerFactory(marketing_consent=True)
+    shop = PartnerFactory()
+    claim = ClaimFactory(
+        policy=PolicyFactory(vehicle__owner=customer),
+        repair_shop=shop,
+        status="closed",
+        closed_at=TEN - dt.timedelta(days=1),
+    )
+    old = PolicyFactory(effective_date=dt.date(2025, 3, 1), expiry_date=dt.date(2026, 3, 1))
+    PolicyFactory(
+        vehicle=old.vehicle,
+        renews=old,
+        effective_date=dt.date(2026, 3, 1),
+        expiry_date=dt.date(2027, 3, 1),
+    )
+    assert _run("survey").counts == {"survey": {"sent": 1, "not_sent": 1}}
+    assert _run("survey").counts == {"survey": {"sent": 1, "not_sent": 1}}  # the same surveys
+    survey = Survey.objects.get(claim=claim)
+    assert (survey.moment, survey.partner, survey.status) == ("claim_closed", shop, "sent")
+    assert Survey.objects.count() == 2
 
 
 def test_a_weather_file_with_a_bad_row_imports_nothing():

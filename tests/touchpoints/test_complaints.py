@@ -13,7 +13,7 @@ from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.notify.models import Message
 from carecircle.touchpoints import complaints
-from carecircle.touchpoints.models import Complaint
+from carecircle.touchpoints.models import Complaint, Interaction
 from tests.ecosystem.factories import SH, ClaimFactory
 from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
 
@@ -55,6 +55,12 @@ def test_a_telesales_harassment_complaint_is_high_and_stops_the_calls(people):
     ).exists()
     message = Message.objects.get(customer=customer)
     assert (message.kind, message.purpose) == ("complaint_update", "service")
+    contact = Interaction.objects.get(customer=customer)  # on the timeline as a brand contact
+    assert (contact.contact_type, contact.medium, contact.outcome) == (
+        "brand",
+        "phone",
+        "complained",
+    )
 
 
 def test_a_regulator_referral_is_at_least_high_and_critical_stays_critical(people):

@@ -139,6 +139,7 @@ def test_referrals_record_who_referred_whom_and_the_outcome():
         )
         lost = surveys.record_referral(referrer, acting_user=seat, referred_name="王五")
     assert won.referred_phone_masked == "139****5678"
+    assert Interaction.objects.filter(customer=referrer, source="referral").count() == 2
     policy = PolicyFactory()
     won = surveys.referral_outcome(won, acting_user=seat, status="won", policy=policy)
     assert (won.status, won.referred, won.policy) == ("won", policy.customer, policy)

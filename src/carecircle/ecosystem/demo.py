@@ -61,7 +61,9 @@ def seed(stdout: Any) -> None:
             "referrals": _referrals(rng, manager, today),
         }
         made["weather_alerts"] = _weather(manager, today)
-        run = reminders.run(today, [r for r in reminders.RULES if r != "weather_alert"])
+        run = reminders.run(
+            today, [r for r in [*reminders.RULES, "survey"] if r != "weather_alert"]
+        )
         made["reminders"] = sum(sum(c.values()) for c in run.counts.values())
         made["weather_messages"] = _weather_messages(today)
     for month in periods.months_back(periods.next_month(periods.last_complete_month()), 13):

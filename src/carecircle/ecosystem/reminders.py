@@ -4,7 +4,8 @@ dedupe key, so running the rules twice a day sends nothing twice.
 
 Rules: renewal due (30 and 7 days), annual inspection due, maintenance due, voucher expiring,
 claim step done, weather alert for the customer's city (from the file the branch uploads),
-birthday greetings for the top tiers. Run nightly by ``carecircle ecosystem reminders``.
+birthday greetings for the top tiers; and the surveys after yesterday's key moments (claims
+closed, renewals, services used, complaints closed). Run nightly by ``carecircle ecosystem reminders``.
 """
 
 from __future__ import annotations
@@ -204,6 +205,68 @@ RULES = {
 }
 
 
+def surveys_due(day: dt.date) -> Counter[str]:
+    """Surveys after yesterday's key moments: claims closed, renewals, services used,
+    complaints closed (one per moment and record; consent is checked by notify)."""
+    from carecircle.touchpoints.models import Complaint
+    from carecircle.touchpoints.surveys import send_survey
+
+    tz = clock.now().tzinfo
+    start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    tally: Counter[str] = Counter()
+
+    def count(survey) -> None:
+        tally[str(survey.status)] += 1
+
+    for claim in Claim.objects.filter(closed_at__gte=start, closed_at__lt=end).select_related(
+        "policy__customer"
+    ):
+        count(
+            send_survey(
+                claim.policy.customer,
+                "claim_closed",
+                claim=claim,
+                partner=claim.repair_shop,
+                staff=getattr(claim, "handler", None),
+            )
+        )
+    for policy in Policy.objects.filter(
+        effective_date=day - dt.timedelta(days=1), renews__isnull=False, cancelled_on__isnull=True
+    ).select_related("customer"):
+        count(
+            send_survey(
+                policy.customer,
+                "renewal",
+                policy=policy,
+                partner=policy.partner,
+                staff=policy.agent,
+            )
+        )
+    for complaint in Complaint.objects.filter(closed_at__gte=start, closed_at__lt=end):
+        count(
+            send_survey(
+                complaint.customer, "complaint_closed", complaint=complaint, staff=complaint.owner
+            )
+        )
+    try:
+        redemption = apps.get_model("alliance", "Redemption")
+    except LookupError:
+        return tally
+    for r in redemption.objects.filter(
+        status="completed", redeemed_at__gte=start, redeemed_at__lt=end
+    ).select_related("voucher__customer", "merchant"):
+        count(
+            send_survey(
+                r.voucher.customer,
+                "service_used",
+                partner=r.merchant,
+                dedupe_key=f"survey:service_used:redemption:{r.pk}",
+            )
+        )
+    return tally
+
+
 def run(as_of: dt.date | None = None, only: list[str] | None = None) -> ReminderRun:
     """Run every rule (or ``only`` some) for ``as_of`` and record what became of each message."""
     from carecircle.notify.services import send
@@ -221,6 +284,8 @@ def run(as_of: dt.date | None = None, only: list[str] | None = None) -> Reminder
             )
             tally[str(message.block_reason or message.status)] += 1
         counts[name] = dict(tally)
+    if not only or "survey" in only:
+        counts["survey"] = dict(surveys_due(day))
     record.counts = counts
     record.finished_at = clock.now()
     record.save(update_fields=["counts", "finished_at"])

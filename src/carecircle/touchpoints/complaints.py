@@ -139,6 +139,7 @@ def receive(
         complaint.complaint_no = f"TS{moment:%Y%m}{complaint.pk:06d}"
         complaint.save(update_fields=["complaint_no"])
         _event(complaint, acting_user, "receive", "", summary[:255])
+        _on_timeline(complaint, acting_user)
         audit.record(acting_user, AuditLog.Action.CREATE, complaint, summary=complaint.complaint_no)
         if category == ComplaintCategory.TELESALES_HARASSMENT:
             _stop_calls(customer, acting_user, complaint)
@@ -149,6 +150,39 @@ def receive(
             f"received; we will answer by {complaint.due_at:%Y-%m-%d %H:%M}",
         )
         return complaint
+
+
+MEDIUM_OF_CHANNEL = {
+    ComplaintChannel.PHONE: "phone",
+    ComplaintChannel.STORE: "store",
+    ComplaintChannel.WECHAT: "wechat",
+    ComplaintChannel.APP: "app",
+    ComplaintChannel.EMAIL: "email",
+    ComplaintChannel.LETTER: "visit",
+    ComplaintChannel.SOCIAL: "social",
+    ComplaintChannel.REGULATOR: "phone",
+    ComplaintChannel.STAFF: "visit",
+}
+
+
+def _on_timeline(complaint: Complaint, actor) -> None:
+    """A complaint is a brand contact on the customer's timeline (五类接触: 品牌)."""
+    from .models import Interaction
+
+    Interaction.objects.create(
+        customer=complaint.customer,
+        contact_type=ContactType.BRAND,
+        medium=MEDIUM_OF_CHANNEL[ComplaintChannel(complaint.channel)],
+        direction="inbound",
+        occurred_at=complaint.received_at,
+        staff=actor if getattr(actor, "is_insurer_staff", False) else None,
+        partner=complaint.partner or complaint.merchant,
+        policy=complaint.policy,
+        claim=complaint.claim,
+        summary=f"投诉 / complaint {complaint.complaint_no}: {complaint.summary}"[:255],
+        outcome="complained",
+        source="complaint",
+    )
 
 
 def _stop_calls(customer: Customer, actor, complaint: Complaint) -> None:

@@ -251,6 +251,18 @@ def record_referral(
             staff=acting_user,
             recorded_at=clock.now(),
         )
+        Interaction.objects.create(
+            customer=referrer,
+            contact_type=ContactType.BRAND,
+            medium="visit",
+            direction="inbound",
+            occurred_at=referral.recorded_at,
+            staff=acting_user,
+            partner=partner,
+            summary=f"转介绍 / referred {pii.mask_name(referral.referred_name)}",
+            outcome="informed",
+            source="referral",
+        )
         audit.record(acting_user, AuditLog.Action.CREATE, referral, summary="referral")
         return referral
 

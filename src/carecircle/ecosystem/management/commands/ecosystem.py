@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 except ValueError as exc:
                     raise CommandError("--date must be YYYY-MM-DD") from exc
             only = [r for r in (options["only"] or "").split(",") if r] or None
-            unknown = set(only or []) - set(reminders.RULES)
+            unknown = set(only or []) - {*reminders.RULES, "survey"}
             if unknown:
                 raise CommandError(
                     f"unknown rules {sorted(unknown)}; known: {list(reminders.RULES)}"
