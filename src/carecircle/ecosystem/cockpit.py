@@ -23,6 +23,7 @@ from django.db.models import Count, Q, Sum
 from carecircle.claims.models import Claim
 from carecircle.core import clock
 from carecircle.core.money import ZERO, to_money
+from carecircle.parties.choices import PartnerKind
 from carecircle.policies.models import Policy
 from carecircle.touchpoints import rules as tp_rules
 from carecircle.touchpoints.choices import ContactType
@@ -215,6 +216,9 @@ def cockpit(month: dt.date) -> Cockpit:
         )
         .order_by("-premium")
     )
+    kinds = dict(PartnerKind.choices)
+    for row in out.partner_kinds:
+        row["label"] = str(kinds.get(row["partner_kind"], row["partner_kind"]))
     out.trend = _trend(months, by_month)
     now = clock.now()
     open_ = Complaint.objects.open()

@@ -69,9 +69,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         qs = qs.overdue(now)
     elif status in ComplaintStatus.values:
         qs = qs.filter(status=status)
+    touchpoint = request.GET.get("touchpoint", "")
+    if touchpoint in ContactType.values:
+        qs = qs.filter(touchpoint=touchpoint)
     month = periods.first_of(clock.today())
     _, _, start, end = periods.bounds(month)
     context = {
+        "touchpoint": touchpoint,
         "complaints": list(qs.order_by("due_at")[:PAGE]),
         "status": status,
         "statuses": ComplaintStatus.choices,
