@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from carecircle.alliance import rules, services
-from carecircle.alliance.models import Voucher
+from carecircle.alliance.models import EntitlementItem, Voucher
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
@@ -162,7 +162,7 @@ def test_bulk_issuing_gives_the_same_vouchers_as_one_policy_at_a_time_and_is_ide
         with_tier(policy.customer, tier)
         policies.append(policy)
     result = bulk.issue_for_book()
-    assert (result["entitled"], result["inserted"]) == (0 + 1 + 5 + 6 + 7, 19)
+    assert (result["candidates"], result["inserted"]) == (0 + 1 + 5 + 6 + 7, 19)
     by_bulk = {p.pk: counts(p) for p in policies}
     Voucher.objects.all().delete()
     for policy in policies:
@@ -171,5 +171,12 @@ def test_bulk_issuing_gives_the_same_vouchers_as_one_policy_at_a_time_and_is_ide
     Voucher.objects.all().delete()
     bulk.issue_for_book()
     again = bulk.issue_for_book()
-    assert (again["entitled"], again["inserted"]) == (19, 0)
+    assert (again["candidates"], again["inserted"]) == (0, 0)  # nothing missing: skipped
     assert all(rules.is_well_formed(c) for c in Voucher.objects.values_list("code", flat=True))
+    # an administrator raises gold's car washes from 4 to 5: only the fifth is issued
+    EntitlementItem.objects.filter(package__code="GOLD", product=catalogue["wash"]).update(
+        quantity=5
+    )
+    more = bulk.issue_for_book()
+    # (the three policies' car washes 1-5 are candidates, only the fifth is new)
+    assert (more["candidates"], more["inserted"]) == (15, 3)

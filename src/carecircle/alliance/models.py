@@ -265,8 +265,15 @@ class Voucher(models.Model):
         related_name="alliance_vouchers",
         db_index=False,  # the entitlement constraint's index leads with policy
     )
+    # No database foreign-key constraint to the two catalogue tables: checking it on each of
+    # millions of bulk-issued rows cost more than a third of the insert (ADR 0008).  PROTECT
+    # still guards deletes through the ORM, and catalogue rows are deactivated, not deleted.
     product = models.ForeignKey(
-        ServiceProduct, on_delete=models.PROTECT, related_name="vouchers", db_index=False
+        ServiceProduct,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        db_index=False,
+        db_constraint=False,
     )
     package = models.ForeignKey(
         EntitlementPackage,
@@ -275,6 +282,7 @@ class Voucher(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     source = models.CharField(_("来源 / source"), max_length=12, choices=IssueSource.choices)
     entitlement_seq = models.PositiveSmallIntegerField(
