@@ -180,3 +180,17 @@ def test_bulk_issuing_gives_the_same_vouchers_as_one_policy_at_a_time_and_is_ide
     more = bulk.issue_for_book()
     # (the three policies' car washes 1-5 are candidates, only the fifth is new)
     assert (more["candidates"], more["inserted"]) == (15, 3)
+
+
+def test_reminders_go_only_to_consenting_customers_with_vouchers_ending_soon(catalogue):
+    from carecircle.alliance.tasks import reminders_due
+    from tests.alliance.factories import VoucherFactory
+
+    yes, no = CustomerFactory(marketing_consent=True), CustomerFactory(marketing_consent=False)
+    soon = VoucherFactory(customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 3, 10))
+    VoucherFactory(customer=no, product=catalogue["wash"], valid_until=dt.date(2026, 3, 10))
+    VoucherFactory(customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 6, 1))
+    VoucherFactory(
+        customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 3, 5), status="redeemed"
+    )
+    assert reminders_due(dt.date(2026, 3, 2), 14) == [soon.pk]
