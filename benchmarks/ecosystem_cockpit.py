@@ -113,6 +113,14 @@ def main() -> None:
             client, f"/ecosystem/partners/{top.partner_id}/?month={m}", max(3, args.repeat // 4)
         )
         print(f"  scorecard of the biggest partner {result['scorecard']}", flush=True)
+        result["drill_policies"] = _timed(
+            client,
+            f"/ecosystem/partners/{top.partner_id}/policies/?month={m}",
+            max(3, args.repeat // 4),
+        )
+        print(f"  its policies (drill-down) {result['drill_policies']}", flush=True)
+    result["partners"] = _timed(client, f"/ecosystem/partners/?month={m}", max(3, args.repeat // 4))
+    print(f"  partner list {result['partners']}", flush=True)
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["machine"] = (
         f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}"

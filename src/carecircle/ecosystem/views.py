@@ -63,21 +63,24 @@ def partners(request: HttpRequest) -> HttpResponse:
         for a in Agreement.objects.filter(status="active", starts_on__lte=month, ends_on__gte=month)
     }
     empty = scorecards.Figures()
+    listed = [p for p in qs if p.pk in data or p.pk in agreements]
+    # No business this month and no terms: such partners are listed under health as inactive.
+    listed.sort(
+        key=lambda p: (data[p.pk].premium_brought + data[p.pk].repair_value) if p.pk in data else 0,
+        reverse=True,
+    )
+    page = max(1, _int(request.GET.get("page")))
     rows = []
-    for partner in qs:
+    for partner in listed[(page - 1) * PAGE : page * PAGE]:
         f = data.get(partner.pk)
-        if f is None and partner.pk not in agreements:
-            continue  # no business this month and no terms: listed under health as inactive
         card = scorecards.compare(partner, month, f or empty, agreements.get(partner.pk))
         rows.append({"partner": partner, "f": card.figures, "card": card, "active": f is not None})
-    rows.sort(key=lambda r: r["f"].premium_brought + r["f"].repair_value, reverse=True)
-    page = max(1, _int(request.GET.get("page")))
     context = {
         "month": month,
-        "rows": rows[(page - 1) * PAGE : page * PAGE],
-        "total": len(rows),
+        "rows": rows,
+        "total": len(listed),
         "page": page,
-        "pages": max(1, -(-len(rows) // PAGE)),
+        "pages": max(1, -(-len(listed) // PAGE)),
         "kinds": PartnerKind.choices,
         "kind": kind,
         "months": periods.months_back(periods.last_complete_month(), 12),
