@@ -240,3 +240,23 @@ def test_a_customer_sees_their_own_complaint_only(client, people):
     assert client.get(f"/ecosystem/complaints/{own.pk}/").status_code == 200
     assert client.get(f"/ecosystem/complaints/{other.pk}/").status_code == 404
     assert client.get("/ecosystem/complaints/").status_code == 403
+
+
+def test_a_customer_files_a_complaint_from_the_app_and_sees_only_their_own(client, people):
+    mine = CustomerFactory(customer_no="C00000888")
+    UserFactory(username="me", role=Role.CUSTOMER, customer=mine)
+    _receive(CustomerFactory(owner=people["seat"]), people["seat"])  # someone else's
+    client.login(username="me", password="pw-for-tests-1")
+    response = client.post(
+        "/ecosystem/my/complaints/",
+        {"category": "speed", "touchpoint": "claims", "summary": "三周了还没赔"},
+    )
+    c = Complaint.objects.get(customer=mine)
+    assert response.url == f"/ecosystem/complaints/{c.pk}/"
+    assert (c.channel, c.severity, c.owner) == ("app", "normal", None)
+    page = client.get("/ecosystem/my/complaints/").content.decode()
+    assert c.complaint_no in page
+    assert page.count('href="/ecosystem/complaints/') == 1
+    UserFactory(username="p", role=Role.PARTNER_USER, partner=PartnerFactory())
+    client.login(username="p", password="pw-for-tests-1")
+    assert client.get("/ecosystem/my/complaints/").status_code == 403

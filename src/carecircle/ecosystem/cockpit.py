@@ -226,7 +226,7 @@ def cockpit(month: dt.date) -> Cockpit:
     out.overdue_complaints = open_.filter(due_at__lt=now).count()
     out.escalated_complaints = open_.filter(escalation_level__gt=0).count()
     out.services = _services(month)
-    out.renewals = _renewals()
+    out.renewals = _renewals(month)
     return out
 
 
@@ -274,17 +274,23 @@ def _services(month: dt.date) -> dict[str, Any] | None:
     return {"redemptions": done["n"], "value": to_money(done["value"] or ZERO)}
 
 
-def _renewals() -> dict[str, Any] | None:
-    """Open renewal call tasks, when the renewals app has its tasks."""
-    for name in ("CallTask", "RenewalTask", "Task"):
-        try:
-            model = apps.get_model("renewals", name)
-        except LookupError:
-            continue
-        fields = {f.name for f in model._meta.get_fields()}
-        if "status" in fields:
-            return {"tasks": model.objects.count(), "model": name}
-    return None
+def _renewals(month: dt.date) -> dict[str, Any] | None:
+    """Renewal call-centre activity, when the renewals app has its tasks: open tasks now and
+    calls made in the month."""
+    try:
+        task = apps.get_model("renewals", "RenewalTask")
+    except LookupError:
+        return None
+    out: dict[str, Any] = {
+        "open_tasks": task.objects.filter(status__in=("open", "callback", "quoted")).count()
+    }
+    try:
+        contact = apps.get_model("renewals", "Contact")
+    except LookupError:
+        return out
+    _, _, start, end = periods.bounds(month)
+    out["calls"] = contact.objects.filter(at__gte=start, at__lt=end).count()
+    return out
 
 
 def export_rows(c: Cockpit) -> list[list[Any]]:

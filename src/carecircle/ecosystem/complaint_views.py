@@ -200,3 +200,45 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
         response.status_code = exc.status
         return response
     return redirect("ecosystem:complaint", complaint_id=complaint.pk)
+
+
+class CustomerComplaintForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("投诉类别 / What is it about?"), choices=ComplaintCategory.choices
+    )
+    touchpoint = forms.ChoiceField(
+        label=_("涉及环节 / Where did it happen?"), choices=ContactType.choices
+    )
+    summary = forms.CharField(label=_("一句话说明 / In one sentence"), max_length=255)
+    details = forms.CharField(label=_("详情 / Details"), widget=forms.Textarea, required=False)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def my_complaints(request: HttpRequest) -> HttpResponse:
+    """A customer's own complaints, and a complaint filed from the app (channel: app)."""
+    user: Any = request.user
+    if not getattr(user, "customer_id", None):
+        raise PermissionDenied("仅限客户本人 / customers only")
+    form = CustomerComplaintForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            complaint = complaints.receive(
+                user.customer,
+                acting_user=user,
+                channel=ComplaintChannel.APP,
+                category=d["category"],
+                severity=Severity.NORMAL,
+                touchpoint=d["touchpoint"],
+                summary=d["summary"],
+                details=d["details"],
+            )
+            return redirect("ecosystem:complaint", complaint_id=complaint.pk)
+        except DomainError as exc:
+            error = exc
+    mine = Complaint.objects.for_user(user).order_by("-received_at")[:50]
+    return render(
+        request, "ecosystem/my_complaints.html", {"form": form, "error": error, "mine": mine}
+    )

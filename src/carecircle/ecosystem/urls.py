@@ -13,6 +13,7 @@ urlpatterns = [
     path("partners/<int:partner_id>/<slug:what>/", views.drill, name="drill"),
     path("complaints/", complaint_views.complaint_list, name="complaints"),
     path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
+    path("my/complaints/", complaint_views.my_complaints, name="my_complaints"),
     path("complaints/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),
     path(
         "complaints/<int:complaint_id>/<slug:action>/",
