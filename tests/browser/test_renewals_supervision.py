@@ -62,6 +62,11 @@ def test_manager_reads_the_dashboard_and_exports_it(page, live_server, book):  #
         "合计 / Total",
     ]
 
+    page.locator('[data-figure="overdue"] a').click()
+    expect(page.locator("h1")).to_have_text("超时未触达 / Overdue renewals")
+    expect(page.locator("#overdue-table tbody tr")).to_have_count(2)
+    expect(page.locator("#overdue-table tbody tr").first).to_contain_text("2026-05-15")
+
     page.get_by_role("link", name="客户为何流失 / Why we lose customers").first.click()
     expect(page.locator("h1")).to_have_text("客户为何流失 / Why we lose customers")
     matrix = page.locator('#lost-matrix tr[data-reason="price"]')

@@ -275,7 +275,9 @@ def test_a_team_leader_sees_only_the_team(book):
     assert supervision.why_lost(book["leader"], MAY).endings[0]["n"] == 1
 
 
-@pytest.mark.parametrize("name", ["supervise", "supervise_lost", "supervise_export"])
+@pytest.mark.parametrize(
+    "name", ["supervise", "supervise_lost", "supervise_export", "supervise_overdue"]
+)
 def test_seats_who_lead_no_team_and_other_staff_are_refused_and_audited(client, book, name):
     for user in (
         book["s1"],
@@ -409,3 +411,54 @@ def test_a_period_with_nothing_due_shows_dashes_and_still_today_s_overdue(client
     assert board.total.renewal_rate is None
     assert 'data-figure="renewal_rate"><div class="figure-value">—' in html
     assert '<td class="num" data-col="contact_rate">—</td>' in html
+
+
+# ----------------------------------------------------------------------------- overdue list
+
+
+def test_the_overdue_list_names_the_renewals_behind_the_figure_nearest_expiry_first(book):
+    found = supervision.overdue_list(book["manager"], AS_OF)
+    assert [(t.expiry_date, t.assignee.username, t.days_left) for t in found.tasks] == [
+        (dt.date(2026, 5, 15), "s2", 14),
+        (dt.date(2026, 6, 2), "s1", 32),
+    ]
+    s1 = supervision.overdue_list(book["manager"], AS_OF, dimension="seat", key=str(book["s1"].pk))
+    assert ([t.assignee.username for t in s1.tasks], s1.label) == (["s1"], "坐席一")
+    ningbo = supervision.overdue_list(book["manager"], AS_OF, dimension="branch", key="宁波")
+    assert [t.customer.city for t in ningbo.tasks] == ["宁波"]
+    assert (
+        supervision.overdue_list(book["manager"], AS_OF, dimension="seat", key="none").tasks == []
+    )
+    # A team leader sees the team's only, whatever row is asked for.
+    mine = supervision.overdue_list(book["leader"], AS_OF, dimension="seat", key=str(book["s2"].pk))
+    assert mine.tasks == []
+    assert [t.assignee.username for t in supervision.overdue_list(book["leader"], AS_OF).tasks] == [
+        "s1"
+    ]
+
+
+def test_the_dashboard_links_each_overdue_figure_to_its_list(client, book):
+    client.force_login(book["manager"])
+    board = client.get(reverse("renewals:supervise"), {"date": "2026-05-01"}).content.decode()
+    link = f"{reverse('renewals:supervise_overdue')}?by=seat&key={book['s1'].pk}"
+    assert f'<a href="{link}">1</a>' in board
+    response = client.get(
+        reverse("renewals:supervise_overdue"), {"by": "seat", "key": book["s1"].pk}
+    )
+    assert response.status_code == 200
+    assert response.content.decode().count('<tr data-task="') == 1
+
+
+def test_the_overdue_list_is_one_page_in_a_fixed_number_of_queries(
+    client, book, django_assert_max_num_queries
+):
+    client.force_login(book["manager"])
+    _grow(book, 6)
+    for n in range(3):  # more overdue renewals for s1
+        task(
+            expiring(20 + n, customer=CustomerFactory(owner=book["s1"])), book["s1"], premium="1.00"
+        )
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("renewals:supervise_overdue"))
+    assert response.status_code == 200
+    assert response.content.decode().count('<tr data-task="') == 5

@@ -302,6 +302,17 @@ def _written() -> Any:
     )
 
 
+def _overdue(scope: Scope, as_of: dt.date) -> QuerySet[RenewalTask]:
+    """Open renewals at or inside the first checkpoint whose customer is not reached yet."""
+    checkpoint = max(renewal_settings().checkpoint_days)
+    return (
+        _tasks(scope)
+        .filter(stage__in=[Stage.RESERVED, Stage.TELESALES])
+        .filter(expiry_date__lte=as_of + dt.timedelta(days=checkpoint))
+        .exclude(_reached())
+    )
+
+
 def due_in(scope: Scope, period: Period) -> QuerySet[RenewalTask]:
     return _tasks(scope).filter(expiry_date__gte=period.start, expiry_date__lt=period.end)
 
@@ -355,13 +366,7 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
         premium_written="s_written",
         attempts="s_attempts",
     )
-    overdue = (
-        _tasks(scope)
-        .filter(stage__in=[Stage.RESERVED, Stage.TELESALES])
-        .filter(expiry_date__lte=as_of + dt.timedelta(days=checkpoint))
-        .exclude(_reached())
-    )
-    merge(_grouped(overdue, dimension, "task", n=Count("pk")), overdue="n")
+    merge(_grouped(_overdue(scope, as_of), dimension, "task", n=Count("pk")), overdue="n")
     contacts = _by_team(Contact.objects.for_user(user), scope).filter(at__gte=begin, at__lt=end)
     merge(
         _grouped(
@@ -544,15 +549,104 @@ def why_lost(user: Any, period: Period) -> LossAnalysis:
     )
 
 
+# ----------------------------------------------------------------------------- overdue list
+
+
+@dataclass
+class OverduePage:
+    scope: Scope
+    as_of: dt.date
+    dimension: str | None
+    key: str
+    label: str
+    tasks: list[RenewalTask]
+    number: int
+    has_next: bool
+    checkpoint_days: int
+
+
+def _key_filter(dimension: str, raw: str) -> Q:
+    """The dashboard row a drill-down came from: ``by`` + ``key`` ("none" = no value)."""
+    lookup, _names = _key(dimension, "task")
+    if raw == "none":
+        return Q(**{f"{lookup}__isnull": True})
+    if dimension in (Dimension.SEAT, Dimension.TEAM):
+        try:
+            return Q(**{lookup: int(raw)})
+        except ValueError:
+            return Q(pk__in=[])
+    return Q(**{lookup: raw})
+
+
+def overdue_list(
+    user: Any,
+    as_of: dt.date,
+    *,
+    dimension: str | None = None,
+    key: str = "",
+    number: int = 1,
+    per_page: int = 50,
+) -> OverduePage:
+    """The overdue renewals themselves, nearest expiry first, optionally for one dashboard
+    row (``dimension`` + ``key``); one query for the page (LIMIT per_page + 1)."""
+    scope = scope_for(user)
+    tasks = _overdue(scope, as_of)
+    label = ""
+    if dimension in Dimension.values and key:
+        tasks = tasks.filter(_key_filter(dimension, key))
+    else:
+        dimension = None
+    start = (number - 1) * per_page
+    found = list(
+        tasks.select_related("customer", "policy__vehicle", "assignee", "assignee__team").order_by(
+            "expiry_date", "pk"
+        )[start : start + per_page + 1]
+    )
+    if dimension and found:
+        first = found[0]
+        label = {
+            Dimension.SEAT: lambda: _label(
+                dimension,
+                first.assignee_id,
+                (
+                    getattr(first.assignee, "display_name", ""),
+                    getattr(first.assignee, "username", ""),
+                ),
+            ),
+            Dimension.TEAM: lambda: _label(
+                dimension,
+                first.assignee.team_id if first.assignee else None,
+                (first.assignee.team.name if first.assignee and first.assignee.team else "",),
+            ),
+            Dimension.CHANNEL: lambda: _label(dimension, first.policy.channel, ()),
+            Dimension.BRANCH: lambda: _label(dimension, first.customer.city, ()),
+        }[Dimension(dimension)]()
+    for task in found:
+        task.days_left = (task.expiry_date - as_of).days  # type: ignore[attr-defined]
+    return OverduePage(
+        scope=scope,
+        as_of=as_of,
+        dimension=dimension,
+        key=key,
+        label=label,
+        tasks=found[:per_page],
+        number=number,
+        has_next=len(found) > per_page,
+        checkpoint_days=max(renewal_settings().checkpoint_days),
+    )
+
+
 __all__ = [
     "Dashboard",
     "Dimension",
     "LossAnalysis",
+    "OverduePage",
     "Period",
     "PeriodKind",
     "Row",
     "Scope",
     "dashboard",
+    "overdue_list",
     "scope_for",
     "why_lost",
 ]

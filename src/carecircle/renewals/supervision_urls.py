@@ -7,5 +7,6 @@ from . import supervision_views as views
 urlpatterns = [
     path("", views.dashboard, name="supervise"),
     path("why-lost/", views.why_lost, name="supervise_lost"),
+    path("overdue/", views.overdue, name="supervise_overdue"),
     path("export.xlsx", views.export, name="supervise_export"),
 ]

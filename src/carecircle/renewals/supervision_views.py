@@ -98,6 +98,27 @@ def why_lost(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    """The overdue renewals behind a dashboard figure, to chase or reassign."""
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    try:
+        found = supervision.overdue_list(
+            request.user,
+            clock.today(),
+            dimension=request.GET.get("by"),
+            key=request.GET.get("key", ""),
+            number=number,
+        )
+    except PermissionDenied as error:
+        _refuse(request, error)
+    return render(request, "renewals/supervise/overdue.html", {"o": found})
+
+
+@require_GET
+@login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The dashboard and the loss analysis as one Excel workbook."""
     period, _notice = _period(request)
