@@ -318,7 +318,8 @@ def _redeem(
 ) -> Redemption:
     if not rules.is_well_formed(code):
         raise _refused(AttemptOutcome.TYPO)
-    voucher = Voucher.objects.filter(code=code).first()
+    # product and customer come along: the answer names the service and the (masked) customer
+    voucher = Voucher.objects.select_related("product", "customer").filter(code=code).first()
     if voucher is None:
         raise _refused(AttemptOutcome.UNKNOWN)
     offer = MerchantOffer.objects.filter(
