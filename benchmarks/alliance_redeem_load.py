@@ -59,8 +59,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def prepare(n: int) -> tuple[str, list[str]]:
-    """A merchant, its user and token, and ``n`` fresh vouchers (bulk-created)."""
+def prepare(n: int, tills: int = 50) -> tuple[list[str], list[str]]:
+    """A merchant with ``tills`` staff logins, each with its own API token (as each till or
+    phone at a merchant has), and ``n`` fresh vouchers (bulk-created).  One token for every
+    request would make all of them update the same token row (``last_used_at``)."""
     merchant, _ = Partner.objects.get_or_create(
         code="BENCH-M", defaults={"name": "压测洗车服务中心", "kind": "merchant"}
     )
@@ -72,10 +74,13 @@ def prepare(n: int) -> tuple[str, list[str]]:
         product=product,
         defaults={"price_to_insurer": Decimal("33.00"), "public_price": Decimal("60.00")},
     )
-    user, _ = User.objects.get_or_create(
-        username="bench_merchant", defaults={"role": Role.MERCHANT_USER, "partner": merchant}
-    )
-    _, token = ApiToken.issue(user, "alliance load test")
+    tokens = []
+    for till in range(tills):
+        user, _ = User.objects.get_or_create(
+            username=f"bench_merchant{till}",
+            defaults={"role": Role.MERCHANT_USER, "partner": merchant},
+        )
+        tokens.append(ApiToken.issue(user, "alliance load test")[1])
     customer, _ = Customer.objects.get_or_create(
         customer_no="BENCH-C1", defaults={"name": "压测客户"}
     )
@@ -100,7 +105,7 @@ def prepare(n: int) -> tuple[str, list[str]]:
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE alliance_voucher")
-    return token, codes
+    return tokens, codes
 
 
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -134,17 +139,17 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def run_load(url: str, token: str, codes: list[str], rate: float, concurrency: int) -> dict:
-    headers = {"Authorization": f"Bearer {token}"}
+def run_load(url: str, tokens: list[str], codes: list[str], rate: float, concurrency: int) -> dict:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = httpx.Client(headers=headers, limits=limits, timeout=10)
+    client = httpx.Client(limits=limits, timeout=10)
     results: list[tuple[float, float, int]] = []
     lock = threading.Lock()
 
-    def send(due: float, code: str) -> None:
+    def send(due: float, code: str, token: str) -> None:
         started = time.perf_counter()
         try:
-            status = client.post(url, json={"code": code}).status_code
+            headers = {"Authorization": f"Bearer {token}"}
+            status = client.post(url, json={"code": code}, headers=headers).status_code
         except httpx.HTTPError:
             status = 0
         ended = time.perf_counter()
@@ -158,7 +163,7 @@ def run_load(url: str, token: str, codes: list[str], rate: float, concurrency: i
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            pool.submit(send, due, code)
+            pool.submit(send, due, code, tokens[i % len(tokens)])
     elapsed = time.perf_counter() - t0
     client.close()
     since_due = [r[0] * 1000 for r in results]
@@ -191,14 +196,14 @@ def main() -> None:
         sys.exit("PostgreSQL only: set DATABASE_URL to a database of your own")
     call_command("migrate", interactive=False, verbosity=0)
     n = int(args.rate * args.seconds)
-    token, codes = prepare(n + 200)
+    tokens, codes = prepare(n + 200)
     before = Redemption.objects.count()
     connection.close()
     server = start_server(args.port, args.workers, args.threads)
     url = f"http://127.0.0.1:{args.port}/alliance-api/alliance/redemptions"
     try:
-        run_load(url, token, codes[:200], rate=100, concurrency=8)  # warm-up, not counted
-        load = run_load(url, token, codes[200:], rate=args.rate, concurrency=args.concurrency)
+        run_load(url, tokens, codes[:200], rate=50, concurrency=8)  # warm-up, not counted
+        load = run_load(url, tokens, codes[200:], rate=args.rate, concurrency=args.concurrency)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -210,6 +215,7 @@ def main() -> None:
         "target_rate": args.rate,
         "seconds": args.seconds,
         "gunicorn": f"{args.workers} workers x {args.threads} threads",
+        "tokens": len(tokens),
         **load,
         "stored_redemptions": stored,
         "every_201_stored_once": stored == load["statuses"].get("201", 0),
