@@ -27,7 +27,7 @@ from carecircle.touchpoints import complaints, surveys
 from carecircle.touchpoints.models import Complaint, Referral, Survey
 
 from . import cockpit, periods, reminders, scorecards
-from .models import Agreement, WeatherAlert
+from .models import Agreement, BookMonth, ReminderRun, WeatherAlert
 
 SH = dt.timezone(dt.timedelta(hours=8))
 CATEGORIES = [
@@ -59,21 +59,23 @@ def seed(stdout: Any) -> None:
             "complaints": _complaints(rng, service, today),
             "surveys": _surveys(rng, today),
             "referrals": _referrals(rng, manager, today),
+            "weather_alerts": _weather(manager, today),
         }
-        made["weather_alerts"] = _weather(manager, today)
-        run = reminders.run(
-            today, [r for r in [*reminders.RULES, "survey"] if r != "weather_alert"]
-        )
-        made["reminders"] = sum(sum(c.values()) for c in run.counts.values())
-        made["weather_messages"] = _weather_messages(today)
-    for month in periods.months_back(periods.next_month(periods.last_complete_month()), 13):
-        scorecards.compute_month(month)
-        cockpit.compute_book_month(month)
-    stdout.write(
-        "  ecosystem: "
-        + ", ".join(f"{k} {v}" for k, v in made.items())
-        + " (aggregates: 13 months)"
-    )
+        if not ReminderRun.objects.filter(as_of=today).exists():  # once a day is enough
+            run = reminders.run(
+                today, [r for r in [*reminders.RULES, "survey"] if r != "weather_alert"]
+            )
+            made["reminders"] = sum(sum(c.values()) for c in run.counts.values())
+            made["weather_messages"] = _weather_messages(today)
+    current = periods.next_month(periods.last_complete_month())
+    if not BookMonth.objects.filter(
+        month=current, dimension="total", computed_at__date=today
+    ).exists():
+        for month in periods.months_back(current, 13):
+            scorecards.compute_month(month)
+            cockpit.compute_book_month(month)
+        made["aggregated_months"] = 13
+    stdout.write("  ecosystem: " + ", ".join(f"{k} {v}" for k, v in made.items()))
 
 
 def _agreements(manager, today: dt.date) -> int:
