@@ -238,3 +238,15 @@ def test_staff_see_full_names_in_the_drill_down(client, shop_book):
     client.login(username="boss", password="pw-for-tests-1")
     drill = client.get(f"/ecosystem/partners/{shop.pk}/policies/?month=2026-02").content.decode()
     assert "周杰伦" in drill
+
+
+def test_a_partner_user_cannot_reveal_a_customers_full_details(client, shop_book):
+    """Even for a customer the partner brought: the masked name on the 360 page, and revealing
+    the phone or ID number is refused."""
+    shop, _, customer = shop_book
+    UserFactory(username="shopuser", role=Role.PARTNER_USER, partner=shop)
+    client.login(username="shopuser", password="pw-for-tests-1")
+    for field in ("phone", "id_number"):
+        response = client.post(f"/customers/{customer.pk}/reveal/{field}/")
+        assert response.status_code == 403
+    assert not AuditLog.objects.filter(action="reveal_pii").exists()
