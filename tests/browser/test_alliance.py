@@ -93,3 +93,22 @@ def test_customer_sees_a_voucher_merchant_redeems_it_statement_shows_it(
     expect(page.locator("#activity-rate")).to_have_text("100%")
     expect(page.locator("#tier-chart svg")).to_have_count(1)
     assert errors == []
+
+
+def test_the_customers_services_page_fits_a_phone_screen(browser, live_server, alliance_book):
+    voucher, _ = alliance_book
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "cust01", "/alliance/my/")
+        expect(page.locator(".voucher-code")).to_have_text(voucher.display_code)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => "
+            "e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert overflow <= 0, wide
+        page.screenshot(path=str(SHOTS / "alliance-customer-phone.png"), full_page=True)
+    finally:
+        context.close()
