@@ -51,12 +51,15 @@ def seed(stdout: Any) -> None:
     candidates = list(
         Policy.objects.filter(kind="commercial").in_force_on(today).exclude(ncd_coefficient=None)
         .filter(effective_date__lte=today - dt.timedelta(days=60))
+        # Claims are on vehicle damage: a policy without it would pay nothing.
+        .filter(coverages__code="vehicle_damage").distinct()
         .order_by("pk")[:6]
     )  # fmt: skip
     if customer_login and customer_login.customer_id:
         own = (
             Policy.objects.filter(customer_id=customer_login.customer_id, kind="commercial")
             .in_force_on(today)
+            .filter(coverages__code="vehicle_damage")
             .first()
         )
         if own is not None:
