@@ -13,7 +13,6 @@ appears in that seat's book and no one else's (core/access.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db.models import Count
 
@@ -21,6 +20,7 @@ from carecircle.core.roles import Role
 from carecircle.parties.choices import CustomerKind
 from carecircle.parties.models import Customer
 
+from .bulk import update_rows
 from .conf import RenewalSettings
 from .models import Assignment, AssignReason, RenewalTask, SeatProfile, Stage
 
@@ -125,17 +125,9 @@ def _write(chosen: list[tuple[int, int, str]], pending: list[tuple]) -> None:
     if not chosen:
         return
     customer_of = {row[0]: row[1] for row in pending}
-    by_seat: dict[int, list[int]] = defaultdict(list)
-    customers_by_seat: dict[int, set[int]] = defaultdict(set)
-    for pk, seat_id, _reason in chosen:
-        by_seat[seat_id].append(pk)
-        customers_by_seat[seat_id].add(customer_of[pk])
-    for seat_id, pks in by_seat.items():
-        for start in range(0, len(pks), BATCH):
-            RenewalTask.objects.filter(pk__in=pks[start : start + BATCH]).update(assignee=seat_id)
-        ids = sorted(customers_by_seat[seat_id])
-        for start in range(0, len(ids), BATCH):
-            Customer.objects.filter(pk__in=ids[start : start + BATCH]).update(owner=seat_id)
+    update_rows(RenewalTask, ["assignee"], [(pk, seat) for pk, seat, _ in chosen])
+    owners = {customer_of[pk]: seat for pk, seat, _ in chosen}
+    update_rows(Customer, ["owner"], sorted(owners.items()))
     Assignment.objects.bulk_create(
         [Assignment(task_id=pk, to_user_id=seat, reason=reason) for pk, seat, reason in chosen],
         batch_size=BATCH,

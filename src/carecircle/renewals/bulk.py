@@ -2,8 +2,10 @@
 
 Django's ``bulk_update`` writes one ``CASE WHEN id=… THEN …`` per field per batch, which both
 SQLite and PostgreSQL evaluate row by row against every branch — quadratic in the batch size
-(4,400 renewals took 16 s). A parameterised ``UPDATE … WHERE id = %s`` sent with
-``executemany`` is linear (psycopg pipelines it).
+(4,400 renewals took 16 s). PostgreSQL gets one
+``UPDATE … FROM unnest(arrays)`` per batch (measured 6.5 s instead of 15.9 s with
+``executemany`` for 53,000 renewals); SQLite a parameterised ``UPDATE … WHERE id = %s`` with
+``executemany``, also linear.
 """
 
 from __future__ import annotations
@@ -11,6 +13,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+
+PG_BATCH = 50_000
+
+
+def _update_unnest(table: str, pk_column: str, columns: list[models.Field], rows: list) -> int:
+    quote = connection.ops.quote_name
+    names = [f"c{i}" for i in range(len(columns))]
+    sets = ", ".join(f"{quote(str(f.column))} = v.{n}" for f, n in zip(columns, names, strict=True))
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{f.db_type(connection)}[]" for f in columns])
+    # Identifiers come from model metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(table)} AS t SET {sets} "  # noqa: S608
+        f"FROM unnest({arrays}) AS v(pk, {', '.join(names)}) WHERE t.{quote(pk_column)} = v.pk"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), PG_BATCH):
+            batch = rows[start : start + PG_BATCH]
+            params = [[row[0] for row in batch]] + [
+                [field.get_db_prep_save(row[i + 1], connection) for row in batch]
+                for i, field in enumerate(columns)
+            ]
+            cursor.execute(sql, params)
+    return len(rows)
 
 
 def update_rows(
@@ -29,6 +54,9 @@ def update_rows(
     sets = ", ".join(f"{quote(str(field.column))} = %s" for field in columns)
     # Identifiers come from model metadata, quoted; every value is a parameter.
     sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(pk_column)} = %s"  # noqa: S608
+    rows = list(rows)
+    if connection.vendor == "postgresql":
+        return _update_unnest(meta.db_table, pk_column, columns, rows)
     params = [
         [
             *(

@@ -89,7 +89,10 @@ def _expiring(as_of: dt.date, conf: RenewalSettings) -> list[tuple]:
         Policy.objects.filter(
             expiry_date__gte=as_of, expiry_date__lte=horizon, cancelled_on__isnull=True
         )
-        .filter(renewal_task__isnull=True, companion_renewal_task__isnull=True)
+        # NOT EXISTS, not a LEFT JOIN … IS NULL: with statistics taken while the renewal
+        # table was small, the join form compared 1.5 billion rows (124 s vs 1.5 s).
+        .exclude(Exists(RenewalTask.objects.filter(policy=OuterRef("pk"))))
+        .exclude(Exists(RenewalTask.objects.filter(companion=OuterRef("pk"))))
         .exclude(Exists(renewed))
         .values_list(
             "pk",
@@ -137,9 +140,35 @@ def _call_from(expiry: dt.date, conf: RenewalSettings) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, conf.call_start))
 
 
-def create_new_tasks(as_of: dt.date, conf: RenewalSettings) -> int:
+def _sorted_fields(signal, premium: Decimal, lifts, conf: RenewalSettings) -> list:
+    """清分 of one renewal: (tier, probability, segment, value at stake, lift, priority)."""
+    p = signal.renewal_probability if signal else sorting.FALLBACK_PROBABILITY
+    stake = sorting.value_at_stake(signal, premium)
+    lift = (
+        lifts[sorting.probability_band(p)]
+        if lifts
+        else sorting.default_lift(p, conf.default_lift_k)
+    )
+    return [
+        signal.tier if signal else "",
+        p,
+        sorting.segment(signal),
+        stake,
+        lift,
+        sorting.priority(stake, lift),
+    ]
+
+
+SORT_FIELDS = ("tier", "renewal_probability", "segment", "value_at_stake", "lift", "priority")
+
+
+def create_new_tasks(as_of: dt.date, conf: RenewalSettings, lifts) -> int:
+    """New renewals are sorted before they are written, so each row is written once here
+    (the sort below then finds nothing changed) and once more when it is assigned."""
+    found = _expiring(as_of, conf)
+    signals = _signals({lead[4] for lead, _, _ in found})
     tasks = []
-    for lead, companion_id, premium in _expiring(as_of, conf):
+    for lead, companion_id, premium in found:
         agent_id, partner_id = _reservation(lead)
         days = (lead[3] - as_of).days
         reserved = bool(agent_id or partner_id) and days > conf.handover_days
@@ -154,9 +183,14 @@ def create_new_tasks(as_of: dt.date, conf: RenewalSettings) -> int:
                 reserved_agent_id=agent_id if reserved else None,
                 reserved_partner_id=partner_id if reserved else None,
                 assignee_id=agent_id if reserved else None,
-                segment="standard",
-                lift=Decimal("0"),
                 due_at=_call_from(lead[3], conf),
+                **dict(
+                    zip(
+                        SORT_FIELDS,
+                        _sorted_fields(signals.get(lead[4]), premium, lifts, conf),
+                        strict=True,
+                    )
+                ),
             )
         )
     RenewalTask.objects.bulk_create(tasks, batch_size=BATCH)
@@ -222,36 +256,21 @@ def hand_over(as_of: dt.date, conf: RenewalSettings) -> int:
     return len(handed)
 
 
-def sort_open_tasks(conf: RenewalSettings) -> tuple[int, str]:
-    """清分 every open task again with today's values and lift."""
-    lifts, source = _lifts(conf)
-    fields = ("tier", "renewal_probability", "segment", "value_at_stake", "lift", "priority")
+def sort_open_tasks(conf: RenewalSettings, lifts) -> int:
+    """清分 every open task again with today's values and lift; writes only changes."""
     tasks = list(
-        RenewalTask.objects.open().values_list("pk", "customer_id", "premium_last_year", *fields)
+        RenewalTask.objects.open().values_list(
+            "pk", "customer_id", "premium_last_year", *SORT_FIELDS
+        )
     )
     signals = _signals({t[1] for t in tasks})
     changed = []
     for pk, customer_id, premium, *before in tasks:
-        signal = signals.get(customer_id)
-        p = signal.renewal_probability if signal else sorting.FALLBACK_PROBABILITY
-        stake = sorting.value_at_stake(signal, premium)
-        lift = (
-            lifts[sorting.probability_band(p)]
-            if lifts
-            else sorting.default_lift(p, conf.default_lift_k)
-        )
-        after = [
-            signal.tier if signal else "",
-            p,
-            sorting.segment(signal),
-            stake,
-            lift,
-            sorting.priority(stake, lift),
-        ]
-        if after != before:  # most renewals keep yesterday's figures: write only changes
+        after = _sorted_fields(signals.get(customer_id), premium, lifts, conf)
+        if after != before:  # most renewals keep yesterday's figures
             changed.append((pk, *after))
-    update_rows(RenewalTask, fields, changed)
-    return len(tasks), source
+    update_rows(RenewalTask, SORT_FIELDS, changed)
+    return len(changed)
 
 
 def run_pipeline(as_of: dt.date | None = None, progress: Progress | None = None) -> PipelineRun:
@@ -267,11 +286,12 @@ def run_pipeline(as_of: dt.date | None = None, progress: Progress | None = None)
         counts["renewed_elsewhere"] = close_renewed_elsewhere(now)
         counts["expired"] = close_expired(as_of, now)
         say(f"closed {counts['renewed_elsewhere']} renewed elsewhere, {counts['expired']} expired")
-        counts["created"] = create_new_tasks(as_of, conf)
-        say(f"created {counts['created']} renewal tasks")
+        lifts, source = _lifts(conf)
+        counts["created"] = create_new_tasks(as_of, conf, lifts)
+        say(f"created and sorted {counts['created']} renewal tasks (lift from {source})")
         counts["handed_over"] = hand_over(as_of, conf)
-        counts["sorted"], source = sort_open_tasks(conf)
-        say(f"sorted {counts['sorted']} open tasks (lift from {source})")
+        counts["resorted"] = sort_open_tasks(conf, lifts)
+        say(f"re-sorted {counts['resorted']} open tasks whose figures changed")
         counts.update(assign_open_tasks(conf, now))
         say(f"assigned {counts['assigned']}; {counts['unassigned']} wait for capacity")
         run = PipelineRun.objects.create(
