@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from carecircle.claims.models import Claim
 from carecircle.core import clock
@@ -55,6 +55,7 @@ def seed(stdout: Any) -> None:
     # delivered when it commits (notify dispatches on commit).
     with transaction.atomic():
         made = {
+            "repair_referrals": _repair_referrals(),
             "agreements": _agreements(manager, today),
             "complaints": _complaints(rng, service, today),
             "surveys": _surveys(rng, today),
@@ -76,6 +77,31 @@ def seed(stdout: Any) -> None:
             cockpit.compute_book_month(month)
         made["aggregated_months"] = 13
     stdout.write("  ecosystem: " + ", ".join(f"{k} {v}" for k, v in made.items()))
+
+
+def _repair_referrals() -> int:
+    """送修 for the demo book (whose claims name no repair shop): vehicle-damage claims go to the
+    4S or repair shop that sold the policy, and two in five of the others to a repair shop of
+    the network. Only claims without a shop are touched, so the claims app's own referrals
+    stand."""
+    shops = (PartnerKind.FOUR_S_SHOP, PartnerKind.REPAIR_SHOP)
+    open_claims = Claim.objects.filter(repair_shop__isnull=True, coverage="vehicle_damage")
+    sold_by_shop = open_claims.filter(policy__partner__kind__in=shops)
+    made = sold_by_shop.update(
+        repair_shop=Subquery(
+            Policy.objects.filter(pk=OuterRef("policy_id")).values("partner_id")[:1]
+        )
+    )
+    network = list(Partner.objects.filter(kind=PartnerKind.REPAIR_SHOP, active=True).order_by("pk"))
+    if network:
+        batch = []
+        for claim in open_claims.filter(repair_shop__isnull=True).only("pk"):
+            if claim.pk % 5 < 2:
+                claim.repair_shop = network[claim.pk % len(network)]
+                batch.append(claim)
+        Claim.objects.bulk_update(batch, ["repair_shop"], batch_size=2000)
+        made += len(batch)
+    return made
 
 
 def _agreements(manager, today: dt.date) -> int:
@@ -108,9 +134,17 @@ def _agreements(manager, today: dt.date) -> int:
     for n, p in enumerate(partners, start=1):
         f = data.get(p.pk, scorecards.Figures())
         shop = p.kind in (PartnerKind.FOUR_S_SHOP, PartnerKind.REPAIR_SHOP)
-        # Targets near last month's actual figures: some partners meet them, some drift.
-        target = (f.premium_brought * Decimal(str(0.8 + 0.4 * (n % 5) / 4))).quantize(
-            Decimal("1000")
+        # Targets near last month's actual figures (×0.8 … ×1.2): some partners meet them,
+        # some drift — the health view has something to say.
+        factor = Decimal(str(0.8 + 0.1 * (n % 5)))
+        ratio = f.repair_to_premium
+        low, high = (
+            (
+                (ratio * Decimal("0.6")).quantize(Decimal("0.01")),
+                (ratio * Decimal("1.5")).quantize(Decimal("0.01")),
+            )
+            if ratio
+            else (None, None)  # no repair work last month: the contract sets no band yet
         )
         rows.append(
             Agreement(
@@ -118,24 +152,27 @@ def _agreements(manager, today: dt.date) -> int:
                 partner=p,
                 starts_on=dt.date(today.year, 1, 1) - dt.timedelta(days=365),
                 ends_on=today + dt.timedelta(days=20 if n % 13 == 0 else 400),
-                premium_target_monthly=target or Decimal("10000"),
-                repair_capacity_monthly=60 if shop else None,
+                premium_target_monthly=(f.premium_brought * factor).quantize(
+                    Decimal("1"), ROUND_DOWN
+                )
+                or Decimal("10000"),
+                repair_capacity_monthly=max(60, f.repair_claims * 2) if shop else None,
                 labour_discount=Decimal("0.500") if shop else None,
                 parts_discount=Decimal("0.950") if shop else None,
                 commission_rate=Decimal("0.120")
                 if p.kind == PartnerKind.INTERMEDIARY
                 else Decimal("0.080"),
                 repair_value_target_monthly=(
-                    (f.premium_brought * Decimal("0.4")).quantize(Decimal("1000")) if shop else None
+                    (f.repair_value * factor).quantize(Decimal("1"), ROUND_DOWN) if shop else None
                 ),
                 referral_fee=Decimal("50.00") if not shop else None,
-                repair_to_premium_min=Decimal("0.300") if shop else None,
-                repair_to_premium_max=Decimal("0.800") if shop else None,
-                renewal_rate_target=Decimal("0.700"),
-                satisfaction_target=Decimal("4.200"),
+                repair_to_premium_min=low if shop else None,
+                repair_to_premium_max=high if shop else None,
+                renewal_rate_target=Decimal("0.600"),
+                satisfaction_target=Decimal("4.000"),
                 complaints_per_10k_max=Decimal("30.000"),
-                repair_cost_index_max=Decimal("1.150") if shop else None,
-                settlement_days_max=Decimal("10.000") if shop else None,
+                repair_cost_index_max=Decimal("1.300") if shop else None,
+                settlement_days_max=Decimal("15.000") if shop else None,
                 notes="演示协议 / demo agreement",
                 created_by=manager,
             )
