@@ -221,7 +221,12 @@ def test_the_complaint_pages_follow_a_complaint_through_its_life(client, people)
     assert response.url == f"/ecosystem/complaints/{c.pk}/"
     assert c.severity == "high"
     assert client.post(f"/ecosystem/complaints/{c.pk}/confirm/").status_code == 409
-    client.post(f"/ecosystem/complaints/{c.pk}/start/")
+    seat = people["seat"]
+    refused = client.post(f"/ecosystem/complaints/{c.pk}/start/", {"owner": str(seat.pk)})
+    assert refused.status_code == 400  # a seat does not handle complaints
+    client.post(f"/ecosystem/complaints/{c.pk}/start/", {"owner": str(people["manager"].pk)})
+    c.refresh_from_db()
+    assert (c.status, c.owner) == ("in_progress", people["manager"])
     client.post(f"/ecosystem/complaints/{c.pk}/resolve/", {"resolution": "已退费并致歉"})
     client.post(f"/ecosystem/complaints/{c.pk}/confirm/")
     c.refresh_from_db()

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecircle.claims.models import Claim
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
-from carecircle.core.roles import Perm, has_perm
+from carecircle.core.models import User
+from carecircle.core.roles import ROLE_PERMS, Perm, Role, has_perm
 from carecircle.parties.models import Customer, Partner
 from carecircle.touchpoints import complaints
 from carecircle.touchpoints.choices import (
@@ -133,6 +134,14 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "ecosystem/complaint_new.html", {"form": form, "error": error})
 
 
+def _handlers() -> list[User]:
+    """Who may own a complaint: active users whose role handles complaints."""
+    roles = [r for r in Role if Perm.HANDLE_COMPLAINTS in ROLE_PERMS.get(r, frozenset())]
+    return list(
+        User.objects.filter(is_active=True, role__in=roles).order_by("role", "username")[:200]
+    )
+
+
 def _visible(request: HttpRequest, complaint_id: int) -> Complaint:
     user = request.user
     if not (has_perm(user, Perm.HANDLE_COMPLAINTS) or getattr(user, "customer_id", None)):
@@ -153,6 +162,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int, error: Any = None)
     own = getattr(user, "customer_id", None) == complaint.customer_id
     context = {
         "c": complaint,
+        "handlers": _handlers() if has_perm(user, Perm.HANDLE_COMPLAINTS) else [],
         "events": complaint.events.select_related("actor"),
         "handler": has_perm(user, Perm.HANDLE_COMPLAINTS),
         "own": own,
@@ -171,7 +181,14 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
     note = request.POST.get("note", "")
     try:
         if action == "start":
-            complaints.start(complaint, acting_user=user, note=note)
+            owner = None
+            if request.POST.get("owner"):
+                owner = next((h for h in _handlers() if str(h.pk) == request.POST["owner"]), None)
+                if owner is None:
+                    raise DomainError(
+                        "unknown_owner", "承办人须为投诉处理人员 / not a handler", "owner"
+                    )
+            complaints.start(complaint, acting_user=user, owner=owner, note=note)
         elif action == "resolve":
             raw = request.POST.get("compensation", "").strip()
             try:
