@@ -139,6 +139,21 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU of the gunicorn master and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_load(url: str, tokens: list[str], codes: list[str], rate: float, concurrency: int) -> dict:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     client = httpx.Client(limits=limits, timeout=10)
@@ -203,7 +218,9 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}/alliance-api/alliance/redemptions"
     try:
         run_load(url, tokens, codes[:200], rate=50, concurrency=8)  # warm-up, not counted
+        cpu_before = server_cpu_seconds(server.pid)
         load = run_load(url, tokens, codes[200:], rate=args.rate, concurrency=args.concurrency)
+        cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -217,6 +234,7 @@ def main() -> None:
         "gunicorn": f"{args.workers} workers x {args.threads} threads",
         "tokens": len(tokens),
         **load,
+        "server_cpu_ms_per_request": round(cpu * 1000 / max(load["requests"], 1), 1),
         "stored_redemptions": stored,
         "every_201_stored_once": stored == load["statuses"].get("201", 0),
         "target_p99_ms": 50,
