@@ -265,3 +265,12 @@ def test_a_customer_files_a_complaint_from_the_app_and_sees_only_their_own(clien
     UserFactory(username="p", role=Role.PARTNER_USER, partner=PartnerFactory())
     client.login(username="p", password="pw-for-tests-1")
     assert client.get("/ecosystem/my/complaints/").status_code == 403
+
+
+def test_customers_find_their_complaints_in_the_navigation(client):
+    UserFactory(username="me", role=Role.CUSTOMER, customer=CustomerFactory())
+    client.login(username="me", password="pw-for-tests-1")
+    assert (
+        'href="/ecosystem/my/complaints/"'
+        in client.get("/ecosystem/my/complaints/").content.decode()
+    )
