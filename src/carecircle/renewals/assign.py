@@ -13,6 +13,7 @@ appears in that seat's book and no one else's (core/access.py).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 
 from django.db.models import Count
 
@@ -20,7 +21,7 @@ from carecircle.core.roles import Role
 from carecircle.parties.choices import CustomerKind
 from carecircle.parties.models import Customer
 
-from .bulk import update_rows
+from .bulk import insert_rows, update_rows
 from .conf import RenewalSettings
 from .models import Assignment, AssignReason, RenewalTask, SeatProfile, Stage
 
@@ -78,28 +79,71 @@ def assign_open_tasks(conf: RenewalSettings, now: dt.datetime) -> dict[str, int]
     holder: dict[int, int] = {
         customer_id: assignee_id
         for customer_id, assignee_id in RenewalTask.objects.open()
-        .filter(assignee__in=list(seats), customer_id__in={row[1] for row in pending})
+        .filter(assignee__in=list(seats))
         .values_list("customer_id", "assignee_id")
     }
     chosen: list[tuple[int, int, str]] = []
     waiting = 0
+    pool = LeastLoaded(seats)
     for pk, customer_id, kind, owner_id, new_energy, last_year in pending:
         company = kind == CustomerKind.COMPANY
         seat_id, reason = _choose(
-            seats, holder.get(customer_id), (last_year, owner_id), company, bool(new_energy)
+            seats, pool, holder.get(customer_id), (last_year, owner_id), company, bool(new_energy)
         )
         if seat_id is None:
             waiting += 1
             continue
-        seats[seat_id].load += 1
+        pool.add_load(seat_id)
         holder[customer_id] = seat_id
         chosen.append((pk, seat_id, reason))
     _write(chosen, pending)
     return {"assigned": len(chosen), "unassigned": waiting}
 
 
+class LeastLoaded:
+    """The least-loaded seat with the skills, in O(log seats) per pick: one heap per skill
+    need (company? new-energy?) of (load ratio, user id), stale entries skipped lazily."""
+
+    NEEDS = ((False, False), (True, False), (False, True), (True, True))
+
+    def __init__(self, seats: dict[int, Seat]):
+        self.seats = seats
+        self.heaps: dict[tuple[bool, bool], list[tuple[float, int]]] = {
+            need: [] for need in self.NEEDS
+        }
+        for seat in seats.values():
+            self._push(seat)
+
+    @staticmethod
+    def ratio(seat: Seat) -> float:
+        return seat.load / seat.limit if seat.limit else 1.0
+
+    def _push(self, seat: Seat) -> None:
+        if seat.load >= seat.limit:
+            return
+        for company, new_energy in self.NEEDS:
+            if (seat.companies or not company) and (seat.new_energy or not new_energy):
+                heapq.heappush(self.heaps[(company, new_energy)], (self.ratio(seat), seat.user_id))
+
+    def add_load(self, user_id: int) -> None:
+        seat = self.seats[user_id]
+        seat.load += 1
+        self._push(seat)
+
+    def best(self, company: bool, new_energy: bool) -> Seat | None:
+        heap = self.heaps[(company, new_energy)]
+        while heap:
+            ratio, user_id = heap[0]
+            seat = self.seats[user_id]
+            if ratio == self.ratio(seat) and seat.fits(company, new_energy):
+                return seat
+            heapq.heappop(heap)  # stale: the seat's load moved on since this entry
+        return None
+
+
 def _choose(
     seats: dict[int, Seat],
+    pool: LeastLoaded,
     holder: int | None,
     continuity: tuple[int | None, int | None],
     company: bool,
@@ -111,11 +155,7 @@ def _choose(
         seat = seats.get(candidate) if candidate else None
         if seat and seat.fits(company, new_energy):
             return seat.user_id, AssignReason.CONTINUITY
-    best = min(
-        (s for s in seats.values() if s.fits(company, new_energy)),
-        key=lambda s: (s.load / s.limit if s.limit else 1, s.user_id),
-        default=None,
-    )
+    best = pool.best(company, new_energy)
     if best is None:
         return None, ""
     return best.user_id, AssignReason.SKILL if (company or new_energy) else AssignReason.LOAD
@@ -128,7 +168,7 @@ def _write(chosen: list[tuple[int, int, str]], pending: list[tuple]) -> None:
     update_rows(RenewalTask, ["assignee"], [(pk, seat) for pk, seat, _ in chosen])
     owners = {customer_of[pk]: seat for pk, seat, _ in chosen}
     update_rows(Customer, ["owner"], sorted(owners.items()))
-    Assignment.objects.bulk_create(
+    insert_rows(
+        Assignment,
         [Assignment(task_id=pk, to_user_id=seat, reason=reason) for pk, seat, reason in chosen],
-        batch_size=BATCH,
     )

@@ -25,7 +25,7 @@ from carecircle.value.models import CustomerValue
 
 from . import sorting
 from .assign import assign_open_tasks
-from .bulk import update_rows
+from .bulk import insert_rows, update_rows
 from .conf import RenewalSettings, renewal_settings
 from .models import (
     Assignment,
@@ -193,8 +193,7 @@ def create_new_tasks(as_of: dt.date, conf: RenewalSettings, lifts) -> int:
                 ),
             )
         )
-    RenewalTask.objects.bulk_create(tasks, batch_size=BATCH)
-    return len(tasks)
+    return insert_rows(RenewalTask, tasks)
 
 
 def close_renewed_elsewhere(now: dt.datetime) -> int:
