@@ -74,7 +74,9 @@ def update_rows(
     return len(params)
 
 
-def insert_rows(model: type[models.Model], objs: list[models.Model], batch_size: int = 2000) -> int:
+def insert_rows(
+    model: type[models.Model], objs: Sequence[models.Model], batch_size: int = 2000
+) -> int:
     """Insert new rows: ``COPY … FROM STDIN`` on PostgreSQL (measured 5.2 s instead of 14.9 s
     for 53,000 renewals with ``bulk_create``), ``bulk_create`` elsewhere. No primary keys
     come back; callers that need them read the rows again."""
