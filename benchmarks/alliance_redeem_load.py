@@ -1,7 +1,7 @@
 """Bounded load test of voucher redemption on loopback against a real server on PostgreSQL.
 
-Starts gunicorn (``--workers``) on 127.0.0.1 with the alliance API mounted, issues one fresh
-voucher per request, then sends POST /alliance-api/alliance/redemptions at a fixed rate
+Starts gunicorn (``--workers`` × ``--threads``) on 127.0.0.1, issues one fresh
+voucher per request, then sends POST /api/alliance/redemptions at a fixed rate
 (open loop: request i is due at t0 + i/rate, whether or not earlier ones have answered) for
 ``--seconds``.  Latency is measured from the moment a request was due, so a stalled server
 shows up in the percentiles (no coordinated omission).  Checks afterwards that every 201 is
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.alliance_bench_settings"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
 
 import django  # noqa: E402
 
@@ -112,7 +112,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.alliance_bench_settings",
+        "DJANGO_SETTINGS_MODULE": "carecircle.settings",
         "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
     }
     argv = [
@@ -215,7 +215,7 @@ def main() -> None:
     before = Redemption.objects.count()
     connection.close()
     server = start_server(args.port, args.workers, args.threads)
-    url = f"http://127.0.0.1:{args.port}/alliance-api/alliance/redemptions"
+    url = f"http://127.0.0.1:{args.port}/api/alliance/redemptions"
     try:
         run_load(url, tokens, codes[:200], rate=50, concurrency=8)  # warm-up, not counted
         cpu_before = server_cpu_seconds(server.pid)

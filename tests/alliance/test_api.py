@@ -12,8 +12,8 @@ from tests.factories import CustomerFactory, UserFactory
 
 from .factories import VoucherFactory, merchant_with_offer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.alliance.api_urls")]
-URL = "/alliance-api/alliance/redemptions"
+pytestmark = pytest.mark.django_db
+URL = "/api/alliance/redemptions"
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +90,7 @@ def test_customers_list_their_own_vouchers_and_cannot_redeem(client):
     VoucherFactory()  # someone else's
     login = UserFactory(role=Role.CUSTOMER, customer=voucher.customer)
     client.force_login(login)
-    items = client.get("/alliance-api/alliance/vouchers").json()["items"]
+    items = client.get("/api/alliance/vouchers").json()["items"]
     assert [v["id"] for v in items] == [voucher.pk]
     assert items[0]["code"] == voucher.display_code
     denied = client.post(URL, {"code": voucher.code}, content_type="application/json")
