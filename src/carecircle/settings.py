@@ -176,6 +176,21 @@ CARECIRCLE = {
 }
 AUTH_USER_MODEL = "core.User"
 
+# E-mail (notify's e-mail channel, docs/notify.md): real SMTP when EMAIL_HOST is set; the
+# console backend otherwise, so the demo never tries to reach a mail server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CareCircle <noreply@localhost>")
+
 # Telephony (renewals/cti.py): the adapter class and the token a real CTI platform uses to
 # post call events to /renewals/cti/events/ (closed while the token is empty).
 CARECIRCLE_CTI = os.environ.get("CARECIRCLE_CTI", "carecircle.renewals.cti.SimulatedDialer")

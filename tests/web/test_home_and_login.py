@@ -103,7 +103,7 @@ def test_on_postgresql_a_big_book_is_estimated_not_counted(manager, login, monke
 
 def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(client, db):
     from carecircle.core.roles import Role
-    from tests.factories import CustomerFactory, UserFactory
+    from tests.factories import CustomerFactory, PartnerFactory, UserFactory
 
     seat = UserFactory(username="nav-seat", role=Role.SEAT)
     client.force_login(seat)
@@ -114,3 +114,7 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
     client.force_login(me)
     labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
     assert "我的理赔 / My claims" in labels and "续保 / Renewals" not in labels
+    shop = UserFactory(username="nav-partner", role=Role.PARTNER_USER, partner=PartnerFactory())
+    client.force_login(shop)
+    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
+    assert "我的评分卡 / Our scorecard" in labels and "我的理赔 / My claims" not in labels

@@ -11,6 +11,7 @@ class EcosystemConfig(AppConfig):
         ("ecosystem:partners", _("合作伙伴 / Partners"), "manage_partners"),
         ("ecosystem:complaints", _("投诉 / Complaints"), "handle_complaints"),
         ("ecosystem:reminders", _("提醒 / Reminders"), "send_messages"),
+        ("ecosystem:portal", _("我的评分卡 / Our scorecard"), "partner"),  # web.context
         ("ecosystem:my_complaints", _("我的投诉 / My complaints"), "customer"),  # CUSTOMERS_ONLY
     ]
     demo_step = "carecircle.ecosystem.demo.seed"

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
-from carecircle.core.roles import Perm, has_perm
+from carecircle.core.roles import Perm, Role, has_perm
 
 # ``nav_items`` permission slot for pages only a customer login has (their own claims, …).
 CUSTOMERS_ONLY = "customer"
+# … and for partner users (a 4S shop's own scorecard, …).
+PARTNERS_ONLY = "partner"
 
 
 def nav(request) -> dict:
@@ -22,6 +24,9 @@ def nav(request) -> dict:
         for url_name, label, perm in getattr(config, "nav_items", ()):
             if perm == CUSTOMERS_ONLY:
                 if not user.customer_id or getattr(user, "is_insurer_staff", False):
+                    continue
+            elif perm == PARTNERS_ONLY:
+                if not user.partner_id or user.role != Role.PARTNER_USER:
                     continue
             elif perm and not has_perm(user, Perm(perm)):
                 continue
