@@ -333,9 +333,10 @@ class Voucher(models.Model):
         constraints = [
             # UniqueConstraint (not unique=True): no extra varchar_pattern_ops index.
             models.UniqueConstraint(fields=["code"], name="alliance_voucher_code_unique"),
+            # Not partial, so its index (leading with policy) also serves every lookup by
+            # policy; manual vouchers have no entitlement_seq and NULLs never collide.
             models.UniqueConstraint(
                 fields=["policy", "package", "product", "entitlement_seq"],
-                condition=Q(entitlement_seq__isnull=False),
                 name="alliance_voucher_entitlement_once",
             ),
             models.CheckConstraint(
