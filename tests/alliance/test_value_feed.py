@@ -104,3 +104,12 @@ def test_without_alliance_data_the_placeholder_applies_as_before(tmp_path):
     )
     assert frame["value"].to_list() == [450.0]
     assert scan_service_uses(tmp_path) is None
+
+
+def test_the_engine_values_a_customers_redemptions_at_their_agreed_price(book):
+    from carecircle.value.engine.pipeline import compute, results
+
+    frame = results(compute(scan_snapshot(book), ValueParams(as_of=AS_OF))).collect()
+    got = dict(frame.select("customer_no", "services_value_3y").rows())
+    # cents: two redemptions at ¥35.50; the unpriced contact keeps the ¥150 placeholder
+    assert got == {"C10000001": 7100, "C10000002": 15000}

@@ -11,19 +11,25 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from carecircle.claims.choices import ClaimStatus
+
 from .params import ValueParams
 
 DAY = dt.timedelta(days=1)
 TIME_ZONE = "Asia/Shanghai"
 EXCLUDED_CLAIM_STATUSES = ("withdrawn", "rejected")
-OPEN_CLAIM_STATUSES = (
-    "reported",
-    "dispatched",
-    "surveyed",
-    "registered",
-    "assessed",
-    "adjusted",
-    "approved",
+# Claims with a reserve still outstanding: every workflow step before payment (claims/choices).
+OPEN_CLAIM_STATUSES = tuple(
+    str(s.value)
+    for s in ClaimStatus
+    if s
+    not in {
+        ClaimStatus.PAID,
+        ClaimStatus.FOLLOWED_UP,
+        ClaimStatus.CLOSED,
+        ClaimStatus.WITHDRAWN,
+        ClaimStatus.REJECTED,
+    }
 )
 
 

@@ -66,6 +66,9 @@ class Inputs:
     policies: pl.LazyFrame
     claims: pl.LazyFrame
     interactions: pl.LazyFrame
+    # Alliance redemptions at their agreed price (export.scan_service_uses); None for a
+    # generated book, whose services keep the placeholder value.
+    service_uses: pl.LazyFrame | None = None
     prior: pl.LazyFrame | None = None
     scores: pl.LazyFrame | None = None
     notes: list[str] = field(default_factory=list)
@@ -116,6 +119,7 @@ def customer_features(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
             how="left",
         )
         .join(f.customer_experience(inputs.interactions, params), on="customer_no", how="left")
+        .join(f.customer_service_value(inputs.service_uses, params), on="customer_no", how="left")
         .join(f.renewal_outcomes(policies, params), on="customer_no", how="left")
         .join(f.main_channel(policies, params), on="customer_no", how="left")
     )
@@ -223,7 +227,7 @@ def customer_values(
     q = pl.col("renewal_probability") / (1 + params.discount_rate)
     return frame.with_columns(
         lifetime_value=pl.col("annual_margin") * q * (1 - q.pow(params.horizon_years)) / (1 - q),
-        services_value_f=pl.col("services_used") * params.service_unit_value,
+        services_value_f=f.services_value(params),
     ).with_columns(
         value_delivered_f=pl.col("claims_paid_c") / 100.0
         + pl.col("services_value_f")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .export import QUERIES
+from .export import QUERIES, scan_service_uses
 from .pipeline import Inputs
 
 NEEDED = ("customers", "policies", "claims", "interactions")
@@ -49,4 +49,5 @@ def scan_snapshot(folder: Path) -> Inputs:
         policies=frames["policies"],
         claims=frames["claims"],
         interactions=frames["interactions"],
+        service_uses=scan_service_uses(folder),
     )
