@@ -6,9 +6,12 @@
   successor policy renews it.
 
 Scores for the run: expected claim cost of the customer's last-year policies for a full year,
-and the premium-weighted renewal probability of those policies.  Premium change (proposed ÷
-last) is not a factor yet: the book holds no quotes for lapsed policies (the renewals issue
-adds quotes).
+and the premium-weighted renewal probability of those policies.
+
+The price change a renewal quote offered (quoted ÷ last year, renewals app) is a factor: price
+is the first reason customers give when they leave (the "why we lose" view), and the quote is
+known before the outcome, unlike the lost reason itself, which would leak it. Policies never
+quoted (and a generated book) take 1.0, the base level.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ BOOK_RENEWAL = RenewalSpec(
         FactorSpec("vehicles_held", edges=(2, 3)),
         FactorSpec("satisfaction", edges=(3, 4, 4.5)),
         FactorSpec("services_used", edges=(1, 3)),
+        FactorSpec("price_change", edges=(0.9, 0.97, 1.03, 1.1)),
     ),
     target="renewed",
     alpha=1e-4,
@@ -99,6 +103,22 @@ def _vehicle_factors(folder: Path, inputs: Inputs, as_of: dt.date) -> pl.LazyFra
             .clip(lower_bound=0)
             .fill_null(0.0),
             vehicles_held=pl.col("vehicles_held").fill_null(1.0),
+        )
+    )
+
+
+def price_change(folder: Path) -> pl.LazyFrame:
+    """Per expiring policy: the latest renewal quote ÷ last year's premium (absent → none)."""
+    path = Path(folder) / "renewal_quotes.parquet"
+    if not path.exists():
+        return pl.LazyFrame(schema={"policy_no": pl.String, "price_change": pl.Float64})
+    return (
+        pl.scan_parquet(path)
+        .filter(pl.col("last_year_total") > 0)
+        .select(
+            "policy_no",
+            price_change=pl.col("quoted_total").cast(pl.Float64)
+            / pl.col("last_year_total").cast(pl.Float64),
         )
     )
 
@@ -157,8 +177,10 @@ def renewal_frame(folder: Path, inputs: Inputs, params: ValueParams) -> pl.DataF
         .join(successors, on="policy_no", how="left")
         .join(_policy_claims(inputs, params), on="policy_no", how="left")
         .join(_experience(inputs, params), on="customer_no", how="left")
+        .join(price_change(folder), on="policy_no", how="left")
         .with_columns(
             renewed=pl.col("renewed").fill_null(0.0),
+            price_change=pl.col("price_change").fill_null(1.0),
             policy_claims=pl.col("nclaims").fill_null(0.0),
             satisfaction=pl.col("satisfaction").fill_null(4.0),
             services_used=pl.col("services_used").fill_null(0.0),
@@ -186,10 +208,12 @@ def score(
         .filter(pl.col("in_last_year"))
         .join(_policy_claims(inputs, params), on="policy_no", how="left")
         .join(_experience(inputs, params), on="customer_no", how="left")
+        .join(price_change(folder), on="policy_no", how="left")
         .with_columns(
             policy_claims=pl.col("nclaims").fill_null(0.0),
             satisfaction=pl.col("satisfaction").fill_null(4.0),
             services_used=pl.col("services_used").fill_null(0.0),
+            price_change=pl.col("price_change").fill_null(1.0),
         )
         .collect()
     )

@@ -114,14 +114,32 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
         JOIN parties_customer c ON c.id = v.customer_id
         WHERE r.status = 'completed'""",
     ),
+    # The latest renewal quote for each expiring policy (renewals app): the price change the
+    # customer was offered, a factor of the book's renewal model (book_models.price_change).
+    "renewal_quotes": (
+        [
+            ("p.policy_no", "policy_no"),
+            ("q.total", "quoted_total"),
+            ("q.last_year_total", "last_year_total"),
+        ],
+        """renewals_quote q
+        JOIN renewals_renewaltask t ON t.id = q.task_id
+        JOIN policies_policy p ON p.id = t.policy_id
+        WHERE q.id = (SELECT MAX(q2.id) FROM renewals_quote q2 WHERE q2.task_id = q.task_id)""",
+    ),
 }
-# Tables the alliance adds beside the canonical ones (ingest.schema.TABLES).
+# Tables the alliance and renewals add beside the canonical ones (ingest.schema.TABLES).
 EXTRA_TABLES: dict[str, dict] = {
+    "renewal_quotes": {
+        "policy_no": pl.String,
+        "quoted_total": pl.Decimal(14, 2),
+        "last_year_total": pl.Decimal(14, 2),
+    },
     "service_uses": {
         "customer_no": pl.String,
         "occurred_at": pl.Datetime("us", "Asia/Shanghai"),
         "agreed_price": pl.Decimal(14, 2),
-    }
+    },
 }
 
 
