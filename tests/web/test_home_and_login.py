@@ -118,3 +118,8 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
     client.force_login(shop)
     labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
     assert "我的评分卡 / Our scorecard" in labels and "我的理赔 / My claims" not in labels
+    assert "增值服务 / Services" not in labels  # partners have no alliance page
+    boss = UserFactory(username="nav-manager", role=Role.MANAGER)
+    client.force_login(boss)
+    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
+    assert labels.count("增值服务 / Services") == 1

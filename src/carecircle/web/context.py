@@ -20,6 +20,7 @@ def nav(request) -> dict:
         return {"app_nav": []}
     current = getattr(getattr(request, "resolver_match", None), "app_name", None)
     items = []
+    seen: set[str] = set()
     for config in apps.get_app_configs():
         for url_name, label, perm in getattr(config, "nav_items", ()):
             if perm == CUSTOMERS_ONLY:
@@ -34,5 +35,8 @@ def nav(request) -> dict:
                 url = reverse(url_name)
             except NoReverseMatch:  # an app still growing its pages
                 continue
+            if url in seen:  # one page offered to several audiences is listed once
+                continue
+            seen.add(url)
             items.append({"url": url, "label": label, "current": current == config.label})
     return {"app_nav": items}
