@@ -122,3 +122,19 @@ def test_cti_webhook_needs_the_token_and_stores_the_recording(client, book, sett
     client.post(url, json.dumps(event), content_type="application/json", **auth)
     task.refresh_from_db()
     assert task.connected == 1  # a repeated event counts once
+
+
+def test_a_bad_bulk_reassignment_is_refused_with_a_message_not_an_error_page(client, book):
+    _seat, task, *_ = book
+    manager = UserFactory(username="boss2", role=Role.MANAGER)
+    client.force_login(manager)
+    target = make_seat("seat8")
+    response = client.post(
+        reverse("renewals:pipeline"),
+        {"action": "reassign", "tasks": "12,abc", "to_user": target.pk, "note": "x"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "续保编号须为数字" in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee != target

@@ -42,9 +42,16 @@ class ReassignForm(forms.Form):
     to_user = forms.IntegerField()
     note = forms.CharField(max_length=255, required=False)
 
-    def task_ids(self) -> list[int]:
+    def clean_tasks(self) -> list[int]:
         raw = self.cleaned_data["tasks"]
         try:
-            return [int(x) for x in raw.split(",") if x.strip()][:5000]
+            ids = [int(x) for x in raw.split(",") if x.strip()]
         except ValueError:
-            raise forms.ValidationError("bad task ids") from None
+            raise forms.ValidationError(
+                "续保编号须为数字 / renewal ids must be numbers", code="bad_ids"
+            ) from None
+        if not ids or len(ids) > 5000:
+            raise forms.ValidationError(
+                "请选择1至5000条续保 / choose 1 to 5,000 renewals", code="count"
+            )
+        return ids

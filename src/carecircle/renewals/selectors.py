@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from carecircle.claims.models import Claim
 from carecircle.value.models import CustomerValue
@@ -87,3 +87,35 @@ def task_page(task: RenewalTask, user) -> TaskPage:
         licence_no=getattr(user, "licence_no", "") or "—",
     )
     return TaskPage(task, value, claims, contacts, latest, SCRIPTS.get(task.segment, ""), opening)
+
+
+def pipeline_summary() -> dict[str, Any]:
+    """The supervisor's pipeline page: open renewals by stage and segment, who holds what,
+    the highest-priority renewals still waiting for capacity, and who can take them."""
+    from carecircle.core.models import User
+    from carecircle.core.roles import Role
+
+    from .models import PipelineRun
+
+    open_tasks = RenewalTask.objects.open()
+    return {
+        "last_run": PipelineRun.objects.first(),
+        "by_stage": open_tasks.values("stage")
+        .annotate(n=Count("pk"), premium=Sum("premium_last_year"))
+        .order_by("stage"),
+        "by_segment": open_tasks.values("segment")
+        .annotate(n=Count("pk"), priority=Sum("priority"))
+        .order_by("-priority"),
+        "by_assignee": open_tasks.filter(assignee__isnull=False)
+        .values("assignee", "assignee__username", "assignee__display_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:50],
+        "unassigned": list(
+            open_tasks.filter(stage=Stage.TELESALES, assignee__isnull=True)
+            .select_related("customer")
+            .order_by("-priority")[:50]
+        ),
+        "seats": User.objects.filter(
+            role__in=[Role.SEAT, Role.SALES_AGENT], is_active=True
+        ).order_by("username"),
+    }

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from carecircle.core import audit, clock, pii
+from carecircle.core.dates import add_months
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, Role, has_perm
@@ -36,19 +37,6 @@ from .models import (
     Stage,
 )
 from .quote import compute
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day ``months`` later; the month's last day when it is shorter (29 Feb → 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
 
 CLOSING = {Outcome.RENEWED, Outcome.LOST, Outcome.REFUSED, Outcome.DO_NOT_CALL}
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -17,13 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
-from carecircle.core.roles import Perm, Role, has_perm
+from carecircle.core.roles import Perm, has_perm
 from carecircle.value import reasons
 
 from . import compliance, selectors, services
 from .conf import renewal_settings
 from .forms import OutcomeForm, QuoteForm, ReassignForm
-from .models import Contact, PipelineRun, RenewalTask, Stage
+from .models import Contact, RenewalTask, Stage
 from .quote import compute, pricing_range
 
 
@@ -191,53 +190,28 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             form = ReassignForm(request.POST)
             if form.is_valid():
                 to_user = get_object_or_404(User, pk=form.cleaned_data["to_user"])
-                tasks = RenewalTask.objects.filter(pk__in=form.task_ids())
+                tasks = RenewalTask.objects.filter(pk__in=form.cleaned_data["tasks"])
                 try:
                     moved = services.reassign(list(tasks), to_user, user, form.cleaned_data["note"])
                     messages.success(request, f"已调整 {moved} 条 / {moved} renewals reassigned")
                 except DomainError as refused:
                     messages.error(request, refused.message)
+            else:
+                messages.error(
+                    request, " ".join(str(e) for e in form.errors.get("tasks", form.errors))
+                )
         elif has_perm(user, Perm.SUPERVISE_RENEWALS):
             from .pipeline import run_pipeline
 
             run = run_pipeline()
             messages.success(request, f"续保清单已更新 / pipeline built: {run.counts}")
         return redirect("renewals:pipeline")
-    open_tasks = RenewalTask.objects.open()
-    by_stage = (
-        open_tasks.values("stage")
-        .annotate(n=Count("pk"), premium=Sum("premium_last_year"))
-        .order_by("stage")
-    )
-    by_segment = (
-        open_tasks.values("segment")
-        .annotate(n=Count("pk"), priority=Sum("priority"))
-        .order_by("-priority")
-    )
-    by_assignee = (
-        open_tasks.filter(assignee__isnull=False)
-        .values("assignee", "assignee__username", "assignee__display_name")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:50]
-    )
-    unassigned = list(
-        open_tasks.filter(stage=Stage.TELESALES, assignee__isnull=True)
-        .select_related("customer")
-        .order_by("-priority")[:50]
-    )
-    seats = User.objects.filter(role__in=[Role.SEAT, Role.SALES_AGENT], is_active=True).order_by(
-        "username"
-    )
+    summary = selectors.pipeline_summary()
     return render(
         request,
         "renewals/pipeline.html",
         {
-            "last_run": PipelineRun.objects.first(),
-            "by_stage": by_stage,
-            "by_segment": by_segment,
-            "by_assignee": by_assignee,
-            "unassigned": unassigned,
-            "seats": seats,
+            **summary,
             "can_run": has_perm(user, Perm.SUPERVISE_RENEWALS),
         },
     )
