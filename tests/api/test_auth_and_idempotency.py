@@ -1,5 +1,7 @@
 """Bearer tokens for systems, idempotent creates, the OpenAPI document."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -18,6 +20,29 @@ def test_token_is_stored_as_sha256_only_and_touches_last_used(book):
     assert response.status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_last_used_is_written_once_a_minute_not_on_every_request(book):
+    """A busy integration's token must not become one hot row: within the minute no write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    token, raw = ApiToken.issue(book["seat"], "crm")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    client.get("/api/customers")
+    token.refresh_from_db()
+    first = token.last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/customers")
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "api_apitoken" in q["sql"]]
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    stale = timezone.now() - dt.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=stale)
+    client.get("/api/customers")
+    token.refresh_from_db()
+    assert token.last_used_at > stale + dt.timedelta(minutes=1)
 
 
 def test_revoked_token_is_refused(book):
