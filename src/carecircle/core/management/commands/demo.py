@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from io import StringIO
 
@@ -72,7 +75,23 @@ class Command(BaseCommand):
         call_command("stats")
         if not options["no_serve"]:
             self.stdout.write(f"\nServing http://{options['addrport']}/  (Ctrl-C to stop)")
-            call_command("runserver", options["addrport"], use_reloader=False)
+            worker = start_task_worker()
+            self.stdout.write("✓ task worker started / 后台任务已启动 (carecircle worker)")
+            try:
+                call_command("runserver", options["addrport"], use_reloader=False)
+            finally:
+                worker.terminate()
+                worker.wait(10)
+
+
+def start_task_worker() -> subprocess.Popen:
+    """Work done after a page has answered (a claim report's red-flag and fast-track checks,
+    nightly jobs enqueued by hand) needs the worker, as it does in production."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "carecircle.cli", "worker", "--no-startup-delay", "--no-reload",
+         "--interval", "0.5"],
+        env=os.environ.copy(),
+    )  # fmt: skip
 
 
 @transaction.atomic
