@@ -99,16 +99,18 @@ def test_claim_step_messages_follow_paid_and_closed_claims():
 
 def test_weather_alerts_reach_insured_customers_in_the_city_only():
     user = UserFactory(username="svc", role=Role.SERVICE_MANAGER)
-    result = reminders.upload_weather(
-        "city,date,level,warning,warning_en\n杭州,2026-03-03,橙色,暴雨橙色预警,Orange rainstorm warning\n",
-        acting_user=user,
-    )
-    assert (result.created, result.errors) == (1, [])
     insured = PolicyFactory(
         vehicle__owner__city="杭州", effective_date=dt.date(2025, 6, 1)
     ).customer
     PolicyFactory(vehicle__owner__city="宁波", effective_date=dt.date(2025, 6, 1))
     CustomerFactory(city="杭州")  # no policy in force
+    with clock.frozen_at(TEN):
+        result = reminders.upload_weather(
+            "city,date,level,warning,warning_en\n"
+            "杭州,2026-03-03,橙色,暴雨橙色预警,Orange rainstorm warning\n",
+            acting_user=user,
+        )
+    assert (result.created, result.errors) == (1, [])
     assert _run("weather_alert").counts == {"weather_alert": {"queued": 1}}
     message = Message.objects.get(kind="weather_alert")
     assert message.customer == insured
@@ -140,10 +142,13 @@ def test_surveys_follow_yesterdays_closed_claims_and_renewals_once():
 
 def test_a_weather_file_with_a_bad_row_imports_nothing():
     user = UserFactory(username="svc", role=Role.SERVICE_MANAGER)
-    result = reminders.upload_weather(
-        "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n宁波,03/03/2026,黄色,大风\n",
-        acting_user=user,
-    )
+    CustomerFactory(city="杭州")
+    CustomerFactory(city="宁波")
+    with clock.frozen_at(TEN):
+        result = reminders.upload_weather(
+            "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n宁波,03/03/2026,黄色,大风\n",
+            acting_user=user,
+        )
     assert result.errors == ["第3行：日期须为YYYY-MM-DD / row 3: date must be YYYY-MM-DD"]
     assert WeatherAlert.objects.count() == 0
 
@@ -175,13 +180,15 @@ def test_the_reminders_page_uploads_the_weather_file(client):
 
     UserFactory(username="svc", role=Role.SERVICE_MANAGER)
     UserFactory(username="seat", role=Role.SEAT)
+    CustomerFactory(city="杭州")
     client.login(username="seat", password="pw-for-tests-1")
     assert client.get("/ecosystem/reminders/").status_code == 403
     client.login(username="svc", password="pw-for-tests-1")
     upload = SimpleUploadedFile(
         "weather.csv", "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n".encode(), "text/csv"
     )
-    response = client.post("/ecosystem/reminders/", {"file": upload})
+    with clock.frozen_at(TEN):
+        response = client.post("/ecosystem/reminders/", {"file": upload})
     assert response.status_code == 200
     assert 'id="upload-ok"' in response.content.decode()
     assert WeatherAlert.objects.get().city == "杭州"

@@ -35,11 +35,15 @@ from .models import ReminderRun, WeatherAlert
 
 @dataclass
 class Reminder:
-    customer: Customer
+    customer: Customer | int  # an instance, or only its pk (big rules need no full rows)
     kind: str
     purpose: str
     context: dict[str, Any]
     dedupe_key: str
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer if isinstance(self.customer, int) else self.customer.pk
 
 
 def renewal_due(day: dt.date) -> Iterator[Reminder]:
@@ -161,23 +165,28 @@ def claim_steps(day: dt.date) -> Iterator[Reminder]:
 
 
 def weather(day: dt.date) -> Iterator[Reminder]:
+    """Customers of the alert's city with a policy in force: one streamed query of ids per
+    alert (a city can hold 50,000 customers; ``run`` sends them through ``send_many``)."""
+    insured = Policy.objects.in_force_on(day).values("customer_id")
     for alert in WeatherAlert.objects.filter(day__in=[day, day + dt.timedelta(days=1)]):
-        customers = Customer.objects.filter(
-            city=alert.city,
-            pk__in=Policy.objects.in_force_on(day).values("customer_id"),
+        context = {
+            "city": alert.city,
+            "date": f"{alert.day:%m月%d日}",
+            "warning": alert.warning,
+            "warning_en": alert.warning_en or alert.warning,
+        }
+        ids = (
+            Customer.objects.filter(city=alert.city, pk__in=insured)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        for customer in customers.iterator(chunk_size=2000):
+        for customer_id in ids.iterator(chunk_size=5000):
             yield Reminder(
-                customer,
+                customer_id,
                 "weather_alert",
                 "service",
-                {
-                    "city": alert.city,
-                    "date": f"{alert.day:%m月%d日}",
-                    "warning": alert.warning,
-                    "warning_en": alert.warning_en or alert.warning,
-                },
-                f"weather:{alert.pk}:{customer.pk}",
+                context,
+                f"weather:{alert.pk}:{customer_id}",
             )
 
 
@@ -269,27 +278,39 @@ def surveys_due(day: dt.date) -> Counter[str]:
 
 def run(as_of: dt.date | None = None, only: list[str] | None = None) -> ReminderRun:
     """Run every rule (or ``only`` some) for ``as_of`` and record what became of each message."""
-    from carecircle.notify.services import send
-
     day = as_of or clock.today()
     record = ReminderRun.objects.create(started_at=clock.now(), as_of=day)
     counts: dict[str, dict[str, int]] = {}
     for name, rule in RULES.items():
         if only and name not in only:
             continue
-        tally: Counter[str] = Counter()
-        for r in rule(day):
-            message = send(
-                r.customer, r.kind, purpose=r.purpose, context=r.context, dedupe_key=r.dedupe_key
-            )
-            tally[str(message.block_reason or message.status)] += 1
-        counts[name] = dict(tally)
+        counts[name] = dict(_send(rule(day)))
     if not only or "survey" in only:
         counts["survey"] = dict(surveys_due(day))
     record.counts = counts
     record.finished_at = clock.now()
     record.save(update_fields=["counts", "finished_at"])
     return record
+
+
+def _send(found: Iterator[Reminder]) -> Counter[str]:
+    """Through notify's bulk path, in chunks of one kind and purpose: the same rules (consent,
+    unsubscribe, caps, quiet hours, dedupe, the log) with a few queries per thousand messages
+    instead of a dozen per message."""
+    from carecircle.notify.bulk import CHUNK, Outgoing, send_many
+
+    tally: Counter[str] = Counter()
+    pending: dict[tuple[str, str], list[Outgoing]] = {}
+    for r in found:
+        batch = pending.setdefault((r.kind, r.purpose), [])
+        batch.append(Outgoing(r.customer_id, r.context, r.dedupe_key))
+        if len(batch) >= CHUNK:
+            tally.update(send_many(batch, r.kind, purpose=r.purpose))
+            batch.clear()
+    for (kind, purpose), batch in pending.items():
+        if batch:
+            tally.update(send_many(batch, kind, purpose=purpose))
+    return tally
 
 
 # ------------------------------------------------------------------ weather file
@@ -301,8 +322,28 @@ class UploadResult:
     errors: list[str] = field(default_factory=list)
 
 
+LEVELS = {
+    "蓝色": "蓝色",
+    "黄色": "黄色",
+    "橙色": "橙色",
+    "红色": "红色",
+    "blue": "蓝色",
+    "yellow": "黄色",
+    "orange": "橙色",
+    "red": "红色",
+}  # the four colours of China's meteorological warnings (气象灾害预警信号)
+MAX_ROWS = 5000
+MAX_DAYS_AHEAD = 7
+
+
 def upload_weather(text: str, *, acting_user: Any) -> UploadResult:
-    """Read a CSV with columns city,date,level,warning[,warning_en]; all rows or none."""
+    """Read a CSV with columns city,date,level,warning[,warning_en]; all rows or none.
+
+    Every bad row is reported with its line number (the header is line 1): a date that is not
+    YYYY-MM-DD, in the past or more than 7 days ahead; a level that is not one of the four
+    warning colours; a missing city or warning; a warning over 128 characters; a city where
+    the branch has no customer (a typo would otherwise alert nobody, silently); a row twice.
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"city", "date", "level", "warning"} - set(reader.fieldnames or [])
     if missing:
@@ -313,25 +354,58 @@ def upload_weather(text: str, *, acting_user: Any) -> UploadResult:
         )
     result = UploadResult()
     rows = []
+    seen: dict[tuple[str, dt.date, str], int] = {}
+    today = clock.today()
+
+    def bad(n: int, zh: str, en: str) -> None:
+        result.errors.append(f"第{n}行：{zh} / row {n}: {en}")
+
     for n, row in enumerate(reader, start=2):
-        city, level, warning = (row.get(k, "").strip() for k in ("city", "level", "warning"))
+        if n - 1 > MAX_ROWS:
+            bad(n, f"文件超过{MAX_ROWS}行", f"more than {MAX_ROWS} rows")
+            break
+        city, level, warning = ((row.get(k) or "").strip() for k in ("city", "level", "warning"))
+        warning_en = (row.get("warning_en") or "").strip()
         try:
-            day = dt.date.fromisoformat(row.get("date", "").strip())
+            day = dt.date.fromisoformat((row.get("date") or "").strip())
         except ValueError:
-            result.errors.append(f"第{n}行：日期须为YYYY-MM-DD / row {n}: date must be YYYY-MM-DD")
+            bad(n, "日期须为YYYY-MM-DD", "date must be YYYY-MM-DD")
             continue
         if not city or not warning:
-            result.errors.append(
-                f"第{n}行：城市和预警必填 / row {n}: city and warning are required"
+            bad(n, "城市和预警必填", "city and warning are required")
+            continue
+        if day < today or day > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+            bad(
+                n,
+                f"日期须在今天至{MAX_DAYS_AHEAD}天内",
+                f"date must be from today to {MAX_DAYS_AHEAD} days ahead",
             )
             continue
-        rows.append(
-            (city, day, level[:8], warning[:128], (row.get("warning_en") or "").strip()[:128])
-        )
+        if level.lower() not in LEVELS:
+            bad(n, "级别须为蓝色/黄色/橙色/红色", "level must be blue, yellow, orange or red")
+            continue
+        if len(warning) > 128 or len(warning_en) > 128:
+            bad(n, "预警内容超过128字", "warning longer than 128 characters")
+            continue
+        key = (city, day, warning)
+        if key in seen:
+            bad(n, f"与第{seen[key]}行重复", f"same as row {seen[key]}")
+            continue
+        seen[key] = n
+        rows.append((n, city, day, LEVELS[level.lower()], warning, warning_en))
+    known = set(
+        Customer.objects.filter(city__in={r[1] for r in rows})
+        .values_list("city", flat=True)
+        .distinct()
+    )
+    for n, city, *_ in rows:
+        if city not in known:
+            bad(n, f"无客户在城市“{city}”", f"no customer lives in the city '{city}'")
+    result.errors.sort(key=lambda e: int(e.split("行")[0][1:]))
     if result.errors:
         return result
     with transaction.atomic():
-        for city, day, level, warning, warning_en in rows:
+        for _n, city, day, level, warning, warning_en in rows:
             _, created = WeatherAlert.objects.update_or_create(
                 city=city,
                 day=day,

@@ -52,25 +52,40 @@ def unsubscribe_line(message: Message) -> str:
     return f"退订 / Unsubscribe: {unsubscribe_url(message)}"
 
 
+def _outbox(channel: str, rows: list[tuple[Message, dict]]) -> list[str]:
+    """Write gateway payloads to the local sink; the provider reference is ``<channel>-<id>``."""
+    key = "phone" if channel == ChannelName.SMS else "touser"
+    entries = OutboxEntry.objects.bulk_create(
+        [
+            OutboxEntry(message=m, channel=channel, address_masked=p[key], payload=p)
+            for m, p in rows
+        ],
+        batch_size=500,
+    )
+    return [f"{channel}-{e.pk}" for e in entries]
+
+
 class SmsOutboxAdapter:
     """SMS: signature + body (+ unsubscribe link for marketing), ≤ 70 Chinese chars per part."""
 
     channel = ChannelName.SMS
 
-    def deliver(self, message: Message, address: str) -> str:
+    def payload(self, message: Message, address: str) -> dict:
         text = conf.get("SMS_SIGNATURE") + message.body
         line = unsubscribe_line(message)
         if line:
             text += " " + line
         payload = {"phone": mask_address(self.channel, address), "text": text}
         payload["parts"] = -(-len(text) // 67) if len(text) > 70 else 1
-        entry = OutboxEntry.objects.create(
-            message=message,
-            channel=self.channel,
-            address_masked=payload["phone"],
-            payload=payload,
-        )
-        return f"sms-{entry.pk}"
+        return payload
+
+    def deliver(self, message: Message, address: str) -> str:
+        return _outbox(self.channel, [(message, self.payload(message, address))])[0]
+
+    def deliver_many(self, pairs: list[tuple[Message, str]]) -> list[str]:
+        """A batch in one insert (``notify.bulk``): the local sink's version of a gateway's
+        batch-send endpoint."""
+        return _outbox(self.channel, [(m, self.payload(m, a)) for m, a in pairs])
 
 
 class WeChatOutboxAdapter:
@@ -78,9 +93,9 @@ class WeChatOutboxAdapter:
 
     channel = ChannelName.WECHAT
 
-    def deliver(self, message: Message, address: str) -> str:
+    def payload(self, message: Message, address: str) -> dict:
         template_ids = conf.get("WECHAT_TEMPLATE_IDS")
-        payload = {
+        return {
             "touser": mask_address(self.channel, address),
             "template_id": template_ids.get(message.kind, f"demo-{message.kind}"),
             "data": {
@@ -89,10 +104,12 @@ class WeChatOutboxAdapter:
                 "remark": {"value": unsubscribe_line(message)},
             },
         }
-        entry = OutboxEntry.objects.create(
-            message=message, channel=self.channel, address_masked=payload["touser"], payload=payload
-        )
-        return f"wechat-{entry.pk}"
+
+    def deliver(self, message: Message, address: str) -> str:
+        return _outbox(self.channel, [(message, self.payload(message, address))])[0]
+
+    def deliver_many(self, pairs: list[tuple[Message, str]]) -> list[str]:
+        return _outbox(self.channel, [(m, self.payload(m, a)) for m, a in pairs])
 
 
 class EmailAdapter:
