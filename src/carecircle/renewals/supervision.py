@@ -17,6 +17,9 @@ Three families of figures, each with its own clock:
 Who sees what: a supervisor (``Perm.SUPERVISE_RENEWALS``) the whole book; a team leader
 (``Team.leader``) the renewals assigned to their team and the activity of its members;
 anyone else is refused.
+
+Periods, dimensions and scope live in ``supervision_scope``; the why-we-lose analysis in
+``losses``.
 """
 
 from __future__ import annotations
@@ -27,133 +30,59 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    Avg,
     Count,
-    DecimalField,
     Exists,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    TextChoices,
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.money import ZERO
-from carecircle.core.roles import Perm, has_perm
 from carecircle.policies.choices import Channel
 
 from .conf import renewal_settings
+from .losses import LossAnalysis, blocked_rules, competitors, lost_reasons, why_lost
 from .models import (
     CONNECTED_OUTCOMES,
     ComplianceBlock,
     Contact,
-    LostReason,
     Quote,
     RenewalTask,
-    Rule,
-    Segment,
     Stage,
     Status,
 )
-from .services import can_supervise
+from .supervision_scope import (
+    MONEY,
+    Dimension,
+    Period,
+    PeriodKind,
+    Scope,
+    _by_team,
+    _tasks,
+    due_in,
+    pct,
+    scope_for,
+)
 
-PERCENT = Decimal("0.1")
-MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
-
-
-class Dimension(TextChoices):
-    SEAT = "seat", _("按坐席 / By seat")
-    TEAM = "team", _("按团队 / By team")
-    CHANNEL = "channel", _("按渠道 / By channel")
-    BRANCH = "branch", _("按机构(城市) / By branch (city)")
-
-
-class PeriodKind(TextChoices):
-    DAY = "day", _("日 / Day")
-    WEEK = "week", _("周 / Week")
-    MONTH = "month", _("月 / Month")
-
-
-# ----------------------------------------------------------------------------- period, scope
-
-
-@dataclass(frozen=True)
-class Period:
-    """Dates ``start`` (inclusive) to ``end`` (exclusive); weeks start on Monday."""
-
-    kind: str
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def containing(cls, kind: str, day: dt.date) -> Period:
-        kind = PeriodKind(kind)
-        if kind == PeriodKind.DAY:
-            return cls(kind, day, day + dt.timedelta(days=1))
-        if kind == PeriodKind.WEEK:
-            start = day - dt.timedelta(days=day.weekday())
-            return cls(kind, start, start + dt.timedelta(days=7))
-        start = day.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-        return cls(kind, start, end)
-
-    @property
-    def last_day(self) -> dt.date:
-        return self.end - dt.timedelta(days=1)
-
-    def previous(self) -> Period:
-        return Period.containing(self.kind, self.start - dt.timedelta(days=1))
-
-    def next(self) -> Period:
-        return Period.containing(self.kind, self.end)
-
-    def moments(self) -> tuple[dt.datetime, dt.datetime]:
-        """The period's local midnight boundaries (Asia/Shanghai by default)."""
-        zone = timezone.get_current_timezone()
-        return (
-            dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
-            dt.datetime.combine(self.end, dt.time.min, tzinfo=zone),
-        )
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The whole book (``team_id`` None) or one team."""
-
-    user: Any
-    team_id: int | None
-    team_name: str = ""
-
-    @property
-    def whole_book(self) -> bool:
-        return self.team_id is None
-
-
-def scope_for(user: Any) -> Scope:
-    """Supervisors see every renewal, team leaders their team's; anyone else is refused."""
-    if has_perm(user, Perm.SUPERVISE_RENEWALS):
-        return Scope(user, None)
-    if getattr(user, "is_authenticated", False) and user.is_active and can_supervise(user):
-        return Scope(user, user.team_id, user.team.name)
-    raise PermissionDenied("无续保督导权限 / you do not supervise renewals")
-
-
-def _tasks(scope: Scope) -> QuerySet[RenewalTask]:
-    tasks = RenewalTask.objects.for_user(scope.user)
-    return tasks if scope.whole_book else tasks.filter(assignee__team_id=scope.team_id)
-
-
-def _by_team(qs: QuerySet, scope: Scope) -> QuerySet:
-    """Activity rows (contacts, quotes, blocks) of the team's members."""
-    return qs if scope.whole_book else qs.filter(by__team_id=scope.team_id)
-
+# Re-exported: the views, the export and the tests import these from here.
+__all__ = [
+    "Dashboard",
+    "Dimension",
+    "LossAnalysis",
+    "Period",
+    "PeriodKind",
+    "Scope",
+    "dashboard",
+    "overdue_list",
+    "pct",
+    "scope_for",
+    "why_lost",
+]
 
 # ----------------------------------------------------------------------------- grouping keys
 
@@ -199,13 +128,6 @@ def _label(dimension: str, key: Any, names: tuple[Any, ...]) -> str:
 
 
 # ----------------------------------------------------------------------------- figures
-
-
-def pct(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
-    """part ÷ whole as a percentage with one decimal (66.7); None when nothing is due."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT)
 
 
 @dataclass
@@ -313,10 +235,6 @@ def _overdue(scope: Scope, as_of: dt.date) -> QuerySet[RenewalTask]:
     )
 
 
-def due_in(scope: Scope, period: Period) -> QuerySet[RenewalTask]:
-    return _tasks(scope).filter(expiry_date__gte=period.start, expiry_date__lt=period.end)
-
-
 def _grouped(qs: QuerySet, dimension: str, source: str, **aggregates: Any) -> list[dict]:
     key, names = _key(dimension, source)
     rows = qs.values(key, *names).annotate(**aggregates).order_by()
@@ -411,142 +329,6 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
 
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-def lost_reasons(due: QuerySet[RenewalTask]) -> list[dict[str, Any]]:
-    rows = (
-        due.filter(status=Status.LOST)
-        .values("lost_reason")
-        .annotate(n=Count("pk"), premium=Sum("premium_last_year"))
-        .order_by("-n", "lost_reason")
-    )
-    total = sum(r["n"] for r in rows)
-    return [
-        {
-            "reason": r["lost_reason"],
-            "label": _choice(LostReason, r["lost_reason"]),
-            "n": r["n"],
-            "premium": r["premium"],
-            "share": pct(r["n"], total),
-        }
-        for r in rows
-    ]
-
-
-def _last_quote() -> Subquery:
-    latest = Quote.objects.filter(task=OuterRef("pk")).order_by("-at", "-pk").values("total")[:1]
-    return Subquery(latest, output_field=MONEY)
-
-
-def competitors(due: QuerySet[RenewalTask]) -> list[dict[str, Any]]:
-    """Customers lost to each competitor, their price and the gap to our last quote
-    (negative: the competitor was cheaper), over the losses with both prices known."""
-    both = Q(competitor_price__isnull=False, our_quote__isnull=False)
-    rows = (
-        due.filter(status=Status.LOST)
-        .exclude(competitor="")
-        .annotate(our_quote=_last_quote())
-        .values("competitor")
-        .annotate(
-            n=Count("pk"),
-            premium=Sum("premium_last_year"),
-            priced=Count("pk", filter=both),
-            their_price=Sum("competitor_price", filter=both),
-            our_price=Sum("our_quote", filter=both),
-            average_price=Avg("competitor_price"),
-        )
-        .order_by("-n", "competitor")
-    )
-    found = []
-    for r in rows:
-        gap = None
-        gap_pct = None
-        if r["priced"]:
-            gap = ((r["their_price"] - r["our_price"]) / r["priced"]).quantize(Decimal("0.01"))
-            gap_pct = pct(r["their_price"] - r["our_price"], r["our_price"])
-        found.append(
-            {
-                "competitor": r["competitor"],
-                "n": r["n"],
-                "premium": r["premium"],
-                "priced": r["priced"],
-                "average_price": _money(r["average_price"]),
-                "average_gap": gap,
-                "gap_pct": gap_pct,
-            }
-        )
-    return found
-
-
-def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
-
-
-def blocked_rules(blocks: QuerySet[ComplianceBlock]) -> list[dict[str, Any]]:
-    rows = blocks.values("rule").annotate(n=Count("pk")).order_by("-n", "rule")
-    return [{"rule": r["rule"], "label": _choice(Rule, r["rule"]), "n": r["n"]} for r in rows]
-
-
-def _choice(choices: type[TextChoices], value: str) -> str:
-    if not value:
-        return str(_("未填写 / Not given"))
-    return str(choices(value).label) if value in choices.values else value
-
-
-# ----------------------------------------------------------------------------- why we lose
-
-
-@dataclass
-class LossAnalysis:
-    scope: Scope
-    period: Period
-    endings: list[dict[str, Any]]  # how the renewals due ended, by status
-    matrix: list[dict[str, Any]]  # lost reason × segment × tier
-    competitors: list[dict[str, Any]]
-    reasons: list[dict[str, Any]]
-
-
-def why_lost(user: Any, period: Period) -> LossAnalysis:
-    """Why we lose customers: how the renewals due in the period ended, the lost ones by
-    reason × segment × tier, and the competitors that took them with the price gap."""
-    scope = scope_for(user)
-    due = due_in(scope, period)
-    endings = (
-        due.values("status")
-        .annotate(n=Count("pk"), premium=Sum("premium_last_year"))
-        .order_by("-n", "status")
-    )
-    total = sum(r["n"] for r in endings)
-    matrix = (
-        due.filter(status=Status.LOST)
-        .values("lost_reason", "segment", "tier")
-        .annotate(n=Count("pk"), premium=Sum("premium_last_year"))
-        .order_by("-n", "lost_reason", "segment", "tier")
-    )
-    return LossAnalysis(
-        scope=scope,
-        period=period,
-        endings=[
-            {
-                "status": r["status"],
-                "label": _choice(Status, r["status"]),
-                "n": r["n"],
-                "premium": r["premium"],
-                "share": pct(r["n"], total),
-            }
-            for r in endings
-        ],
-        matrix=[
-            {
-                **r,
-                "reason_label": _choice(LostReason, r["lost_reason"]),
-                "segment_label": _choice(Segment, r["segment"]),
-            }
-            for r in matrix
-        ],
-        competitors=competitors(due),
-        reasons=lost_reasons(due),
-    )
 
 
 # ----------------------------------------------------------------------------- overdue list
