@@ -130,8 +130,10 @@ def customer_policy_totals(pf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def main_channel(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
-    """The channel of the customer's largest policy (ties: the highest policy number).
+def main_policy(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    """customer_no → channel and vehicle_no of the customer's largest policy in force by
+    ``as_of`` (ties: the highest policy number). The one definition of "main" for the value
+    engine: the renewal model's channel and the Pareto page's descriptors both use it.
 
     Filtering to each customer's largest premium first is several times faster than sorting
     within every group, and the tie-break keeps the answer independent of row order.
@@ -139,11 +141,19 @@ def main_channel(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
     biggest = pl.col("premium") == pl.col("premium").max().over("customer_no")
     return (
         policies.filter(pl.col("effective_date") <= pl.lit(params.as_of))
-        .select("customer_no", "premium", "policy_no", "channel")
+        .select("customer_no", "premium", "policy_no", "channel", "vehicle_no")
         .filter(biggest)
         .group_by("customer_no")
-        .agg(main_channel=pl.col("channel").sort_by("policy_no").last())
+        .agg(
+            main_channel=pl.col("channel").sort_by("policy_no").last(),
+            vehicle_no=pl.col("vehicle_no").sort_by("policy_no").last(),
+        )
     )
+
+
+def main_channel(policies: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
+    """The channel of the customer's largest policy (see ``main_policy``)."""
+    return main_policy(policies, params).select("customer_no", "main_channel")
 
 
 def claim_features(

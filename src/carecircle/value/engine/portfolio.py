@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .features import main_policy
 from .params import ValueParams
 from .pipeline import Inputs
 from .snapshot import scan_table
@@ -25,16 +26,8 @@ DESCRIPTORS = ("main_channel", "province", "vehicle_use", "year_ago_tier")
 def descriptors(folder: Path, inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
     """customer_no → main channel and main vehicle use (of the largest policy), province,
     and the tier a year ago (empty when there was none)."""
-    policies = inputs.policies.filter(pl.col("effective_date") <= pl.lit(params.as_of))
-    biggest = pl.col("premium") == pl.col("premium").max().over("customer_no")
     main = (
-        policies.select("customer_no", "premium", "policy_no", "channel", "vehicle_no")
-        .filter(biggest)
-        .group_by("customer_no")
-        .agg(
-            main_channel=pl.col("channel").sort_by("policy_no").last(),
-            vehicle_no=pl.col("vehicle_no").sort_by("policy_no").last(),
-        )
+        main_policy(inputs.policies, params)
         .join(
             scan_table(folder, "vehicles").select("vehicle_no", pl.col("use").alias("vehicle_use")),
             on="vehicle_no",
