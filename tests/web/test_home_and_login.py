@@ -121,5 +121,16 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
     assert "增值服务 / Services" not in labels  # partners have no alliance page
     boss = UserFactory(username="nav-manager", role=Role.MANAGER)
     client.force_login(boss)
-    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
+    nav = client.get("/").context["app_nav"]
+    labels = [str(item["label"]) for item in nav]
     assert labels.count("增值服务 / Services") == 1
+    # An app offering several pages is one menu named after the app: the bar stays short.
+    claims = next(item for item in nav if str(item["label"]) == "理赔 / Claims")
+    assert [str(c["label"]) for c in claims["children"]] == [
+        "理赔 / Claims",
+        "核赔 / Approvals",
+        "理赔看板 / Claims dashboard",
+    ]
+    assert len(nav) <= 8, labels
+    page = client.get("/claims/approvals/").content.decode()
+    assert '<details class="menu"><summary aria-current="page">理赔 / Claims</summary>' in page

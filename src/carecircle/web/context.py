@@ -15,13 +15,16 @@ PARTNERS_ONLY = "partner"
 
 
 def nav(request) -> dict:
+    """``app_nav``: one entry per app; an app offering the user several pages is one menu
+    (``children``) named after the app, so a manager's bar stays on one line."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"app_nav": []}
     current = getattr(getattr(request, "resolver_match", None), "app_name", None)
-    items = []
+    entries = []
     seen: set[str] = set()
     for config in apps.get_app_configs():
+        items = []
         for url_name, label, perm in getattr(config, "nav_items", ()):
             if perm == CUSTOMERS_ONLY:
                 if not user.customer_id or getattr(user, "is_insurer_staff", False):
@@ -39,4 +42,15 @@ def nav(request) -> dict:
                 continue
             seen.add(url)
             items.append({"url": url, "label": label, "current": current == config.label})
-    return {"app_nav": items}
+        if len(items) == 1:
+            entries.append(items[0])
+        elif items:
+            entries.append(
+                {
+                    "label": config.verbose_name,
+                    "children": items,
+                    "current": current == config.label,
+                    "url": items[0]["url"],
+                }
+            )
+    return {"app_nav": entries}
