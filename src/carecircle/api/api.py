@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from carecircle.alliance.api import router as alliance_router
 from carecircle.claims.api import router as claims_router
+from carecircle.ecosystem.api import router as ecosystem_router
 from carecircle.parties.api import router as parties_router
 from carecircle.policies.api import router as policies_router
 from carecircle.touchpoints.api import router as touchpoints_router
@@ -29,3 +30,4 @@ api.add_router("/", policies_router)
 api.add_router("/", touchpoints_router)
 api.add_router("/", claims_router)
 api.add_router("/", alliance_router)
+api.add_router("/", ecosystem_router)

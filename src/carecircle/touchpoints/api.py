@@ -52,3 +52,9 @@ def update_interaction(request: HttpRequest, interaction_id: int, payload: Inter
     return services.update_interaction(
         interaction, acting_user=acting_user(request), **payload.dict(exclude_unset=True)
     )
+
+
+# Complaints (投诉) share this router: one per app (DESIGN.md), a file per use case.
+from .complaint_api import mount as _mount_complaints  # noqa: E402
+
+_mount_complaints(router)
