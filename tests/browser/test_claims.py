@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from carecircle.claims import rulecache
 from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core import clock
 from carecircle.core.roles import Role
@@ -24,6 +25,10 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 @pytest.fixture
 def book(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
+    # The screening task (fast track) runs in the request after commit, as a worker would
+    # shortly after; the admin-rule cache starts empty.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    rulecache.clear()
     with clock.frozen_at(NOW):
         policy = policy_with_cover()
         people = {

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.test import TestCase
 
 from carecircle.claims.models import Claim, RepairTerms
 from carecircle.core.roles import Role
@@ -18,6 +19,12 @@ from tests.factories import (
 
 SH = dt.timezone(dt.timedelta(hours=8))
 TODAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)  # a Monday
+
+
+def committed():
+    """Run the on-commit callbacks (the screening task) registered inside the block, as a real
+    commit would; pytest-django's test transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def at(day: int, hour: int = 10, month: int = 3) -> dt.datetime:

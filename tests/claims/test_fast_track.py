@@ -9,17 +9,20 @@ import pytest
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimFlag, ClaimPayment, FastTrackRule
-from tests.claims.factories import at, customer_user, policy_with_cover, staff
+from tests.claims.factories import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 
 
 def fast(policy, user, estimate="1800", **kw):
     kw.setdefault("accident_at", at(2, 8))
-    return services.report_claim(
-        acting_user=user, policy=policy, customer_estimate=estimate, single_vehicle=True,
-        liability_clear=True, channel="h5", **kw,
-    )  # fmt: skip
+    with committed():
+        claim = services.report_claim(
+            acting_user=user, policy=policy, customer_estimate=estimate, single_vehicle=True,
+            liability_clear=True, channel="h5", **kw,
+        )  # fmt: skip
+    claim.refresh_from_db()
+    return claim
 
 
 def test_a_small_clear_claim_goes_from_report_to_payment_on_the_remote_assessment(today):

@@ -10,7 +10,7 @@ from django.test import override_settings
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim
-from tests.claims.factories import customer_user, policy_with_cover, shop, staff
+from tests.claims.factories import committed, customer_user, policy_with_cover, shop, staff
 from tests.claims.test_workflow import report, walk_to_adjusted
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def test_the_customer_reports_from_the_phone_page_with_a_photo(client, today, tmp_path):
     policy = policy_with_cover()
     client.force_login(customer_user(policy))
-    with override_settings(MEDIA_ROOT=tmp_path):
+    with override_settings(MEDIA_ROOT=tmp_path), committed():
         r = client.post(
             "/claims/my/report/",
             {

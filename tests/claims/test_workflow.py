@@ -10,7 +10,7 @@ from carecircle.claims import services
 from carecircle.claims.choices import Action, ClaimStatus
 from carecircle.claims.models import Claim, ClaimPayment, ClaimTransition
 from carecircle.core.errors import DomainError
-from tests.claims.factories import at, customer_user, policy_with_cover, staff
+from tests.claims.factories import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
@@ -24,7 +24,10 @@ def people():
 def report(policy, user, **kw):
     kw.setdefault("accident_at", at(1, 15))
     kw.setdefault("description", "倒车碰到柱子")
-    return services.report_claim(acting_user=user, policy=policy, **kw)
+    with committed():
+        claim = services.report_claim(acting_user=user, policy=policy, **kw)
+    claim.refresh_from_db()
+    return claim
 
 
 def walk_to_adjusted(claim, handler, *, parts="30000", liability_share="1"):

@@ -50,6 +50,10 @@ class Action(models.TextChoices):
     FLAG = "flag", _("风险提示 / Review flag raised")
     CLEAR_FLAG = "clear_flag", _("风险复核 / Review flag resolved")
     FAST_TRACK = "fast_track", _("快赔 / Fast track")
+    # The repair shop's steps in the partner portal (送修 → 接车 → 报价 → 完工).
+    SHOP_ACCEPT = "shop_accept", _("修理厂接车 / Shop accepts the referral")
+    SHOP_ESTIMATE = "shop_estimate", _("修理厂维修报价 / Shop's repair estimate")
+    REPAIR_DONE = "repair_done", _("维修完工 / Repair done")
 
 
 class ReportChannel(models.TextChoices):

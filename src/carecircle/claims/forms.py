@@ -47,6 +47,12 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, policies=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policy"].choices = [  # type: ignore[attr-defined]
-            (p.pk, f"{p.policy_no} · {p.vehicle}") for p in policies
+        self.fields["policy"].choices = self.policy_choices(policies)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def policy_choices(policies) -> list[tuple[int, str]]:
+        # A POST validates against the one chosen policy, loaded without its vehicle.
+        return [
+            (p.pk, f"{p.policy_no} · {p.vehicle}" if "vehicle" in p._state.fields_cache else "")
+            for p in policies
         ]

@@ -64,7 +64,13 @@ STEPS: dict[str, Step] = {
     Action.ADVANCE_PAYMENT: Step(DECIDABLE, None, approver_only=True),
     Action.REFER: Step(PRE_PAYMENT | {S.APPROVED}, None),
     Action.ACCEPT_OFFER: Step(frozenset({S.ADJUSTED, S.APPROVED}), None),
+    # The shop's steps (partner portal): accept while the claim is open, propose an estimate
+    # before the loss check (the assessor decides), report the repair done until closing.
+    Action.SHOP_ACCEPT: Step(PRE_PAYMENT | {S.APPROVED, S.PAID}, None),
+    Action.SHOP_ESTIMATE: Step(PRE_PAYMENT - {S.LOSS_CHECKED, S.ADJUSTED}, None),
+    Action.REPAIR_DONE: Step(PRE_PAYMENT | {S.APPROVED, S.PAID, S.FOLLOWED_UP}, None),
 }
+SHOP_ACTIONS = frozenset({Action.SHOP_ACCEPT, Action.SHOP_ESTIMATE, Action.REPAIR_DONE})
 # The main line a handler walks, in order (for "next step" hints and the timeline).
 MAIN_LINE = [
     S.REPORTED,

@@ -40,6 +40,7 @@ class ClaimOut(Schema):
     clock_state: str
     escalated_to: str
     repair_shop_id: int | None
+    screened_at: dt.datetime | None  # empty while the screening task has not run ("being checked")
 
 
 class TransitionIn(Schema):

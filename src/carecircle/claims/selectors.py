@@ -102,6 +102,16 @@ NEXT_STEP_FOR_CUSTOMER: dict[str, str] = {
 }
 
 
+CHECKING = "审核中，我们将尽快安排 / being checked; we will arrange the next step shortly"
+
+
+def next_step_for_customer(claim: Claim) -> str:
+    """A reported claim whose screening task has not run yet is "being checked"."""
+    if claim.being_screened:
+        return CHECKING
+    return NEXT_STEP_FOR_CUSTOMER.get(claim.status, "")
+
+
 def dashboard(user) -> dict[str, Any]:
     qs = Claim.objects.for_user(user)
     open_qs = qs.filter(status__in=OPEN_STATUSES)

@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.models import Partner
 from carecircle.policies.models import Policy
 
-from . import conf, rules
+from . import conf, rules, screening
 from . import settings_view as sv
 from .adjustment import Loss, adjust
 from .choices import (
@@ -37,7 +38,9 @@ from .choices import (
     ReportChannel,
     SurveyMode,
 )
-from .models import Claim, ClaimDocument, ClaimFlag, ClaimPayment, ClaimTransition
+from .models import OPEN_STATUSES, Claim, ClaimDocument, ClaimFlag, ClaimPayment
+from .screening import fast_track_refusals
+from .timeline import record as _record
 from .uploads import check_upload
 
 S = ClaimStatus
@@ -106,21 +109,6 @@ def _locked(claim: Claim) -> Claim:
     return Claim.objects.select_for_update().select_related("policy").get(pk=claim.pk)
 
 
-def _record(
-    claim: Claim, action: str, from_status: str, actor, reason: str = "", **data: Any
-) -> ClaimTransition:
-    return ClaimTransition.objects.create(
-        claim=claim,
-        action=action,
-        from_status=from_status,
-        to_status=claim.status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        at=clock.now(),
-        reason=reason,
-        data={k: (str(v) if isinstance(v, Decimal | dt.date) else v) for k, v in data.items()},
-    )
-
-
 def _local(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(moment) if moment else None
 
@@ -160,89 +148,6 @@ def _save(claim: Claim) -> None:
 # ---- report (报案) ---------------------------------------------------------------------------
 
 
-def _tier(customer_id: int) -> str:
-    from carecircle.value.models import CustomerValue
-
-    return (
-        CustomerValue.objects.current()
-        .filter(customer_id=customer_id)
-        .values_list("tier", flat=True)
-        .first()
-        or ""
-    )
-
-
-def _cover_increased_on(policy: Policy) -> dt.date | None:
-    """The policy's start when its vehicle-damage limit is higher than the renewed policy's."""
-    if policy.renews_id is None:
-        return None
-    limits = dict(
-        policy.coverages.filter(code="vehicle_damage").values_list("policy_id", "limit")
-    ) | dict(
-        Policy.objects.get(pk=policy.renews_id)
-        .coverages.filter(code="vehicle_damage")
-        .values_list("policy_id", "limit")
-    )
-    now, before = limits.get(policy.pk), limits.get(policy.renews_id)
-    if now is not None and before is not None and now > before:
-        return policy.effective_date
-    return None
-
-
-def _raise_flags(claim: Claim, signals: list[tuple[str, str]], actor) -> int:
-    raised = 0
-    for code, reason in signals:
-        _, created = ClaimFlag.objects.get_or_create(
-            claim=claim, code=code, defaults={"reason": reason, "raised_at": clock.now()}
-        )
-        if created:
-            raised += 1
-            _record(claim, Action.FLAG, claim.status, None, reason, code=code)
-    return raised
-
-
-def _thresholds() -> tuple[Decimal, ...]:
-    ft = sv.fast_track_policy()
-    limits = [a.limit for a in sv.authority_ladder() if a.limit is not None]
-    return tuple(sorted({ft.max_amount, *ft.tier_max_amounts.values(), *limits}))
-
-
-def _fraud_signals(claim: Claim, amount: Decimal) -> list[tuple[str, str]]:
-    same_shop = 0
-    if claim.repair_shop_id:
-        since = claim.accident_at - dt.timedelta(days=conf.get("SAME_SHOP_DAYS"))
-        same_shop = (
-            Claim.objects.filter(
-                policy__customer_id=claim.policy.customer_id,
-                repair_shop_id=claim.repair_shop_id,
-                accident_at__gte=since,
-            )
-            .exclude(pk=claim.pk)
-            .count()
-        )
-    facts = rules.FraudFacts(
-        accident_at=timezone.localtime(claim.accident_at),
-        policy_effective=claim.policy.effective_date,
-        cover_increased_on=_cover_increased_on(claim.policy),
-        single_vehicle=claim.single_vehicle,
-        amount=amount,
-        thresholds=_thresholds(),
-        same_shop_claims=same_shop,
-    )
-    return rules.fraud_signals(facts, sv.fraud_settings())
-
-
-def fast_track_refusals(claim: Claim, amount: Decimal | None = None) -> list[str]:
-    facts = rules.FastTrackFacts(
-        amount=amount if amount is not None else (claim.customer_estimate or ZERO),
-        injury=claim.injury,
-        liability_clear=claim.liability_clear,
-        open_flags=claim.flags.filter(status=FlagStatus.OPEN).count(),
-        tier=_tier(claim.policy.customer_id),
-    )
-    return rules.fast_track_refusals(facts, sv.fast_track_policy())
-
-
 def report_claim(
     *,
     acting_user,
@@ -259,7 +164,8 @@ def report_claim(
     photos: list[UploadedFile] | None = None,
 ) -> Claim:
     """报案. The accident must fall in the policy period; photos are checked before anything is
-    written; signals raise review flags; the fast track is decided on the estimate."""
+    written; screening (review flags, the fast track on the estimate) runs in a task after the
+    commit (``screen``)."""
     if not (
         has_perm(acting_user, Perm.HANDLE_CLAIMS)
         or getattr(acting_user, "customer_id", None) == policy.customer_id
@@ -290,8 +196,7 @@ def report_claim(
         conf.get("TIME_BAR_DAYS"),
     )
     estimate = None if customer_estimate in (None, "") else _money("estimate", customer_estimate)
-    for photo in photos or []:
-        _check_file(photo, photo=True)
+    checked = [_check_file(photo, photo=True) for photo in photos or []]
     if coverage is None:
         coverage = "compulsory" if policy.kind == "compulsory" else "vehicle_damage"
     with transaction.atomic():
@@ -315,14 +220,64 @@ def report_claim(
         )
         _save(claim)
         _record(claim, Action.REPORT, "", acting_user, description[:255], channel=channel)
-        for photo in photos or []:
-            _store_document(claim, photo, DocumentKind.PHOTO, acting_user)
-        _raise_flags(claim, _fraud_signals(claim, estimate or ZERO), acting_user)
-        refusals = fast_track_refusals(claim)
-        if estimate is not None and not refusals:
-            _enter_fast_track(claim)
+        for photo, content_type in zip(photos or [], checked, strict=True):
+            _store_document(claim, photo, DocumentKind.PHOTO, acting_user, content_type)
         audit.record(acting_user, AuditLog.Action.CREATE, claim, summary=claim.claim_no)
+        # Screening reads the policy's history, the tier and the admin rules (≈10 queries):
+        # a task after commit keeps the report request small. Until it has run the claim shows
+        # "审核中 / being checked"; `claims_clocks` re-enqueues any screening that was lost.
+        transaction.on_commit(partial(enqueue_screening, claim.pk))
     return claim
+
+
+def enqueue_screening(claim_id: int) -> None:
+    from .tasks import screen_claim
+
+    screen_claim.enqueue(claim_id)
+
+
+def screen(claim_id: int) -> str:
+    """审核 a reported claim once: raise review flags for its signals and, if it is still
+    waiting for dispatch and fits the fast-track rule on the customer's estimate, put it on
+    the fast track. Idempotent: a claim already screened is left alone ("done" returned)."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("policy").filter(pk=claim_id)
+        found = claim.first()
+        if found is None:
+            return "missing"
+        claim = found
+        if claim.screened_at is not None:
+            return "done"
+        estimate = claim.customer_estimate
+        screening.raise_flags(claim, screening.fraud_signals(claim, estimate or ZERO))
+        outcome = "screened"
+        # A handler may have dispatched the claim before the task ran: then it stays with them.
+        if estimate is not None and claim.status == S.REPORTED:
+            refusals = fast_track_refusals(claim)
+            if not refusals:
+                _enter_fast_track(claim)
+                outcome = "fast_track"
+        claim.screened_at = clock.now()
+        claim.save(update_fields=["screened_at", "updated_at"])
+    return outcome
+
+
+def screen_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=5), limit: int = 1000) -> int:
+    """Recovery sweep: screen reported claims whose task was lost (a crash after the commit,
+    a queue emptied). Run by `carecircle claims_clocks`; screening is idempotent."""
+    ids = list(
+        Claim.objects.filter(
+            screened_at__isnull=True,
+            reported_at__lt=clock.now() - older_than,
+            status__in=OPEN_STATUSES,
+        )
+        .exclude(report_channel="")
+        .order_by("reported_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for claim_id in ids:
+        screen(claim_id)
+    return len(ids)
 
 
 def _system_step(claim: Claim, action: str, **fields: Any) -> None:
@@ -362,8 +317,10 @@ def _check_file(upload: UploadedFile, *, photo: bool) -> str:
     )
 
 
-def _store_document(claim: Claim, upload: UploadedFile, kind: str, actor) -> ClaimDocument:
-    content_type = _check_file(upload, photo=kind == DocumentKind.PHOTO)
+def _store_document(
+    claim: Claim, upload: UploadedFile, kind: str, actor, content_type: str = ""
+) -> ClaimDocument:
+    content_type = content_type or _check_file(upload, photo=kind == DocumentKind.PHOTO)
     ext = (upload.name or "").rsplit(".", 1)[-1].lower()
     doc = ClaimDocument(
         claim=claim,
@@ -585,7 +542,7 @@ def transition(
         _save(claim)
         _record(claim, action, before, acting_user, reason, **extra)
         if action == Action.REFER:
-            _raise_flags(claim, _fraud_signals(claim, claim.amount_reserved), acting_user)
+            screening.raise_flags(claim, screening.fraud_signals(claim, claim.amount_reserved))
         audit.record(
             acting_user,
             AuditLog.Action.UPDATE,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from carecircle.core.money import to_money
 
-from . import conf, rules
+from . import conf, rulecache, rules
 from .adjustment import CompulsoryLimits
 from .models import ApprovalAuthority, FastTrackRule
 
@@ -42,10 +42,17 @@ def compulsory_limits() -> tuple[CompulsoryLimits, CompulsoryLimits]:
     )
 
 
+def _authority_rows() -> list[rules.Authority]:
+    return [
+        rules.Authority(r.role, r.limit, r.level)
+        for r in ApprovalAuthority.objects.order_by("level")
+    ]
+
+
 def authority_ladder() -> list[rules.Authority]:
-    rows = list(ApprovalAuthority.objects.order_by("level"))
+    rows = rulecache.cached("authority", _authority_rows)
     if rows:
-        return [rules.Authority(r.role, r.limit, r.level) for r in rows]
+        return list(rows)
     return [
         rules.Authority(role, None if limit is None else to_money(limit), level)
         for level, (role, limit) in enumerate(conf.get("APPROVAL_LIMITS"), start=1)
@@ -53,6 +60,10 @@ def authority_ladder() -> list[rules.Authority]:
 
 
 def fast_track_policy() -> rules.FastTrackPolicy:
+    return rulecache.cached("fast_track", _fast_track_policy)
+
+
+def _fast_track_policy() -> rules.FastTrackPolicy:
     rule = FastTrackRule.objects.filter(active=True).order_by("-updated_at", "-pk").first()
     if rule is None:
         return rules.FastTrackPolicy(

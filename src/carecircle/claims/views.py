@@ -234,37 +234,54 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
 # ---- customer (mobile H5) -------------------------------------------------------------------
 
 
-def _customer(request: HttpRequest) -> Customer:
+def _customer_id(request: HttpRequest) -> int:
     customer_id = getattr(request.user, "customer_id", None)
     if not customer_id:
         raise PermissionDenied("客户专用页面 / for customers")
-    return Customer.objects.get(pk=customer_id)
+    return customer_id
+
+
+def _customer(request: HttpRequest) -> Customer:
+    return Customer.objects.get(pk=_customer_id(request))
 
 
 @require_GET
 @login_required
 def my_claims(request: HttpRequest) -> HttpResponse:
-    _customer(request)
+    _customer_id(request)
     claims = selectors.claims_for(request.user).order_by("-reported_at")[:50]
     return render(request, "claims/my_claims.html", {"claims": claims})
+
+
+REPORT_POLICY_FIELDS = (
+    "policy_no", "kind", "customer_id", "vehicle_id", "partner_id", "effective_date",
+    "expiry_date", "cancelled_on",
+)  # fmt: skip
+
+
+def _report_policies(request: HttpRequest, customer_id: int, only: str | None = None):
+    """The customer's policies in force today; on a POST only the chosen one (one small query
+    on the hot path instead of the whole list)."""
+    qs = Policy.objects.for_user(request.user).filter(customer_id=customer_id)
+    qs = qs.in_force_on(clock.today())
+    if only is not None:
+        # What report_claim reads, nothing more: compiling and loading the full row and its
+        # vehicle cost more CPU than the rest of the request's queries together.
+        return list(qs.filter(pk=only).only(*REPORT_POLICY_FIELDS)) if only.isdigit() else []
+    return list(qs.select_related("vehicle").order_by("-kind", "policy_no"))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    customer = _customer(request)
-    policies = list(
-        Policy.objects.for_user(request.user)
-        .filter(customer=customer)
-        .in_force_on(clock.today())
-        .select_related("vehicle")
-        .order_by("-kind", "policy_no")
-    )
+    customer_id = _customer_id(request)
+    posted = request.POST.get("policy", "") if request.method == "POST" else None
+    policies = _report_policies(request, customer_id, posted)
     form = ReportForm(request.POST or None, request.FILES or None, policies=policies)
     error = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        policy = next(p for p in policies if str(p.pk) == d["policy"])
+        policy = policies[0]
         try:
             claim = services.report_claim(
                 acting_user=request.user,
@@ -285,6 +302,9 @@ def report(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("claims:my_claim", claim_id=claim.pk)
+    if request.method == "POST":  # refused: show the whole list again with the errors
+        policies = _report_policies(request, customer_id)
+        form.fields["policy"].choices = ReportForm.policy_choices(policies)  # type: ignore[attr-defined]
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -298,7 +318,7 @@ def _my_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, A
     return {
         "claim": claim,
         "steps": selectors.progress(claim),
-        "next_step": selectors.NEXT_STEP_FOR_CUSTOMER.get(claim.status, ""),
+        "next_step": selectors.next_step_for_customer(claim),
         "documents": claim.documents.all(),
         "shops": network.shops() if claim.status in rules.STEPS[Action.REFER].sources else [],
         "can_accept": claim.status in (ClaimStatus.ADJUSTED, ClaimStatus.APPROVED)
@@ -312,7 +332,7 @@ def _my_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, A
 @require_http_methods(["GET", "POST"])
 @login_required
 def my_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
-    _customer(request)
+    _customer_id(request)
     claim = _claim(request, claim_id)
     if request.method == "POST":
         what = request.POST.get("what", "")

@@ -142,6 +142,16 @@ class Claim(TimeStampedModel):
     customer_comment = models.CharField(
         _("客户评价 / customer comment"), max_length=255, blank=True
     )
+    # Screening (审核: review flags, fast track) runs in a task after the report; empty until
+    # it has run ("being checked"), and for rows that never went through the report service.
+    screened_at = models.DateTimeField(_("审核完成 / screened at"), null=True, blank=True)
+    # The repair shop's side of the referral (partner portal).
+    shop_accepted_at = models.DateTimeField(_("修理厂接车 / shop accepted"), null=True, blank=True)
+    shop_estimate = models.JSONField(
+        _("修理厂报价明细 / shop's estimate"), default=dict, blank=True
+    )
+    shop_estimate_amount = MoneyField(_("修理厂报价 / shop's estimate"), null=True, blank=True)
+    repair_done_at = models.DateTimeField(_("维修完工 / repair done"), null=True, blank=True)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -173,3 +183,12 @@ class Claim(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.claim_no
+
+    @property
+    def being_screened(self) -> bool:
+        """Reported through the service, its screening task (flags, fast track) not run yet."""
+        return (
+            self.status == ClaimStatus.REPORTED
+            and self.screened_at is None
+            and bool(self.report_channel)
+        )

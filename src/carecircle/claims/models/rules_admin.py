@@ -10,8 +10,26 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.money import MoneyField
 from carecircle.core.roles import Role
 
+from .. import rulecache
 
-class ApprovalAuthority(models.Model):
+
+class ClearsRuleCache(models.Model):
+    """Saving or deleting a rule clears the per-process rule cache (claims/rulecache.py)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        rulecache.clear()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        rulecache.clear()
+        return result
+
+
+class ApprovalAuthority(ClearsRuleCache):
     """How much a role may approve alone; above it the claim escalates to the next level."""
 
     role = models.CharField(_("角色 / role"), max_length=32, choices=Role.choices, unique=True)
@@ -38,7 +56,7 @@ def _all_tiers() -> list[str]:
     return ["diamond", "platinum", "gold", "silver", "standard"]
 
 
-class FastTrackRule(models.Model):
+class FastTrackRule(ClearsRuleCache):
     """快赔规则: the newest active row applies."""
 
     name = models.CharField(_("名称 / name"), max_length=64)

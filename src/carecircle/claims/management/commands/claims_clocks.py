@@ -1,5 +1,6 @@
-"""Nightly: re-evaluate every open claim's legal clocks and service promise; optionally pay
-approved claims whose payment was lost (a crash between approval and payment)."""
+"""Nightly (or every few minutes): screen reported claims whose screening task was lost,
+re-evaluate every open claim's legal clocks and service promise; optionally pay approved
+claims whose payment was lost (a crash between approval and payment)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 
 from carecircle.claims.clocks import reevaluate_open_claims
-from carecircle.claims.services import settle_approved
+from carecircle.claims.services import screen_pending, settle_approved
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--settle", action="store_true")
 
     def handle(self, *args, today=None, settle=False, **options):
+        self.stdout.write(f"{screen_pending()} reported claims screened (task lost)")
         r = reevaluate_open_claims(today)
         self.stdout.write(
             f"{r.claims} open claims, {r.changed} changed, {r.breached} breached, "
