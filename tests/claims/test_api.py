@@ -97,3 +97,36 @@ def test_a_customer_sees_only_their_own_claims(today):
     theirs = report(other, people["handler"])
     assert client.get(f"/claims/{theirs.pk}", headers=bearer(me)).status_code == 404
     assert D("0") == D("0")
+
+
+def test_the_claims_list_is_scoped_newest_first_and_pages_without_a_count(today):
+    import datetime as dt
+
+    from carecircle.core import clock
+    from tests.claims.factories import customer_user
+    from tests.claims.test_workflow import report
+
+    people = staff()
+    mine, other = policy_with_cover(), policy_with_cover()
+    me = customer_user(mine)
+    first = report(mine, people["handler"])
+    with clock.frozen_at(today + dt.timedelta(minutes=1)):
+        second = report(mine, people["handler"])
+    report(other, people["handler"])
+    page = client.get("/claims?limit=1", headers=bearer(me)).json()
+    assert ([c["id"] for c in page["items"]], page["has_more"]) == ([second.pk], True)
+    page = client.get("/claims?limit=1&offset=1", headers=bearer(me)).json()
+    assert ([c["id"] for c in page["items"]], page["has_more"]) == ([first.pk], False)
+    staff_view = client.get("/claims?status=reported", headers=bearer(people["handler"])).json()
+    assert len(staff_view["items"]) == 3
+    assert client.get("/claims?status=paid", headers=bearer(me)).json()["items"] == []
+
+
+def test_an_unknown_status_filter_is_a_400_naming_the_field(today):
+    handler = staff()["handler"]
+    r = client.get("/claims?status=lost", headers=bearer(handler))
+    assert r.status_code == 400
+    assert (r.json()["code"], r.json()["field"]) == ("status", "status")
+    assert "reported" in r.json()["message"]
+    r = client.get("/claims?reported_since=3/1/2026", headers=bearer(handler))
+    assert (r.status_code, r.json()["field"]) == (400, "reported_since")

@@ -4,18 +4,23 @@ Mounted by the shared NinjaAPI: ``api.add_router("/", claims_router)``."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
+from ninja.pagination import paginate
 
 from carecircle.api.auth import acting_user
 from carecircle.api.idempotency import create_once
+from carecircle.api.pagination import LimitOffsetNoCount
 from carecircle.api.schemas import ERRORS
+from carecircle.core.errors import DomainError
 from carecircle.policies.models import Policy
 
 from . import selectors, services
-from .choices import Action
-from .models import Claim, ClaimPayment
+from .choices import Action, ClaimStatus
+from .models import OPEN_STATUSES, Claim, ClaimPayment
 from .schemas import (
     ClaimIn,
     ClaimOut,
@@ -46,6 +51,43 @@ def report_claim(request: HttpRequest, payload: ClaimIn):
 
     claim, created = create_once(request, _claims(request), create)
     return (201 if created else 200), claim
+
+
+@router.get("/claims", response={200: list[ClaimOut], **ERRORS})
+@paginate(LimitOffsetNoCount)
+def list_claims(
+    request: HttpRequest,
+    status: str | None = None,
+    open_only: bool = False,
+    policy_id: int | None = None,
+    reported_since: str | None = None,
+):
+    """The claims the caller may see (``for_user``), newest report first; pages without a
+    count (``limit``, ``offset``, ``has_more``)."""
+    qs = _claims(request)
+    if status:
+        if status not in ClaimStatus.values:
+            raise DomainError(
+                "status",
+                f"状态不合法 / unknown status {status!r}; one of {', '.join(ClaimStatus.values)}",
+                "status",
+            )
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if policy_id is not None:
+        qs = qs.filter(policy_id=policy_id)
+    if reported_since:
+        try:
+            since = dt.date.fromisoformat(reported_since)
+        except ValueError:
+            raise DomainError(
+                "reported_since",
+                "日期格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD",
+                "reported_since",
+            ) from None
+        qs = qs.filter(reported_at__date__gte=since)
+    return qs.order_by("-reported_at", "-pk")
 
 
 @router.get("/claims/{claim_id}", response={200: ClaimOut, **ERRORS})
