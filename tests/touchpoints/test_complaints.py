@@ -11,6 +11,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
+from carecircle.ecosystem import scorecards
 from carecircle.notify.models import Message
 from carecircle.touchpoints import complaints
 from carecircle.touchpoints.models import Complaint, Interaction
@@ -274,3 +275,54 @@ def test_customers_find_their_complaints_in_the_navigation(client):
         'href="/ecosystem/my/complaints/"'
         in client.get("/ecosystem/my/complaints/").content.decode()
     )
+
+
+def test_a_complaint_about_a_call_counts_against_the_seat_and_partner_of_that_call(people):
+    shop = PartnerFactory(name="好车4S店")
+    customer = CustomerFactory(owner=people["seat"])
+    call = Interaction.objects.create(
+        customer=customer,
+        contact_type="phone",
+        medium="phone",
+        direction="outbound",
+        outcome="no_answer",
+        occurred_at=RECEIVED - dt.timedelta(hours=2),
+        staff=people["seat"],
+        partner=shop,
+    )
+    c = _receive(
+        customer, people["handler"], category="attitude", touchpoint="phone", interaction=call
+    )
+    assert (c.staff, c.partner) == (people["seat"], shop)
+    figures = scorecards.figures(dt.date(2026, 3, 1), [shop.pk])[shop.pk]
+    assert figures.complaints == 1
+
+
+def test_a_designated_shop_complaint_about_a_claim_counts_in_that_shops_scorecard(people):
+    shop = PartnerFactory(name="城西修理厂")
+    customer = CustomerFactory()
+    claim = ClaimFactory(policy=PolicyFactory(vehicle__owner=customer), repair_shop=shop)
+    c = _receive(customer, people["handler"], category="designated_shop", claim=claim)
+    assert c.partner == shop
+    speed = _receive(customer, people["handler"], category="speed", claim=claim)
+    assert speed.partner is None  # the payment's speed is the insurer's, not the shop's
+    assert scorecards.figures(dt.date(2026, 3, 1), [shop.pk])[shop.pk].complaints == 1
+
+
+def test_a_complaint_past_its_deadline_shows_on_the_cockpit_overdue_and_escalated(client, people):
+    c = _receive(CustomerFactory(owner=people["seat"]), people["seat"], severity="critical")
+    later = RECEIVED + dt.timedelta(hours=25)
+    client.force_login(people["manager"])
+    with clock.frozen_at(later):
+        before = client.get("/ecosystem/")
+        assert complaints.escalate_overdue(later) == 1
+        after = client.get("/ecosystem/")
+    assert before.context["c"].overdue_complaints == 1  # live, before the command ran
+    assert before.context["c"].escalated_complaints == 0
+    assert (after.context["c"].overdue_complaints, after.context["c"].escalated_complaints) == (
+        0,  # escalation gives 48 more hours
+        1,
+    )
+    assert "已升级 1" in after.content.decode()
+    c.refresh_from_db()
+    assert c.owner == people["handler"]

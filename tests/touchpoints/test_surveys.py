@@ -156,3 +156,20 @@ def test_referrals_record_who_referred_whom_and_the_outcome():
         "conversion": Decimal("0.500"),
         "referrers": 1,
     }
+
+
+def test_results_per_branch_follow_the_customers_city():
+    answers = [("杭州", 5, 10), ("杭州", 3, 6), ("宁波", 4, 8)]
+    for i, (city, csat, nps) in enumerate(answers):
+        s = _send(CustomerFactory(marketing_consent=True, city=city), dedupe_key=f"b{i}")
+        with clock.frozen_at(SENT + dt.timedelta(hours=1)):
+            surveys.answer(s, csat=csat, nps=nps)
+    start, end = dt.datetime(2026, 3, 1, tzinfo=SH), dt.datetime(2026, 4, 1, tzinfo=SH)
+    rows = {
+        r["key"]: (r["answered"], r["csat"], r["nps"])
+        for r in surveys.results(start, end, "branch")
+    }
+    assert rows == {
+        "宁波": (1, Decimal("4.00"), Decimal("0.0")),  # an 8 is passive
+        "杭州": (2, Decimal("4.00"), Decimal("0.0")),  # one promoter, one detractor
+    }

@@ -111,6 +111,7 @@ def receive(
             )
     if merchant is not None and merchant.kind != PartnerKind.MERCHANT:
         raise DomainError("not_a_merchant", "所选机构不是商户 / not a merchant", "merchant")
+    partner, staff = _root_cause_defaults(category, claim, interaction, partner, staff)
     moment = received_at or clock.now()
     severity = rules.effective_severity(
         severity, category, channel, conf.get("HIGH_CATEGORIES"), conf.get("HIGH_CHANNELS")
@@ -150,6 +151,24 @@ def receive(
             f"received; we will answer by {complaint.due_at:%Y-%m-%d %H:%M}",
         )
         return complaint
+
+
+def _root_cause_defaults(category, claim, interaction, partner, staff):
+    """Who the complaint counts against when the recorder named only the claim or the call:
+    the call's staff member and partner (a telesales seat, a 4S shop's sales visit), and for a
+    designated-shop complaint the shop the claim was sent to — so it reaches their scorecards
+    without the handler re-entering what the record already says."""
+    if interaction is not None:
+        staff = staff or interaction.staff
+        partner = partner or interaction.partner
+    if (
+        partner is None
+        and claim is not None
+        and claim.repair_shop_id
+        and category == ComplaintCategory.DESIGNATED_SHOP
+    ):
+        partner = claim.repair_shop
+    return partner, staff
 
 
 MEDIUM_OF_CHANNEL = {
