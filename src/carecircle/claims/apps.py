@@ -10,6 +10,7 @@ class ClaimsConfig(AppConfig):
         ("claims:approvals", "核赔 / Approvals", "approve_claims"),
         ("claims:dashboard", "理赔看板 / Claims dashboard", "approve_claims"),
         ("claims:my_claims", "我的理赔 / My claims", "customer"),  # web.context.CUSTOMERS_ONLY
+        ("claims:shop_claims", "送修案件 / Referred claims", "partner"),  # PARTNERS_ONLY
     ]
     demo_step = "carecircle.claims.demo.seed"
     demo_order = 30

@@ -451,6 +451,10 @@ def transition(
     if action == Action.PAY:
         pay(claim, acting_user=acting_user)
         return Claim.objects.get(pk=claim.pk)
+    if action in rules.SHOP_ACTIONS:
+        raise DomainError(
+            "shop_action", "修理厂在合作伙伴门户操作 / the shop does this in its portal", "action"
+        )
     data = dict(data or {})
     _visible(acting_user, claim)
     _require(acting_user, claim, action)

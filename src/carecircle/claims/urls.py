@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shop_views, views
 
 app_name = "claims"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("my/report/", views.report, name="report"),
     path("my/<int:claim_id>/", views.my_claim, name="my_claim"),
     path("calculator/", views.calculator, name="calculator"),
+    path("shop/", shop_views.shop_claims, name="shop_claims"),
+    path("shop/<int:claim_id>/", shop_views.shop_claim, name="shop_claim"),
 ]
