@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
@@ -54,6 +55,20 @@ def is_well_formed(code: str) -> bool:
 def normalise(text: str) -> str:
     """What a person typed or a scanner read → the stored form (upper case, no separators)."""
     return "".join(ch for ch in text.upper() if ch.isalnum()).translate(_READ_AS)
+
+
+def code_from_scan(text: str) -> str:
+    """What the redeem field received → the stored form.  A till's scanner types whatever the
+    QR holds: the voucher's QR holds a link to the merchant portal with the code as
+    ``?code=…`` (so a phone camera opens the portal with the code filled in), and a typed code
+    comes with dashes or spaces.  A link gives its ``code`` parameter, else its last path
+    segment; anything else is read as a typed code."""
+    text = (text or "").strip()
+    if "://" in text or text.startswith("/") or "?" in text:
+        parts = urlsplit(text)
+        given = parse_qs(parts.query, keep_blank_values=True).get("code")
+        text = given[0] if given else parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return normalise(text)
 
 
 def new_code() -> str:

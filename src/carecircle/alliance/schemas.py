@@ -11,7 +11,12 @@ from carecircle.api.schemas import InputSchema, Money, RowId
 
 
 class RedeemIn(InputSchema):
-    code: str = Field(..., max_length=20, description="券码，可带连字符 / code, dashes allowed")
+    code: str = Field(
+        ...,
+        max_length=300,
+        description="券码（可带连字符）或扫码所得的链接 / the code (dashes allowed) or the "
+        "scanned QR link",
+    )
     location_id: RowId | None = None
 
 

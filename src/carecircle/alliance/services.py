@@ -23,7 +23,7 @@ from carecircle.parties.models import Customer, Partner
 from carecircle.policies.models import Policy
 from carecircle.value.models import CustomerValue
 
-from . import conf, rules
+from . import conf, redemption_sql, rules
 from .choices import (
     AttemptOutcome,
     BookingStatus,
@@ -256,30 +256,27 @@ def expire_vouchers(today: dt.date | None = None) -> int:
 # ----------------------------------------------------------------------------- redemption
 
 
-def _guess_brake(user, merchant_id: int | None, now: dt.datetime) -> None:
-    since = now - dt.timedelta(minutes=conf.get("GUESS_WINDOW_MINUTES"))
-    failures = (
-        RedemptionAttempt.objects.filter(user=user, at__gte=since)
-        .exclude(outcome=AttemptOutcome.SUCCESS)
-        .count()
+def _guess_brake(user, merchant_id: int | None, now: dt.datetime, failures: int) -> None:
+    """Refuse (429) once the user has ``GUESS_LIMIT`` refused codes in the window; the count
+    comes with the voucher lookup (redemption_sql.look_up), so the brake costs no query."""
+    if failures < conf.get("GUESS_LIMIT"):
+        return
+    RedemptionAttempt.objects.create(
+        user=user,
+        merchant_id=merchant_id,
+        at=now,
+        code_tried="",
+        outcome=AttemptOutcome.RATE_LIMITED,
     )
-    if failures >= conf.get("GUESS_LIMIT"):
-        RedemptionAttempt.objects.create(
-            user=user,
-            merchant_id=merchant_id,
-            at=now,
-            code_tried="",
-            outcome=AttemptOutcome.RATE_LIMITED,
+    if failures == conf.get("GUESS_LIMIT"):  # audit once per burst, not per attempt
+        audit.record(
+            user,
+            AuditLog.Action.DENIED,
+            object_type="alliance.redemption",
+            summary=f"code guessing brake: {failures} refused codes in the window",
         )
-        if failures == conf.get("GUESS_LIMIT"):  # audit once per burst, not per attempt
-            audit.record(
-                user,
-                AuditLog.Action.DENIED,
-                object_type="alliance.redemption",
-                summary=f"code guessing brake: {failures} refused codes in the window",
-            )
-        log.warning("alliance: guessing brake for user %s (merchant %s)", user.pk, merchant_id)
-        raise _refused(AttemptOutcome.RATE_LIMITED)
+    log.warning("alliance: guessing brake for user %s (merchant %s)", user.pk, merchant_id)
+    raise _refused(AttemptOutcome.RATE_LIMITED)
 
 
 def redeem(
@@ -290,17 +287,23 @@ def redeem(
     The voucher moves issued → redeemed with one conditional UPDATE (``WHERE status =
     'issued'``): of any number of concurrent attempts exactly one changes the row, the others
     see 0 rows and are told the voucher is used.  The partial unique constraint on completed
-    redemptions is a second guard."""
+    redemptions is a second guard.  ``code_text`` is what was typed or scanned: a code with or
+    without dashes, or a QR payload (a URL ending in the code; rules.code_from_scan).
+
+    Two statements on PostgreSQL (redemption_sql): one read answers the guessing brake, the
+    voucher, the offer and the location; one write moves the voucher, records the
+    redemption and its audit row."""
     _require(acting_user, Perm.REDEEM_VOUCHERS)
     merchant_id = merchant_of(acting_user)
     if merchant_id is None:
         raise PermissionDenied("仅商户用户可核销 / only a merchant's staff can redeem")
     now = clock.now()
-    _guess_brake(acting_user, merchant_id, now)
-    code = rules.normalise(code_text or "")
+    code = rules.code_from_scan(code_text or "")
     try:
         return _redeem(code, acting_user, merchant_id, location_id, now)
     except DomainError as refused:
+        if refused.code == AttemptOutcome.RATE_LIMITED:
+            raise  # the brake logged its own attempt
         RedemptionAttempt.objects.create(
             user=acting_user,
             merchant_id=merchant_id,
@@ -316,53 +319,50 @@ def redeem(
 def _redeem(
     code: str, user, merchant_id: int, location_id: int | None, now: dt.datetime
 ) -> Redemption:
+    window = conf.get("GUESS_WINDOW_MINUTES")
     if not rules.is_well_formed(code):
+        # a typo needs no voucher lookup, only the brake (which comes first)
+        _guess_brake(user, merchant_id, now, redemption_sql.refusals_only(user.pk, now, window))
         raise _refused(AttemptOutcome.TYPO)
-    # product and customer come along: the answer names the service and the (masked) customer
-    voucher = Voucher.objects.select_related("product", "customer").filter(code=code).first()
-    if voucher is None:
+    found = redemption_sql.look_up(
+        code,
+        user_id=user.pk,
+        merchant_id=merchant_id,
+        location_id=location_id,
+        now=now,
+        window_minutes=window,
+    )
+    _guess_brake(user, merchant_id, now, found.failures)
+    if found.voucher_id is None:
         raise _refused(AttemptOutcome.UNKNOWN)
-    offer = MerchantOffer.objects.filter(
-        merchant_id=merchant_id, product_id=voucher.product_id, active=True
-    ).first()
-    today = timezone.localdate(now)
+    assert found.valid_from is not None and found.valid_until is not None
     why = rules.refusal(
-        voucher.status, voucher.valid_from, voucher.valid_until, today, offer is not None
+        found.status,
+        found.valid_from,
+        found.valid_until,
+        timezone.localdate(now),
+        found.offer_id is not None,
     )
     if why:
         raise _refused(why)
-    assert offer is not None
-    location = None
-    if location_id is not None:
-        location = MerchantLocation.objects.filter(pk=location_id, merchant_id=merchant_id).first()
-        if location is None:
-            raise DomainError(
-                "location", "门店不属于本商户 / not your merchant's location", "location"
-            )
-    with transaction.atomic():
-        moved = Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ISSUED).update(
-            status=VoucherStatus.REDEEMED, merchant_id=merchant_id, redeemed_at=now
-        )
-        if moved != 1:
-            raise _refused(AttemptOutcome.USED)
-        redemption = Redemption.objects.create(
-            voucher=voucher,
-            merchant_id=merchant_id,
-            location=location,
-            offer=offer,
-            agreed_price=offer.price_to_insurer,
-            redeemed_at=now,
-            redeemed_by=user,
-        )
-        audit.record(
-            user,
-            AuditLog.Action.CREATE,
-            redemption,
-            summary=f"redeemed {voucher.code[:4]}… {offer.product_id} at ¥{offer.price_to_insurer}",
-        )
-    voucher.status, voucher.merchant_id, voucher.redeemed_at = "redeemed", merchant_id, now
-    redemption.voucher = voucher
-    return redemption
+    if location_id is not None and found.location_id is None:
+        raise DomainError("location", "门店不属于本商户 / not your merchant's location", "location")
+    summary = f"redeemed {code[:4]}… {found.product_id} at ¥{found.price}"
+    redemption_id = redemption_sql.write(
+        found, user=user, merchant_id=merchant_id, location_id=location_id, now=now,
+        summary=summary,
+    )  # fmt: skip
+    if redemption_id is None:
+        raise _refused(AttemptOutcome.USED)
+    return redemption_sql.redemption_of(
+        found,
+        redemption_id,
+        user=user,
+        code=code,
+        merchant_id=merchant_id,
+        location_id=location_id,
+        now=now,
+    )
 
 
 def reverse(redemption: Redemption, *, acting_user, reason: str) -> Redemption:

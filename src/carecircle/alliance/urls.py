@@ -31,5 +31,6 @@ urlpatterns = [
     ),
     path("my/", views.my_services, name="my_services"),
     path("my/vouchers/<int:voucher_id>/book/", views.book, name="book"),
+    path("my/vouchers/<int:voucher_id>/qr.<str:fmt>", views.voucher_qr, name="voucher_qr"),
     path("my/redemptions/<int:redemption_id>/rate/", views.rate, name="rate"),
 ]

@@ -20,7 +20,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, Role, has_perm
 from carecircle.parties.models import Customer
 
-from . import bulk, exports, selectors, services
+from . import bulk, exports, qr, rules, selectors, services
 from .choices import StatementStatus
 from .models import (
     EntitlementPackage,
@@ -87,7 +87,11 @@ def merchant_portal(request: HttpRequest) -> HttpResponse:
     user = _need(request, Perm.REDEEM_VOUCHERS)
     if merchant_of(user) is None:
         raise PermissionDenied("仅商户用户 / merchant staff only")
-    return render(request, "alliance/merchant_portal.html", _portal_context(user))
+    # A phone camera opening a voucher's QR link lands here with ?code=…: the code is filled
+    # in, never redeemed by the GET (the merchant still presses Redeem).
+    prefill = rules.display(rules.code_from_scan(request.GET.get("code", "")))[:14]
+    context = _portal_context(user) | {"prefill": prefill}
+    return render(request, "alliance/merchant_portal.html", context)
 
 
 @require_POST
@@ -361,7 +365,10 @@ def my_services(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("仅限客户 / customers only")
     vouchers = selectors.my_vouchers(user)
     customer_id = int(getattr(user, "customer_id", 0))
+    portal = request.build_absolute_uri(reverse("alliance:merchant_portal"))
     for v in vouchers:
+        if v.status == "issued":
+            v.qr_svg = qr.svg_inline(qr.payload(portal, v.code))  # type: ignore[attr-defined]
         where = MerchantLocation.objects.for_user(user).filter(
             merchant__alliance_offers__product=v.product_id, merchant__alliance_offers__active=True
         )
@@ -373,6 +380,26 @@ def my_services(request: HttpRequest) -> HttpResponse:
         "error": request.GET.get("error", ""),
     }
     return render(request, "alliance/my_services.html", context)
+
+
+@require_GET
+@login_required
+def voucher_qr(request: HttpRequest, voucher_id: int, fmt: str) -> HttpResponse:
+    """The QR of one of the customer's own unused vouchers, as PNG or SVG (to save or print).
+    Only the voucher's owner gets it: 404 for anyone else, staff included, and for vouchers
+    no longer usable."""
+    if fmt not in ("png", "svg"):
+        raise Http404("png or svg")
+    customer_id = getattr(request.user, "customer_id", None)
+    voucher = get_object_or_404(
+        Voucher.objects.only("code"), pk=voucher_id, customer_id=customer_id or -1, status="issued"
+    )
+    portal = request.build_absolute_uri(reverse("alliance:merchant_portal"))
+    body, kind = qr.image(qr.payload(portal, voucher.code), fmt)
+    response = HttpResponse(body, content_type=kind)
+    # the image holds a live code: not for shared caches or the browser's disk
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
