@@ -182,15 +182,45 @@ def test_bulk_issuing_gives_the_same_vouchers_as_one_policy_at_a_time_and_is_ide
     assert (more["candidates"], more["inserted"]) == (15, 3)
 
 
-def test_reminders_go_only_to_consenting_customers_with_vouchers_ending_soon(catalogue):
-    from carecircle.alliance.tasks import reminders_due
-    from tests.alliance.factories import VoucherFactory
+def new_current_run(tiers):
+    """A value run becomes current with these tiers (how a tier change reaches the alliance)."""
+    ValueRun.objects.filter(is_current=True).update(is_current=False)
+    ValueRun.objects.create(as_of=dt.date(2026, 3, 2), status="succeeded", is_current=True)
+    for customer, tier in tiers:
+        with_tier(customer, tier)
 
-    yes, no = CustomerFactory(marketing_consent=True), CustomerFactory(marketing_consent=False)
-    soon = VoucherFactory(customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 3, 10))
-    VoucherFactory(customer=no, product=catalogue["wash"], valid_until=dt.date(2026, 3, 10))
-    VoucherFactory(customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 6, 1))
-    VoucherFactory(
-        customer=yes, product=catalogue["wash"], valid_until=dt.date(2026, 3, 5), status="redeemed"
-    )
-    assert reminders_due(dt.date(2026, 3, 2), 14) == [soon.pk]
+
+def test_a_policy_gets_its_vouchers_when_it_starts_and_never_twice(catalogue):
+    from carecircle.alliance import tasks
+
+    starts = PolicyFactory(effective_date=dt.date(2026, 3, 3), expiry_date=dt.date(2027, 3, 3))
+    with_tier(starts.customer, "gold")
+    assert tasks.nightly_alliance_task.call("2026-03-02")["inserted"] == 0  # not in force yet
+    assert tasks.nightly_alliance_task.call("2026-03-03")["inserted"] == 5  # its first day
+    assert {(v.valid_from, v.valid_until) for v in Voucher.objects.filter(policy=starts)} == {
+        (dt.date(2026, 3, 3), dt.date(2027, 3, 2))
+    }
+    # the policy service may also issue at once (on commit of a new policy): idempotent with
+    # the nightly run, whichever comes first
+    sold = PolicyFactory(effective_date=dt.date(2026, 3, 2), expiry_date=dt.date(2027, 3, 2))
+    with_tier(sold.customer, "gold")
+    assert tasks.issue_for_policy_task.call(sold.pk) == 5
+    assert tasks.issue_for_policy_task.call(sold.pk) == 0
+    assert tasks.nightly_alliance_task.call("2026-03-03")["inserted"] == 0
+    assert counts(sold) == {"car_wash": 4, "safety_check": 1}
+
+
+def test_a_tier_change_issues_the_new_tiers_extras_only_and_a_drop_takes_nothing_back(catalogue):
+    from carecircle.alliance import tasks
+
+    rises = PolicyFactory(effective_date=dt.date(2026, 3, 1), expiry_date=dt.date(2027, 3, 1))
+    drops = PolicyFactory(effective_date=dt.date(2026, 3, 1), expiry_date=dt.date(2027, 3, 1))
+    new_current_run([(rises.customer, "gold"), (drops.customer, "diamond")])
+    assert tasks.issue_after_value_run_task.call() == 5 + 7
+    new_current_run([(rises.customer, "diamond"), (drops.customer, "gold")])
+    assert tasks.issue_after_value_run_task.call() == 2  # diamond's 2 designated drivers
+    assert counts(rises) == {"car_wash": 4, "safety_check": 1, "driver": 2}
+    # the customer keeps this policy year's diamond vouchers; nothing is cancelled or doubled
+    assert counts(drops) == {"car_wash": 4, "safety_check": 1, "driver": 2}
+    assert tasks.issue_after_value_run_task.call() == 0
+    assert tasks.nightly_alliance_task.call("2026-03-02")["inserted"] == 0

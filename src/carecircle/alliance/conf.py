@@ -21,8 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_COMPLAINT_RATE": 0.05,
     "MAX_NO_SHOW_RATE": 0.20,
     "MIN_SAMPLE": 5,
-    # Reminders before expiry, to customers who consented to marketing.
-    "EXPIRY_REMINDER_DAYS": 14,
+    # Expiry reminders are the ecosystem's rule (ecosystem VOUCHER_LEAD_DAYS; tasks.py).
 }
 
 

@@ -313,7 +313,6 @@ class Voucher(models.Model):
         help_text=_("核销商户 / the merchant that redeemed it"),
     )
     redeemed_at = models.DateTimeField(_("核销时间 / redeemed"), null=True, blank=True)
-    reminded_at = models.DateTimeField(_("到期提醒 / expiry reminder sent"), null=True, blank=True)
 
     objects = VoucherQuerySet.as_manager()
 

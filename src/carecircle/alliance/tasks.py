@@ -1,6 +1,20 @@
-"""Nightly alliance work as django-tasks tasks (enqueue from cron or code; ``carecircle
-worker`` runs them): issue the policy year's entitlements, expire vouchers, and list the
-reminders due before expiry for customers who consented to marketing."""
+"""Alliance background work as django-tasks tasks (``carecircle worker`` runs them).
+
+- ``nightly_alliance_task``: issue what is missing for in-force policies (the catch-all for
+  policies that started and tiers that changed since the last run), then expire vouchers
+  past their last day.  Enqueue it from cron once a night.
+- ``issue_for_policy_task(policy_id)``: one policy's entitlements at once, for the policy
+  service to enqueue on commit when a policy is created or starts (so the customer need not
+  wait for the night).
+- ``issue_after_value_run_task()``: after a value run becomes current, tiers may have
+  changed; issue the new tiers' extra entitlements for the book (set-based, only what is
+  missing, so nothing is issued twice).
+
+Expiry reminders are **not** sent from here: the ecosystem's reminder rule
+``voucher_expiring`` (``carecircle ecosystem reminders``, nightly) sends them through
+``notify.send``, which applies consent, unsubscribes, caps and quiet hours, and its dedupe key
+``voucher:<code>:<last day>`` makes each voucher's reminder go once (docs/alliance.md).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +23,9 @@ import datetime as dt
 from django_tasks import task
 
 from carecircle.core import clock
+from carecircle.policies.models import Policy
 
 from . import bulk, services
-from .models import Voucher
 
 
 @task(queue_name="default")
@@ -23,16 +37,14 @@ def nightly_alliance_task(today: str | None = None) -> dict:
     return {"inserted": issued["inserted"], "expired": expired, "seconds": issued["seconds"]}
 
 
-def reminders_due(today: dt.date, lead_days: int) -> list[int]:
-    """Ids of issued vouchers ending within ``lead_days`` not yet reminded, for customers with
-    explicit marketing consent (silence is not consent).  The notification app sends them and
-    sets ``reminded_at``."""
-    return list(
-        Voucher.objects.filter(
-            status="issued",
-            reminded_at__isnull=True,
-            valid_until__gte=today,
-            valid_until__lte=today + dt.timedelta(days=lead_days),
-            customer__marketing_consent=True,
-        ).values_list("pk", flat=True)
-    )
+@task(queue_name="default")
+def issue_for_policy_task(policy_id: int) -> int:
+    """Idempotent: the policy year's vouchers still missing for one policy (a count)."""
+    policy = Policy.objects.select_related("vehicle").filter(pk=policy_id).first()
+    return len(services.issue_for_policy(policy)) if policy is not None else 0
+
+
+@task(queue_name="default")
+def issue_after_value_run_task() -> int:
+    """Idempotent: what the current run's tiers entitle and is not yet issued (a count)."""
+    return int(bulk.issue_for_book()["inserted"])
