@@ -194,14 +194,19 @@ class MerchantQuality:
     redemptions: int
     rating: float | None
     ratings: int
-    complaints: int
+    complaints: int  # ticked on the customer's rating of a service
     bookings_closed: int
     no_shows: int
     flags: list[str]
+    formal_complaints: int = 0  # complaint cases (touchpoints) naming the merchant
+
+    @property
+    def all_complaints(self) -> int:
+        return self.complaints + self.formal_complaints
 
     @property
     def complaint_rate(self) -> float | None:
-        return self.complaints / self.redemptions if self.redemptions else None
+        return self.all_complaints / self.redemptions if self.redemptions else None
 
     @property
     def no_show_rate(self) -> float | None:
@@ -236,7 +241,13 @@ FLAG_LABELS = {
 
 
 def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[MerchantQuality]:
-    """Per merchant: redemptions, mean rating, complaints, no-show rate and review flags."""
+    """Per merchant: redemptions, mean rating, complaints, no-show rate and review flags.
+
+    Complaints are those ticked when rating a service plus the complaint cases (touchpoints)
+    that name the merchant; a customer who does both is counted twice, which errs towards
+    review rather than away from it."""
+    from carecircle.touchpoints.models import Complaint
+
     merchants = Partner.objects.for_user(user).filter(kind="merchant")
     own = merchant_of(user)
     if own is not None:
@@ -266,6 +277,12 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
         .values("merchant_id")
         .annotate(closed=Count("pk"), no_shows=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)))
     }
+    formal = dict(
+        Complaint.objects.filter(merchant_id__in=ids)
+        .values_list("merchant_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     out = []
     for merchant in Partner.objects.filter(pk__in=ids).order_by("name"):
         r = ratings.get(merchant.pk, {})
@@ -277,6 +294,7 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
             b.get("closed", 0),
             b.get("no_shows", 0),
         )
+        cases = formal.get(merchant.pk, 0)
         out.append(
             MerchantQuality(
                 merchant=merchant,
@@ -286,7 +304,8 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
                 complaints=complaints,
                 bookings_closed=closed,
                 no_shows=no_shows,
-                flags=quality_flags(avg, r.get("n", 0), complaints, n, no_shows, closed),
+                flags=quality_flags(avg, r.get("n", 0), complaints + cases, n, no_shows, closed),
+                formal_complaints=cases,
             )
         )
     out.sort(key=lambda q: (not q.flags, q.merchant.name))

@@ -440,6 +440,11 @@ def mark_booking(booking: Booking, status: str, *, acting_user) -> Booking:
         raise PermissionDenied("只能处理本商户的预约 / only your merchant's bookings")
     if status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
         raise DomainError("status", "状态无效 / invalid status", "status")
+    if status == BookingStatus.NO_SHOW and clock.today() < booking.day:
+        # a visit cannot be missed before its day (no-shows weigh on the merchant's review)
+        raise DomainError(
+            "too_early", "预约日之前不能标记爽约 / not a no-show before the booked day", "status"
+        )
     with transaction.atomic():
         if not Booking.objects.filter(pk=booking.pk, status=BookingStatus.BOOKED).update(
             status=status
@@ -457,6 +462,10 @@ def rate(
         raise PermissionDenied("只能评价自己的服务 / only your own services")
     if not 1 <= int(stars) <= 5:
         raise DomainError("stars", "评分为1-5星 / 1 to 5 stars", "stars")
+    if redemption.status != RedemptionStatus.COMPLETED:
+        raise DomainError(
+            "not_rateable", "已冲正的服务不能评价 / a reversed service cannot be rated", status=409
+        )
     with transaction.atomic():
         rating, _ = Rating.objects.update_or_create(
             redemption=redemption,
