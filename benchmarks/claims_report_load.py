@@ -131,11 +131,10 @@ def main() -> None:
         tag = f"{time.time():.0f}-"
         warm = report_requests(port, policy, cookies, "warm-" + tag)
         loadgen.run("127.0.0.1", port, warm, rate=20, seconds=3)  # warm-up, not counted
+        baseline = loadgen.healthz_baseline(port, server.pid, rate=args.rate, seconds=10)
         backlog_before = pending_tasks()
-        cpu_before = loadgen.process_tree_cpu_seconds(server.pid)
         build = report_requests(port, policy, cookies, tag)
-        run = loadgen.run("127.0.0.1", port, build, rate=args.rate, seconds=args.seconds)
-        cpu = loadgen.process_tree_cpu_seconds(server.pid) - cpu_before
+        load, run = loadgen.measure(port, server.pid, build, rate=args.rate, seconds=args.seconds)
         backlog_after = pending_tasks()
         n = int(args.rate * args.seconds)
         ok = run.statuses.get(302, 0)
@@ -146,20 +145,11 @@ def main() -> None:
                     "benchmark": "claims_report_load",
                     "endpoint": "POST /claims/my/report/",
                     "database": django.db.connection.vendor,
-                    "requests": len(run.latencies_ms),
-                    "failures": run.failures,
-                    "statuses": {str(k): v for k, v in sorted(run.statuses.items())},
+                    **load,
                     "claims_stored": stored,
-                    "achieved_rate": run.achieved_rate,
-                    "p50_ms": run.percentile(50),
-                    "p95_ms": run.percentile(95),
-                    "p99_ms": run.percentile(99),
-                    "max_ms": run.percentile(100),
-                    "server_cpu_ms_per_request": round(
-                        cpu * 1000 / max(len(run.latencies_ms), 1), 1
-                    ),
                     "task_worker": bool(worker),
                     "tasks_pending_before_after": [backlog_before, backlog_after],
+                    "baseline_healthz": baseline,
                     "target_p99_ms": 100,
                     "met": run.percentile(99) < 100 and ok == n == stored,
                     "gunicorn": f"{args.workers} workers × {args.threads} threads",

@@ -76,10 +76,22 @@ async def _run(
 
     async def one(i: int, due: float) -> None:
         payload = build(i)
+        reused = bool(idle)
         try:
             reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
             writer.write(payload)
-            status, body, close = await _read_response(reader)
+            try:
+                status, body, close = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError):
+                if not reused:
+                    raise
+                # The server closed an idle keep-alive connection (gunicorn's keep-alive is a
+                # few seconds) as we reused it: retry once on a new one, as HTTP clients do.
+                # The latency still counts from the due time.
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(payload)
+                status, body, close = await _read_response(reader)
         except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError):
             result.failures += 1
             return
@@ -174,3 +186,34 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
         if pid == root_pid or ppid == root_pid:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def measure(port: int, server_pid: int, build: RequestBuilder, *, rate: float, seconds: float):
+    """One timed run: latency percentiles from due time, statuses, and the server's CPU per
+    request over the run. Returns (summary dict, Result)."""
+    cpu_before = process_tree_cpu_seconds(server_pid)
+    result = run("127.0.0.1", port, build, rate=rate, seconds=seconds)
+    cpu = process_tree_cpu_seconds(server_pid) - cpu_before
+    served = max(len(result.latencies_ms), 1)
+    summary = {
+        "requests": len(result.latencies_ms),
+        "failures": result.failures,
+        "achieved_rate": result.achieved_rate,
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "p50_ms": result.percentile(50),
+        "p95_ms": result.percentile(95),
+        "p99_ms": result.percentile(99),
+        "max_ms": result.percentile(100),
+        "server_cpu_ms_per_request": round(cpu * 1000 / served, 2),
+    }
+    return summary, result
+
+
+def healthz_baseline(port: int, server_pid: int, *, rate: float, seconds: float) -> dict:
+    """The same server at the same rate on ``GET /healthz`` (one ``SELECT 1``, no session):
+    the floor that Django, gunicorn and this machine set, measured in the same run so an
+    endpoint's figures can be read as a ratio to it."""
+    host = f"127.0.0.1:{port}"
+    request = http_request("GET", "/healthz", host)
+    summary, _ = measure(port, server_pid, lambda i: request, rate=rate, seconds=seconds)
+    return summary
