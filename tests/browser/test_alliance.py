@@ -1,5 +1,6 @@
-"""A customer sees a voucher on the H5 page, the merchant redeems it on the portal, and the
-service manager's monthly statement shows it at the agreed price."""
+"""A customer sees a voucher (its code and QR) on the H5 page, the merchant redeems it on the
+portal by scanning the QR, and the service manager's monthly statement shows it at the agreed
+price."""
 
 import datetime as dt
 from decimal import Decimal
@@ -55,20 +56,28 @@ def test_customer_sees_a_voucher_merchant_redeems_it_statement_shows_it(
     card = page.locator(".voucher[data-status=issued]")
     expect(card).to_have_count(1)
     expect(card.locator(".voucher-code")).to_have_text(voucher.display_code)
+    # ... and its QR, drawn inline, with a PNG to save
+    expect(card.locator(".voucher-qr svg")).to_have_count(1)
+    box = card.locator(".voucher-qr svg").bounding_box()
+    assert box is not None and box["width"] >= 100 and box["width"] == box["height"]
+    png_link = card.locator(".voucher-qr a")
+    png = page.request.get(live_server.url + png_link.get_attribute("href"))
+    assert (png.status, png.headers["content-type"]) == (200, "image/png")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "alliance-customer.png"), full_page=True)
 
-    # the merchant types it (lower case, as read aloud) and redeems it in place
+    # the merchant scans the QR with a till scanner: it types the QR's link into the field
     log_in(page, live_server, "merchant01", "/alliance/merchant/")
-    page.fill("#code", voucher.display_code.lower())
+    scanned = f"{live_server.url}/alliance/merchant/?code={voucher.display_code}"
+    page.fill("#code", scanned)
     page.get_by_role("button", name="核销 / Redeem").click()
     expect(page.locator("#redeemed")).to_contain_text("核销成功 / Redeemed")
     expect(page.locator("#redeemed")).to_contain_text("¥35.50")
     expect(page.locator("#redeemed")).to_contain_text("钱**")
     expect(page.locator("#todays-list tbody tr")).to_have_count(1)
     expect(page.locator("#todays-list")).to_contain_text(voucher.display_code)
-    # a second try is refused in place, in both languages
-    page.fill("#code", voucher.display_code)
+    # a second try, typed (lower case, as read aloud), is refused in place, in both languages
+    page.fill("#code", voucher.display_code.lower())
     page.get_by_role("button", name="核销 / Redeem").click()
     expect(page.locator("#redeem-result .error")).to_contain_text("该券已使用")
     expect(page.locator("#redeem-result .error")).to_contain_text("already been used")
