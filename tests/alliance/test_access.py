@@ -65,3 +65,27 @@ def test_a_merchant_sees_a_masked_customer_name():
     customer = CustomerFactory(name="张三丰")
     merchant_user = UserFactory(role=Role.MERCHANT_USER)
     assert customer.display_name_for(merchant_user) == "张**"
+
+
+def test_a_merchant_user_never_reaches_a_customers_full_personal_details(two_merchants, client):
+    """The merchant that redeemed a customer's voucher still cannot open the customer, reveal
+    their phone or ID number, or read their name in full anywhere it can see them."""
+    from django.core.exceptions import PermissionDenied
+
+    from carecircle.core.models import AuditLog
+    from carecircle.parties.services import reveal_pii
+
+    (_, _, _, user_a), _, va, _, _ = two_merchants
+    customer = va.customer
+    client.force_login(user_a)
+    assert client.get(f"/customers/{customer.pk}/").status_code in (403, 404)
+    for field in ("phone", "id_number"):
+        assert client.post(f"/customers/{customer.pk}/reveal/{field}/").status_code in (403, 404)
+        with pytest.raises(PermissionDenied):
+            reveal_pii(customer, field, acting_user=user_a)
+    assert AuditLog.objects.filter(actor=user_a, action="denied").count() == 2
+    listed = client.get("/api/alliance/redemptions").json()["items"]
+    masked = customer.display_name_for(user_a)
+    assert [r["customer"] for r in listed] == [masked]
+    assert masked != customer.name and masked.endswith("*")
+    assert customer.name not in client.get("/alliance/merchant/").content.decode()
