@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+
+from .breakdowns import DIMENSIONS
+
+GROUP_COLUMNS = (
+    ("赔案 / claims", "claims"),
+    ("已付 / paid", "paid"),
+    ("维修产值 / repair value", "repair_value"),
+    ("满意度 / satisfaction", "satisfaction"),
+    ("评价数 / rated", "rated"),
+    ("投诉 / complaints", "complaints"),
+    ("每千案投诉 / per 1,000 claims", "complaints_per_1000"),
+    ("调查满意度 / survey CSAT", "survey_csat"),
+)
+
+
+def _cell(value: Any) -> Any:
+    """Excel has no Decimal: money and means as numbers, counts as they are."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def report_workbook(r: dict[str, Any]) -> bytes:
@@ -21,27 +40,20 @@ def report_workbook(r: dict[str, Any]) -> bytes:
         ("已付赔款 / paid", "paid"),
         ("未决准备金 / reserves", "reserved"),
         ("平均满意度 / satisfaction", "satisfaction"),
+        ("投诉 / complaints", "complaints"),
+        ("每千案投诉 / complaints per 1,000 claims", "complaints_per_1000"),
+        ("理赔后调查满意度 / CSAT after claims", "survey_csat"),
     ):
-        value = r[key]
-        ws.append([label, float(value) if value is not None else None])
+        ws.append([label, _cell(r[key])])
     steps = wb.create_sheet("cycle_time")
     steps.append(["环节 / step", "平均天数 / mean days", "次数 / count"])
     for s in r["cycle_days"]:
         steps.append([s["label"], float(s["mean"]) if s["mean"] is not None else None, s["count"]])
-    handlers = wb.create_sheet("by_handler")
-    handlers.append(["理赔员 / handler", "赔案 / claims", "已付 / paid", "满意度 / satisfaction"])
-    for h in r["by_handler"]:
-        handlers.append(
-            [h["handler__username"], h["claims"], float(h["paid"] or 0), h["satisfaction"]]
-        )
-    shops = wb.create_sheet("by_shop")
-    shops.append(
-        ["修理厂 / shop", "赔案 / claims", "维修产值 / repair value", "满意度 / satisfaction"]
-    )
-    for s in r["by_shop"]:
-        shops.append(
-            [s["repair_shop__name"], s["claims"], float(s["repair_value"] or 0), s["satisfaction"]]
-        )
+    for key, (_, label) in DIMENSIONS.items():
+        sheet = wb.create_sheet(f"by_{key}")
+        sheet.append([label, *(h for h, _ in GROUP_COLUMNS)])
+        for row in r[f"by_{key}"]:
+            sheet.append([row["name"], *(_cell(row[k]) for _, k in GROUP_COLUMNS)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

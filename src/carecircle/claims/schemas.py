@@ -73,6 +73,18 @@ class PaymentOut(Schema):
     created_at: dt.datetime
 
 
+class GroupOut(Schema):
+    name: str
+    claims: int
+    paid: Money
+    repair_value: Money
+    satisfaction: Decimal | None
+    rated: int
+    complaints: int
+    complaints_per_1000: Decimal | None
+    survey_csat: Decimal | None
+
+
 class ReportOut(Schema):
     claims: int
     end_to_end_days: Decimal | None
@@ -82,3 +94,9 @@ class ReportOut(Schema):
     reserved: Money
     satisfaction: Decimal | None
     rated: int
+    complaints: int
+    complaints_per_1000: Decimal | None
+    survey_csat: Decimal | None
+    by_handler: list[GroupOut]
+    by_shop: list[GroupOut]
+    by_branch: list[GroupOut]

@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from carecircle.core.money import ZERO, to_money
 from carecircle.core.roles import Perm, has_perm
 
-from . import rules
+from . import breakdowns, rules
 from . import settings_view as sv
 from .choices import Action, ClaimStatus, ClockState, FlagStatus
 from .models import OPEN_STATUSES, Claim, ClaimTransition
@@ -144,7 +144,7 @@ def _days(a: dt.datetime, b: dt.datetime) -> Decimal:
 
 def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
     """Cycle time per step and end to end, fast-track share, payments vs reserves, reopen rate,
-    satisfaction; by handler and by shop."""
+    satisfaction after claims, complaints per 1,000 claims; by handler, shop and branch."""
     qs = Claim.objects.for_user(user)
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
@@ -181,22 +181,6 @@ def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
     def mean(xs: list[Decimal]) -> Decimal | None:
         return (sum(xs, Decimal(0)) / len(xs)).quantize(Decimal("0.01")) if xs else None
 
-    by_handler = list(
-        qs.filter(handler__isnull=False)
-        .values("handler__username")
-        .annotate(claims=Count("pk"), paid=Sum("amount_paid"), satisfaction=Avg("satisfaction"))
-        .order_by("-claims")[:50]
-    )
-    by_shop = list(
-        qs.filter(repair_shop__isnull=False)
-        .values("repair_shop__name")
-        .annotate(
-            claims=Count("pk"),
-            repair_value=Sum("amount_assessed"),
-            satisfaction=Avg("satisfaction"),
-        )
-        .order_by("-claims")[:50]
-    )
     return {
         "claims": n,
         "cycle_days": [
@@ -214,6 +198,8 @@ def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
         if totals["mean_satisfaction"] is None
         else Decimal(str(totals["mean_satisfaction"])).quantize(Decimal("0.01")),
         "rated": totals["rated"],
-        "by_handler": by_handler,
-        "by_shop": by_shop,
+        **breakdowns.totals(qs, n),
+        "by_handler": breakdowns.breakdown(qs, "handler"),
+        "by_shop": breakdowns.breakdown(qs, "shop"),
+        "by_branch": breakdowns.breakdown(qs, "branch"),
     }

@@ -217,7 +217,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="claims-report.xlsx"'
         return response
-    return render(request, "claims/reports.html", {"r": r, "days": request.GET.get("days", "")})
+    groups = [
+        ("按理赔员 / By handler", r["by_handler"], "handler"),
+        ("按修理厂 / By shop", r["by_shop"], "shop"),
+        ("按机构(城市) / By branch (city)", r["by_branch"], "branch"),
+    ]
+    ctx = {"r": r, "groups": groups, "days": request.GET.get("days", "")}
+    return render(request, "claims/reports.html", ctx)
 
 
 @require_GET
