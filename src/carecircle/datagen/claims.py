@@ -8,6 +8,12 @@ a week. Claims reported before the reference date are kept; the rest are not yet
 insurer. Statuses follow the settlement clock: closed/paid for old claims, open stages for
 recent ones. Withdrawn and rejected claims pay nothing and do not count for NCD or the
 compulsory floating rate.
+
+Referral (送修): once assessed, an own-damage claim is repaired at a network shop in the
+customer's city with ``REFERRED_SHARE`` probability: at the 4S shop of the car's brand most
+often for young cars (``FOUR_S_SHARE_BY_AGE``), otherwise at an independent repair shop. The
+shop's partner code goes in ``repair_shop_code`` (drawn from its own seeded stream, so the
+rest of the book is unchanged).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import polars as pl
 
 from . import frames
 from .config import Calibration, GenerateOptions
+from .partners import _per_city
+from .reference import BRANDS, MAKES
 
 if TYPE_CHECKING:
     from .book import PolicyYear
@@ -40,6 +48,15 @@ COMPULSORY_INJURY = 198_000.0  # death/disability 180,000 + medical 18,000
 MIN_CLAIM = 50.0
 HOUR_US = 3600 * 1_000_000
 MINUTE_US = 60 * 1_000_000
+# 送修: share of assessed own-damage claims repaired in the network, and the 4S share by the
+# car's age in years (upper bound, share); the rest go to independent repair shops.
+REFERRED_SHARE = 0.65
+FOUR_S_SHARE_BY_AGE = ((3, 0.75), (6, 0.45), (None, 0.2))
+ASSESSED_STAGES = ("assessed", "adjusted", "approved", "paid", "closed")
+# Partner codes as datagen/partners.build_partners makes them: one 4S shop per city and brand
+# ("FS" city brand), repair shops "RS00001"… numbered city by city, per_city(customers, 4000, 2).
+REPAIR_PER, REPAIR_MIN = 4_000, 2
+_BRAND_OF_MAKE = np.array([BRANDS.index(m.brand) for m in MAKES])
 
 
 @dataclass
@@ -57,6 +74,7 @@ class YearEvents:
     paid_us: np.ndarray
     chunk: int
     k: int
+    shop_code: pl.Series  # per accident: the referred shop's partner code, or null
 
     def claim_numbers(self, accident: np.ndarray, kind: np.ndarray) -> pl.Series:
         year = (self.accident_us[accident] // frames.DAY_US).astype("datetime64[D]").astype(
@@ -72,6 +90,7 @@ class YearEvents:
 
     def frame(self, year: PolicyYear, vehicle_no: pl.Series) -> pl.DataFrame:
         accident, kind = np.nonzero(self.hits)
+        own_damage = pl.Series(kind == ROW_KINDS.index("vehicle_damage"))
         vehicle_row = self.row[accident]
         n = len(accident)
         policy_no = pl.select(
@@ -105,6 +124,12 @@ class YearEvents:
                 "paid_at": frames.timestamps(paid_at, settled),
                 "closed_at": frames.timestamps(closed, closed >= 0),
             },
+        ).with_columns(
+            # Not yet a canonical column: ingest ignores it until schema.py lists it.
+            pl.when(own_damage)
+            .then(self.shop_code.gather(accident))
+            .otherwise(None)
+            .alias("repair_shop_code")
         )
 
 
@@ -256,6 +281,15 @@ def simulate_events(
         ),
     )
     closed = np.where(void, void_close, np.where(closed_us <= now_us, closed_us, -1))
+    vehicle = rows[row]
+    shop_code = referrals(
+        np.random.default_rng([options.seed, chunk, k, 13]),
+        options.customers,
+        people.city[people.owner[vehicle]],
+        _BRAND_OF_MAKE[people.make[vehicle]],
+        (accident // frames.DAY_US - people.first_registration[vehicle]) / 365.0,
+        np.isin(status, ASSESSED_STAGES),
+    )
     valid = ~void
     ncd = np.bincount(row[valid & hits[:, 1:].any(axis=1)], minlength=n_rows)
     compulsory = np.bincount(row[valid & hits[:, 0]], minlength=n_rows)
@@ -273,4 +307,35 @@ def simulate_events(
         paid_us=paid_us,
         chunk=chunk,
         k=k,
+        shop_code=shop_code,
     )
+
+
+def referrals(
+    rng: np.random.Generator,
+    customers: int,
+    city: np.ndarray,
+    brand: np.ndarray,
+    car_age_years: np.ndarray,
+    assessed: np.ndarray,
+) -> pl.Series:
+    """The network shop each accident's car is repaired at (送修), or null."""
+    n = len(city)
+    referred = assessed & (rng.random(n) < REFERRED_SHARE)
+    four_s_share = np.select(
+        [car_age_years <= upper for upper, _ in FOUR_S_SHARE_BY_AGE[:-1]],
+        [share for _, share in FOUR_S_SHARE_BY_AGE[:-1]],
+        FOUR_S_SHARE_BY_AGE[-1][1],
+    )
+    four_s = rng.random(n) < four_s_share
+    counts = _per_city(customers, REPAIR_PER, REPAIR_MIN)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    repair = offsets[city] + (rng.random(n) * counts[city]).astype(np.int64)
+    # Codes are built for the referred rows only (a third of the claims).
+    at = np.flatnonzero(referred)
+    four_s_code = "FS" + pl.Series(city[at] * 100 + brand[at]).cast(pl.String).str.zfill(4)
+    repair_code = "RS" + pl.Series(repair[at] + 1).cast(pl.String).str.zfill(5)
+    codes = pl.select(
+        pl.when(pl.Series(four_s[at])).then(four_s_code).otherwise(repair_code)
+    ).to_series()
+    return pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, codes)
