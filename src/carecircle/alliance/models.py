@@ -417,7 +417,8 @@ class Redemption(models.Model):
 
 
 class RedemptionAttempt(models.Model):
-    """Every refused code (and every success), per merchant user: the guessing brake and log."""
+    """Every refused code, per merchant user: the guessing brake and its log (first four
+    symbols only).  Successes are the redemptions themselves."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
