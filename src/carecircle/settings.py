@@ -133,8 +133,33 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+
+
+def _file_storage() -> dict:
+    """Claim documents and photos: local disk under MEDIA_ROOT, or an S3-compatible object
+    store (AWS S3, MinIO, Ceph, a cloud's S3 gateway) when ``CARECIRCLE_S3_BUCKET`` is set.
+    Files are never public: pages stream them through a view that checks who asks."""
+    bucket = os.environ.get("CARECIRCLE_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("CARECIRCLE_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("CARECIRCLE_S3_REGION") or None,
+            "access_key": os.environ.get("CARECIRCLE_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("CARECIRCLE_S3_SECRET_KEY") or None,
+            "location": os.environ.get("CARECIRCLE_S3_PREFIX", "carecircle"),
+            "default_acl": "private",
+            "file_overwrite": False,  # two photos named IMG_0001.jpg must both be kept
+            "querystring_auth": True,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG and _flag("CARECIRCLE_COLLECTSTATIC")
