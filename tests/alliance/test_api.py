@@ -99,3 +99,28 @@ def test_customers_list_their_own_vouchers_and_cannot_redeem(client):
 
 def test_anonymous_requests_are_refused(client):
     assert client.get(URL).status_code == 401
+
+
+def test_a_fresh_idempotency_key_per_guess_does_not_dodge_the_guessing_brake(
+    merchant_client, settings
+):
+    from carecircle.alliance import rules
+    from carecircle.alliance.models import RedemptionAttempt
+
+    settings.CARECIRCLE = {**settings.CARECIRCLE, "ALLIANCE": {"GUESS_LIMIT": 3}}
+    client, offer, _, user = merchant_client
+    voucher = VoucherFactory(product=offer.product)
+    for n, guess in enumerate(rules.new_codes(3)):
+        response = client.post(
+            URL, {"code": guess}, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"g{n}"
+        )
+        assert (response.status_code, response.json()["code"]) == (404, "unknown")
+    assert (
+        list(RedemptionAttempt.objects.filter(user=user).values_list("outcome", flat=True))
+        == ["unknown"] * 3
+    )
+    braked = client.post(
+        URL, {"code": voucher.code}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="g3"
+    )
+    assert (braked.status_code, braked.json()["code"]) == (429, "rate_limited")
+    assert Redemption.objects.count() == 0

@@ -13,11 +13,13 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from carecircle.api.auth import acting_user
-from carecircle.api.idempotency import create_once
+from carecircle.api.idempotency import HEADER, create_once
 from carecircle.api.pagination import LimitOffsetNoCount
 from carecircle.api.schemas import ERRORS, ErrorOut
+from carecircle.core.errors import DomainError
 
-from . import services
+from . import rules, services
+from .choices import AttemptOutcome
 from .models import Redemption, Voucher
 from .schemas import RedeemIn, RedemptionOut, ReverseIn, VoucherOut
 
@@ -50,16 +52,28 @@ def _redemptions(request: HttpRequest):
 
 def redeem(request: HttpRequest, payload: RedeemIn):
     user = acting_user(request)
-    redemption, created = create_once(
-        request,
-        _redemptions(request),
-        lambda: services.redeem(
-            payload.code,
-            acting_user=user,
-            location_id=payload.location_id,
-            remote_addr=request.META.get("REMOTE_ADDR"),
-        ),
-    )
+    remote_addr = request.META.get("REMOTE_ADDR")
+    try:
+        redemption, created = create_once(
+            request,
+            _redemptions(request),
+            lambda: services.redeem(
+                payload.code,
+                acting_user=user,
+                location_id=payload.location_id,
+                remote_addr=remote_addr,
+            ),
+        )
+    except DomainError as refused:
+        # Under an Idempotency-Key the redemption runs inside create_once's transaction, which
+        # the refusal rolls back with its attempt row: write the row again, or every request
+        # with a fresh key would be a free guess past the brake.
+        keyed = bool((request.headers.get(HEADER) or "").strip())
+        if keyed and refused.code in AttemptOutcome.values:
+            services.log_refusal(
+                user, rules.code_from_scan(payload.code), refused.code, remote_addr=remote_addr
+            )
+        raise
     return (201 if created else 200), redemption
 
 

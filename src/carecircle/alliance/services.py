@@ -304,16 +304,25 @@ def redeem(
     except DomainError as refused:
         if refused.code == AttemptOutcome.RATE_LIMITED:
             raise  # the brake logged its own attempt
-        RedemptionAttempt.objects.create(
-            user=acting_user,
-            merchant_id=merchant_id,
-            at=now,
-            code_tried=rules.code_hint(code),
-            outcome=refused.code if refused.code in AttemptOutcome.values else "unknown",
-            remote_addr=remote_addr,
-        )
-        log.info("alliance: refused %s for user %s", refused.code, acting_user.pk)
+        log_refusal(acting_user, code, refused.code, remote_addr=remote_addr, now=now)
         raise
+
+
+def log_refusal(
+    user, code: str, outcome: str, *, remote_addr: str | None = None, now: dt.datetime | None = None
+) -> RedemptionAttempt:
+    """The attempt row the guessing brake counts (first four symbols only).  ``redeem`` writes
+    it; a caller whose own transaction rolled the row back (the API under an
+    Idempotency-Key) writes it again after the rollback, or a guesser could dodge the brake."""
+    log.info("alliance: refused %s for user %s", outcome, user.pk)
+    return RedemptionAttempt.objects.create(
+        user=user,
+        merchant_id=merchant_of(user),
+        at=now or clock.now(),
+        code_tried=rules.code_hint(code),
+        outcome=outcome if outcome in AttemptOutcome.values else AttemptOutcome.UNKNOWN,
+        remote_addr=remote_addr,
+    )
 
 
 def _redeem(
