@@ -127,3 +127,30 @@ def test_the_portal_is_in_the_navigation_for_shop_users_only(client, referral):
     assert 'href="/claims/shop/"' in client.get("/claims/shop/").content.decode()
     client.force_login(customer_user(referral["policy"]))
     assert 'href="/claims/shop/"' not in client.get("/claims/my/").content.decode()
+
+
+def test_a_shop_at_its_weekly_capacity_takes_no_new_referral_but_keeps_its_own(client, today):
+    import datetime as dt
+
+    from carecircle.core import clock
+
+    people = staff()
+    small = shop(name="小修理厂")
+    small.repair_terms.capacity_per_week = 1
+    small.repair_terms.save()
+    first = report(policy_with_cover(), people["handler"])
+    refer = {"repair_shop_id": small.pk}
+    services.transition(first, Action.REFER, acting_user=people["handler"], data=refer)
+    policy = policy_with_cover()
+    second = report(policy, people["handler"])
+    with pytest.raises(DomainError) as full:
+        services.transition(second, Action.REFER, acting_user=people["handler"], data=refer)
+    assert (full.value.code, full.value.status) == ("shop_full", 409)
+    assert "capacity of 1" in full.value.message
+    services.transition(first, Action.REFER, acting_user=people["handler"], data=refer)
+    client.force_login(customer_user(policy))
+    page = client.get(f"/claims/my/{second.pk}/").content.decode()
+    assert "disabled>小修理厂" in page and "full this week" in page
+    with clock.frozen_at(today + dt.timedelta(days=8)):  # a week later the place is free
+        services.transition(second, Action.REFER, acting_user=people["handler"], data=refer)
+    assert Claim.objects.get(pk=second.pk).repair_shop == small

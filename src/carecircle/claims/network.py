@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
@@ -23,8 +23,8 @@ from carecircle.policies.models import Policy
 from carecircle.policies.rules import InsuredYear, continuous_years
 
 from .calculator import Verdict, shop_price, should_i_claim
-from .choices import ClaimStatus
-from .models import Claim, RepairService, RepairTerms
+from .choices import Action, ClaimStatus
+from .models import Claim, ClaimTransition, RepairService, RepairTerms
 
 VOID = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
 REPAIR_KINDS = ("repair_shop", "four_s_shop")
@@ -42,17 +42,49 @@ def record_shop_rating(shop_id: int, score: int) -> None:
 
 
 def shops(city: str = "") -> list[RepairTerms]:
+    """Active network shops, best rated first, each with ``week_referrals`` and ``full``."""
     qs = RepairTerms.objects.select_related("shop").filter(
         active=True, shop__active=True, shop__kind__in=REPAIR_KINDS
     )
     if city:
         qs = qs.filter(shop__city=city)
-    return list(qs.order_by(F("rating").desc(nulls_last=True), "labour_rate")[:50])
+    terms = list(qs.order_by(F("rating").desc(nulls_last=True), "labour_rate")[:50])
+    load = referrals_this_week([t.shop_id for t in terms])
+    for t in terms:
+        t.week_referrals = load.get(t.shop_id, 0)  # type: ignore[attr-defined]
+        t.full = t.week_referrals >= t.capacity_per_week  # type: ignore[attr-defined]
+    return terms
 
 
-def open_referrals(shop: Partner, today: dt.date) -> int:
-    week = today - dt.timedelta(days=7)
-    return Claim.objects.filter(repair_shop=shop, reported_at__date__gte=week).count()
+def referrals_this_week(shop_ids: list[int]) -> dict[int, int]:
+    """Claims referred to each shop (送修) in the last 7 days and still referred to it, set
+    against its capacity (cars a week)."""
+    since = clock.now() - dt.timedelta(days=7)
+    return dict(
+        ClaimTransition.objects.filter(
+            action=Action.REFER, at__gte=since, claim__repair_shop_id__in=shop_ids
+        )
+        .values_list("claim__repair_shop_id")
+        .annotate(n=Count("claim_id", distinct=True))
+        .order_by()
+    )
+
+
+def check_capacity(shop: Partner, terms: RepairTerms | None) -> None:
+    """A shop that has taken its week's capacity of referrals takes no new one (the customer
+    or handler chooses another); a claim already referred to it keeps its place."""
+    if terms is None:
+        return
+    load = referrals_this_week([shop.pk]).get(shop.pk, 0)
+    if load >= terms.capacity_per_week:
+        raise DomainError(
+            "shop_full",
+            f"{shop.name} 本周已接 {load} 辆，达到接车能力 {terms.capacity_per_week}，请选择其他修理厂"
+            f" / {shop.name} has taken {load} cars this week, its capacity of "
+            f"{terms.capacity_per_week}; choose another shop",
+            "repair_shop_id",
+            status=409,
+        )
 
 
 def _current_commercial(customer: Customer, vehicle_id: int | None, today: dt.date) -> Policy:

@@ -431,6 +431,10 @@ def _set_shop(claim: Claim, shop_id: Any) -> Partner:
         raise DomainError(
             "repair_shop", "该修理厂暂停合作 / shop not taking referrals", "repair_shop_id"
         )
+    if claim.repair_shop_id != shop.pk:
+        from .network import check_capacity
+
+        check_capacity(shop, terms)
     claim.repair_shop = shop
     return shop
 
