@@ -10,7 +10,7 @@ from carecircle.api import errors
 from carecircle.api.auth import API_AUTH
 from carecircle.api.models import ApiToken
 from carecircle.claims.api import router
-from carecircle.claims.models import ClaimPayment
+from carecircle.claims.models import Claim, ClaimPayment
 from tests.claims.factories import policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,20 @@ def test_an_unknown_status_filter_is_a_400_naming_the_field(today):
     assert "reported" in r.json()["message"]
     r = client.get("/claims?reported_since=3/1/2026", headers=bearer(handler))
     assert (r.status_code, r.json()["field"]) == (400, "reported_since")
+
+
+def test_a_4s_shop_reports_a_claim_for_a_policy_it_sold_and_not_for_others(today):
+    from carecircle.core.roles import Role
+    from tests.factories import PartnerFactory, UserFactory
+
+    dealer = PartnerFactory(kind="four_s_shop")
+    sold = policy_with_cover(partner=dealer)
+    other = policy_with_cover()
+    user = UserFactory(username="fs_desk", role=Role.PARTNER_USER, partner=dealer)
+    body = {"accident_at": "2026-03-01T15:00:00+08:00", "channel": "partner"}
+    r = client.post("/claims", json={"policy_id": sold.pk, **body}, headers=bearer(user))
+    assert (r.status_code, r.json()["status"]) == (201, "reported")
+    refused = client.post("/claims", json={"policy_id": other.pk, **body}, headers=bearer(user))
+    assert refused.status_code == 404
+    claim = Claim.objects.get()
+    assert (claim.report_channel, claim.policy_id) == ("partner", sold.pk)
