@@ -154,3 +154,29 @@ def test_a_shop_at_its_weekly_capacity_takes_no_new_referral_but_keeps_its_own(c
     with clock.frozen_at(today + dt.timedelta(days=8)):  # a week later the place is free
         services.transition(second, Action.REFER, acting_user=people["handler"], data=refer)
     assert Claim.objects.get(pk=second.pk).repair_shop == small
+
+
+def test_the_shop_api_lists_masked_referrals_and_takes_the_shops_steps(referral):
+    from tests.claims.test_api import bearer, client
+
+    headers = bearer(referral["user"])
+    page = client.get("/claims-shop", headers=headers).json()
+    customer = referral["policy"].customer
+    assert [c["claim_no"] for c in page["items"]] == [referral["claim"].claim_no]
+    row = page["items"][0]
+    assert (row["customer_name"], row["customer_phone"]) == (
+        f"{customer.name[0]}" + "*" * (len(customer.name) - 1),
+        customer.phone_masked,
+    )
+    url = f"/claims-shop/{referral['claim'].pk}"
+    assert client.post(url, json={"action": "accept"}, headers=headers).status_code == 200
+    r = client.post(
+        url, json={"action": "estimate", "parts": "800", "labour": "300"}, headers=headers
+    )
+    assert (r.status_code, r.json()["shop_estimate_amount"]) == (200, "1100.00")
+    bad = client.post(url, json={"action": "paint_it"}, headers=headers)
+    assert (bad.status_code, bad.json()["field"]) == (400, "action")
+    theirs = f"/claims-shop/{referral['theirs'].pk}"
+    assert client.post(theirs, json={"action": "accept"}, headers=headers).status_code == 404
+    handler = bearer(referral["people"]["handler"])
+    assert client.get("/claims-shop", headers=handler).status_code == 403

@@ -18,7 +18,7 @@ from carecircle.api.schemas import ERRORS
 from carecircle.core.errors import DomainError
 from carecircle.policies.models import Policy
 
-from . import selectors, services
+from . import selectors, services, shops
 from .choices import Action, ClaimStatus
 from .models import OPEN_STATUSES, Claim, ClaimPayment
 from .schemas import (
@@ -27,6 +27,8 @@ from .schemas import (
     PaymentIn,
     PaymentOut,
     ReportOut,
+    ShopClaimOut,
+    ShopStepIn,
     TransitionIn,
     TransitionOut,
 )
@@ -146,3 +148,36 @@ def report(request: HttpRequest):
     if not (has_perm(user, Perm.APPROVE_CLAIMS) or has_perm(user, Perm.VIEW_COCKPIT)):
         raise PermissionDenied("理赔经理使用 / for claims managers")
     return selectors.report(user)
+
+
+# ---- repair and 4S shops: the claims referred to them (partner systems) ----------------------
+
+
+@router.get("/claims-shop", response={200: list[ShopClaimOut], **ERRORS})
+@paginate(LimitOffsetNoCount)
+def shop_claims(request: HttpRequest):
+    """The claims referred to the caller's shop (送修), customer data masked; 403 for others."""
+    return shops.referred_claims(acting_user(request))
+
+
+@router.post("/claims-shop/{claim_id}", response={200: ShopClaimOut, **ERRORS})
+def shop_step(request: HttpRequest, claim_id: int, payload: ShopStepIn):
+    """accept (接车), estimate (报价: parts, labour, paint) or done (完工); another shop's claim
+    is a 404."""
+    user = acting_user(request)
+    claim = get_object_or_404(shops.referred_claims(user), pk=claim_id)
+    if payload.action == "accept":
+        shops.accept(claim.pk, acting_user=user, note=payload.note)
+    elif payload.action == "estimate":
+        shops.submit_estimate(
+            claim.pk, acting_user=user, parts=payload.parts, labour=payload.labour,
+            paint=payload.paint, note=payload.note,
+        )  # fmt: skip
+    elif payload.action == "done":
+        shops.repair_done(claim.pk, acting_user=user, note=payload.note)
+    else:
+        raise DomainError(
+            "action", "动作须为 accept、estimate 或 done / action is accept, estimate or done",
+            "action",
+        )  # fmt: skip
+    return shops.referred_claim(user, claim_id)

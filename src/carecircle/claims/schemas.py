@@ -100,3 +100,41 @@ class ReportOut(Schema):
     by_handler: list[GroupOut]
     by_shop: list[GroupOut]
     by_branch: list[GroupOut]
+
+
+class ShopClaimOut(Schema):
+    """What a repair shop sees of a claim referred to it: the customer masked."""
+
+    id: int
+    claim_no: str
+    status: str
+    vehicle: str
+    customer_name: str
+    customer_phone: str
+    accident_at: dt.datetime
+    amount_assessed: Money | None
+    shop_accepted_at: dt.datetime | None
+    shop_estimate_amount: Money | None
+    repair_done_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_vehicle(obj) -> str:
+        return str(obj.vehicle)
+
+    @staticmethod
+    def resolve_customer_name(obj) -> str:
+        from carecircle.core import pii
+
+        return pii.mask_name(obj.policy.customer.name)
+
+    @staticmethod
+    def resolve_customer_phone(obj) -> str:
+        return obj.policy.customer.phone_masked
+
+
+class ShopStepIn(Schema):
+    action: str = Field(..., description="accept | estimate | done")
+    parts: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    labour: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    paint: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    note: str = Field("", max_length=255)
