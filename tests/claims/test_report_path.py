@@ -137,3 +137,24 @@ def test_the_api_report_uses_the_same_service_and_enqueues_the_same_task(today, 
     assert r.status_code == 201, r.json()
     assert (r.json()["status"], r.json()["screened_at"]) == ("reported", None)
     assert DBTaskResult.objects.get().args_kwargs["args"] == [r.json()["id"]]
+
+
+def test_a_queue_that_is_down_does_not_fail_the_report_and_the_sweep_screens_it(today, monkeypatch):
+    import datetime as dt
+
+    from carecircle.core import clock
+
+    def queue_down(claim_id):
+        raise ConnectionError("queue unavailable")
+
+    monkeypatch.setattr(services, "enqueue_screening", queue_down)
+    policy = policy_with_cover()
+    with committed():
+        claim = services.report_claim(
+            acting_user=customer_user(policy), policy=policy, accident_at=at(2, 8),
+            channel="h5", customer_estimate="1800", single_vehicle=True, liability_clear=True,
+        )  # fmt: skip
+    assert Claim.objects.get(pk=claim.pk).being_screened
+    with clock.frozen_at(today + dt.timedelta(minutes=10)):
+        assert services.screen_pending() == 1
+    assert Claim.objects.get(pk=claim.pk).status == "registered"

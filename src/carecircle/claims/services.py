@@ -8,7 +8,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -225,8 +224,11 @@ def report_claim(
         audit.record(acting_user, AuditLog.Action.CREATE, claim, summary=claim.claim_no)
         # Screening reads the policy's history, the tier and the admin rules (≈10 queries):
         # a task after commit keeps the report request small. Until it has run the claim shows
-        # "审核中 / being checked"; `claims_clocks` re-enqueues any screening that was lost.
-        transaction.on_commit(partial(enqueue_screening, claim.pk))
+        # "审核中 / being checked"; `claims_clocks` screens any claim whose task was lost.
+        # robust: a queue that is down must not turn a committed report into an error page.
+        # (A plain function, not functools.partial: Django logs a robust failure by __qualname__.)
+        claim_id = claim.pk
+        transaction.on_commit(lambda: enqueue_screening(claim_id), robust=True)
     return claim
 
 
