@@ -99,3 +99,18 @@ def test_the_answer_matches_what_was_stored(wash):
     audit = AuditLog.objects.get(object_type="alliance.redemption")
     assert (audit.action, audit.object_id, audit.actor_id) == ("create", str(stored.pk), user.pk)
     assert audit.summary == f"redeemed {voucher.code[:4]}… {offer.product_id} at ¥35.50"
+
+
+def test_the_portal_redeems_with_the_session_and_user_queries_more(
+    wash, client, django_assert_num_queries
+):
+    _, offer, location, user = wash
+    voucher = VoucherFactory(product=offer.product)
+    client.force_login(user)
+    with django_assert_num_queries(2 + SERVICE_QUERIES):  # the session, the user
+        response = client.post(
+            "/alliance/merchant/redeem/",
+            {"code": voucher.display_code, "location": location.pk},
+            HTTP_HX_REQUEST="true",
+        )
+    assert 'id="redeemed"' in response.content.decode()
