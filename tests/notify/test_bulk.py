@@ -100,6 +100,10 @@ def test_send_many_is_idempotent_on_dedupe_keys_and_counts_its_own_messages_for_
     assert first == {"queued": 3, "frequency_cap": 2}
     assert OutboxEntry.objects.count() == 3
     assert Message.objects.filter(status="sent").count() == 3
+    assert {m.provider_ref for m in Message.objects.filter(status="sent")} == {
+        f"sms-{e.pk}" for e in OutboxEntry.objects.all()
+    }
+    assert all(m.sent_at == TEN for m in Message.objects.filter(status="sent"))
     with clock.frozen_at(TEN):
         again = send_many(items, "generic")
     assert again == {"sent": 3, "frequency_cap": 2}  # the messages recorded the first time

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from carecircle.core import audit, clock, pii
@@ -171,9 +171,11 @@ def _record_chunk(batch, kind, purpose, acting_user, tally) -> list[int]:
     # The message already recorded under a key is the answer, told as ``send`` tells it.
     existing = {
         key: reason or status
-        for key, status, reason in Message.objects.filter(dedupe_key__in=keys).values_list(
-            "dedupe_key", "status", "block_reason"
-        )
+        # ``exclude(dedupe_key="")`` repeats the unique index's condition: PostgreSQL cannot
+        # prove it from an IN list of more than 100 keys and would scan the whole log.
+        for key, status, reason in Message.objects.filter(dedupe_key__in=keys)
+        .exclude(dedupe_key="")
+        .values_list("dedupe_key", "status", "block_reason")
     }
     quiet, daily, weekly = (
         conf.get("QUIET_HOURS"),
@@ -309,12 +311,29 @@ def _deliver_batch(messages: list[Message]) -> Counter[str]:
                 failed[m.pk] = str(result)[:255]
             else:
                 sent[m.pk] = str(result)[:64]
-    moment = clock.now()
-    rows = [
-        Message(pk=pk, status=MessageStatus.SENT, sent_at=moment, provider_ref=ref, error="")
-        for pk, ref in sent.items()
-    ]
-    Message.objects.bulk_update(rows, ["status", "sent_at", "provider_ref", "error"], 500)
+    _mark_sent(sent, clock.now())
     for pk, error in failed.items():
         Message.objects.filter(pk=pk).update(status=MessageStatus.FAILED, error=error)
     return Counter({MessageStatus.SENT: len(sent), MessageStatus.FAILED: len(failed)})
+
+
+def _mark_sent(refs: dict[int, str], moment: dt.datetime) -> None:
+    """Each message its own provider reference, in one statement per 500 messages.
+
+    ``bulk_update`` builds a CASE WHEN per row and field in Python — most of the time of a
+    50,000-message send; an UPDATE … FROM a VALUES list does the same in the database (both
+    PostgreSQL and SQLite ≥ 3.33 read it).
+    """
+    table = connection.ops.quote_name(Message._meta.db_table)
+    items = list(refs.items())
+    for start in range(0, len(items), 500):
+        batch = items[start : start + 500]
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        params: list[Any] = [p for pair in batch for p in pair]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH refs(id, ref) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET status = %s, sent_at = %s, provider_ref = refs.ref, "
+                f"error = '' FROM refs WHERE {table}.id = refs.id",
+                [*params, MessageStatus.SENT, moment],
+            )
