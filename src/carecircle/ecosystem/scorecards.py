@@ -138,20 +138,24 @@ def figures(month: dt.date, partner_ids: list[int] | None = None) -> dict[int, F
     first, after, start, end = periods.bounds(month)
     out: dict[int, Figures] = defaultdict(Figures)
 
+    # The policy queries carry no "partner IS NOT NULL" for all partners: on a freshly loaded
+    # SQLite book (no statistics) that filter made it walk the partner index row by row, 4×
+    # slower than a scan; the NULL group (direct business) is skipped below instead.
     brought = _restrict(
-        Policy.objects.filter(
-            partner__isnull=False, effective_date__gte=first, effective_date__lt=after
-        ).exclude(cancelled_on__isnull=False),
+        Policy.objects.filter(effective_date__gte=first, effective_date__lt=after).exclude(
+            cancelled_on__isnull=False
+        ),
         "partner_id",
         partner_ids,
     )
     for row in brought.values("partner_id").annotate(n=Count("id"), premium=Sum("premium")):
+        if row["partner_id"] is None:
+            continue
         f = out[row["partner_id"]]
         f.policies_brought, f.premium_brought = row["n"], to_money(row["premium"] or 0)
 
     due = _restrict(
         Policy.objects.filter(
-            partner__isnull=False,
             expiry_date__gte=first,
             expiry_date__lt=after,
             cancelled_on__isnull=True,
@@ -160,6 +164,8 @@ def figures(month: dt.date, partner_ids: list[int] | None = None) -> dict[int, F
         partner_ids,
     )
     for row in due.values("partner_id").annotate(n=Count("id"), renewed=Count("renewed_by")):
+        if row["partner_id"] is None:
+            continue
         f = out[row["partner_id"]]
         f.renewals_due, f.renewals_renewed = row["n"], row["renewed"]
 
@@ -222,13 +228,10 @@ def figures(month: dt.date, partner_ids: list[int] | None = None) -> dict[int, F
         out[row["partner_id"]].customers_referred = row["n"]
 
     last_day = after - dt.timedelta(days=1)
-    in_force = _restrict(
-        Policy.objects.in_force_on(last_day).filter(partner__isnull=False),
-        "partner_id",
-        partner_ids,
-    )
+    in_force = _restrict(Policy.objects.in_force_on(last_day), "partner_id", partner_ids)
     for row in in_force.values("partner_id").annotate(n=Count("id")):
-        out[row["partner_id"]].policies_in_force = row["n"]
+        if row["partner_id"] is not None:
+            out[row["partner_id"]].policies_in_force = row["n"]
 
     _alliance(out, start, end, partner_ids)
 
