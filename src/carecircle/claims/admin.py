@@ -39,6 +39,10 @@ class ClaimAdmin(admin.ModelAdmin):
     search_fields = ("claim_no",)
     date_hierarchy = "reported_at"
     raw_id_fields = ("policy", "vehicle", "handler", "approved_by", "repair_shop")
+    # Set by screening and the shop portal, each with its timeline step: not edited by hand.
+    readonly_fields = (
+        "screened_at", "shop_accepted_at", "shop_estimate", "shop_estimate_amount", "repair_done_at",
+    )  # fmt: skip
     show_full_result_count = False
     inlines = [TransitionInline]
 
