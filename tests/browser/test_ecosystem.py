@@ -153,3 +153,33 @@ def test_a_customer_answers_a_survey_once(page, live_server, book):
     expect(page.locator("#survey-answered")).to_be_visible()
     survey.refresh_from_db()
     assert (survey.csat, survey.nps, survey.comment) == (4, 9, "服务很专业")
+
+
+def test_a_complaint_past_its_deadline_shows_on_the_cockpit_and_is_escalated(
+    page, live_server, book
+):
+    from carecircle.core.models import User
+    from carecircle.touchpoints import complaints
+
+    with clock.frozen_at(NOW - dt.timedelta(hours=30)):  # critical: 24 hours to answer
+        c = complaints.receive(
+            book["owner"],
+            acting_user=User.objects.get(username="svc"),
+            channel="regulator",
+            category="claims_amount",
+            severity="critical",
+            touchpoint="claims",
+            summary="12378转来：定损过低",
+        )
+    log_in(page, live_server, "boss", "/ecosystem/?month=2026-02")
+    overdue = page.locator("[data-figure=overdue]")
+    expect(overdue.locator(".figure-value")).to_have_text("1")  # live, before any command
+    expect(overdue).to_contain_text("已升级 0")
+    overdue.locator("a").click()
+    row = page.locator(f"tr[data-complaint='{c.complaint_no}']")
+    expect(row).to_have_class("is-overdue")
+    assert complaints.escalate_overdue(NOW) == 1  # what `carecircle complaints escalate` runs
+    page.goto(f"{live_server.url}/ecosystem/?month=2026-02")
+    expect(overdue).to_contain_text("已升级 1")
+    page.goto(f"{live_server.url}/ecosystem/complaints/?status=open")
+    expect(row.locator("td").last).to_have_text("1")  # escalation level
