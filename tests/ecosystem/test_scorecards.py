@@ -250,3 +250,25 @@ def test_a_partner_user_cannot_reveal_a_customers_full_details(client, shop_book
         response = client.post(f"/customers/{customer.pk}/reveal/{field}/")
         assert response.status_code == 403
     assert not AuditLog.objects.filter(action="reveal_pii").exists()
+
+
+def test_many_months_at_once_store_exactly_what_each_month_alone_computes(shop_book):
+    months = [dt.date(2026, 1, 1), FEB, dt.date(2026, 3, 1)]
+    scorecards.compute_months(months)
+    for month in months:
+        stored = {
+            row.partner_id: scorecards.from_stored(row)
+            for row in PartnerMonth.objects.filter(month=month)
+        }
+        live = scorecards.figures(month)
+        assert set(stored) == set(live)
+        for pid, f in live.items():
+            assert {n: getattr(stored[pid], n) for n in scorecards.FIELDS} == {
+                n: getattr(f, n) for n in scorecards.FIELDS
+            }
+    feb = scorecards.from_stored(PartnerMonth.objects.get(month=FEB, partner=shop_book[0]))
+    assert (feb.premium_brought, feb.renewals_due, feb.renewals_renewed) == (
+        Decimal("12000.00"),
+        2,
+        1,
+    )

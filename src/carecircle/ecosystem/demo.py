@@ -72,8 +72,9 @@ def seed(stdout: Any) -> None:
     if not BookMonth.objects.filter(
         month=current, dimension="total", computed_at__date=today
     ).exists():
-        for month in periods.months_back(current, 13):
-            scorecards.compute_month(month)
+        months = periods.months_back(current, 13)
+        scorecards.compute_months(months)
+        for month in months:
             cockpit.compute_book_month(month)
         made["aggregated_months"] = 13
     stdout.write("  ecosystem: " + ", ".join(f"{k} {v}" for k, v in made.items()))

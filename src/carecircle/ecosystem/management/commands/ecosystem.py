@@ -45,8 +45,8 @@ class Command(BaseCommand):
         current = periods.next_month(periods.last_complete_month())
         months = periods.months_back(current, options["months"] + 1)
         partners = book = 0
+        partners = scorecards.compute_months(months)
         for month in months:
-            partners += scorecards.compute_month(month)
             book += cockpit.compute_book_month(month)
         self.stdout.write(
             json.dumps(
