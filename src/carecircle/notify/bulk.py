@@ -23,6 +23,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -85,7 +86,7 @@ def send_many(
         with transaction.atomic():
             ids = _record_chunk(batch, kind, purpose, acting_user, tally)
             if ids:
-                transaction.on_commit(lambda ids=ids: deliver_many(ids))
+                transaction.on_commit(partial(deliver_many, ids))
     if acting_user is not None and tally:
         audit.record(
             acting_user,
