@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from django.db import models
 
 from carecircle.datagen.claims import ASSESSED_STAGES, REFERRED_SHARE
 from carecircle.datagen.config import GenerateOptions
@@ -56,3 +57,19 @@ def test_the_same_seed_gives_the_same_referrals(book, tmp_path):
     before = read_table(book, "claims").select("claim_no", "repair_shop_code").collect()
     again = read_table(tmp_path, "claims").select("claim_no", "repair_shop_code").collect()
     assert before.equals(again)
+
+
+@pytest.mark.django_db
+def test_imported_claims_keep_their_referral_to_the_shop():
+    """The importer maps repair_shop_code to the claim's repair shop (ingest/tables.py), so the
+    scorecards' repair value sent and the reports by shop have the generated referrals."""
+    from django.core.management import call_command
+
+    from carecircle.claims.models import Claim
+
+    call_command("generate", customers=1_500, seed=7, into_db=True, no_progress=True)
+    referred = Claim.objects.filter(repair_shop__isnull=False)
+    assert referred.exists()
+    kinds = set(referred.values_list("repair_shop__kind", flat=True).distinct())
+    assert kinds <= {"four_s_shop", "repair_shop"} and kinds
+    assert not referred.exclude(repair_shop__city=models.F("policy__customer__city")).exists()

@@ -106,6 +106,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "injury": pl.Boolean,
         "paid_at": TS,
         "closed_at": TS,
+        "repair_shop_code": pl.String,
     },
     "interactions": {
         "interaction_no": pl.String,

@@ -274,6 +274,8 @@ SPECS: dict[str, TableSpec] = {
         [
             Reference("policy_no", "policy_id", Policy, "policy_no", label="policy"),
             Reference("vehicle_no", "vehicle_id", Vehicle, "vehicle_no", label="vehicle"),
+            # 送修: the repair or 4S shop the claim was referred to, when there was one.
+            Reference("repair_shop_code", "repair_shop_id", Partner, "code", required=False),
         ],
         check=_claim_check,
     ),
