@@ -224,3 +224,61 @@ def test_a_tier_change_issues_the_new_tiers_extras_only_and_a_drop_takes_nothing
     assert counts(drops) == {"car_wash": 4, "safety_check": 1, "driver": 2}
     assert tasks.issue_after_value_run_task.call() == 0
     assert tasks.nightly_alliance_task.call("2026-03-02")["inserted"] == 0
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_a_policy_sold_gets_its_vouchers_at_once_through_the_worker_not_the_next_night(
+    catalogue, django_capture_on_commit_callbacks, settings
+):
+    """policies.services.create_policy queues issue_for_policy_task on commit; with the worker
+    running (here: tasks run immediately) the gold customer has the gold package the same
+    minute."""
+    from carecircle.policies.services import create_policy
+    from tests.factories import VehicleFactory
+
+    settings.TASKS = IMMEDIATE_TASKS
+    customer = CustomerFactory()
+    with_tier(customer, "gold")
+    manager = UserFactory(role=Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        policy = create_policy(
+            acting_user=manager,
+            customer=customer,
+            vehicle=VehicleFactory(owner=customer),
+            policy_no="P-TRIGGER-1",
+            kind="commercial",
+            premium=Decimal("3000.00"),
+            effective_date=dt.date(2026, 3, 2),
+            expiry_date=dt.date(2027, 3, 2),
+            channel="direct",
+        )
+    assert counts(policy) == {"car_wash": 4, "safety_check": 1}
+
+
+def test_a_queue_that_is_down_does_not_undo_the_sale(catalogue, django_capture_on_commit_callbacks):
+    """The enqueue is robust: the policy stays sold, the nightly task issues the vouchers."""
+    from unittest import mock
+
+    from django_tasks_db import DatabaseBackend
+
+    from carecircle.policies.models import Policy
+    from carecircle.policies.services import create_policy
+    from tests.factories import VehicleFactory
+
+    customer = CustomerFactory()
+    broken = mock.patch.object(DatabaseBackend, "enqueue", side_effect=ConnectionError("down"))
+    with broken, django_capture_on_commit_callbacks(execute=True):
+        create_policy(
+            acting_user=UserFactory(role=Role.MANAGER),
+            customer=customer,
+            vehicle=VehicleFactory(owner=customer),
+            policy_no="P-TRIGGER-2",
+            kind="commercial",
+            premium=Decimal("3000.00"),
+            effective_date=dt.date(2026, 3, 2),
+            expiry_date=dt.date(2027, 3, 2),
+            channel="direct",
+        )
+    assert Policy.objects.filter(policy_no="P-TRIGGER-2").exists()

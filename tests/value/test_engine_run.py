@@ -52,6 +52,19 @@ def test_first_run_values_every_customer_and_becomes_current(book):
     assert AuditLog.objects.filter(object_type="value.valuerun", object_id=str(run.pk)).exists()
 
 
+def test_a_finished_run_queues_the_services_its_new_tiers_entitle(book):
+    """Tier changes reach services at once: the switch-over queues the alliance's issuing."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(task_path__endswith=".issue_after_value_run_task")
+    before = queued.count()
+    run_value(ValueParams(as_of=AS_OF))
+    assert queued.count() == before + 1
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        run_value(ValueParams(as_of=AS_OF, horizon_years=1), fail_after_rows=50)
+    assert queued.count() == before + 1  # a failed run changes no tier: nothing queued
+
+
 def test_list_proposals_are_only_proposed_with_history(book):
     run = run_value(ValueParams(as_of=AS_OF, grey_min_claims=2, grey_min_loss_ratio=0.5))
     proposed = ListEntry.objects.filter(proposed_by_run=run)

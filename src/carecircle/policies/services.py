@@ -195,7 +195,17 @@ def create_policy(
         _save(policy)
         _set_coverages(policy, coverages)
         audit.record(acting_user, AuditLog.Action.CREATE, policy, summary=policy.policy_no)
+        policy_written(policy)
         return policy
+
+
+def policy_written(policy: Policy) -> None:
+    """After a new policy commits: its service entitlements (vouchers) are issued by the
+    worker at once instead of at the nightly run. ``robust``: a queue that is down must not
+    undo the sale; the nightly alliance task issues what is missing anyway."""
+    from carecircle.alliance.tasks import issue_for_policy_task
+
+    transaction.on_commit(lambda: issue_for_policy_task.enqueue(policy.pk), robust=True)
 
 
 def update_policy(

@@ -20,6 +20,7 @@ from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, Role, has_perm
 from carecircle.policies.choices import Channel
 from carecircle.policies.models import Policy
+from carecircle.policies.services import policy_written
 
 from . import compliance, cti
 from .conf import renewal_settings
@@ -199,7 +200,7 @@ def make_quote(task: RenewalTask, user, pricing: Decimal | None = None) -> Quote
 
 def _successor(old: Policy, premium: Decimal, user, quote: Quote) -> Policy:
     commercial = old.kind == "commercial"
-    return Policy.objects.create(
+    policy = Policy.objects.create(
         policy_no=f"R{old.policy_no}"[:40],
         kind=old.kind,
         customer_id=old.customer_id,
@@ -218,6 +219,8 @@ def _successor(old: Policy, premium: Decimal, user, quote: Quote) -> Policy:
         renews=old,
         source="renewal",
     )
+    policy_written(policy)  # next year's service vouchers, valid from its start
+    return policy
 
 
 def _renew(task: RenewalTask, user, now: dt.datetime) -> None:

@@ -156,6 +156,11 @@ def run_value(
             run.finished_at = timezone.now()
             run.seconds = round(time.perf_counter() - started, 3)
             run.save()
+        # Tier changes take effect for services at once: the worker issues what the new
+        # tiers entitle (idempotent; the nightly alliance task would otherwise do it).
+        from carecircle.alliance.tasks import issue_after_value_run_task
+
+        transaction.on_commit(issue_after_value_run_task.enqueue, robust=True)
         _purge_old_runs()
         # The run record's time includes the purge (the switch-over already happened).
         run.seconds = round(time.perf_counter() - started, 3)
