@@ -32,7 +32,7 @@ def ending():
     return DAY + dt.timedelta(days=lead), ProductFactory()
 
 
-def test_an_unused_voucher_ending_after_the_lead_time_is_reminded_once(ending):
+def test_an_unused_voucher_ending_within_the_lead_time_is_reminded_once(ending):
     last_day, wash = ending
     customer = CustomerFactory(marketing_consent=True)
     due = VoucherFactory(customer=customer, product=wash, valid_until=last_day)
@@ -44,11 +44,34 @@ def test_an_unused_voucher_ending_after_the_lead_time_is_reminded_once(ending):
     assert (message.kind, message.customer_id, message.dedupe_key) == (
         "voucher_expiring",
         customer.pk,
-        f"voucher:{due.code}:{last_day}",
+        f"voucher:{due.code}:expiring",
     )
     assert str(last_day) in message.body and "精洗" in message.body
     run_rule()  # the nightly run again (a retry, a second cron): nothing new
     assert Message.objects.count() == 1
+
+
+def test_a_missed_night_or_a_short_voucher_is_still_reminded_and_only_once(ending):
+    """Vouchers ending any day from today to the lead time are due, not only on the exact day."""
+    last_day, wash = ending
+    customer = CustomerFactory(marketing_consent=True)
+    VoucherFactory(customer=customer, product=wash, valid_until=DAY)  # the last day is today
+    VoucherFactory(customer=customer, product=wash, valid_until=DAY + dt.timedelta(days=3))
+    VoucherFactory(customer=customer, product=wash, valid_until=DAY - dt.timedelta(days=1))
+    assert run_rule().counts == {"voucher_expiring": {"queued": 2}}
+    with clock.frozen_at(TEN + dt.timedelta(days=1)):
+        reminders.run(DAY + dt.timedelta(days=1), ["voucher_expiring"])
+    assert Message.objects.count() == 2  # the next night: the same vouchers, no new message
+
+
+def test_without_marketing_consent_there_is_no_expiry_reminder(ending):
+    """The issue: reminders before expiry "with consent"."""
+    last_day, wash = ending
+    VoucherFactory(customer=CustomerFactory(marketing_consent=False), product=wash,
+                   valid_until=last_day)  # fmt: skip
+    counts = run_rule().counts["voucher_expiring"]
+    assert "queued" not in counts and sum(counts.values()) == 1
+    assert Message.objects.get().status == "blocked"
 
 
 def test_a_customer_who_opted_out_is_not_reminded(ending):

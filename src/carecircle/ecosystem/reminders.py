@@ -119,16 +119,21 @@ def voucher_expiring(day: dt.date) -> Iterator[Reminder]:
         voucher = apps.get_model("alliance", "Voucher")
     except LookupError:
         return
+    # Every unused voucher ending within the lead time, not only those ending exactly
+    # lead days ahead: a night the job did not run, or a voucher issued with less time left,
+    # must still be reminded. The dedupe key is the voucher's, so it is reminded once.
+    # Marketing purpose: the issue asks for these "with consent", and a reminder to use a
+    # service is a nudge, not a notice about the contract (claim steps, renewals are).
     until = day + dt.timedelta(days=conf.get("VOUCHER_LEAD_DAYS"))
-    for v in voucher.objects.filter(status="issued", valid_until=until).select_related(
-        "customer", "product"
-    ):
+    for v in voucher.objects.filter(
+        status="issued", valid_until__gte=day, valid_until__lte=until
+    ).select_related("customer", "product"):
         yield Reminder(
             v.customer,
             "voucher_expiring",
-            "service",
+            "marketing",
             {"voucher": str(v.product), "expires_on": str(v.valid_until)},
-            f"voucher:{v.code}:{until}",
+            f"voucher:{v.code}:expiring",
         )
 
 
