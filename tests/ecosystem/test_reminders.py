@@ -117,6 +117,24 @@ def test_weather_alerts_reach_insured_customers_in_the_city_only():
     assert "暴雨橙色预警" in message.body and "Orange rainstorm warning" in message.body
 
 
+def test_an_uploaded_alert_for_tomorrow_goes_out_at_once_through_the_worker(
+    django_capture_on_commit_callbacks, settings
+):
+    """The upload queues the weather rule (tasks run immediately here, as the worker would):
+    the customer has the alert without waiting for the night, and the nightly run adds none."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    user = UserFactory(username="svc2", role=Role.SERVICE_MANAGER)
+    PolicyFactory(vehicle__owner__city="杭州", effective_date=dt.date(2025, 6, 1))
+    with clock.frozen_at(TEN), django_capture_on_commit_callbacks(execute=True):
+        reminders.upload_weather(
+            "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨橙色预警\n", acting_user=user
+        )
+    assert Message.objects.filter(kind="weather_alert").count() == 1
+    night = _run("weather_alert").counts["weather_alert"]
+    assert sum(night.values()) == 1 and "queued" not in night  # told the earlier message's fate
+    assert Message.objects.filter(kind="weather_alert").count() == 1
+
+
 def test_surveys_follow_yesterdays_closed_claims_and_renewals_once():
     customer = CustomerFactory(marketing_consent=True)
     shop = PartnerFactory()

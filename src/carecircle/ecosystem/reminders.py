@@ -432,4 +432,10 @@ def upload_weather(text: str, *, acting_user: Any) -> UploadResult:
             object_type="ecosystem.weatheralert",
             summary=f"weather alerts: {len(rows)} rows",
         )
+        if any(day <= today + dt.timedelta(days=1) for _n, _c, day, *_ in rows):
+            # Today's and tomorrow's alerts are sent by the worker now (robust: a queue that
+            # is down leaves them to the nightly run, which sends them all the same).
+            from .tasks import send_weather_task
+
+            transaction.on_commit(lambda: send_weather_task.enqueue(today.isoformat()), robust=True)
     return result
