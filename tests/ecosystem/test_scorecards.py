@@ -188,6 +188,13 @@ def test_compute_month_stores_the_same_figures_for_every_active_partner(shop_boo
     assert again.renewal_rate == live.renewal_rate
     assert again.complaints_per_10k == live.complaints_per_10k
     assert stored.partner_kind == "four_s_shop"
+    # The partners list and health read stored months: the repair cost index against the
+    # whole network is there too, even when only this shop's row is asked for.
+    from carecircle.ecosystem.health import month_figures
+
+    listed, was_stored = month_figures(FEB, [shop.pk])
+    assert was_stored and listed[shop.pk].network_avg_repair == Decimal("1500.00")
+    assert listed[shop.pk].repair_cost_index == live.repair_cost_index == Decimal("1.333")
     assert scorecards.compute_month(FEB) == 2  # re-run replaces, no duplicates
     assert PartnerMonth.objects.filter(month=FEB).count() == 2
 

@@ -41,6 +41,15 @@ def month_figures(
         for row in rows.values("partner_id", *scorecards.FIELDS)
     }
     if stored or PartnerMonth.objects.filter(month=month).exists():
+        # The repair cost index compares a shop with the whole network, which is not a
+        # stored figure: every paid referred claim is one shop's, so the month's rows add up
+        # to the network's (whatever partners were asked for).
+        network = PartnerMonth.objects.filter(month=month).aggregate(
+            paid=Sum("repair_paid_settled"), n=Sum("paid_claims")
+        )
+        average = scorecards._div(network["paid"] or 0, network["n"], places="0.01")
+        for f in stored.values():
+            f.network_avg_repair = average
         return stored, True
     return scorecards.figures(month, partner_ids), False
 
