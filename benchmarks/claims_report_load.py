@@ -125,6 +125,7 @@ def main() -> None:
             [sys.executable, "-m", "carecircle.cli", "worker", "--no-startup-delay",
              "--interval", "0.2", "--no-reload"],
             env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}"}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
     try:
         cookies = login(f"http://127.0.0.1:{port}")
