@@ -2,18 +2,18 @@
 
 - ``nightly_alliance_task``: issue what is missing for in-force policies (the catch-all for
   policies that started and tiers that changed since the last run), then expire vouchers
-  past their last day.  Enqueue it from cron once a night.
-- ``issue_for_policy_task(policy_id)``: one policy's entitlements at once, for the policy
-  service to enqueue on commit when a policy is created or starts (so the customer need not
-  wait for the night).
-- ``issue_after_value_run_task()``: after a value run becomes current, tiers may have
-  changed; issue the new tiers' extra entitlements for the book (set-based, only what is
-  missing, so nothing is issued twice).
+  past their last day.  Cron runs it once a night: ``carecircle alliance nightly``.
+- ``issue_for_policy_task(policy_id)``: one policy's entitlements at once; the policy
+  service enqueues it on commit whenever a policy is written (so the customer need not wait
+  for the night).
+- ``issue_after_value_run_task()``: enqueued by the value runner when a run becomes current,
+  as tiers may have changed; issues the new tiers' extra entitlements for the book
+  (set-based, only what is missing, so nothing is issued twice).
 
 Expiry reminders are **not** sent from here: the ecosystem's reminder rule
 ``voucher_expiring`` (``carecircle ecosystem reminders``, nightly) sends them through
 ``notify.send``, which applies consent, unsubscribes, caps and quiet hours, and its dedupe key
-``voucher:<code>:<last day>`` makes each voucher's reminder go once (docs/alliance.md).
+``voucher:<code>:expiring`` makes each voucher's reminder go once (docs/alliance.md).
 """
 
 from __future__ import annotations
