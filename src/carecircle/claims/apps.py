@@ -14,3 +14,6 @@ class ClaimsConfig(AppConfig):
     ]
     demo_step = "carecircle.claims.demo.seed"
     demo_order = 30
+
+    def ready(self) -> None:
+        from . import notices  # noqa: F401  (registers the claim notice kinds)

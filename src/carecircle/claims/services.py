@@ -24,7 +24,7 @@ from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.models import Partner
 from carecircle.policies.models import Policy
 
-from . import conf, rules, screening
+from . import conf, notices, rules, screening
 from . import settings_view as sv
 from .adjustment import Loss, adjust
 from .choices import (
@@ -562,6 +562,11 @@ def transition(
         )
         if action == Action.ASSESS and claim.fast_track:
             _fast_track_after_assessment(claim, acting_user)
+        # The legal notices go to the customer after the commit (Art 22, Art 24).
+        if action == Action.REQUEST_DOCUMENTS:
+            notices.queue_documents_notice(claim)
+        elif action == Action.REJECT:
+            notices.queue_rejection_notice(claim)
     return claim
 
 
