@@ -210,3 +210,39 @@ def test_the_reminders_page_uploads_the_weather_file(client):
     assert response.status_code == 200
     assert 'id="upload-ok"' in response.content.decode()
     assert WeatherAlert.objects.get().city == "杭州"
+
+
+def test_a_survey_follows_yesterdays_service_use_once_and_names_the_merchant():
+    """Key moment "service used": yesterday's redemption gets one survey about the merchant;
+    the next run (a retry) sends no second one, and today's redemptions wait for tomorrow."""
+    from carecircle.alliance import services as alliance
+    from tests.alliance.factories import VoucherFactory, merchant_with_offer
+
+    merchant, offer, location, till = merchant_with_offer()
+    customer = CustomerFactory(marketing_consent=True)
+    used = VoucherFactory(customer=customer, product=offer.product)
+    later = VoucherFactory(customer=customer, product=offer.product)
+    with clock.frozen_at(TEN - dt.timedelta(days=1)):
+        alliance.redeem(used.code, acting_user=till, location_id=location.pk)
+    with clock.frozen_at(TEN - dt.timedelta(hours=1)):
+        alliance.redeem(later.code, acting_user=till, location_id=location.pk)
+    assert _run("survey").counts == {"survey": {"sent": 1}}
+    assert _run("survey").counts == {"survey": {"sent": 1}}  # the same survey, not a new one
+    survey = Survey.objects.get()
+    assert (survey.moment, survey.customer, survey.partner) == ("service_used", customer, merchant)
+
+
+def test_yesterday_is_the_branchs_local_day_even_when_the_server_clock_is_utc():
+    """A service used at 07:00 Beijing time yesterday (23:00 UTC the day before) is yesterday's
+    key moment: the survey window is the local day, not the UTC one."""
+    from carecircle.alliance import services as alliance
+    from tests.alliance.factories import VoucherFactory, merchant_with_offer
+
+    _merchant, offer, location, till = merchant_with_offer()
+    voucher = VoucherFactory(
+        customer=CustomerFactory(marketing_consent=True), product=offer.product
+    )
+    with clock.frozen_at(dt.datetime(2026, 3, 1, 7, 0, tzinfo=SH).astimezone(dt.UTC)):
+        alliance.redeem(voucher.code, acting_user=till, location_id=location.pk)
+    with clock.frozen_at(TEN.astimezone(dt.UTC)):
+        assert reminders.run(DAY, ["survey"]).counts == {"survey": {"sent": 1}}

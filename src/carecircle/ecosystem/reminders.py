@@ -20,6 +20,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from carecircle.claims.models import Claim
 from carecircle.core import audit, clock
@@ -228,7 +229,9 @@ def surveys_due(day: dt.date) -> Counter[str]:
     from carecircle.touchpoints.models import Complaint
     from carecircle.touchpoints.surveys import send_survey
 
-    tz = clock.now().tzinfo
+    # Yesterday in the branch's time (Asia/Shanghai), not in whatever zone ``now`` carries
+    # (UTC in production): a claim closed at 07:00 local time belongs to that local day.
+    tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), tzinfo=tz)
     end = start + dt.timedelta(days=1)
     tally: Counter[str] = Counter()
