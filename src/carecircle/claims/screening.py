@@ -49,6 +49,34 @@ def cover_increased_on(policy: Policy) -> dt.date | None:
     return None
 
 
+MAX_RENEWAL_LINKS = 10
+
+
+def continuous_cover_since(policy: Policy, max_links: int = MAX_RENEWAL_LINKS) -> dt.date:
+    """The start of the policy's unbroken renewal chain: walk ``renews`` back while each
+    predecessor's cover reaches the successor's start (expiry is exclusive, so a renewal starts
+    on its predecessor's expiry date; a predecessor cancelled before then breaks the chain).
+    At most ``max_links`` predecessors are read. A genuinely new policy gives its own start, so
+    "soon after inception" is about the customer's first day of cover, not each renewal's."""
+    since = policy.effective_date
+    current = policy
+    for _ in range(max_links):
+        if current.renews_id is None:
+            break
+        before = (
+            Policy.objects.filter(pk=current.renews_id)
+            .only("pk", "renews_id", "effective_date", "expiry_date", "cancelled_on")
+            .first()
+        )
+        if before is None or before.expiry_date < current.effective_date:
+            break  # a gap: the cover lapsed between the two
+        if before.cancelled_on is not None and before.cancelled_on < current.effective_date:
+            break
+        since = min(since, before.effective_date)
+        current = before
+    return since
+
+
 def raise_flags(claim: Claim, signals: list[tuple[str, str]]) -> int:
     """One open flag per signal and claim (unique constraint); repeats are ignored."""
     if not signals:
@@ -85,7 +113,7 @@ def fraud_signals(claim: Claim, amount: Decimal) -> list[tuple[str, str]]:
         )
     facts = rules.FraudFacts(
         accident_at=timezone.localtime(claim.accident_at),
-        policy_effective=claim.policy.effective_date,
+        policy_effective=continuous_cover_since(claim.policy),
         cover_increased_on=cover_increased_on(claim.policy),
         single_vehicle=claim.single_vehicle,
         amount=amount,
