@@ -151,3 +151,58 @@ def customer_with_history(**customer_kwargs):
             occurred_at=now - dt.timedelta(days=30 * (5 - k)),
         )
     return customer, car, years, compulsory
+
+
+def other_contacts(customer, *, n: int = 1, claim=None, staff=None, days=(45, 75, 10)):
+    """``n`` each of the contacts kept outside Interaction: claim steps (on ``claim``, else the
+    customer's newest claim), completed alliance redemptions (one voucher each) and renewal
+    calls (on one renewal task of the customer's newest commercial policy). The first of each
+    kind happens ``days`` ago (step, redemption, call), the others a minute apart before it."""
+    from carecircle.claims.models import ClaimTransition
+    from carecircle.renewals.models import Contact, RenewalTask
+    from tests.alliance.factories import OfferFactory, VoucherFactory
+
+    now = clock.now()
+    claim = claim or Claim.objects.filter(policy__customer=customer).latest("accident_at")
+    offer = OfferFactory()
+    policy = customer.policies.filter(kind="commercial").latest("effective_date")
+    task = RenewalTask.objects.create(
+        policy=policy,
+        customer=customer,
+        expiry_date=policy.expiry_date,
+        premium_last_year=policy.premium,
+        stage="telesales",
+        status="open",
+        segment="standard",
+        lift=Decimal("0.1"),
+        assignee=staff,
+    )
+    step_days, redemption_days, call_days = days
+    for k in range(n):
+        ClaimTransition.objects.create(
+            claim=claim,
+            action="assess",
+            from_status="registered",
+            to_status="assessed",
+            actor=staff,
+            at=now - dt.timedelta(days=step_days, minutes=k),
+        )
+        voucher = VoucherFactory(customer=customer, product=offer.product, status="redeemed")
+        voucher.redemptions.create(
+            merchant=offer.merchant,
+            offer=offer,
+            agreed_price=offer.price_to_insurer,
+            redeemed_at=now - dt.timedelta(days=redemption_days, minutes=k),
+            status="completed",
+        )
+        Contact.objects.create(
+            task=task,
+            customer=customer,
+            channel="telesales",
+            by=staff,
+            at=now - dt.timedelta(days=call_days, minutes=k),
+            outcome="quoted",
+            connected=True,
+            idempotency_key=f"timeline-{task.pk}-{k}",
+        )
+    return claim, task
