@@ -106,8 +106,9 @@ def send_rejection_notice(claim_id: int, round_: int | None = None) -> Message |
     from . import services
 
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("policy").filter(pk=claim_id)
-        claim = claim.first()
+        claim = (
+            Claim.objects.select_for_update().select_related("policy").filter(pk=claim_id).first()
+        )
         if claim is None or claim.status != ClaimStatus.REJECTED:
             return None  # reopened (or gone) before the callback ran: nothing to notify
         if round_ is not None and claim.reopen_count != round_:
