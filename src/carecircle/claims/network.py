@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from carecircle.core import audit, clock
@@ -182,8 +182,10 @@ def book_repair(
     parts_list: Any,
     labour_hours: Any,
     booked_for: dt.date,
+    idempotency_key: str | None = None,
 ) -> RepairService:
-    """折扣维修: a repair at the negotiated price, recorded as a service — no claim, NCD kept."""
+    """折扣维修: a repair at the negotiated price, recorded as a service — no claim, NCD kept.
+    The same ``idempotency_key`` returns the booking already made (for the same customer)."""
     own = getattr(acting_user, "customer_id", None) == customer.pk
     if not (
         own
@@ -201,23 +203,54 @@ def book_repair(
         raise DomainError("repair_shop", "该修理厂没有协议价 / no negotiated terms", "shop_id")
     if booked_for < clock.today():
         raise DomainError("booked_for", "预约日期不能早于今天 / date is in the past", "booked_for")
-    parts, hours = to_money(parts_list), Decimal(str(labour_hours))
+    key = (idempotency_key or "").strip() or None
+    if key and len(key) > 64:
+        raise DomainError("idempotency_key", "幂等键过长 / key longer than 64", "idempotency_key")
+    if key:
+        replay = RepairService.objects.filter(idempotency_key=key).first()
+        if replay is not None:
+            return _replay(replay, customer)
+    try:
+        parts, hours = to_money(parts_list), Decimal(str(labour_hours))
+    except (ValueError, TypeError, ArithmeticError):
+        raise DomainError("calculator_input", "请输入金额和工时 / enter amounts", "parts") from None
     if parts < 0 or hours < 0:
         raise DomainError("negative_amount", "金额不能为负 / amounts cannot be negative", "parts")
-    with transaction.atomic():
-        service = RepairService.objects.create(
-            customer=customer,
-            vehicle=vehicle,
-            shop=shop,
-            description=(description or "")[:255] or "折扣维修 / discounted repair",
-            list_price=to_money(parts + hours * terms.list_labour_rate),
-            price=shop_price(parts, hours, terms.labour_rate, terms.parts_factor),
-            booked_for=booked_for,
-            booked_by=acting_user,
+    try:
+        with transaction.atomic():
+            return _book(customer, vehicle, shop, terms, description, parts, hours,
+                         booked_for, acting_user, key)  # fmt: skip
+    except IntegrityError:
+        replay = RepairService.objects.filter(idempotency_key=key).first() if key else None
+        if replay is None:
+            raise
+        return _replay(replay, customer)  # a concurrent POST with the same key won
+
+
+def _replay(service: RepairService, customer: Customer) -> RepairService:
+    if service.customer_id != customer.pk:
+        raise DomainError(
+            "idempotency_key_reused",
+            "该幂等键已用于另一预约 / key used for another booking",
+            "idempotency_key",
+            status=409,
         )
-        audit.record(
-            acting_user, AuditLog.Action.CREATE, service, summary=f"repair {service.price}"
-        )
+    return service
+
+
+def _book(customer, vehicle, shop, terms, description, parts, hours, booked_for, actor, key):
+    service = RepairService.objects.create(
+        customer=customer,
+        vehicle=vehicle,
+        shop=shop,
+        description=(description or "")[:255] or "折扣维修 / discounted repair",
+        list_price=to_money(parts + hours * terms.list_labour_rate),
+        price=shop_price(parts, hours, terms.labour_rate, terms.parts_factor),
+        booked_for=booked_for,
+        booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        idempotency_key=key,
+    )
+    audit.record(actor, AuditLog.Action.CREATE, service, summary=f"repair {service.price}")
     return service
 
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("my/report/", views.report, name="report"),
     path("my/<int:claim_id>/", views.my_claim, name="my_claim"),
     path("calculator/", views.calculator, name="calculator"),
+    path("repairs/book/", views.book_repair, name="book_repair"),
+    path("repairs/<int:service_id>/", views.repair_booked, name="repair_booked"),
     path("shop/", shop_views.shop_claims, name="shop_claims"),
     path("shop/<int:claim_id>/", shop_views.shop_claim, name="shop_claim"),
 ]

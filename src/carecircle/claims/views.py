@@ -5,6 +5,7 @@ render."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ from carecircle.policies.models import Policy
 from . import network, rules, selectors, services
 from .choices import Action, ClaimStatus, DocumentKind, ReportChannel
 from .forms import ReportForm
-from .models import Claim, ClaimDocument, ClaimFlag
+from .models import Claim, ClaimDocument, ClaimFlag, RepairService
 
 # Which fields each staff action's form asks for (besides the reason).
 ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
@@ -399,6 +400,84 @@ def calculator(request: HttpRequest) -> HttpResponse:
                 deductible=request.GET.get("deductible", "0"),
             )
             ctx.update(verdict=verdict, policy=policy, terms=terms, shop=shop)
+            # The no-claim path can be booked at once; the key makes a repeated POST harmless.
+            ctx["booking_key"] = uuid.uuid4().hex
+            ctx["tomorrow"] = clock.today() + dt.timedelta(days=1)
         except (DomainError, Partner.DoesNotExist, PermissionDenied) as exc:
             ctx["error"] = getattr(exc, "message", str(exc))
     return render(request, "claims/calculator.html", ctx)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+@require_POST
+@login_required
+def book_repair(request: HttpRequest) -> HttpResponse:
+    """折扣维修 from the calculator: the customer for their own policy, or claims staff for a
+    customer in their scope. Booked as a service (no claim, NCD untouched); answered with the
+    booking's page (shop and price). Another customer's policy is a 404."""
+    user = request.user
+    is_customer = bool(getattr(user, "customer_id", None)) and not getattr(
+        user, "is_insurer_staff", False
+    )
+    if not (is_customer or has_perm(user, Perm.HANDLE_CLAIMS)):
+        raise PermissionDenied("无权预约 / you may not book repairs")
+    policy = (
+        Policy.objects.for_user(user)
+        .select_related("customer")
+        .filter(pk=_int(request.POST.get("policy")))
+        .first()
+    )
+    if policy is None or (is_customer and policy.customer_id != getattr(user, "customer_id", None)):
+        raise Http404("policy not found or not in your scope")
+    shop = Partner.objects.filter(
+        pk=_int(request.POST.get("shop")), kind__in=network.REPAIR_KINDS
+    ).first()
+    try:
+        if shop is None:
+            raise DomainError("repair_shop", "请选择合作修理厂 / choose a network shop", "shop")
+        try:
+            booked_for = dt.date.fromisoformat(request.POST.get("booked_for", ""))
+        except ValueError:
+            raise DomainError(
+                "booked_for", "请选择预约日期 / choose a date", "booked_for"
+            ) from None
+        service = network.book_repair(
+            policy.customer,
+            acting_user=user,
+            shop=shop,
+            vehicle_id=policy.vehicle_id,
+            description=request.POST.get("description", ""),
+            parts_list=request.POST.get("parts", "0"),
+            labour_hours=request.POST.get("hours", "0"),
+            booked_for=booked_for,
+            idempotency_key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        ctx = {
+            "customer": policy.customer,
+            "shops": network.shops(),
+            "q": request.POST,
+            "error": exc.message,
+        }
+        return render(request, "claims/calculator.html", ctx, status=exc.status or 400)
+    return redirect("claims:repair_booked", service_id=service.pk)
+
+
+@require_GET
+@login_required
+def repair_booked(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = (
+        RepairService.objects.for_user(request.user)
+        .select_related("shop", "vehicle")
+        .filter(pk=service_id)
+        .first()
+    )
+    if service is None:
+        raise Http404("booking not found or not in your scope")
+    return render(request, "claims/repair_booked.html", {"service": service})

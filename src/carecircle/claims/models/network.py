@@ -70,6 +70,8 @@ class RepairService(TimeStampedModel):
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The booking form's key: a repeated POST (double click, refresh) returns the same booking.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = RepairServiceQuerySet.as_manager()
 
