@@ -197,3 +197,67 @@ def test_the_aggregate_command_stores_thirteen_months(db, book):
         call_command("ecosystem", "aggregate", stdout=out)
     assert '"months": 13' in out.getvalue()
     assert BookMonth.objects.filter(dimension="total").count() == 13
+
+
+def test_claim_steps_redemptions_and_renewal_contacts_count_as_contacts_per_touchpoint(book):
+    """Issue #7 §3: the cockpit counts every contact on the customer timelines, not only the
+    Interaction rows — claim steps (claims), services used (service), renewal calls (phone)
+    and an agent's renewal visits (sales). Review flags and reversed services do not count."""
+    from carecircle.claims.models import ClaimTransition
+    from carecircle.renewals.models import Contact, RenewalTask
+    from tests.alliance.factories import OfferFactory, VoucherFactory
+
+    feb = dt.datetime(2026, 2, 14, 10, 0, tzinfo=SH)
+    claim = ClaimFactory(policy=PolicyFactory(), status="assessed")
+    for action, when in (
+        ("assess", feb),
+        ("approve", feb),
+        ("flag", feb),  # internal: not a contact
+        ("assess", dt.datetime(2026, 3, 1, 0, 0, tzinfo=SH)),  # March
+    ):
+        ClaimTransition.objects.create(claim=claim, action=action, to_status="assessed", at=when)
+    offer = OfferFactory()
+    for status in ("completed", "reversed"):
+        voucher = VoucherFactory(product=offer.product, status="redeemed")
+        voucher.redemptions.create(
+            merchant=offer.merchant,
+            offer=offer,
+            agreed_price=offer.price_to_insurer,
+            redeemed_at=feb,
+            status=status,
+        )
+    policy = PolicyFactory(effective_date=dt.date(2025, 3, 1), expiry_date=dt.date(2026, 3, 1))
+    task = RenewalTask.objects.create(
+        policy=policy,
+        customer=policy.customer,
+        expiry_date=policy.expiry_date,
+        premium_last_year=policy.premium,
+        stage="telesales",
+        status="open",
+        segment="standard",
+        lift=Decimal("0.1"),
+    )
+    for k, channel in enumerate(("telesales", "telesales", "inbound", "agent")):
+        Contact.objects.create(
+            task=task,
+            customer=policy.customer,
+            channel=channel,
+            at=feb,
+            outcome="quoted",
+            idempotency_key=f"cockpit-{k}",
+        )
+    # total, 5 touchpoints (claims, phone, brand, and now service and sales), 2 tiers
+    assert cockpit.compute_book_month(FEB) == 1 + 5 + 2
+    with clock.frozen_at(TODAY):
+        c = cockpit.cockpit(FEB)
+    contacts = {x["key"]: x["interactions"] for x in c.touchpoints}
+    assert contacts == {
+        "sales": 1,  # the agent's renewal contact
+        "phone": 1 + 3,  # the Interaction row and three renewal calls
+        "claims": 2 + 2,  # two Interaction rows and two claim steps
+        "service": 1,  # the completed redemption
+        "brand": 1,  # the complaint on the timeline
+    }
+    assert c.total.interactions == 4 + 1 + 3 + 2 + 1
+    # Satisfaction still comes from the scored Interaction rows only.
+    assert c.satisfaction == Decimal("4.50")

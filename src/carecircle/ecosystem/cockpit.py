@@ -20,7 +20,8 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from carecircle.claims.models import Claim
+from carecircle.claims.choices import Action
+from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core import clock
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.choices import PartnerKind
@@ -98,6 +99,9 @@ def compute_book_month(month: dt.date) -> int:
         total.interactions += t["n"]
         total.satisfaction_sum += t["s"] or 0
         total.satisfaction_n += t["scored"]
+    for key, n in _other_contacts(start, end).items():
+        row(TOUCHPOINT, key).interactions += n
+        total.interactions += n
     for c in (
         Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
         .values("touchpoint")
@@ -115,6 +119,57 @@ def compute_book_month(month: dt.date) -> int:
         BookMonth.objects.filter(month=month).delete()
         BookMonth.objects.bulk_create(rows.values())
     return len(rows)
+
+
+# Claim steps on the customer timeline: every transition but the fraud screening's review
+# flags (parties.selectors.INTERNAL_CLAIM_ACTIONS). Listing the actions lets the count use the
+# (action, at) index.
+CLAIM_STEP_ACTIONS = [a for a in Action.values if a not in (Action.FLAG, Action.CLEAR_FLAG)]
+# Renewal contacts by channel, as on the customer timeline: calls are phone contacts, an
+# agent's or a 4S shop's contacts are sales contacts.
+RENEWAL_CONTACT_TYPE = {
+    "telesales": ContactType.PHONE,
+    "inbound": ContactType.PHONE,
+    "agent": ContactType.SALES,
+    "four_s_shop": ContactType.SALES,
+}
+
+
+def _other_contacts(start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Contacts in [start, end) that live outside Interaction, per touchpoint: claim steps
+    (claims), completed alliance redemptions (service) and renewal contacts (phone / sales).
+    The customer timeline shows them merged with the Interaction rows; counting them here
+    keeps the cockpit's per-touchpoint contacts equal to what the timelines hold. Four grouped
+    counts; apps that have not landed add nothing."""
+    out: dict[str, int] = defaultdict(int)
+    steps = ClaimTransition.objects.filter(
+        action__in=CLAIM_STEP_ACTIONS, at__gte=start, at__lt=end
+    ).count()
+    if steps:
+        out[ContactType.CLAIMS] += steps
+    try:
+        redemption = apps.get_model("alliance", "Redemption")
+    except LookupError:
+        redemption = None
+    if redemption is not None:
+        used = redemption.objects.filter(
+            status="completed", redeemed_at__gte=start, redeemed_at__lt=end
+        ).count()
+        if used:
+            out[ContactType.SERVICE] += used
+    try:
+        contact = apps.get_model("renewals", "Contact")
+    except LookupError:
+        contact = None
+    if contact is not None:
+        for c in (
+            contact.objects.filter(at__gte=start, at__lt=end)
+            .values("channel")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            out[RENEWAL_CONTACT_TYPE.get(c["channel"], ContactType.PHONE)] += c["n"]
+    return dict(out)
 
 
 # ------------------------------------------------------------------ read
