@@ -92,3 +92,94 @@ def test_the_excel_export_has_a_sheet_per_dimension_with_the_same_figures(client
     assert branch["杭州"][1:] == (2, 3000.0, 3000.0, 4.0, 2, 1, 500.0, 4.0)
     page = client.get("/claims/reports/").content.decode()
     assert 'data-group="宁波"' in page and 'id="by-branch"' in page
+
+
+# ---- the figures on a small book with timed transitions ---------------------------------------
+
+
+def _at(day, hour=0):
+    return dt.datetime(2026, 3, day, hour, 0, tzinfo=TODAY.tzinfo)
+
+
+def _step(when, claim, action, user, **kw):
+    from carecircle.claims import services
+    from carecircle.core import clock
+
+    with clock.frozen_at(when):
+        return services.transition(claim, action, acting_user=user, **kw)
+
+
+def _report(when, user, **kw):
+    from carecircle.claims import services
+    from carecircle.core import clock
+    from tests.claims.factories import at, committed
+
+    with clock.frozen_at(when), committed():
+        claim = services.report_claim(
+            acting_user=user, policy=policy_with_cover(), accident_at=at(1, 15), channel="phone",
+            **kw,
+        )  # fmt: skip
+    claim.refresh_from_db()
+    return claim
+
+
+def test_cycle_time_per_step_end_to_end_fast_track_reopen_paid_and_reserved(today):
+    """Hand-worked: A fast track (report 03-02 10:00, assessed 03-03 10:00, straight through);
+    B normal (report 03-02 12:00, then +0.5, +1, +0, +1, +0.5, +0.5, +1, +0.5 days to payment);
+    C open with a ¥4,000 reserve (dispatched after 1 day); D withdrawn after 1 day and reopened
+    after another; E an imported closed claim paid ¥700 that still carries a stale ¥500
+    reserve (closed: its reserve is released, so it is not counted)."""
+    from carecircle.claims import services
+    from carecircle.claims.choices import Action as A
+    from carecircle.core import clock
+
+    people = staff()
+    h = people["handler"]
+    a = _report(_at(2, 10), h, customer_estimate="1800", liability_clear=True)
+    assert (a.status, a.fast_track) == ("registered", True)
+    _step(_at(3, 10), a, A.ASSESS, h, data={"parts": "1000", "labour": "500", "paint": "300"})
+    b = _report(_at(2, 12), h)
+    for when, action, data in (
+        (_at(3, 0), A.DISPATCH, {}),
+        (_at(4, 0), A.SURVEY, {"survey_mode": "on_site"}),
+        (_at(4, 0), A.REGISTER, {}),
+        (_at(5, 0), A.ASSESS, {"parts": "30000", "labour": "2000", "paint": "1000"}),
+        (_at(5, 12), A.CHECK_LOSS, {}),
+        (_at(6, 0), A.ADJUST, {"liability_share": "1"}),
+    ):
+        b = _step(when, b, action, h, data=data)
+    with clock.frozen_at(_at(7, 0)):
+        services.approve(b, acting_user=people["approver"])
+    with clock.frozen_at(_at(7, 12)):
+        services.pay(b, acting_user=h)
+    c = _report(_at(2, 14), h, customer_estimate="4000")
+    _step(_at(3, 14), c, A.DISPATCH, h)
+    d = _report(_at(2, 16), h)
+    d = _step(_at(3, 16), d, A.WITHDRAW, h, reason="客户自行修理")
+    _step(_at(4, 16), d, A.REOPEN, h, reason="客户改为理赔")
+    ClaimFactory(status="closed", amount_paid=D("700"), amount_reserved=D("500"))
+
+    r = selectors.report(people["manager"])
+    cycle = {row["step"]: (row["mean"], row["count"]) for row in r["cycle_days"]}
+    assert cycle == {
+        "dispatch": (D("0.50"), 3),  # A 0 (system), B 0.5, C 1
+        "survey": (D("0.50"), 2),
+        "register": (D("0.00"), 2),
+        "assess": (D("1.00"), 2),
+        "check_loss": (D("0.25"), 2),
+        "adjust": (D("0.25"), 2),
+        "approve": (D("0.50"), 2),
+        "pay": (D("0.25"), 2),
+        "withdraw": (D("1.00"), 1),
+        "reopen": (D("1.00"), 1),
+    }
+    assert r["end_to_end_days"] == D("3.00")  # A 1 day, B 5 days
+    assert r["claims"] == 5
+    assert (r["fast_track_share"], r["reopen_rate"]) == (D("0.2000"), D("0.2000"))
+    assert r["paid"] == D("1800.00") + D("33000.00") + D("700.00")
+    assert r["reserved"] == D("4000.00")  # C only: A and B paid, D withdrawn, E closed
+    # By handler, payments and reserves on the same claims: handler1 dispatched B (paid) and C
+    # (open); A was dispatched by the fast-track rule and has no handler.
+    rows = by_name(r["by_handler"])
+    assert (rows["handler1"]["claims"], rows["handler1"]["paid"]) == (2, D("33000.00"))
+    assert rows["handler1"]["reserved"] == D("4000.00")

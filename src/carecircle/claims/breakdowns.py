@@ -8,11 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from carecircle.core.money import ZERO, to_money
 
-from .models import Claim
+from .models import OPEN_STATUSES, Claim
 
 DIMENSIONS: dict[str, tuple[str, str]] = {
     "handler": ("handler__username", "理赔员 / handler"),
@@ -64,6 +64,9 @@ def breakdown(qs: QuerySet[Claim], dimension: str) -> list[dict[str, Any]]:
         .annotate(
             claims=Count("pk"),
             paid=Sum("amount_paid"),
+            # Like for like with ``paid``: the same claims, a reserve counting only while the
+            # claim is open (closing, withdrawing or rejecting releases it).
+            reserved=Sum("amount_reserved", filter=Q(status__in=OPEN_STATUSES)),
             repair_value=Sum("amount_assessed"),
             mean_satisfaction=Avg("satisfaction"),
             rated=Count("satisfaction"),
@@ -90,6 +93,7 @@ def breakdown(qs: QuerySet[Claim], dimension: str) -> list[dict[str, Any]]:
             "name": r[path] or "—",
             "claims": r["claims"],
             "paid": to_money(r["paid"] or ZERO),
+            "reserved": to_money(r["reserved"] or ZERO),
             "repair_value": to_money(r["repair_value"] or ZERO),
             "satisfaction": _mean(r["mean_satisfaction"]),
             "rated": r["rated"],

@@ -172,6 +172,8 @@ def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
         fast=Count("pk", filter=Q(fast_track=True)),
         reopened=Count("pk", filter=Q(reopen_count__gt=0)),
         paid=Sum("amount_paid"),
+        # The same claims as ``paid``; a closed, withdrawn or rejected claim holds no reserve
+        # (imported rows may still carry one), so only open claims' reserves count.
         reserved=Sum("amount_reserved", filter=Q(status__in=OPEN_STATUSES)),
         mean_satisfaction=Avg("satisfaction"),
         rated=Count("satisfaction"),
