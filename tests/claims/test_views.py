@@ -153,3 +153,40 @@ def test_the_customer_chooses_a_shop_accepts_and_rates(client, today):
     )
     partner.repair_terms.refresh_from_db()
     assert (partner.repair_terms.rating, partner.repair_terms.ratings_count) == (D("4.00"), 1)
+
+
+def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks_run(client, today):
+    """Rejected 2026-03-02 with no notice: the 3-day notice clock (due 03-05) is breached on
+    03-13; approved 03-02: the 10-day payment clock (due 03-16) is due soon on 03-13."""
+    from carecircle.claims.clocks import reevaluate_open_claims
+    from tests.claims.test_workflow import approved_claim
+
+    people = staff()
+    rejected = report(policy_with_cover(), people["handler"])
+    for action in (Action.DISPATCH, Action.SURVEY, Action.REGISTER):
+        rejected = services.transition(rejected, action, acting_user=people["handler"])
+    rejected = services.transition(
+        rejected, Action.REJECT, acting_user=people["approver"], reason="酒后驾驶，属责任免除"
+    )
+    approved = approved_claim(people)
+    assert (rejected.clock_state, approved.clock_state) == ("ok", "ok")
+    client.force_login(people["manager"])
+    before = client.get("/claims/dashboard/").content.decode()
+    assert rejected.claim_no not in before and approved.claim_no not in before
+    reevaluate_open_claims(dt.date(2026, 3, 13))
+    rejected.refresh_from_db()
+    approved.refresh_from_db()
+    assert (rejected.clock_state, rejected.due_clock, str(rejected.due_on)) == (
+        "breached", "rejection_notice", "2026-03-05",
+    )  # fmt: skip
+    assert (approved.clock_state, approved.due_clock, str(approved.due_on)) == (
+        "warning", "payment", "2026-03-16",
+    )  # fmt: skip
+    page = client.get("/claims/dashboard/").content.decode()
+    breaches = page.split('id="breaches"')[1].split("</table>")[0]
+    assert rejected.claim_no in breaches and approved.claim_no not in breaches
+    due_soon = page.split('data-figure="due_soon"')[1]
+    assert '<div class="figure-value state-warning">1</div>' in due_soon
+    assert approved.claim_no in page.split('id="breaches"')[1].split("</table>")[1]
+    legal = page.split('data-figure="legal_breaches"')[1]
+    assert legal.startswith('><div class="figure-value state-breached">1</div>')
