@@ -53,7 +53,7 @@ def test_an_unused_voucher_ending_within_the_lead_time_is_reminded_once(ending):
 
 def test_a_missed_night_or_a_short_voucher_is_still_reminded_and_only_once(ending):
     """Vouchers ending any day from today to the lead time are due, not only on the exact day."""
-    last_day, wash = ending
+    _last_day, wash = ending
     customer = CustomerFactory(marketing_consent=True)
     VoucherFactory(customer=customer, product=wash, valid_until=DAY)  # the last day is today
     VoucherFactory(customer=customer, product=wash, valid_until=DAY + dt.timedelta(days=3))
