@@ -123,8 +123,21 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "shops": network.shops(),
         "allowed": [Action(a).label for a in rules.allowed_actions(claim.status, claim.injury)],
         "adjustment": claim.adjustment or {},
+        "advance": _advance_form(claim, request.user),
         **extra,
     }
+
+
+def _advance_form(claim: Claim, user) -> dict[str, Any] | None:
+    """先予支付 (Art 25) for approvers while the amount is still being decided. The key is
+    fixed when the page is drawn: a double submit of this page pays once, a later page (after
+    one advance) offers the next."""
+    if not has_perm(user, Perm.APPROVE_CLAIMS):
+        return None
+    if claim.status not in rules.STEPS[Action.ADVANCE_PAYMENT].sources:
+        return None
+    done = sum(1 for p in claim.payments.all() if p.kind == "advance")
+    return {"key": f"web:{claim.pk}:advance:{claim.reopen_count}:{done + 1}"}
 
 
 @require_GET
@@ -151,6 +164,10 @@ def act(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
         if action == Action.PAY:
             services.pay(claim, acting_user=request.user, idempotency_key=request.POST.get("key"))
+        elif action == Action.ADVANCE_PAYMENT:
+            services.pay_advance(
+                claim, data.get("amount"), acting_user=request.user, idempotency_key=data.get("key")
+            )
         elif action == Action.APPROVE:
             services.approve(claim, acting_user=request.user, reason=reason)
         elif action == "review_flag":
