@@ -261,3 +261,23 @@ def test_claim_steps_redemptions_and_renewal_contacts_count_as_contacts_per_touc
     assert c.total.interactions == 4 + 1 + 3 + 2 + 1
     # Satisfaction still comes from the scored Interaction rows only.
     assert c.satisfaction == Decimal("4.50")
+
+
+def test_the_cockpit_shows_service_activity_over_the_policy_year(client, db):
+    """服务活跃度 on the cockpit: of the customers holding a voucher valid in the year to the
+    month's end, the share who used one — here 1 of 2 (a voucher ended before that year and
+    its customer do not count)."""
+    from tests.alliance.factories import VoucherFactory
+
+    used = VoucherFactory(valid_from=dt.date(2025, 6, 1), valid_until=dt.date(2026, 5, 31))
+    used.status = "redeemed"
+    used.save(update_fields=["status"])
+    VoucherFactory(valid_from=dt.date(2025, 6, 1), valid_until=dt.date(2026, 5, 31))
+    VoucherFactory(valid_from=dt.date(2024, 1, 1), valid_until=dt.date(2025, 1, 31))  # too old
+    cockpit.compute_book_month(FEB)
+    total = BookMonth.objects.get(month=FEB, dimension="total")
+    assert (total.service_entitled, total.service_active) == (2, 1)
+    UserFactory(username="boss2", role=Role.MANAGER)
+    client.login(username="boss2", password="pw-for-tests-1")
+    page = client.get("/ecosystem/?month=2026-02").content.decode()
+    assert "服务活跃度 / activity 50.0% (1/2)" in page

@@ -83,6 +83,7 @@ def compute_book_month(month: dt.date) -> int:
         closed += 1
         days += Decimal(str(round((closed_at - reported).total_seconds() / 86400, 2)))
     total.claims_closed, total.claim_days_sum = closed, days
+    total.service_entitled, total.service_active = _service_activity(last_day)
 
     touches = (
         Interaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
@@ -316,6 +317,21 @@ def _trend(months, by_month) -> dict[str, Any]:
     }
 
 
+def _service_activity(last_day: dt.date) -> tuple[int, int]:
+    """(entitled, active) customers over the 365 days to ``last_day``: holding a voucher valid
+    in that year, and having used one (the alliance's definition, alliance.selectors)."""
+    try:
+        voucher = apps.get_model("alliance", "Voucher")
+    except LookupError:
+        return 0, 0
+    year = voucher.objects.filter(
+        valid_until__gte=last_day - dt.timedelta(days=365), valid_from__lte=last_day
+    )
+    entitled = year.values("customer_id").distinct().count()
+    active = year.filter(status="redeemed").values("customer_id").distinct().count()
+    return entitled, active
+
+
 def _services(month: dt.date) -> dict[str, Any] | None:
     """Alliance service uses this month, when the alliance app has landed."""
     try:
@@ -326,7 +342,15 @@ def _services(month: dt.date) -> dict[str, Any] | None:
     done = redemption.objects.filter(
         status="completed", redeemed_at__gte=start, redeemed_at__lt=end
     ).aggregate(n=Count("id"), value=Sum("agreed_price"))
-    return {"redemptions": done["n"], "value": to_money(done["value"] or ZERO)}
+    total = BookMonth.objects.filter(month=month, dimension=TOTAL, key="").first()
+    entitled, active = (total.service_entitled, total.service_active) if total else (0, 0)
+    return {
+        "redemptions": done["n"],
+        "value": to_money(done["value"] or ZERO),
+        "entitled": entitled,
+        "active": active,
+        "activity_rate": _div(active, entitled) if entitled else None,
+    }
 
 
 def _renewals(month: dt.date) -> dict[str, Any] | None:

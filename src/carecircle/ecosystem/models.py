@@ -159,6 +159,10 @@ class BookMonth(models.Model):
     satisfaction_sum = models.PositiveIntegerField(default=0)
     satisfaction_n = models.PositiveIntegerField(default=0)
     complaints = models.PositiveIntegerField(default=0)
+    # 服务活跃度 over the policy year to the month's end (total row): customers holding a
+    # service voucher valid in those 365 days, and those of them who used at least one.
+    service_entitled = models.PositiveIntegerField(default=0)
+    service_active = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:
