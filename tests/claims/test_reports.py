@@ -89,7 +89,9 @@ def test_the_excel_export_has_a_sheet_per_dimension_with_the_same_figures(client
     summary = {row[0]: row[1] for row in wb["summary"].iter_rows(values_only=True)}
     assert summary["每千案投诉 / complaints per 1,000 claims"] == pytest.approx(333.3)
     branch = {row[0]: row for row in wb["by_branch"].iter_rows(min_row=2, values_only=True)}
-    assert branch["杭州"][1:] == (2, 3000.0, 3000.0, 4.0, 2, 1, 500.0, 4.0)
+    # claims, paid, reserves (none open), repair value, satisfaction, rated, complaints,
+    # per 1,000 claims, survey CSAT
+    assert branch["杭州"][1:] == (2, 3000.0, 0.0, 3000.0, 4.0, 2, 1, 500.0, 4.0)
     page = client.get("/claims/reports/").content.decode()
     assert 'data-group="宁波"' in page and 'id="by-branch"' in page
 
@@ -183,3 +185,10 @@ def test_cycle_time_per_step_end_to_end_fast_track_reopen_paid_and_reserved(toda
     rows = by_name(r["by_handler"])
     assert (rows["handler1"]["claims"], rows["handler1"]["paid"]) == (2, D("33000.00"))
     assert rows["handler1"]["reserved"] == D("4000.00")
+    # … and on the page and in the Excel sheet per handler.
+    from carecircle.claims.exports import report_workbook
+
+    sheet = load_workbook(io.BytesIO(report_workbook(r)))["by_handler"]
+    header = [c.value for c in sheet[1]]
+    handler1 = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "handler1")
+    assert handler1[header.index("未决准备金 / reserves")] == 4000.0

@@ -13,6 +13,7 @@ from .breakdowns import DIMENSIONS
 GROUP_COLUMNS = (
     ("赔案 / claims", "claims"),
     ("已付 / paid", "paid"),
+    ("未决准备金 / reserves", "reserved"),
     ("维修产值 / repair value", "repair_value"),
     ("满意度 / satisfaction", "satisfaction"),
     ("评价数 / rated", "rated"),
