@@ -190,3 +190,32 @@ def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks
     assert approved.claim_no in page.split('id="breaches"')[1].split("</table>")[1]
     legal = page.split('data-figure="legal_breaches"')[1]
     assert legal.startswith('><div class="figure-value state-breached">1</div>')
+
+
+def test_the_customer_uploads_the_missing_documents_from_the_phone_page(client, today, tmp_path):
+    """Art 22: after the one notice the customer sends what is missing from the claim page;
+    a file that is not what its name says is refused with the rule, and nothing is stored."""
+    people = staff()
+    policy = policy_with_cover()
+    claim = report(policy, people["handler"])
+    for action in (Action.DISPATCH, Action.SURVEY, Action.REGISTER):
+        claim = services.transition(claim, action, acting_user=people["handler"])
+    services.transition(
+        claim, Action.REQUEST_DOCUMENTS, acting_user=people["handler"], reason="驾驶证、行驶证"
+    )
+    client.force_login(customer_user(policy))
+    with override_settings(MEDIA_ROOT=tmp_path):
+        bad = client.post(
+            f"/claims/my/{claim.pk}/",
+            {"what": "upload", "kind": "photo",
+             "file": SimpleUploadedFile("licence.jpg", PNG, content_type="image/jpeg")},
+        )  # fmt: skip
+        assert bad.status_code == 400 and "does not match .jpg" in bad.content.decode()
+        assert claim.documents.count() == 0
+        good = client.post(
+            f"/claims/my/{claim.pk}/",
+            {"what": "upload", "kind": "photo",
+             "file": SimpleUploadedFile("licence.png", PNG, content_type="image/png")},
+        )  # fmt: skip
+    assert good.status_code == 302 and good["Location"] == f"/claims/my/{claim.pk}/"
+    assert list(claim.documents.values_list("original_name", "kind")) == [("licence.png", "photo")]
