@@ -219,3 +219,26 @@ def test_the_customer_uploads_the_missing_documents_from_the_phone_page(client, 
         )  # fmt: skip
     assert good.status_code == 302 and good["Location"] == f"/claims/my/{claim.pk}/"
     assert list(claim.documents.values_list("original_name", "kind")) == [("licence.png", "photo")]
+
+
+def test_a_seat_uses_the_calculator_for_a_customer_it_owns_and_only_for_those(client, today):
+    """The seat/agent tool: ?customer=<id> gives the same two paths as the customer's own page,
+    for a customer in the seat's scope; another seat's customer gives no figures at all."""
+    from carecircle.core.roles import Role
+    from tests.factories import PolicyFactory, UserFactory
+
+    policy = policy_with_cover(premium=D("3000.00"), ncd_level=-1, ncd_coefficient=D("0.800"))
+    PolicyFactory(
+        vehicle=policy.vehicle, effective_date=dt.date(2024, 6, 1), expiry_date=dt.date(2025, 6, 1)
+    )
+    seat, stranger = UserFactory(role=Role.SEAT), UserFactory(role=Role.SEAT)
+    policy.customer.owner = seat
+    policy.customer.save(update_fields=["owner"])
+    partner = shop()
+    query = {"customer": policy.customer.pk, "shop": partner.pk, "parts": "1200", "hours": "3"}
+    client.force_login(seat)
+    page = client.get("/claims/calculator/", query).content.decode()
+    assert 'id="premium-increase">¥4,500.00' in page and 'id="repair-price">¥1,602.00' in page
+    client.force_login(stranger)
+    page = client.get("/claims/calculator/", query).content.decode()
+    assert 'id="premium-increase"' not in page and "¥1,602.00" not in page
