@@ -154,6 +154,10 @@ def test_the_health_view_flags_partners_off_their_agreement(book):
     assert h.partner_share_of_book == Decimal("0.375")  # ¥3,000 of ¥8,000
     four_s = next(k for k in h.by_kind if k["kind"] == "four_s_shop")
     assert (four_s["partners"], four_s["active"], four_s["premium"]) == (1, 1, Decimal("3000.00"))
+    # Give and get: the shop brought ¥3,000 of premium and was sent no repair work.
+    assert [(r["partner"], r["premium"], r["repair"], r["ratio"]) for r in h.balance] == [
+        (book, Decimal("3000.00"), Decimal("0.00"), Decimal("0.000"))
+    ]
 
 
 def test_a_partner_with_an_agreement_but_no_business_for_three_months_is_an_alert(db):
