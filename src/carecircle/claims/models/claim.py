@@ -160,6 +160,14 @@ class Claim(TimeStampedModel):
             models.Index(fields=["policy", "accident_at"]),
             models.Index(fields=["status"]),
             models.Index(fields=["handler", "status"], name="claim_handler_idx"),
+            # The network's average repair cost per month (partner scorecards, the nightly
+            # aggregate): referred claims paid in a month. Without it, a 1M book's scorecard
+            # scanned every claim (144 of its 232 ms).
+            models.Index(
+                fields=["paid_at"],
+                name="claim_referred_paid_idx",
+                condition=Q(repair_shop__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
