@@ -51,6 +51,26 @@ from carecircle.core.roles import Role  # noqa: E402
 from carecircle.parties.models import Customer, Partner  # noqa: E402
 
 
+def fresh_vouchers(customer: Customer, product: ServiceProduct, n: int, reason: str) -> list[str]:
+    """``n`` issued vouchers valid for 30 days from today, bulk-created, then ANALYZE so the
+    planner sees the table as it is; returns their codes."""
+    codes = rules.new_codes(n)
+    now, today = clock.now(), clock.today()
+    Voucher.objects.bulk_create(
+        [
+            Voucher(code=code, customer=customer, product=product, source="manual",
+                    reason=reason, issued_at=now, valid_from=today,
+                    valid_until=today + dt.timedelta(days=30))
+            for code in codes
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE alliance_voucher")
+    return codes
+
+
 def prepare(n: int, tills: int = 50) -> tuple[list[str], list[str]]:
     """A merchant with ``tills`` staff logins, each with its own API token (as each till or
     phone at a merchant has), and ``n`` fresh vouchers (bulk-created).  One token for every
@@ -76,27 +96,7 @@ def prepare(n: int, tills: int = 50) -> tuple[list[str], list[str]]:
     customer, _ = Customer.objects.get_or_create(
         customer_no="BENCH-C1", defaults={"name": "压测客户"}
     )
-    codes = rules.new_codes(n)
-    now = clock.now()
-    today = clock.today()
-    Voucher.objects.bulk_create(
-        [
-            Voucher(
-                code=code,
-                customer=customer,
-                product=product,
-                source="manual",
-                reason="load test",
-                issued_at=now,
-                valid_from=today,
-                valid_until=today + dt.timedelta(days=30),
-            )
-            for code in codes
-        ],
-        batch_size=5000,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE alliance_voucher")
+    codes = fresh_vouchers(customer, product, n, "load test")
     return tokens, codes
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import json
 import os
 import pstats
@@ -26,10 +25,11 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -38,15 +38,14 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from benchmarks.alliance_redeem_load import fresh_vouchers  # noqa: E402
 from carecircle.alliance import rules  # noqa: E402
 from carecircle.alliance.models import (  # noqa: E402
     MerchantLocation,
     MerchantOffer,
     ServiceProduct,
-    Voucher,
 )
 from carecircle.api.models import ApiToken  # noqa: E402
-from carecircle.core import clock  # noqa: E402
 from carecircle.core.models import User  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402
 from carecircle.parties.models import Customer, Partner  # noqa: E402
@@ -74,27 +73,7 @@ def prepare(n: int) -> tuple[User, str, int, list[str]]:
     customer, _ = Customer.objects.get_or_create(
         customer_no="PROF-C1", defaults={"name": "剖析客户"}
     )
-    codes = rules.new_codes(n)
-    now, today = clock.now(), clock.today()
-    Voucher.objects.bulk_create(
-        [
-            Voucher(
-                code=code,
-                customer=customer,
-                product=product,
-                source="manual",
-                reason="profile",
-                issued_at=now,
-                valid_from=today,
-                valid_until=today + dt.timedelta(days=30),
-            )
-            for code in codes
-        ],
-        batch_size=5000,
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE alliance_voucher")
+    codes = fresh_vouchers(customer, product, n, "profile")
     return user, token, location.pk, codes
 
 
