@@ -31,24 +31,24 @@ def two_merchants():
 
 def test_a_merchant_user_sees_only_its_own_merchants_rows(two_merchants):
     (_ma, offer_a, loc_a, user_a), (_mb, *_), va, _vb, _unused = two_merchants
-    assert list(Redemption.objects.for_user(user_a).values_list("voucher", flat=True)) == [va.pk]
-    assert list(Voucher.objects.for_user(user_a)) == [va]  # never unused or others' vouchers
-    assert list(MerchantOffer.objects.for_user(user_a)) == [offer_a]
-    assert list(MerchantLocation.objects.for_user(user_a)) == [loc_a]
-    assert Customer.objects.for_user(user_a).count() == 0  # no customer book
+    assert list(Redemption.objects.restrict(user_a).values_list("voucher", flat=True)) == [va.pk]
+    assert list(Voucher.objects.restrict(user_a)) == [va]  # never unused or others' vouchers
+    assert list(MerchantOffer.objects.restrict(user_a)) == [offer_a]
+    assert list(MerchantLocation.objects.restrict(user_a)) == [loc_a]
+    assert Customer.objects.restrict(user_a).count() == 0  # no customer book
 
 
 def test_customers_see_their_own_vouchers_and_seats_their_customers(two_merchants):
     *_, va, vb, _unused = two_merchants
     login = UserFactory(role=Role.CUSTOMER, customer=va.customer)
-    assert list(Voucher.objects.for_user(login)) == [va]
-    assert list(Redemption.objects.for_user(login).values_list("voucher", flat=True)) == [va.pk]
+    assert list(Voucher.objects.restrict(login)) == [va]
+    assert list(Redemption.objects.restrict(login).values_list("voucher", flat=True)) == [va.pk]
     seat = UserFactory(role=Role.SEAT)
     Customer.objects.filter(pk=vb.customer_id).update(owner=seat)
-    assert list(Voucher.objects.for_user(seat)) == [vb]
+    assert list(Voucher.objects.restrict(seat)) == [vb]
     manager = UserFactory(role=Role.SERVICE_MANAGER)
-    assert Voucher.objects.for_user(manager).count() == 3
-    assert Redemption.objects.for_user(manager).count() == 2
+    assert Voucher.objects.restrict(manager).count() == 3
+    assert Redemption.objects.restrict(manager).count() == 2
 
 
 def test_anonymous_and_partner_users_see_nothing(two_merchants):
@@ -56,9 +56,9 @@ def test_anonymous_and_partner_users_see_nothing(two_merchants):
 
     partner = UserFactory(role=Role.PARTNER_USER)
     for user in (AnonymousUser(), partner):
-        assert Voucher.objects.for_user(user).count() == 0
-        assert Redemption.objects.for_user(user).count() == 0
-    assert MerchantOffer.objects.for_user(AnonymousUser()).count() == 0
+        assert Voucher.objects.restrict(user).count() == 0
+        assert Redemption.objects.restrict(user).count() == 0
+    assert MerchantOffer.objects.restrict(AnonymousUser()).count() == 0
 
 
 def test_a_merchant_sees_a_masked_customer_name():

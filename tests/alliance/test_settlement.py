@@ -129,7 +129,7 @@ def test_merchants_see_and_dispute_only_their_own_statements(setup):
     redeem_at(at((5, 3)), other_offer, other_user)
     services.build_statements(dt.date(2026, 5, 1), acting_user=manager)
     assert Statement.objects.count() == 2
-    assert list(Statement.objects.for_user(user).values_list("merchant", flat=True)) == [
+    assert list(Statement.objects.restrict(user).values_list("merchant", flat=True)) == [
         merchant.pk
     ]
     theirs = Statement.objects.get(merchant=other)
@@ -137,4 +137,4 @@ def test_merchants_see_and_dispute_only_their_own_statements(setup):
         services.dispute(theirs, "not mine", acting_user=user)
     with pytest.raises(PermissionDenied):
         services.build_statement(merchant, dt.date(2026, 5, 1), acting_user=user)
-    assert Statement.objects.for_user(UserFactory(role=Role.SEAT)).count() == 0
+    assert Statement.objects.restrict(UserFactory(role=Role.SEAT)).count() == 0

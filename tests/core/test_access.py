@@ -1,4 +1,4 @@
-"""Row-level access: every role sees exactly its part of the book through for_user."""
+"""Row-level access: every role sees exactly its part of the book through restrict."""
 
 import pytest
 
@@ -43,12 +43,12 @@ def book():
 
 def test_manager_sees_the_whole_book(book):
     manager = UserFactory(role=Role.MANAGER)
-    assert Customer.objects.for_user(manager).count() == 3
+    assert Customer.objects.restrict(manager).count() == 3
 
 
 def test_seat_sees_only_the_customers_assigned_to_them(book):
-    assert list(Customer.objects.for_user(book["seat"])) == [book["mine"]]
-    assert list(Vehicle.objects.for_user(book["seat"]).values_list("owner", flat=True)) == [
+    assert list(Customer.objects.restrict(book["seat"])) == [book["mine"]]
+    assert list(Vehicle.objects.restrict(book["seat"]).values_list("owner", flat=True)) == [
         book["mine"].pk
     ]
 
@@ -59,33 +59,33 @@ def test_team_leader_sees_the_team_members_customers(book):
     book["seat"].save()
     book["other"].team = team
     book["other"].save()
-    assert set(Customer.objects.for_user(book["seat"])) == {book["mine"], book["theirs"]}
-    assert list(Customer.objects.for_user(book["other"])) == [book["theirs"]]
+    assert set(Customer.objects.restrict(book["seat"])) == {book["mine"], book["theirs"]}
+    assert list(Customer.objects.restrict(book["other"])) == [book["theirs"]]
 
 
 def test_partner_user_sees_only_customers_its_shop_brought_once_each(book):
     user = UserFactory(role=Role.PARTNER_USER, partner=book["shop"])
-    assert list(Customer.objects.for_user(user)) == [book["referred"]]
-    assert Policy.objects.for_user(user).count() == 2
+    assert list(Customer.objects.restrict(user)) == [book["referred"]]
+    assert Policy.objects.restrict(user).count() == 2
 
 
 def test_customer_sees_only_themselves(book):
     user = UserFactory(role=Role.CUSTOMER, customer=book["theirs"])
-    assert list(Customer.objects.for_user(user)) == [book["theirs"]]
+    assert list(Customer.objects.restrict(user)) == [book["theirs"]]
 
 
 def test_merchant_user_and_inactive_users_see_no_customers(book):
     merchant = UserFactory(role=Role.MERCHANT_USER, partner=PartnerFactory(kind="merchant"))
     inactive = UserFactory(role=Role.MANAGER, is_active=False)
-    assert Customer.objects.for_user(merchant).count() == 0
-    assert Customer.objects.for_user(inactive).count() == 0
+    assert Customer.objects.restrict(merchant).count() == 0
+    assert Customer.objects.restrict(inactive).count() == 0
 
 
 def test_anonymous_sees_nothing(book):
     from django.contrib.auth.models import AnonymousUser
 
-    assert Customer.objects.for_user(AnonymousUser()).count() == 0
-    assert Policy.objects.for_user(AnonymousUser()).count() == 0
+    assert Customer.objects.restrict(AnonymousUser()).count() == 0
+    assert Policy.objects.restrict(AnonymousUser()).count() == 0
 
 
 def test_customer_lookup_by_full_phone_uses_the_blind_index(book):

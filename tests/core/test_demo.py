@@ -36,15 +36,15 @@ def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
     assert "password / 密码: carecircle" in out
     assert Customer.objects.count() == 300
     # Every role lands on something to look at.
-    assert Customer.objects.for_user(logins["seat"]).exists()
-    assert Customer.objects.for_user(logins["agent"]).exists()
+    assert Customer.objects.restrict(logins["seat"]).exists()
+    assert Customer.objects.restrict(logins["agent"]).exists()
     assert logins["partner"].partner.kind == "four_s_shop"
-    assert Policy.objects.for_user(logins["partner"]).exists()
+    assert Policy.objects.restrict(logins["partner"]).exists()
     assert logins["merchant"].partner.kind == "merchant"
-    assert Customer.objects.for_user(logins["customer"]).count() == 1
+    assert Customer.objects.restrict(logins["customer"]).count() == 1
     # Team leader sees the seat's customers too.
     assert (
-        Customer.objects.for_user(logins["teamlead"]).count()
+        Customer.objects.restrict(logins["teamlead"]).count()
         > Customer.objects.filter(owner=logins["teamlead"]).count()
     )
 

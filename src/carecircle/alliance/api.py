@@ -1,4 +1,4 @@
-"""Alliance API: merchants redeem and reverse; everyone lists what ``for_user`` lets them see.
+"""Alliance API: merchants redeem and reverse; everyone lists what ``restrict`` lets them see.
 
 Mount with ``api.add_router("/", carecircle.alliance.api.router)`` in ``api/api.py``.
 A redemption POST honours ``Idempotency-Key``: a retried request returns the first result
@@ -45,7 +45,7 @@ def build_router() -> Router:
 
 
 def _redemptions(request: HttpRequest):
-    return Redemption.objects.for_user(acting_user(request)).select_related(
+    return Redemption.objects.restrict(acting_user(request)).select_related(
         "voucher__product", "voucher__customer"
     )
 
@@ -90,7 +90,7 @@ def list_redemptions(request: HttpRequest):
 
 def list_vouchers(request: HttpRequest):
     return (
-        Voucher.objects.for_user(acting_user(request))
+        Voucher.objects.restrict(acting_user(request))
         .select_related("product")
         .order_by("status", "valid_until", "pk")
     )

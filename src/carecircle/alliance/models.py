@@ -1,7 +1,7 @@
 """Merchant alliance: catalogue, entitlement packages, vouchers, redemptions and settlement.
 
 Merchants are ``parties.Partner`` rows of kind ``merchant``; their staff are users with the
-``merchant_user`` role and ``user.partner`` set.  Row-level access is in each ``for_user``:
+``merchant_user`` role and ``user.partner`` set.  Row-level access is in each ``restrict``:
 a merchant user sees its own merchant's catalogue, redemptions and statements only; customers
 see their own vouchers; insurer staff see what their customer scope allows.
 """
@@ -51,7 +51,7 @@ class CatalogueQuerySet(models.QuerySet):
 
     merchant_field = "merchant"
 
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         merchant = merchant_of(user)
@@ -234,12 +234,12 @@ class EntitlementItem(models.Model):
 class VoucherQuerySet(ScopedQuerySet):
     customer_path = "customer"
 
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         merchant = merchant_of(user)
         if merchant is not None:
             # A merchant sees only the vouchers it has redeemed, never the customer book.
             return self.filter(merchant_id=merchant)
-        return super().for_user(user)
+        return super().restrict(user)
 
 
 class Voucher(models.Model):
@@ -356,7 +356,7 @@ class MerchantRowsQuerySet(models.QuerySet):
 
     customer_path = "voucher__customer"
 
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         merchant = merchant_of(user)
@@ -368,7 +368,7 @@ class MerchantRowsQuerySet(models.QuerySet):
             return self
         from carecircle.parties.models import Customer
 
-        ids = Customer.objects.for_user(user).values("pk")
+        ids = Customer.objects.restrict(user).values("pk")
         return self.filter(**{f"{self.customer_path}__in": ids})
 
 
@@ -490,7 +490,7 @@ class Rating(models.Model):
 
 
 class StatementQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         merchant = merchant_of(user)

@@ -1,4 +1,4 @@
-"""Reads for the alliance pages, scoped with ``for_user``: the merchant portal, the customer's
+"""Reads for the alliance pages, scoped with ``restrict``: the merchant portal, the customer's
 services, and service activity (服务活跃度) with merchant quality for the service manager."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .models import Booking, Rating, Redemption, Voucher, merchant_of
 def todays_redemptions(user) -> list[Redemption]:
     start = timezone.localtime(clock.now()).replace(hour=0, minute=0, second=0, microsecond=0)
     return list(
-        Redemption.objects.for_user(user)
+        Redemption.objects.restrict(user)
         .filter(redeemed_at__gte=start)
         .select_related("voucher__product", "voucher__customer", "location")
         .order_by("-redeemed_at")
@@ -35,7 +35,7 @@ def todays_redemptions(user) -> list[Redemption]:
 
 def todays_bookings(user) -> list[Booking]:
     return list(
-        Booking.objects.for_user(user)
+        Booking.objects.restrict(user)
         .filter(day=clock.today())
         .select_related("voucher__product", "voucher__customer", "location")
         .order_by("location__name", "pk")
@@ -44,7 +44,7 @@ def todays_bookings(user) -> list[Booking]:
 
 def my_vouchers(user) -> list[Voucher]:
     return list(
-        Voucher.objects.for_user(user)
+        Voucher.objects.restrict(user)
         .select_related("product", "merchant")
         .prefetch_related("redemptions__rating", "bookings__location")
         .order_by("status", "valid_until", "pk")
@@ -248,7 +248,7 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
     review rather than away from it."""
     from carecircle.touchpoints.models import Complaint
 
-    merchants = Partner.objects.for_user(user).filter(kind="merchant")
+    merchants = Partner.objects.restrict(user).filter(kind="merchant")
     own = merchant_of(user)
     if own is not None:
         merchants = merchants.filter(pk=own)
@@ -314,7 +314,7 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
 
 def voucher_counts(user) -> dict[str, int]:
     return dict(
-        Voucher.objects.for_user(user).values_list("status").annotate(n=Count("pk")).order_by()
+        Voucher.objects.restrict(user).values_list("status").annotate(n=Count("pk")).order_by()
     )
 
 

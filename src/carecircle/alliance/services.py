@@ -98,7 +98,7 @@ def issue_manual(
 ) -> Voucher:
     """Staff issue a voucher by hand (goodwill, complaint recovery, a renewal offer)."""
     _require(acting_user, Perm.ISSUE_VOUCHERS)
-    if not Customer.objects.for_user(acting_user).filter(pk=customer.pk).exists():
+    if not Customer.objects.restrict(acting_user).filter(pk=customer.pk).exists():
         raise PermissionDenied("无权为该客户发券 / not your customer")
     reason = (reason or "").strip()
     if not reason:

@@ -74,8 +74,8 @@ def _portal_context(user) -> dict[str, Any]:
     return {
         "redemptions": selectors.todays_redemptions(user),
         "bookings": selectors.todays_bookings(user),
-        "locations": MerchantLocation.objects.for_user(user).filter(active=True),
-        "offers": MerchantOffer.objects.for_user(user).select_related("product"),
+        "locations": MerchantLocation.objects.restrict(user).filter(active=True),
+        "offers": MerchantOffer.objects.restrict(user).select_related("product"),
         "merchant": user.partner if merchant else None,
         "quality": selectors.merchant_quality(user),
     }
@@ -135,7 +135,7 @@ def todays_redemptions(request: HttpRequest) -> HttpResponse:
 @login_required
 def reverse_redemption(request: HttpRequest, redemption_id: int) -> HttpResponse:
     user = _need(request, Perm.REDEEM_VOUCHERS)
-    redemption = get_object_or_404(Redemption.objects.for_user(user), pk=redemption_id)
+    redemption = get_object_or_404(Redemption.objects.restrict(user), pk=redemption_id)
     error = None
     try:
         services.reverse(redemption, acting_user=user, reason=request.POST.get("reason", ""))
@@ -153,7 +153,7 @@ def mark_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     from .models import Booking
 
     user = _need(request, Perm.REDEEM_VOUCHERS)
-    booking = get_object_or_404(Booking.objects.for_user(user), pk=booking_id)
+    booking = get_object_or_404(Booking.objects.restrict(user), pk=booking_id)
     try:
         services.mark_booking(booking, request.POST.get("status", ""), acting_user=user)
     except DomainError as error:
@@ -170,7 +170,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (has_perm(user, Perm.MANAGE_ALLIANCE) or merchant_of(user)):
         raise PermissionDenied("无权访问 / not allowed")
-    rows = Statement.objects.for_user(user).select_related("merchant")
+    rows = Statement.objects.restrict(user).select_related("merchant")
     status = request.GET.get("status", "")
     if status in StatementStatus.values:
         rows = rows.filter(status=status)
@@ -203,7 +203,7 @@ def build_statements(request: HttpRequest) -> HttpResponse:
 def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
     user = request.user
     statement = get_object_or_404(
-        Statement.objects.for_user(user).select_related("merchant"), pk=statement_id
+        Statement.objects.restrict(user).select_related("merchant"), pk=statement_id
     )
     lines = statement.lines.select_related("redemption__voucher__product").order_by("kind", "pk")
     context = {
@@ -220,7 +220,7 @@ def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
 @login_required
 def statement_action(request: HttpRequest, statement_id: int, action: str) -> HttpResponse:
     user = request.user
-    statement = get_object_or_404(Statement.objects.for_user(user), pk=statement_id)
+    statement = get_object_or_404(Statement.objects.restrict(user), pk=statement_id)
     target = reverse("alliance:statement_detail", args=[statement.pk])
     try:
         if action == "recompute":
@@ -249,7 +249,7 @@ def statement_action(request: HttpRequest, statement_id: int, action: str) -> Ht
 @login_required
 def statement_export(request: HttpRequest, statement_id: int, fmt: str) -> HttpResponse:
     statement = get_object_or_404(
-        Statement.objects.for_user(request.user).select_related("merchant"), pk=statement_id
+        Statement.objects.restrict(request.user).select_related("merchant"), pk=statement_id
     )
     if fmt not in ("csv", "xlsx"):
         raise Http404("csv or xlsx")
@@ -295,14 +295,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     if not getattr(user, "is_insurer_staff", False):
         raise PermissionDenied("仅限保险公司员工 / insurer staff only")
     offers = (
-        MerchantOffer.objects.for_user(user)
+        MerchantOffer.objects.restrict(user)
         .select_related("merchant", "product")
         .order_by("product__kind", "merchant__name")
     )
     context = {
         "products": ServiceProduct.objects.order_by("kind", "code"),
         "offers": offers[:300],
-        "locations": MerchantLocation.objects.for_user(user).select_related("merchant")[:300],
+        "locations": MerchantLocation.objects.restrict(user).select_related("merchant")[:300],
     }
     return render(request, "alliance/catalogue.html", context)
 
@@ -324,7 +324,7 @@ def issue(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         customer = (
-            Customer.objects.for_user(user)
+            Customer.objects.restrict(user)
             .filter(customer_no=request.POST.get("customer_no", "").strip())
             .first()
         )
@@ -369,7 +369,7 @@ def my_services(request: HttpRequest) -> HttpResponse:
     for v in vouchers:
         if v.status == "issued":
             v.qr_svg = qr.svg_inline(qr.payload(portal, v.code))  # type: ignore[attr-defined]
-        where = MerchantLocation.objects.for_user(user).filter(
+        where = MerchantLocation.objects.restrict(user).filter(
             merchant__alliance_offers__product=v.product_id, merchant__alliance_offers__active=True
         )
         v.locations = list(where[:20]) if v.status == "issued" else []  # type: ignore[attr-defined]
@@ -406,9 +406,9 @@ def voucher_qr(request: HttpRequest, voucher_id: int, fmt: str) -> HttpResponse:
 @login_required
 def book(request: HttpRequest, voucher_id: int) -> HttpResponse:
     user = request.user
-    voucher = get_object_or_404(Voucher.objects.for_user(user), pk=voucher_id)
+    voucher = get_object_or_404(Voucher.objects.restrict(user), pk=voucher_id)
     location = get_object_or_404(
-        MerchantLocation.objects.for_user(user), pk=request.POST.get("location") or 0
+        MerchantLocation.objects.restrict(user), pk=request.POST.get("location") or 0
     )
     try:
         day = dt.date.fromisoformat(request.POST.get("day", ""))
@@ -423,7 +423,7 @@ def book(request: HttpRequest, voucher_id: int) -> HttpResponse:
 def rate(request: HttpRequest, redemption_id: int) -> HttpResponse:
     user = request.user
     redemption = get_object_or_404(
-        Redemption.objects.for_user(user).select_related("voucher"), pk=redemption_id
+        Redemption.objects.restrict(user).select_related("voucher"), pk=redemption_id
     )
     try:
         services.rate(

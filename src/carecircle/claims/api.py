@@ -37,14 +37,14 @@ router = Router(tags=["claims"])
 
 
 def _claims(request: HttpRequest):
-    return Claim.objects.for_user(acting_user(request))
+    return Claim.objects.restrict(acting_user(request))
 
 
 @router.post("/claims", response={201: ClaimOut, 200: ClaimOut, **ERRORS})
 def report_claim(request: HttpRequest, payload: ClaimIn):
     """报案. Idempotency-Key makes a retried report return the first claim."""
     user = acting_user(request)
-    policy = get_object_or_404(Policy.objects.for_user(user), pk=payload.policy_id)
+    policy = get_object_or_404(Policy.objects.restrict(user), pk=payload.policy_id)
     data = payload.dict()
     data.pop("policy_id")
 
@@ -64,7 +64,7 @@ def list_claims(
     policy_id: int | None = None,
     reported_since: str | None = None,
 ):
-    """The claims the caller may see (``for_user``), newest report first; pages without a
+    """The claims the caller may see (``restrict``), newest report first; pages without a
     count (``limit``, ``offset``, ``has_more``)."""
     qs = _claims(request)
     if status:

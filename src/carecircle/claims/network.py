@@ -142,7 +142,7 @@ def calculate(
     deductible: Any = "0",
 ) -> tuple[Verdict, Policy, RepairTerms]:
     """The calculator on the customer's real commercial policy and a partner shop's terms."""
-    if not Customer.objects.for_user(acting_user).filter(pk=customer.pk).exists():
+    if not Customer.objects.restrict(acting_user).filter(pk=customer.pk).exists():
         raise PermissionDenied("无权查看该客户 / this customer is outside your access")
     terms = RepairTerms.objects.filter(shop=shop, active=True).first()
     if terms is None:
@@ -193,7 +193,7 @@ def book_repair(
         or has_perm(acting_user, Perm.EDIT_CUSTOMERS)
     ):
         raise PermissionDenied("无权预约 / you may not book this repair")
-    if not Customer.objects.for_user(acting_user).filter(pk=customer.pk).exists():
+    if not Customer.objects.restrict(acting_user).filter(pk=customer.pk).exists():
         raise PermissionDenied("无权查看该客户 / this customer is outside your access")
     vehicle = customer.vehicles.filter(pk=vehicle_id).first()
     if vehicle is None:

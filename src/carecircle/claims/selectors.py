@@ -1,4 +1,4 @@
-"""Reads for the claims pages, the API and the reports; ``for_user`` applied throughout."""
+"""Reads for the claims pages, the API and the reports; ``restrict`` applied throughout."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ S = ClaimStatus
 
 
 def claims_for(user) -> QuerySet[Claim]:
-    return Claim.objects.for_user(user).select_related(
+    return Claim.objects.restrict(user).select_related(
         "policy", "policy__customer", "vehicle", "handler", "repair_shop"
     )
 
@@ -113,7 +113,7 @@ def next_step_for_customer(claim: Claim) -> str:
 
 
 def dashboard(user) -> dict[str, Any]:
-    qs = Claim.objects.for_user(user)
+    qs = Claim.objects.restrict(user)
     open_qs = qs.filter(status__in=OPEN_STATUSES)
     by_status = dict(open_qs.values_list("status").annotate(n=Count("pk")).order_by())
     legal = qs.filter(clock_state=ClockState.BREACHED).select_related("policy__customer")
@@ -145,7 +145,7 @@ def _days(a: dt.datetime, b: dt.datetime) -> Decimal:
 def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
     """Cycle time per step and end to end, fast-track share, payments vs reserves, reopen rate,
     satisfaction after claims, complaints per 1,000 claims; by handler, shop and branch."""
-    qs = Claim.objects.for_user(user)
+    qs = Claim.objects.restrict(user)
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
     ids = qs.values("pk")

@@ -69,7 +69,7 @@ def _require(user, claim: Claim, action: str) -> None:
 
 
 def _visible(user, claim: Claim) -> None:
-    if not Claim.objects.for_user(user).filter(pk=claim.pk).exists():
+    if not Claim.objects.restrict(user).filter(pk=claim.pk).exists():
         raise PermissionDenied("无权访问该赔案 / this claim is outside your access")
 
 

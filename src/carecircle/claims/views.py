@@ -247,7 +247,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def document(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = ClaimDocument.objects.for_user(request.user).filter(pk=document_id).first()
+    doc = ClaimDocument.objects.restrict(request.user).filter(pk=document_id).first()
     if doc is None:
         raise Http404("document not found")
     return FileResponse(
@@ -286,7 +286,7 @@ REPORT_POLICY_FIELDS = (
 def _report_policies(request: HttpRequest, customer_id: int, only: str | None = None):
     """The customer's policies in force today; on a POST only the chosen one (one small query
     on the hot path instead of the whole list)."""
-    qs = Policy.objects.for_user(request.user).filter(customer_id=customer_id)
+    qs = Policy.objects.restrict(request.user).filter(customer_id=customer_id)
     qs = qs.in_force_on(clock.today())
     if only is not None:
         # What report_claim reads, nothing more: compiling and loading the full row and its
@@ -399,7 +399,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
         customer = _customer(request)
     else:
         customer = (
-            Customer.objects.for_user(request.user)
+            Customer.objects.restrict(request.user)
             .filter(pk=request.GET.get("customer") or 0)
             .first()
         )
@@ -445,7 +445,7 @@ def book_repair(request: HttpRequest) -> HttpResponse:
     if not (is_customer or has_perm(user, Perm.HANDLE_CLAIMS)):
         raise PermissionDenied("无权预约 / you may not book repairs")
     policy = (
-        Policy.objects.for_user(user)
+        Policy.objects.restrict(user)
         .select_related("customer")
         .filter(pk=_int(request.POST.get("policy")))
         .first()
@@ -490,7 +490,7 @@ def book_repair(request: HttpRequest) -> HttpResponse:
 @login_required
 def repair_booked(request: HttpRequest, service_id: int) -> HttpResponse:
     service = (
-        RepairService.objects.for_user(request.user)
+        RepairService.objects.restrict(request.user)
         .select_related("shop", "vehicle")
         .filter(pk=service_id)
         .first()

@@ -1,4 +1,4 @@
-"""Row-level access in one place: ``Model.objects.for_user(user)``.
+"""Row-level access in one place: ``Model.objects.restrict(user)``.
 
 Every model a user reaches is scoped through the customer it belongs to; ``customer_path``
 names the lookup from the model to ``parties.Customer`` ("" for Customer itself).
@@ -46,7 +46,7 @@ def customer_scope(user, prefix: str) -> tuple[Q | None, bool]:
 class ScopedQuerySet(models.QuerySet):
     customer_path: str = ""
 
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         prefix = f"{self.customer_path}__" if self.customer_path else ""
         q, crosses_many = customer_scope(user, prefix)
         if q is None:

@@ -1,4 +1,4 @@
-"""Roles and permissions as enums; row-level access lives in each model's ``for_user``."""
+"""Roles and permissions as enums; row-level access lives in each model's ``restrict``."""
 
 from __future__ import annotations
 

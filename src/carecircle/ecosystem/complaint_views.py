@@ -62,7 +62,7 @@ def _handler(request: HttpRequest) -> Any:
 def complaint_list(request: HttpRequest) -> HttpResponse:
     _handler(request)
     now = clock.now()
-    qs = Complaint.objects.for_user(request.user).select_related("customer", "owner", "partner")
+    qs = Complaint.objects.restrict(request.user).select_related("customer", "owner", "partner")
     status = request.GET.get("status", "open")
     if status == "open":
         qs = qs.open()
@@ -111,7 +111,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             customer = (
-                Customer.objects.for_user(user).filter(customer_no=d["customer_no"].strip()).first()
+                Customer.objects.restrict(user).filter(customer_no=d["customer_no"].strip()).first()
             )
             if customer is None:
                 raise DomainError("not_found", "客户不存在 / no such customer", "customer_no")
@@ -147,7 +147,7 @@ def _visible(request: HttpRequest, complaint_id: int) -> Complaint:
     if not (has_perm(user, Perm.HANDLE_COMPLAINTS) or getattr(user, "customer_id", None)):
         raise PermissionDenied("无权查看投诉 / not allowed to see complaints")
     return get_object_or_404(
-        Complaint.objects.for_user(user).select_related(
+        Complaint.objects.restrict(user).select_related(
             "customer", "owner", "partner", "merchant", "claim"
         ),
         pk=complaint_id,
@@ -255,7 +255,7 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
             return redirect("ecosystem:complaint", complaint_id=complaint.pk)
         except DomainError as exc:
             error = exc
-    mine = Complaint.objects.for_user(user).order_by("-received_at")[:50]
+    mine = Complaint.objects.restrict(user).order_by("-received_at")[:50]
     return render(
         request, "ecosystem/my_complaints.html", {"form": form, "error": error, "mine": mine}
     )

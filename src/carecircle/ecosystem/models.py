@@ -17,10 +17,10 @@ from .choices import AgreementStatus
 
 
 class AgreementQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         from carecircle.parties.models import Partner
 
-        return self.filter(partner__in=Partner.objects.for_user(user))
+        return self.filter(partner__in=Partner.objects.restrict(user))
 
     def in_force_on(self, day):
         return self.filter(status=AgreementStatus.ACTIVE, starts_on__lte=day, ends_on__gte=day)

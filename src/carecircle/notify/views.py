@@ -53,7 +53,7 @@ PAGE = 100
 def message_log(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.SEND_MESSAGES):
         raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
-    messages = Message.objects.for_user(request.user).select_related("customer")
+    messages = Message.objects.restrict(request.user).select_related("customer")
     status = request.GET.get("status", "")
     reason = request.GET.get("reason", "")
     kind = request.GET.get("kind", "")

@@ -1,4 +1,4 @@
-"""Customers and vehicles: parse, fetch through ``for_user``, call one service, render."""
+"""Customers and vehicles: parse, fetch through ``restrict``, call one service, render."""
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -28,7 +28,7 @@ router = Router(tags=["parties"])
 
 def _customers(request: HttpRequest):
     # Lists never load ciphertexts: only masked columns leave the database.
-    return Customer.objects.for_user(acting_user(request)).defer(
+    return Customer.objects.restrict(acting_user(request)).defer(
         "phone_encrypted", "id_number_encrypted"
     )
 
@@ -63,7 +63,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
 
 
 def _vehicles(request: HttpRequest):
-    return Vehicle.objects.for_user(acting_user(request))
+    return Vehicle.objects.restrict(acting_user(request))
 
 
 @router.get("/vehicles", response={200: list[VehicleOut], **ERRORS})

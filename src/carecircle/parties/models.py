@@ -30,7 +30,7 @@ class Team(models.Model):
 
 
 class PartnerQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def restrict(self, user, action="view"):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser or getattr(user, "is_insurer_staff", False):

@@ -1,6 +1,6 @@
 """Read queries for the customer search and the customer 360 page.
 
-Every queryset starts from ``Model.objects.for_user(user)``. Every search kind is an indexed
+Every queryset starts from ``Model.objects.restrict(user)``. Every search kind is an indexed
 equality or prefix lookup; ``NAME_CONTAINS`` (used when a name prefix finds nobody) is served
 on PostgreSQL by the character-pair index ``customer_name_grams``. Pages are ``LIMIT page_size + 1`` slices ordered by primary key: the
 extra row says whether a next page exists, so no ``COUNT(*)`` runs over the book.
@@ -177,7 +177,7 @@ def search_customers(user: Any, term: SearchTerm, number: int = 1) -> SearchPage
         return SearchPage(term, term.kind, [], number, has_next=False, too_many=True)
     # Lists never load the ciphertexts (nothing to decrypt) nor the owner's password hash.
     base = (
-        Customer.objects.for_user(user)
+        Customer.objects.restrict(user)
         .select_related("owner")
         .defer("phone_encrypted", "id_number_encrypted", "owner__password")
     )
@@ -262,7 +262,7 @@ class Customer360:
 def customer_for(user: Any, customer_id: int) -> Customer:
     """The customer if ``user`` may see them, else ``Customer.DoesNotExist``."""
     return (
-        Customer.objects.for_user(user)
+        Customer.objects.restrict(user)
         .select_related("owner")
         .defer("owner__password")
         .get(pk=customer_id)
@@ -318,7 +318,7 @@ def _claim_steps(user: Any, customer: Customer) -> list[TimelineEntry]:
     """The customer's claims' steps (review flags left out), newest first; one query on the
     (claim, at) index. A partner user sees only the steps of claims sent to their own shop,
     as in the shop portal."""
-    qs = ClaimTransition.objects.for_user(user).filter(claim__policy__customer=customer)
+    qs = ClaimTransition.objects.restrict(user).filter(claim__policy__customer=customer)
     if getattr(user, "role", None) == Role.PARTNER_USER:
         qs = qs.filter(claim__repair_shop_id=user.partner_id)
     rows = (
@@ -360,7 +360,7 @@ def _redemptions(user: Any, customer: Customer) -> list[TimelineEntry]:
     if getattr(user, "role", None) in (Role.PARTNER_USER, Role.MERCHANT_USER):
         return []
     rows = (
-        Redemption.objects.for_user(user)
+        Redemption.objects.restrict(user)
         .filter(voucher__customer=customer)
         .select_related("merchant", "offer__product")
         .only(
@@ -394,7 +394,7 @@ def _renewal_contacts(user: Any, customer: Customer) -> list[TimelineEntry]:
     if getattr(user, "role", None) in (Role.PARTNER_USER, Role.MERCHANT_USER):
         return []
     rows = (
-        Contact.objects.for_user(user)
+        Contact.objects.restrict(user)
         .filter(customer=customer)
         .select_related("by")
         .only(
@@ -434,7 +434,7 @@ def _renewal_contacts(user: Any, customer: Customer) -> list[TimelineEntry]:
 def timeline(user: Any, customer: Customer, interactions: list[Interaction]) -> list[TimelineEntry]:
     """One customer timeline, newest first: Interaction rows merged at display time with the
     claims' steps, the vouchers' redemptions and the renewal contacts — three more queries,
-    each limited and on an index, each through its model's ``for_user``; nothing is copied
+    each limited and on an index, each through its model's ``restrict``; nothing is copied
     into Interaction."""
     entries = [
         TimelineEntry(
@@ -458,22 +458,22 @@ def timeline(user: Any, customer: Customer, interactions: list[Interaction]) -> 
 def customer_360(user: Any, customer: Customer) -> Customer360:
     """Everything on the 360 page in a fixed number of indexed queries (six, plus three for
     the timeline's claim steps, redemptions and renewal contacts)."""
-    vehicles = list(Vehicle.objects.for_user(user).filter(owner=customer).order_by("pk"))
+    vehicles = list(Vehicle.objects.restrict(user).filter(owner=customer).order_by("pk"))
     policies = list(
-        Policy.objects.for_user(user)
+        Policy.objects.restrict(user)
         .filter(customer=customer)
         .select_related("vehicle", "partner", "agent")
         .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.order_by("pk")))
         .order_by("effective_date", "pk")
     )
     claims = list(
-        Claim.objects.for_user(user)
+        Claim.objects.restrict(user)
         .filter(policy__customer=customer)
         .select_related("policy", "vehicle")
         .order_by("-accident_at", "-pk")[:CLAIMS_SHOWN]
     )
     interactions = list(
-        Interaction.objects.for_user(user)
+        Interaction.objects.restrict(user)
         .filter(customer=customer)
         .select_related("staff", "partner")
         .order_by("-occurred_at", "-pk")[:INTERACTIONS_SHOWN]

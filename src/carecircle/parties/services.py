@@ -34,7 +34,7 @@ REVEALABLE = {"phone": "phone_encrypted", "id_number": "id_number_encrypted"}
 def reveal_pii(customer: Customer, field: str, *, acting_user) -> str:
     """Full phone or ID number for a role that needs it; every reveal (and refusal) audited.
 
-    ``customer`` must have been fetched through ``Customer.objects.for_user(acting_user)``.
+    ``customer`` must have been fetched through ``Customer.objects.restrict(acting_user)``.
     The refusal is recorded outside any transaction so raising does not roll it back.
     """
     if field not in REVEALABLE:
@@ -78,9 +78,9 @@ def require_perm(user, perm: Perm) -> None:
 
 
 def require_visible(obj: models.Model, user) -> None:
-    """The object must be inside the user's row-level scope (``for_user``)."""
+    """The object must be inside the user's row-level scope (``restrict``)."""
     manager = type(obj)._default_manager
-    if not manager.for_user(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+    if not manager.restrict(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
         raise PermissionDenied("无权访问该记录 / this record is outside your access")
 
 
@@ -282,7 +282,7 @@ def update_vehicle(vehicle: Vehicle, *, acting_user, **changes: Any) -> Vehicle:
         before = snapshot(vehicle, AUDITED_VEHICLE)
         if "owner_id" in changes:
             new_owner = (
-                Customer.objects.for_user(acting_user).filter(pk=changes["owner_id"]).first()
+                Customer.objects.restrict(acting_user).filter(pk=changes["owner_id"]).first()
             )
             if new_owner is None:
                 raise DomainError("owner_unknown", "车主不存在 / owner not found", "owner_id")

@@ -1,4 +1,4 @@
-"""Policies: parse, fetch through ``for_user``, call one service, render."""
+"""Policies: parse, fetch through ``restrict``, call one service, render."""
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -22,7 +22,7 @@ router = Router(tags=["policies"])
 def _policies(request: HttpRequest):
     # Renewal link and coverages come with the page: three queries whatever its size.
     return (
-        Policy.objects.for_user(acting_user(request))
+        Policy.objects.restrict(acting_user(request))
         .select_related("renews")
         .only(*(f.attname for f in Policy._meta.concrete_fields), "renews__policy_no")
         .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.order_by("code")))
@@ -44,8 +44,8 @@ def get_policy(request: HttpRequest, policy_id: int):
 def create_policy(request: HttpRequest, payload: PolicyIn):
     user = acting_user(request)
     data = payload.dict()
-    customer = get_object_or_404(Customer.objects.for_user(user), pk=data.pop("customer_id"))
-    vehicle = get_object_or_404(Vehicle.objects.for_user(user), pk=data.pop("vehicle_id"))
+    customer = get_object_or_404(Customer.objects.restrict(user), pk=data.pop("customer_id"))
+    vehicle = get_object_or_404(Vehicle.objects.restrict(user), pk=data.pop("vehicle_id"))
 
     def create() -> Policy:
         return services.create_policy(acting_user=user, customer=customer, vehicle=vehicle, **data)

@@ -106,7 +106,7 @@ def scope_for(user: Any) -> Scope:
 
 
 def _tasks(scope: Scope) -> QuerySet[RenewalTask]:
-    tasks = RenewalTask.objects.for_user(scope.user)
+    tasks = RenewalTask.objects.restrict(scope.user)
     return tasks if scope.whole_book else tasks.filter(assignee__team_id=scope.team_id)
 
 

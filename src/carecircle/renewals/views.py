@@ -35,7 +35,7 @@ def _worker(request: HttpRequest) -> Any:
 
 def _task(request: HttpRequest, pk: int) -> RenewalTask:
     user = _worker(request)
-    visible = RenewalTask.objects.for_user(user)
+    visible = RenewalTask.objects.restrict(user)
     if services.can_supervise(user):
         visible = RenewalTask.objects.all()
     return get_object_or_404(

@@ -1,4 +1,4 @@
-"""Interactions: parse, fetch through ``for_user``, call one service, render."""
+"""Interactions: parse, fetch through ``restrict``, call one service, render."""
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -19,7 +19,7 @@ router = Router(tags=["touchpoints"])
 
 
 def _interactions(request: HttpRequest):
-    return Interaction.objects.for_user(acting_user(request))
+    return Interaction.objects.restrict(acting_user(request))
 
 
 @router.get("/interactions", response={200: list[InteractionOut], **ERRORS})
@@ -37,7 +37,7 @@ def get_interaction(request: HttpRequest, interaction_id: int):
 def record_interaction(request: HttpRequest, payload: InteractionIn):
     user = acting_user(request)
     data = payload.dict()
-    customer = get_object_or_404(Customer.objects.for_user(user), pk=data.pop("customer_id"))
+    customer = get_object_or_404(Customer.objects.restrict(user), pk=data.pop("customer_id"))
     interaction, created = create_once(
         request,
         _interactions(request),

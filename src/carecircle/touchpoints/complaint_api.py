@@ -54,7 +54,7 @@ def _reader(user) -> None:
 
 
 def _complaints(request: HttpRequest):
-    return Complaint.objects.for_user(acting_user(request))
+    return Complaint.objects.restrict(acting_user(request))
 
 
 def _linked(model, pk: int | None, scope=None):
@@ -69,7 +69,7 @@ def record_complaint(request: HttpRequest, payload: ComplaintIn):
     if getattr(user, "role", None) in PARTNER_ROLES:
         raise PermissionDenied("只有员工或客户本人可登记投诉 / staff or the customer only")
     data = payload.dict()
-    customer = get_object_or_404(Customer.objects.for_user(user), pk=data.pop("customer_id"))
+    customer = get_object_or_404(Customer.objects.restrict(user), pk=data.pop("customer_id"))
     # Links are read unscoped and checked by the service (the claim, policy and interaction
     # must be the customer's own): an id from another customer is a 400, not a leak.
     links: dict[str, Any] = {

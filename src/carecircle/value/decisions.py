@@ -82,7 +82,7 @@ def decide_tier_review(review_id: int, *, approve: bool, note: str, acting_user:
     note = _need_note(note)
     with transaction.atomic():
         try:
-            review = TierReview.objects.for_user(acting_user).select_for_update().get(pk=review_id)
+            review = TierReview.objects.restrict(acting_user).select_for_update().get(pk=review_id)
         except TierReview.DoesNotExist:
             raise _not_found("tier review") from None
         if review.status != ReviewStatus.PENDING:
@@ -156,7 +156,7 @@ def can(entry: ListEntry, action: str) -> bool:
 def _locked_entry(entry_id: int, acting_user: Any) -> ListEntry:
     entries = ListEntry.objects.all()
     if acting_user is not None:  # None is the nightly job, which sees every entry
-        entries = entries.for_user(acting_user)
+        entries = entries.restrict(acting_user)
     try:
         return entries.select_for_update().get(pk=entry_id)
     except ListEntry.DoesNotExist:

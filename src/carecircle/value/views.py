@@ -1,6 +1,6 @@
 """Value pages: portfolio, tier review queue, grey/black lists. Thin views.
 
-Insurer staff only; what each sees is scoped with ``for_user`` (a seat: their customers).
+Insurer staff only; what each sees is scoped with ``restrict`` (a seat: their customers).
 Deciding needs ``Perm.DECIDE_TIERS`` / ``Perm.DECIDE_LISTS``; the services check it again.
 Actions post with htmx and get the changed row back; without JavaScript the form posts
 normally and is redirected back.  A refused step comes back as the row with the message:
@@ -64,7 +64,7 @@ def _with_values(reviews: list[TierReview], user: Any) -> list[TierReview]:
     values = {
         v.customer_id: v
         for v in CustomerValue.objects.current()
-        .for_user(user)
+        .restrict(user)
         .filter(customer_id__in=[r.customer_id for r in reviews])
     }
     for review in reviews:
@@ -82,7 +82,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     start = (number - 1) * PAGE
     # Oldest first: a review waits in turn; LIMIT PAGE + 1 says if a next page exists.
     found = list(
-        TierReview.objects.for_user(user)
+        TierReview.objects.restrict(user)
         .filter(status=ReviewStatus.PENDING)
         .select_related("customer")
         .order_by("created_at", "id")[start : start + PAGE + 1]
@@ -124,7 +124,7 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
         )
     except (DomainError, PermissionDenied) as exc:
         error = exc
-    found = TierReview.objects.for_user(user).select_related("customer").filter(pk=review_id)
+    found = TierReview.objects.restrict(user).select_related("customer").filter(pk=review_id)
     shown = _with_values(list(found), user)
     context = {
         "review": shown[0] if shown else None,
@@ -139,7 +139,7 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
 def _entries(user: Any):
     events = ListEvent.objects.select_related("actor").order_by("at", "id")
     return (
-        ListEntry.objects.for_user(user)
+        ListEntry.objects.restrict(user)
         .select_related("customer", "decided_by")
         .prefetch_related(Prefetch("events", queryset=events))
     )

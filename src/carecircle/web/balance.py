@@ -43,25 +43,25 @@ class ValueBalance:
 
 
 def balance_for(user: Any, customer: Customer) -> ValueBalance | None:
-    """``customer`` must come from ``Customer.objects.for_user(user)``; None for non-staff."""
+    """``customer`` must come from ``Customer.objects.restrict(user)``; None for non-staff."""
     if not getattr(user, "is_insurer_staff", False):
         return None
     value = (
         CustomerValue.objects.current()
-        .for_user(user)
+        .restrict(user)
         .filter(customer=customer)
         .select_related("run")
         .first()
     )
     history = list(
-        TierHistory.objects.for_user(user)
+        TierHistory.objects.restrict(user)
         .filter(customer=customer)
         .select_related("decided_by")
         .order_by("-as_of", "-id")[:HISTORY_SHOWN]
     )
     events = ListEvent.objects.select_related("actor").order_by("at", "id")
     entries = list(
-        ListEntry.objects.for_user(user)
+        ListEntry.objects.restrict(user)
         .filter(customer=customer)
         .select_related("decided_by")
         .prefetch_related(Prefetch("events", queryset=events))
@@ -70,7 +70,7 @@ def balance_for(user: Any, customer: Customer) -> ValueBalance | None:
     pending = None
     if value is not None and value.needs_review:
         pending = (
-            TierReview.objects.for_user(user)
+            TierReview.objects.restrict(user)
             .filter(customer=customer, status=ReviewStatus.PENDING)
             .first()
         )

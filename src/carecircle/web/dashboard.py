@@ -1,4 +1,4 @@
-"""Home dashboard figures for staff, each through ``for_user``; cheap on a million customers.
+"""Home dashboard figures for staff, each through ``restrict``; cheap on a million customers.
 
 For a user who sees the whole book on PostgreSQL, a table past ``ESTIMATE_ABOVE`` rows is
 not counted but estimated (shown with ≈): whole tables from ``pg_class.reltuples``, filtered
@@ -80,14 +80,14 @@ LABELS = {
 def _counts(user: Any, whole_book: bool) -> dict[str, tuple[int, bool]]:
     # Estimates only stand in for unfiltered counts, i.e. for users who see the whole book.
     estimates = _estimates(Customer, Vehicle, Policy, Claim) if whole_book else {}
-    in_force = Policy.objects.for_user(user).in_force_on(clock.today())
-    open_claims = Claim.objects.for_user(user).filter(status__in=OPEN_STATUSES)
+    in_force = Policy.objects.restrict(user).in_force_on(clock.today())
+    open_claims = Claim.objects.restrict(user).filter(status__in=OPEN_STATUSES)
     return {
-        "customers": _count(Customer.objects.for_user(user), estimates, filtered=False),
-        "vehicles": _count(Vehicle.objects.for_user(user), estimates, filtered=False),
+        "customers": _count(Customer.objects.restrict(user), estimates, filtered=False),
+        "vehicles": _count(Vehicle.objects.restrict(user), estimates, filtered=False),
         "policies_in_force": _count(in_force, estimates, filtered=True),
         "claims_open": _count(open_claims, estimates, filtered=True),
-        "partners": (Partner.objects.for_user(user).filter(active=True).count(), False),
+        "partners": (Partner.objects.restrict(user).filter(active=True).count(), False),
     }
 
 

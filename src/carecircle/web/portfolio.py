@@ -1,7 +1,7 @@
 """Value portfolio figures of the current run, each an aggregate the database computes.
 
 Nothing here loads customer rows into Python: every figure is one GROUP BY over the run's
-``CustomerValue`` rows (scoped with ``for_user``), so a 1,000,000-customer run returns a few
+``CustomerValue`` rows (scoped with ``restrict``), so a 1,000,000-customer run returns a few
 hundred numbers.  The Pareto curves use ``NTILE(100)`` over the metric's order, so the curve
 has 100 points whatever the book size.  A run never changes once current except through a
 person's tier decision, which adds a ``TierHistory`` row; the cache key holds the run id and
@@ -222,7 +222,7 @@ def _stored_pareto(run: ValueRun) -> list[Pareto] | None:
 def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
     values = CustomerValue.objects.filter(run=run)
     if not whole_book:
-        values = values.for_user(user)
+        values = values.restrict(user)
     totals = values.aggregate(
         n=Count("pk"),
         premium=Sum("annual_premium"),
