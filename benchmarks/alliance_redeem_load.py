@@ -44,7 +44,7 @@ from carecircle.alliance.models import (  # noqa: E402
     ServiceProduct,
     Voucher,
 )
-from carecircle.api.models import ApiToken  # noqa: E402
+from carecircle.core.models import ApiToken  # noqa: E402
 from carecircle.core import clock  # noqa: E402
 from carecircle.core.models import User  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402

@@ -9,9 +9,8 @@ from django.db import connection
 
 from carecircle.alliance import redemption_sql, services
 from carecircle.alliance.models import Redemption, Voucher
-from carecircle.api.models import ApiToken
 from carecircle.core import clock
-from carecircle.core.models import AuditLog
+from carecircle.core.models import ApiToken, AuditLog
 from tests.factories import CustomerFactory
 
 from .factories import VoucherFactory, merchant_with_offer

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from carecircle.api.models import ApiToken, IdempotencyKey, hash_token
+from carecircle.core.models import ApiToken, IdempotencyKey, hash_token
 from carecircle.parties.models import Customer
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from carecircle.api.models import ApiToken
+from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
 from carecircle.wsgi import application
 from tests.factories import PolicyFactory, UserFactory

@@ -6,11 +6,11 @@ import pytest
 from ninja import NinjaAPI
 from ninja.testing import TestClient
 
-from carecircle.api import errors
-from carecircle.api.auth import API_AUTH
-from carecircle.api.models import ApiToken
 from carecircle.claims.api import router
 from carecircle.claims.models import Claim, ClaimPayment
+from carecircle.core.api import errors
+from carecircle.core.api.auth import API_AUTH
+from carecircle.core.models import ApiToken
 from tests.claims.factories import policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from carecircle.api.models import ApiToken
+from carecircle.core.models import ApiToken
 
 
 @pytest.fixture

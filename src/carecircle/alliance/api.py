@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
-from carecircle.api.auth import acting_user
-from carecircle.api.idempotency import HEADER, create_once
-from carecircle.api.pagination import LimitOffsetNoCount
-from carecircle.api.schemas import ERRORS, ErrorOut
+from carecircle.core.api.auth import acting_user
+from carecircle.core.api.idempotency import HEADER, create_once
+from carecircle.core.api.pagination import LimitOffsetNoCount
+from carecircle.core.api.schemas import ERRORS, ErrorOut
 from carecircle.core.errors import DomainError
 
 from . import rules, services

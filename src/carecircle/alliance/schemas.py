@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema, Money, RowId
+from carecircle.core.api.schemas import InputSchema, Money, RowId
 
 
 class RedeemIn(InputSchema):

@@ -7,13 +7,12 @@ from ninja import NinjaAPI
 
 from carecircle.alliance.api import router as alliance_router
 from carecircle.claims.api import router as claims_router
+from carecircle.core.api import errors
+from carecircle.core.api.auth import API_AUTH
 from carecircle.ecosystem.api import router as ecosystem_router
 from carecircle.parties.api import router as parties_router
 from carecircle.policies.api import router as policies_router
 from carecircle.touchpoints.api import router as touchpoints_router
-
-from . import errors
-from .auth import API_AUTH
 
 api = NinjaAPI(
     title="CareCircle API",

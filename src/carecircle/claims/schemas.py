@@ -7,7 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from carecircle.api.schemas import Money, RowId
+from carecircle.core.api.schemas import Money, RowId
 
 
 class ClaimIn(Schema):

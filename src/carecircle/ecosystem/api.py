@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from carecircle.api.auth import acting_user
-from carecircle.api.pagination import LimitOffsetNoCount
-from carecircle.api.schemas import ERRORS
+from carecircle.core.api.auth import acting_user
+from carecircle.core.api.pagination import LimitOffsetNoCount
+from carecircle.core.api.schemas import ERRORS
 from carecircle.core.errors import DomainError
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema
+from carecircle.core.api.schemas import InputSchema
 
 
 class LineOut(Schema):

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema, Money, RowId
 from carecircle.core import pii
+from carecircle.core.api.schemas import InputSchema, Money, RowId
 from carecircle.core.errors import invalid
 from carecircle.core.validators import check_mobile, check_plate, check_vin
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import Coefficient, InputSchema, Money, RowId
+from carecircle.core.api.schemas import Coefficient, InputSchema, Money, RowId
 
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 

@@ -5,10 +5,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from carecircle.api.auth import acting_user
-from carecircle.api.idempotency import create_once
-from carecircle.api.pagination import LimitOffsetNoCount
-from carecircle.api.schemas import ERRORS
+from carecircle.core.api.auth import acting_user
+from carecircle.core.api.idempotency import create_once
+from carecircle.core.api.pagination import LimitOffsetNoCount
+from carecircle.core.api.schemas import ERRORS
 from carecircle.parties.models import Customer
 
 from . import services

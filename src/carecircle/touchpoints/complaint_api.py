@@ -18,12 +18,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from carecircle.api.auth import acting_user
-from carecircle.api.idempotency import create_once
-from carecircle.api.pagination import LimitOffsetNoCount
-from carecircle.api.schemas import ERRORS
 from carecircle.claims.models import Claim
 from carecircle.core import clock
+from carecircle.core.api.auth import acting_user
+from carecircle.core.api.idempotency import create_once
+from carecircle.core.api.pagination import LimitOffsetNoCount
+from carecircle.core.api.schemas import ERRORS
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.roles import Perm, Role, has_perm

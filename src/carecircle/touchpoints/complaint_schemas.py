@@ -9,8 +9,8 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema, Money, RowId
 from carecircle.core import clock
+from carecircle.core.api.schemas import InputSchema, Money, RowId
 
 from .choices import ComplaintCategory, ComplaintChannel, ComplaintStatus, ContactType, Severity
 

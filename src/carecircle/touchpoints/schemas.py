@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.api.schemas import InputSchema, RowId
+from carecircle.core.api.schemas import InputSchema, RowId
 
 from .choices import ContactType, Direction, Medium, Outcome
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from carecircle.api.models import ApiToken
+from carecircle.core.models import ApiToken
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 
 from carecircle.core.errors import DomainError
+from carecircle.core.models import IdempotencyKey
 
 from .auth import acting_user
-from .models import IdempotencyKey
 
 M = TypeVar("M", bound=models.Model)
 HEADER = "Idempotency-Key"

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
-from .models import ApiToken, hash_token
+from carecircle.core.models import ApiToken, hash_token
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 

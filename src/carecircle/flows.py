@@ -1,0 +1,1 @@
+"""On-commit hand-offs between domains (see core.handoff)."""
