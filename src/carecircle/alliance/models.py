@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import STAFF, Action, Reach, RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 from carecircle.core.roles import Perm, Role, has_perm
@@ -46,22 +46,17 @@ def manages_alliance(user) -> bool:
     return has_perm(user, Perm.MANAGE_ALLIANCE)
 
 
-class CatalogueQuerySet(models.QuerySet):
-    """Catalogue rows: a merchant user sees its own merchant's; anyone logged in the rest."""
+class CatalogueQuerySet(RestrictedQuerySet):
+    """Catalogue rows: a merchant user sees its own merchant's, insurer staff all, customers
+    the active offers of active merchants."""
 
-    merchant_field = "merchant"
-
-    def restrict(self, user, action="view"):
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        merchant = merchant_of(user)
-        if merchant is not None:
-            return self.filter(**{f"{self.merchant_field}_id": merchant})
-        if getattr(user, "is_insurer_staff", False):
-            return self
-        if user.role == Role.CUSTOMER:
-            return self.filter(active=True, **{f"{self.merchant_field}__active": True})
-        return self.none()
+    reach = {
+        Action.VIEW: Reach(
+            merchant="merchant",
+            whole_book=(STAFF,),
+            customers_see=Q(active=True, merchant__active=True),
+        )
+    }
 
 
 # ----------------------------------------------------------------------------- catalogue
@@ -231,15 +226,9 @@ class EntitlementItem(models.Model):
 # ----------------------------------------------------------------------------- vouchers
 
 
-class VoucherQuerySet(ScopedQuerySet):
-    customer_path = "customer"
-
-    def restrict(self, user, action="view"):
-        merchant = merchant_of(user)
-        if merchant is not None:
-            # A merchant sees only the vouchers it has redeemed, never the customer book.
-            return self.filter(merchant_id=merchant)
-        return super().restrict(user)
+class VoucherQuerySet(RestrictedQuerySet):
+    # A merchant sees only the vouchers it has redeemed, never the customer book.
+    reach = customer_reach("customer", merchant="merchant")
 
 
 class Voucher(models.Model):
@@ -351,25 +340,14 @@ class Voucher(models.Model):
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
 
 
-class MerchantRowsQuerySet(models.QuerySet):
+class MerchantRowsQuerySet(RestrictedQuerySet):
     """Rows that belong to a merchant and a customer (redemptions, bookings)."""
 
-    customer_path = "voucher__customer"
-
-    def restrict(self, user, action="view"):
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        merchant = merchant_of(user)
-        if merchant is not None:
-            return self.filter(merchant_id=merchant)
-        if user.role == Role.CUSTOMER and user.customer_id:
-            return self.filter(**{f"{self.customer_path}_id": user.customer_id})
-        if manages_alliance(user):
-            return self
-        from carecircle.parties.models import Customer
-
-        ids = Customer.objects.restrict(user).values("pk")
-        return self.filter(**{f"{self.customer_path}__in": ids})
+    reach = customer_reach(
+        "voucher__customer",
+        merchant="merchant",
+        whole_book=(Perm.SEE_ALL_CUSTOMERS, Perm.MANAGE_ALLIANCE),
+    )
 
 
 class Redemption(models.Model):
@@ -489,16 +467,8 @@ class Rating(models.Model):
 # ----------------------------------------------------------------------------- settlement
 
 
-class StatementQuerySet(models.QuerySet):
-    def restrict(self, user, action="view"):
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        merchant = merchant_of(user)
-        if merchant is not None:
-            return self.filter(merchant_id=merchant)
-        if manages_alliance(user):
-            return self
-        return self.none()
+class StatementQuerySet(RestrictedQuerySet):
+    reach = {Action.VIEW: Reach(merchant="merchant", whole_book=(Perm.MANAGE_ALLIANCE,))}
 
 
 class Statement(TimeStampedModel):

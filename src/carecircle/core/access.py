@@ -1,17 +1,34 @@
-"""Row-level access in one place: ``Model.objects.restrict(user)``.
+"""Row-level access in one place: ``Model.objects.restrict(user, action)``.
 
-Every model a user reaches is scoped through the customer it belongs to; ``customer_path``
-names the lookup from the model to ``parties.Customer`` ("" for Customer itself).
+Every queryset that reaches a user goes through ``restrict``. A model does not write its own
+rule; its queryset declares how its rows *reach* people (``Reach``: the lookup from a row to the
+customer it concerns, the partner that brought it, the merchant that serves it, the team that
+works it), and the one rule below turns a user and an action into a filter over those lookups.
+Views and services never widen a scope: a supervisor's wider view is a ``whole_book``
+permission or a ``team`` lookup in the declaration, not an override in a view.
 
-- manager, service manager, claims staff, superusers: the whole book;
-- seat / sales agent: customers they own (责任落实), plus those of their team if they lead it,
-  plus (agents) customers with a policy they sold;
-- partner user: customers with a policy the partner brought;
-- customer: themselves;
-- merchant user and anyone else: nothing (merchants see redemptions, not the customer book).
+The rule, for a user and the model's reach for the action:
+
+- not logged in, inactive, or lacking the action's ``needs`` permission: nothing;
+- holding any ``whole_book`` permission (``STAFF``: any insurer staff role): every row;
+- merchant user: rows whose ``merchant`` is their merchant;
+- partner user (4S shop, intermediary): rows whose ``partner`` is theirs, or, for a model that
+  only reaches a customer, rows of customers with a policy the partner brought;
+- customer: their own rows, plus ``customers_see`` (the public catalogue);
+- seat or sales agent: rows of customers they own (责任落实); agents also customers with a
+  policy they sold; a team leader also the team's customers;
+- a team leader (any role): rows whose ``team`` is the team they lead;
+- anyone else: nothing.
+
+An action a model does not declare reaches no row.
 """
 
 from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -19,46 +36,147 @@ from django.db.models import Q
 from .roles import Perm, Role, has_perm
 
 NOTHING = Q(pk__in=[])
+STAFF = "staff"  # in ``whole_book``: any insurer staff role sees every row
 
 
-def customer_scope(user, prefix: str) -> tuple[Q | None, bool]:
-    """(Q over Customer fields with ``prefix``, or None for unrestricted; crosses a to-many)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING, False
-    if has_perm(user, Perm.SEE_ALL_CUSTOMERS):
-        return None, False
+class Action(enum.StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    REVEAL = "reveal"  # full personal data (ID and mobile numbers), each reveal audited
+    REPORT = "report"  # figures about a partner or a team (scorecards, supervision)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a model's rows reach the people who may act on them; ``None`` = no such path.
+
+    Lookups are ORM paths from the row; ``""`` means the row itself (a Customer's ``customer``,
+    a Partner's ``partner``, a Team's ``team``).
+    """
+
+    customer: str | None = None
+    partner: str | None = None
+    merchant: str | None = None
+    team: str | None = None
+    whole_book: tuple[Perm | str, ...] = (Perm.SEE_ALL_CUSTOMERS,)
+    customers_see: Q | None = None
+    needs: Perm | None = None
+
+    def needing(self, perm: Perm) -> Reach:
+        return replace(self, needs=perm)
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}__{field}" if path else field
+
+
+def _is(path: str, value: Any) -> Q:
+    """Rows whose ``path`` points at ``value`` (a primary key)."""
+    return Q(**{path or "pk": value})
+
+
+def _related_model(model: type[models.Model], path: str) -> type[models.Model]:
+    for name in filter(None, path.split("__")):
+        model = model._meta.get_field(name).related_model  # type: ignore[assignment]
+    return model
+
+
+def _holds(user, marker: Perm | str) -> bool:
+    if marker == STAFF:
+        return bool(getattr(user, "is_insurer_staff", False))
+    return has_perm(user, Perm(marker))
+
+
+def leads_team(user) -> bool:
+    return bool(user.team_id) and user.team.leader_id == user.pk
+
+
+def _customer_rows(user, reach: Reach, model: type[models.Model]) -> Q:
+    """Rows of the customers a seat, agent or partner user works with."""
+    path = reach.customer
+    assert path is not None
     role = user.role
-    if role in (Role.SEAT, Role.SALES_AGENT):
-        q = Q(**{f"{prefix}owner": user})
-        if user.team_id and user.team.leader_id == user.pk:
-            q |= Q(**{f"{prefix}owner__team": user.team_id})
-        if role == Role.SALES_AGENT:
-            q |= Q(**{f"{prefix}policies__agent": user})
-            return q, True
-        return q, False
-    if role == Role.PARTNER_USER and user.partner_id:
-        return Q(**{f"{prefix}policies__partner": user.partner_id}), True
-    if role == Role.CUSTOMER and user.customer_id:
-        return Q(**{f"{prefix}pk": user.customer_id}), False
-    return NOTHING, False
-
-
-class ScopedQuerySet(models.QuerySet):
-    customer_path: str = ""
-
-    def restrict(self, user, action="view"):
-        prefix = f"{self.customer_path}__" if self.customer_path else ""
-        q, crosses_many = customer_scope(user, prefix)
-        if q is None:
-            return self
-        if q is NOTHING:
-            return self.none()
+    if role == Role.PARTNER_USER:
+        by_customer, crosses_many = Q(policies__partner=user.partner_id), True
+    elif role in (Role.SEAT, Role.SALES_AGENT):
+        by_customer = Q(owner=user)
+        if leads_team(user):
+            by_customer |= Q(owner__team=user.team_id)
+        crosses_many = role == Role.SALES_AGENT
         if crosses_many:
-            # A scope through a to-many relation (policies__…) would repeat rows, so the
-            # customers are chosen in a subquery and this model filtered by customer id.
-            from carecircle.parties.models import Customer
+            by_customer |= Q(policies__agent=user)
+    else:
+        return NOTHING
+    if not crosses_many:
+        return _prefixed(by_customer, path)
+    # A scope through a to-many relation (policies__…) would repeat rows, so the customers
+    # are chosen in a subquery and this model filtered by customer id.
+    customers = _related_model(model, path)._base_manager.filter(by_customer).values("pk")
+    return Q(**{_join(path, "pk__in") if path else "pk__in": customers})
 
-            unprefixed, _ = customer_scope(user, "")
-            ids = Customer._base_manager.filter(unprefixed).values("pk")
-            return self.filter(**{f"{prefix}pk__in" if prefix else "pk__in": ids})
-        return self.filter(q)
+
+def _prefixed(q: Q, path: str) -> Q:
+    """``q`` over Customer fields, rewritten to start from this model's customer lookup."""
+    if not path:
+        return q
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    clone.children = [
+        _prefixed(child, path) if isinstance(child, Q) else (_join(path, child[0]), child[1])
+        for child in q.children
+    ]
+    return clone
+
+
+def rows_for(user, reach: Reach | None, model: type[models.Model]) -> Q | None:
+    """The filter ``user`` gets on ``model`` under ``reach``; ``None`` means every row."""
+    if reach is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if reach.needs is not None and not has_perm(user, reach.needs):
+        return NOTHING
+    if any(_holds(user, marker) for marker in reach.whole_book):
+        return None
+    role = user.role
+    rows = NOTHING
+    if role == Role.MERCHANT_USER:
+        if reach.merchant is not None and user.partner_id:
+            rows = _is(reach.merchant, user.partner_id)
+    elif role == Role.PARTNER_USER:
+        if reach.partner is not None and user.partner_id:
+            rows = _is(reach.partner, user.partner_id)
+        elif reach.customer is not None and user.partner_id:
+            rows = _customer_rows(user, reach, model)
+    elif role == Role.CUSTOMER:
+        if reach.customer is not None and user.customer_id:
+            rows = _is(reach.customer, user.customer_id)
+        if reach.customers_see is not None:
+            rows = reach.customers_see if rows is NOTHING else rows | reach.customers_see
+    elif reach.customer is not None:
+        rows = _customer_rows(user, reach, model)
+    if reach.team is not None and getattr(user, "team_id", None) and leads_team(user):
+        led = _is(reach.team, user.team_id)
+        rows = led if rows is NOTHING else rows | led
+    return rows
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset whose rows reach users through ``reach`` (one ``Reach`` per action)."""
+
+    reach: ClassVar[Mapping[Action, Reach]] = {}
+
+    def restrict(self, user, action: Action | str = Action.VIEW):
+        rows = rows_for(user, self.reach.get(Action(action)), self.model)
+        if rows is None:
+            return self
+        if rows is NOTHING:
+            return self.none()
+        return self.filter(rows)
+
+    def reaches_all(self, user, action: Action | str = Action.VIEW) -> bool:
+        """True when ``restrict`` leaves every row (the user sees the whole book)."""
+        return rows_for(user, self.reach.get(Action(action)), self.model) is None
+
+
+def customer_reach(path: str, **more: Any) -> dict[Action, Reach]:
+    """The usual declaration for rows about one customer: seen by whoever sees the customer."""
+    return {Action.VIEW: Reach(customer=path, **more)}

@@ -1,5 +1,6 @@
-"""Who sees which partner's scorecard: insurer staff who manage partners or view the cockpit
-see every partner; a partner's (or merchant's) own users see that partner only."""
+"""Whose scorecard a user may read: ``Partner``'s reach for ``report`` (core.access) —
+insurer staff who manage partners or read the cockpit see every partner, a partner's (or
+merchant's) own users that partner only. A refusal is audited."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from carecircle.core import audit
+from carecircle.core.access import Action
 from carecircle.core.models import AuditLog
-from carecircle.core.roles import Perm, Role, has_perm
+from carecircle.core.roles import Role
 from carecircle.parties.models import Partner
 
 
 def sees_all_partners(user) -> bool:
-    return has_perm(user, Perm.MANAGE_PARTNERS) or has_perm(user, Perm.VIEW_COCKPIT)
+    return Partner.objects.reaches_all(user, Action.REPORT)
 
 
 def is_partner_user(user) -> bool:
@@ -26,13 +28,13 @@ def is_partner_user(user) -> bool:
 
 def partner_for(user, partner_id: int) -> Partner:
     """The partner if ``user`` may see its scorecard; refused (and audited) otherwise."""
-    partner = get_object_or_404(Partner, pk=partner_id)
-    if sees_all_partners(user) or (is_partner_user(user) and user.partner_id == partner.pk):
+    partner = Partner.objects.restrict(user, Action.REPORT).filter(pk=partner_id).first()
+    if partner is not None:
         return partner
     audit.record(
         user,
         AuditLog.Action.DENIED,
-        partner,
+        get_object_or_404(Partner, pk=partner_id),
         summary="scorecard of another partner refused",
     )
     raise PermissionDenied("无权查看该合作伙伴 / this partner's scorecard is not yours to see")

@@ -10,17 +10,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.access import STAFF, Action, Reach, RestrictedQuerySet
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 
 from .choices import AgreementStatus
 
 
-class AgreementQuerySet(models.QuerySet):
-    def restrict(self, user, action="view"):
-        from carecircle.parties.models import Partner
-
-        return self.filter(partner__in=Partner.objects.restrict(user))
+class AgreementQuerySet(RestrictedQuerySet):
+    # Insurer staff see every agreement; a partner's or merchant's users their own.
+    reach = {Action.VIEW: Reach(partner="partner", merchant="partner", whole_book=(STAFF,))}
 
     def in_force_on(self, day):
         return self.filter(status=AgreementStatus.ACTIVE, starts_on__lte=day, ends_on__gte=day)

@@ -13,13 +13,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core import pii
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 from .choices import BlockReason, ChannelName, MessageStatus, Purpose
 
 
-class MessageQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class MessageQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
     def counted_for_caps(self):
         """Messages that reached or will reach the customer (blocked and failed do not count)."""

@@ -5,13 +5,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core import pii
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import STAFF, Action, Reach, RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import MoneyField
 from carecircle.core.roles import Perm, has_perm
 from carecircle.core.validators import validate_plate, validate_uscc, validate_vin
 
 from .choices import CustomerKind, Gender, PartnerKind, TeamKind, VehicleUse
+
+
+class TeamQuerySet(RestrictedQuerySet):
+    # A team's figures (supervision): renewal supervisors see every team, a leader their own.
+    reach = {
+        Action.VIEW: Reach(team="", whole_book=(STAFF,)),
+        Action.REPORT: Reach(team="", whole_book=(Perm.SUPERVISE_RENEWALS,)),
+    }
 
 
 class Team(models.Model):
@@ -25,19 +33,21 @@ class Team(models.Model):
         related_name="led_teams",
     )
 
+    objects = TeamQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.name
 
 
-class PartnerQuerySet(models.QuerySet):
-    def restrict(self, user, action="view"):
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser or getattr(user, "is_insurer_staff", False):
-            return self
-        if user.partner_id:
-            return self.filter(pk=user.partner_id)
-        return self.none()
+class PartnerQuerySet(RestrictedQuerySet):
+    # Insurer staff see every partner; a partner's or merchant's users their own. A partner's
+    # figures (scorecard) are for those who manage partners or read the cockpit.
+    reach = {
+        Action.VIEW: Reach(partner="", merchant="", whole_book=(STAFF,)),
+        Action.REPORT: Reach(
+            partner="", merchant="", whole_book=(Perm.MANAGE_PARTNERS, Perm.VIEW_COCKPIT)
+        ),
+    }
 
 
 class Partner(TimeStampedModel):
@@ -92,8 +102,12 @@ class PartnerContact(PhoneMixin):
         return f"{self.name} ({self.partner})"
 
 
-class CustomerQuerySet(ScopedQuerySet):
-    customer_path = ""
+class CustomerQuerySet(RestrictedQuerySet):
+    reach = {
+        Action.VIEW: Reach(customer=""),
+        Action.CHANGE: Reach(customer="", needs=Perm.EDIT_CUSTOMERS),
+        Action.REVEAL: Reach(customer="", needs=Perm.REVEAL_PII),
+    }
 
     def search_phone(self, phone: str):
         return self.filter(phone_hash=pii.blind_index(phone))
@@ -176,8 +190,8 @@ class Customer(PhoneMixin, TimeStampedModel):
         return pii.mask_name(self.name)
 
 
-class VehicleQuerySet(ScopedQuerySet):
-    customer_path = "owner"
+class VehicleQuerySet(RestrictedQuerySet):
+    reach = customer_reach("owner")
 
 
 class Vehicle(TimeStampedModel):

@@ -8,15 +8,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import MoneyField
 
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 
 
-class PolicyQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class PolicyQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
     def in_force_on(self, day):
         return self.filter(effective_date__lte=day, expiry_date__gt=day, cancelled_on__isnull=True)

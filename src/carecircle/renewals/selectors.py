@@ -9,9 +9,11 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from carecircle.claims.models import Claim
+from carecircle.core.models import User
+from carecircle.core.roles import Role
 from carecircle.value.models import CustomerValue
 
-from .models import Contact, Quote, RenewalTask, Stage, Status
+from .models import Contact, PipelineRun, Quote, RenewalTask, Stage, Status
 
 QUEUE_LIMIT = 100
 SCRIPTS = {
@@ -89,15 +91,11 @@ def task_page(task: RenewalTask, user) -> TaskPage:
     return TaskPage(task, value, claims, contacts, latest, SCRIPTS.get(task.segment, ""), opening)
 
 
-def pipeline_summary() -> dict[str, Any]:
+def pipeline_summary(user) -> dict[str, Any]:
     """The supervisor's pipeline page: open renewals by stage and segment, who holds what,
-    the highest-priority renewals still waiting for capacity, and who can take them."""
-    from carecircle.core.models import User
-    from carecircle.core.roles import Role
-
-    from .models import PipelineRun
-
-    open_tasks = RenewalTask.objects.open()
+    the highest-priority renewals still waiting for capacity, and who can take them — of the
+    renewals ``user`` may see (a team leader: the team's)."""
+    open_tasks = RenewalTask.objects.restrict(user).open()
     return {
         "last_run": PipelineRun.objects.first(),
         "by_stage": open_tasks.values("stage")

@@ -14,10 +14,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from carecircle.core import audit, clock, pii
+from carecircle.core.access import Action
 from carecircle.core.dates import add_months
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, Role, has_perm
+from carecircle.parties.models import Customer, Team
 from carecircle.policies.choices import Channel
 from carecircle.policies.models import Policy
 from carecircle.policies.services import policy_written
@@ -47,12 +49,14 @@ def _who(user) -> str:
 
 
 def can_supervise(user, task: RenewalTask | None = None) -> bool:
-    if has_perm(user, Perm.SUPERVISE_RENEWALS):
+    """Renewal supervisors supervise every renewal, a team leader the team's (``Team``'s
+    reach for ``report``, core.access)."""
+    teams = Team.objects.restrict(user, Action.REPORT)
+    if teams.reaches_all(user, Action.REPORT):
         return True
-    leader_of = getattr(getattr(user, "team", None), "leader_id", None) == user.pk
     if task is None:
-        return leader_of
-    return leader_of and task.assignee is not None and task.assignee.team_id == user.team_id
+        return teams.exists()
+    return task.assignee is not None and teams.filter(pk=task.assignee.team_id).exists()
 
 
 def contact_channel(user) -> str:
@@ -376,9 +380,7 @@ def _apply(task: RenewalTask, outcome: str, data: dict, now: dt.datetime, conf) 
 def reassign(tasks, to_user, by, note: str = "") -> int:
     """Supervisors move renewals in bulk; all open renewals of each customer move together so
     a customer never has two owners."""
-    from carecircle.parties.models import Customer
-
-    if not has_perm(by, Perm.SUPERVISE_RENEWALS) and not can_supervise(by):
+    if not can_supervise(by):
         raise DomainError("forbidden", "无调配权限 / you cannot reassign renewals", status=403)
     if to_user.role not in (Role.SEAT, Role.SALES_AGENT) or not to_user.is_active:
         raise DomainError(

@@ -17,12 +17,12 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.roles import Perm, has_perm
+from carecircle.core.access import Action
+from carecircle.parties.models import Team
 
 from .models import (
     RenewalTask,
 )
-from .services import can_supervise
 
 PERCENT = Decimal("0.1")
 MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
@@ -97,12 +97,15 @@ class Scope:
 
 
 def scope_for(user: Any) -> Scope:
-    """Supervisors see every renewal, team leaders their team's; anyone else is refused."""
-    if has_perm(user, Perm.SUPERVISE_RENEWALS):
+    """Whose figures the pages show: every team's for renewal supervisors, the team a leader
+    leads; anyone else is refused. Which teams a user may report on is ``Team``'s reach."""
+    teams = Team.objects.restrict(user, Action.REPORT)
+    if teams.reaches_all(user, Action.REPORT):
         return Scope(user, None)
-    if getattr(user, "is_authenticated", False) and user.is_active and can_supervise(user):
-        return Scope(user, user.team_id, user.team.name)
-    raise PermissionDenied("无续保督导权限 / you do not supervise renewals")
+    team = teams.filter(pk=getattr(user, "team_id", None)).first()
+    if team is None:
+        raise PermissionDenied("无续保督导权限 / you do not supervise renewals")
+    return Scope(user, team.pk, team.name)
 
 
 def _tasks(scope: Scope) -> QuerySet[RenewalTask]:
@@ -111,7 +114,9 @@ def _tasks(scope: Scope) -> QuerySet[RenewalTask]:
 
 
 def _by_team(qs: QuerySet, scope: Scope) -> QuerySet:
-    """Activity rows (contacts, quotes, blocks) of the team's members."""
+    """Activity rows (contacts, quotes, blocks) the user may see, of the team's members when
+    the scope is one team."""
+    qs = qs.restrict(scope.user)  # type: ignore[attr-defined]
     return qs if scope.whole_book else qs.filter(by__team_id=scope.team_id)
 
 

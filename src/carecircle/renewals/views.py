@@ -36,8 +36,6 @@ def _worker(request: HttpRequest) -> Any:
 def _task(request: HttpRequest, pk: int) -> RenewalTask:
     user = _worker(request)
     visible = RenewalTask.objects.restrict(user)
-    if services.can_supervise(user):
-        visible = RenewalTask.objects.all()
     return get_object_or_404(
         visible.select_related("customer", "policy__vehicle", "companion", "assignee"), pk=pk
     )
@@ -190,7 +188,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             form = ReassignForm(request.POST)
             if form.is_valid():
                 to_user = get_object_or_404(User, pk=form.cleaned_data["to_user"])
-                tasks = RenewalTask.objects.filter(pk__in=form.cleaned_data["tasks"])
+                tasks = RenewalTask.objects.restrict(user).filter(pk__in=form.cleaned_data["tasks"])
                 try:
                     moved = services.reassign(list(tasks), to_user, user, form.cleaned_data["note"])
                     messages.success(request, f"已调整 {moved} 条 / {moved} renewals reassigned")
@@ -206,7 +204,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             run = run_pipeline()
             messages.success(request, f"续保清单已更新 / pipeline built: {run.counts}")
         return redirect("renewals:pipeline")
-    summary = selectors.pipeline_summary()
+    summary = selectors.pipeline_summary(user)
     return render(
         request,
         "renewals/pipeline.html",

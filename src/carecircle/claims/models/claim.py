@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 from carecircle.policies.choices import CoverageCode, Currency
@@ -34,8 +34,8 @@ UNDECIDED_STATUSES = frozenset(
 )
 
 
-class ClaimQuerySet(ScopedQuerySet):
-    customer_path = "policy__customer"
+class ClaimQuerySet(RestrictedQuerySet):
+    reach = customer_reach("policy__customer")
 
 
 class Claim(TimeStampedModel):

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import MoneyField
 
@@ -47,8 +47,8 @@ class RepairTerms(TimeStampedModel):
         return f"{self.shop} {self.labour_rate}/h ×{self.parts_factor}"
 
 
-class RepairServiceQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class RepairServiceQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
 
 class RepairService(TimeStampedModel):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.money import MoneyField
 
 from .. import conf
@@ -22,8 +22,8 @@ from ..choices import (
 )
 
 
-class ClaimChildQuerySet(ScopedQuerySet):
-    customer_path = "claim__policy__customer"
+class ClaimChildQuerySet(RestrictedQuerySet):
+    reach = customer_reach("claim__policy__customer")
 
 
 class ClaimTransition(models.Model):

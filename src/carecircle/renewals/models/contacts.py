@@ -9,15 +9,36 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core import clock
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import Action, Reach, RestrictedQuerySet
 from carecircle.core.money import MoneyField
+from carecircle.core.roles import Perm
 
 from .choices import ContactChannel, LostReason, Outcome, Rule
 from .tasks import RenewalTask
 
 
-class ContactQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+def _worked(customer: str) -> dict[Action, Reach]:
+    """Call-centre activity: seen with the customer, by the leader of the seat's team, and by
+    renewal supervisors."""
+    return {
+        Action.VIEW: Reach(
+            customer=customer,
+            team="by__team",
+            whole_book=(Perm.SEE_ALL_CUSTOMERS, Perm.SUPERVISE_RENEWALS),
+        )
+    }
+
+
+class ContactQuerySet(RestrictedQuerySet):
+    reach = _worked("customer")
+
+
+class QuoteQuerySet(RestrictedQuerySet):
+    reach = _worked("task__customer")
+
+
+class ComplianceBlockQuerySet(RestrictedQuerySet):
+    reach = _worked("customer")
 
 
 class Contact(models.Model):
@@ -78,6 +99,8 @@ class Quote(models.Model):
     last_year_total = MoneyField(_("去年合计 / last year"))
     accepted = models.BooleanField(default=False)
 
+    objects = QuoteQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["task", "at"])]
 
@@ -108,6 +131,8 @@ class ComplianceBlock(models.Model):
     at = models.DateTimeField()
     rule = models.CharField(max_length=20, choices=Rule.choices)
     message = models.CharField(max_length=255)
+
+    objects = ComplianceBlockQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["at"]), models.Index(fields=["by", "at"])]

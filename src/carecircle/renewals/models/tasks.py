@@ -8,14 +8,23 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core import clock
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import Action, Reach, RestrictedQuerySet
 from carecircle.core.money import ZERO, MoneyField
+from carecircle.core.roles import Perm
 
 from .choices import AssignReason, Segment, Stage, Status
 
 
-class RenewalTaskQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class RenewalTaskQuerySet(RestrictedQuerySet):
+    # Seats and agents: their customers' renewals; a team leader also every renewal assigned
+    # to the team; renewal supervisors the whole book (the one rule, core.access).
+    reach = {
+        Action.VIEW: Reach(
+            customer="customer",
+            team="assignee__team",
+            whole_book=(Perm.SEE_ALL_CUSTOMERS, Perm.SUPERVISE_RENEWALS),
+        )
+    }
 
     def open(self):
         return self.filter(stage__in=[Stage.RESERVED, Stage.TELESALES])

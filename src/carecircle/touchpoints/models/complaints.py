@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 from ..choices import (
     OPEN_COMPLAINT_STATUSES,
@@ -19,8 +19,8 @@ from ..choices import (
 )
 
 
-class ComplaintQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class ComplaintQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
     def open(self):
         return self.filter(status__in=OPEN_COMPLAINT_STATUSES)

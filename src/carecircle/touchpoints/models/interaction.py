@@ -5,14 +5,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 
 from ..choices import ContactType, Direction, Medium, Outcome
 
 
-class InteractionQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class InteractionQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
 
 class Interaction(TimeStampedModel):

@@ -7,13 +7,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 from ..choices import ContactType, ReferralStatus, SurveyMoment, SurveyStatus
 
 
-class SurveyQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class SurveyQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
 
 class Survey(models.Model):
@@ -77,8 +77,8 @@ class Survey(models.Model):
         return f"{self.get_moment_display()} {self.customer_id}"
 
 
-class ReferralQuerySet(ScopedQuerySet):
-    customer_path = "referrer"
+class ReferralQuerySet(RestrictedQuerySet):
+    reach = customer_reach("referrer")
 
 
 class Referral(models.Model):

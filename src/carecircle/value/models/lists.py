@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 
 class ListKind(models.TextChoices):
@@ -31,8 +31,8 @@ class ListStatus(models.TextChoices):
 OPEN_LIST_STATUSES = (ListStatus.PROPOSED, ListStatus.ACTIVE, ListStatus.APPEALED)
 
 
-class ListEntryQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class ListEntryQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
     def in_force(self, on):
         """Entries that apply on a date: approved (or under appeal) and not yet expired."""

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.money import MoneyField
 
 from .tiers import Tier
@@ -57,8 +57,8 @@ class ValueRun(models.Model):
         return f"value run {self.pk} as of {self.as_of} ({self.status})"
 
 
-class CustomerValueQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class CustomerValueQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
     def current(self):
         return self.filter(run__is_current=True)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import ScopedQuerySet
+from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 
 class Tier(models.TextChoices):
@@ -40,8 +40,8 @@ TIERS_BY_RANK = {
 TIER_RANKS = {str(t.value): r for r, t in TIERS_BY_RANK.items()}
 
 
-class TierHistoryQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class TierHistoryQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
 
 class TierHistory(models.Model):
@@ -86,8 +86,8 @@ class ReviewStatus(models.TextChoices):
     KEPT = "kept", _("维持原等级 / Tier kept")
 
 
-class TierReviewQuerySet(ScopedQuerySet):
-    customer_path = "customer"
+class TierReviewQuerySet(RestrictedQuerySet):
+    reach = customer_reach("customer")
 
 
 class TierReview(models.Model):
