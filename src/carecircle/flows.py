@@ -1,1 +1,33 @@
-"""On-commit hand-offs between domains (see core.handoff)."""
+"""On-commit hand-offs between domains: the one table of who acts when something happens in
+another app, and who answers a question a lower app cannot answer itself (core.handoff).
+
+Read top to bottom, this is every place one domain sets off work in another.
+"""
+
+from __future__ import annotations
+
+from carecircle.alliance.tasks import issue_after_value_run_task, issue_for_policy_task
+from carecircle.core.handoff import Event, Question
+from carecircle.value.public import current_tier
+
+
+def _issue_entitlements_for_policy(policy_id: int) -> None:
+    # A new policy's service entitlements (vouchers) are issued by the worker at once
+    # instead of at the nightly run.
+    issue_for_policy_task.enqueue(policy_id)
+
+
+def _issue_entitlements_after_value_run(run_id: int) -> None:
+    # Tier changes take effect for services at once: the worker issues what the new tiers
+    # entitle (idempotent; the nightly alliance task would otherwise do it).
+    issue_after_value_run_task.enqueue()
+
+
+ON_EVENT = {
+    Event.POLICY_WRITTEN: [_issue_entitlements_for_policy],
+    Event.VALUE_RUN_FINISHED: [_issue_entitlements_after_value_run],
+}
+
+ANSWERS = {
+    Question.CUSTOMER_TIER: current_tier,
+}

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from carecircle.core import clock
+from carecircle.core import clock, handoff
+from carecircle.core.handoff import Question
 from carecircle.core.money import ZERO
 from carecircle.policies.models import Policy
 
@@ -21,15 +22,8 @@ from .timeline import record
 
 
 def tier(customer_id: int) -> str:
-    from carecircle.value.models import CustomerValue
-
-    return (
-        CustomerValue.objects.current()
-        .filter(customer_id=customer_id)
-        .values_list("tier", flat=True)
-        .first()
-        or ""
-    )
+    """The customer's current tier, asked of the value engine (carecircle.flows)."""
+    return handoff.ask(Question.CUSTOMER_TIER, customer_id=customer_id)
 
 
 def cover_increased_on(policy: Policy) -> dt.date | None:

@@ -10,8 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from carecircle.core import audit
+from carecircle.core import audit, handoff
 from carecircle.core.errors import DomainError
+from carecircle.core.handoff import Event
 from carecircle.core.models import AuditLog
 from carecircle.core.money import to_money
 from carecircle.core.roles import Perm
@@ -200,12 +201,9 @@ def create_policy(
 
 
 def policy_written(policy: Policy) -> None:
-    """After a new policy commits: its service entitlements (vouchers) are issued by the
-    worker at once instead of at the nightly run. ``robust``: a queue that is down must not
-    undo the sale; the nightly alliance task issues what is missing anyway."""
-    from carecircle.alliance.tasks import issue_for_policy_task
-
-    transaction.on_commit(lambda: issue_for_policy_task.enqueue(policy.pk), robust=True)
+    """After a new policy commits, the domains that act on it do (carecircle.flows: its
+    service entitlements are issued at once instead of at the nightly run)."""
+    handoff.after_commit(Event.POLICY_WRITTEN, policy_id=policy.pk)
 
 
 def update_policy(

@@ -21,6 +21,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from carecircle.core import handoff
+from carecircle.core.handoff import Event
+
 from ..models import CustomerValue, RunStatus, ValueRun
 from . import dbio, decisions, portfolio
 from .checks import clean_inputs
@@ -156,11 +159,8 @@ def run_value(
             run.finished_at = timezone.now()
             run.seconds = round(time.perf_counter() - started, 3)
             run.save()
-        # Tier changes take effect for services at once: the worker issues what the new
-        # tiers entitle (idempotent; the nightly alliance task would otherwise do it).
-        from carecircle.alliance.tasks import issue_after_value_run_task
-
-        transaction.on_commit(issue_after_value_run_task.enqueue, robust=True)
+        # Tier changes take effect at once (carecircle.flows: services the new tiers entitle).
+        handoff.after_commit(Event.VALUE_RUN_FINISHED, run_id=run.pk)
         _purge_old_runs()
         # The run record's time includes the purge (the switch-over already happened).
         run.seconds = round(time.perf_counter() - started, 3)

@@ -1,0 +1,57 @@
+"""Hand-offs between domains, wired in one table (``carecircle.flows``).
+
+Apps import only downward (docs/architecture.md). When a lower app does something a higher
+one must act on — a policy written entitles the customer to vouchers; a value run finished
+changes what tiers entitle — it announces the event with ``after_commit(Event.X, **ids)``.
+When it needs an answer only a higher app holds — a claim asks the customer's tier — it asks
+with ``ask(Question.X, **ids)``. Which function acts or answers is written once, in
+``carecircle.flows`` (``settings.CARECIRCLE_FLOWS``), never in a function-local import.
+
+Events run after the transaction commits and are ``robust``: a queue that is down must not
+undo the sale (the nightly jobs catch up on anything missed).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+
+class Event(enum.StrEnum):
+    POLICY_WRITTEN = "policy_written"  # policy_id
+    VALUE_RUN_FINISHED = "value_run_finished"  # run_id
+
+
+class Question(enum.StrEnum):
+    CUSTOMER_TIER = "customer_tier"  # customer_id → the current tier code, "" when unvalued
+
+
+@cache
+def _table() -> tuple[Mapping[Event, Sequence[Callable[..., Any]]], Mapping[Question, Callable]]:
+    flows = import_module(getattr(settings, "CARECIRCLE_FLOWS", "carecircle.flows"))
+    return flows.ON_EVENT, flows.ANSWERS
+
+
+def after_commit(event: Event, **ids: Any) -> None:
+    """Run each of the event's hand-offs once the current transaction commits; one that
+    fails is logged and does not stop the others."""
+    for handler in _table()[0].get(event, ()):
+        transaction.on_commit(_bound(handler, ids), robust=True)
+
+
+def _bound(handler: Callable[..., Any], ids: dict[str, Any]) -> Callable[[], None]:
+    def hand_off() -> None:  # a named function: Django logs a robust callback's failure by name
+        handler(**ids)
+
+    hand_off.__qualname__ = f"hand_off:{getattr(handler, '__qualname__', handler)}"
+    return hand_off
+
+
+def ask(question: Question, **ids: Any) -> Any:
+    return _table()[1][question](**ids)
