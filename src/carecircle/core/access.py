@@ -91,41 +91,34 @@ def leads_team(user) -> bool:
     return bool(user.team_id) and user.team.leader_id == user.pk
 
 
-def _customer_rows(user, reach: Reach, model: type[models.Model]) -> Q:
-    """Rows of the customers a seat, agent or partner user works with."""
-    path = reach.customer
-    assert path is not None
+def _customer_q(user, path: str) -> tuple[Q, bool]:
+    """The customers a seat, agent or partner user works with, as a filter over ``path``
+    (the lookup to Customer), and whether it crosses a to-many relation."""
+    field = lambda name: _join(path, name)  # noqa: E731
     role = user.role
     if role == Role.PARTNER_USER:
-        by_customer, crosses_many = Q(policies__partner=user.partner_id), True
-    elif role in (Role.SEAT, Role.SALES_AGENT):
-        by_customer = Q(owner=user)
-        if leads_team(user):
-            by_customer |= Q(owner__team=user.team_id)
-        crosses_many = role == Role.SALES_AGENT
-        if crosses_many:
-            by_customer |= Q(policies__agent=user)
-    else:
-        return NOTHING
-    if not crosses_many:
-        return _prefixed(by_customer, path)
+        return Q(**{field("policies__partner"): user.partner_id}), True
+    if role not in (Role.SEAT, Role.SALES_AGENT):
+        return NOTHING, False
+    q = Q(**{field("owner"): user})
+    if leads_team(user):
+        q |= Q(**{field("owner__team"): user.team_id})
+    if role == Role.SALES_AGENT:
+        return q | Q(**{field("policies__agent"): user}), True
+    return q, False
+
+
+def _customer_rows(user, reach: Reach, model: type[models.Model]) -> Q:
+    path = reach.customer
+    assert path is not None
+    q, crosses_many = _customer_q(user, path)
+    if q is NOTHING or not crosses_many:
+        return q
     # A scope through a to-many relation (policies__…) would repeat rows, so the customers
     # are chosen in a subquery and this model filtered by customer id.
-    customers = _related_model(model, path)._base_manager.filter(by_customer).values("pk")
-    return Q(**{_join(path, "pk__in") if path else "pk__in": customers})
-
-
-def _prefixed(q: Q, path: str) -> Q:
-    """``q`` over Customer fields, rewritten to start from this model's customer lookup."""
-    if not path:
-        return q
-    clone = Q()
-    clone.connector, clone.negated = q.connector, q.negated
-    clone.children = [
-        _prefixed(child, path) if isinstance(child, Q) else (_join(path, child[0]), child[1])
-        for child in q.children
-    ]
-    return clone
+    on_customer, _ = _customer_q(user, "")
+    customers = _related_model(model, path)._base_manager.filter(on_customer).values("pk")
+    return Q(**{_join(path, "pk__in"): customers})
 
 
 def rows_for(user, reach: Reach | None, model: type[models.Model]) -> Q | None:
