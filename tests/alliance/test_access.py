@@ -11,8 +11,7 @@ from carecircle.core import clock
 from carecircle.core.roles import Role
 from carecircle.parties.models import Customer
 from tests.factories import CustomerFactory, UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 

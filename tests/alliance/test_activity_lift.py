@@ -9,8 +9,7 @@ import pytest
 from carecircle.alliance import selectors, services
 from carecircle.core import clock
 from tests.factories import PolicyFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 SH = dt.timezone(dt.timedelta(hours=8))

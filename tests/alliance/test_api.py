@@ -9,8 +9,7 @@ from carecircle.alliance.models import Redemption
 from carecircle.core import clock
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/alliance/redemptions"

@@ -12,8 +12,7 @@ from carecircle.alliance.models import Redemption, RedemptionAttempt, Voucher
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from tests.factories import UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 ATTEMPTS = 500
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

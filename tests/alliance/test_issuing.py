@@ -15,8 +15,7 @@ from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.value.models import CustomerValue, ValueRun
 from tests.factories import CoverageFactory, CustomerFactory, PolicyFactory, UserFactory
-
-from .factories import ItemFactory, PackageFactory, ProductFactory
+from tests.factories.alliance import ItemFactory, PackageFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))

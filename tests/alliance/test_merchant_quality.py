@@ -15,8 +15,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from carecircle.touchpoints.models import Complaint
 from tests.factories import CustomerFactory, UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))

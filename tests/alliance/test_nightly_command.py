@@ -8,8 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from carecircle.alliance.models import Voucher
-
-from .factories import ProductFactory, VoucherFactory
+from tests.factories.alliance import ProductFactory, VoucherFactory
 
 pytestmark = pytest.mark.django_db
 

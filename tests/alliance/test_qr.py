@@ -11,8 +11,7 @@ from carecircle.alliance.models import Redemption, Voucher
 from carecircle.core import clock
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -12,8 +12,7 @@ from carecircle.alliance.models import Redemption, Voucher
 from carecircle.core import clock
 from carecircle.core.models import ApiToken, AuditLog
 from tests.factories import CustomerFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))

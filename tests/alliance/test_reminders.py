@@ -12,8 +12,7 @@ from carecircle.ecosystem import conf as ecosystem_conf
 from carecircle.ecosystem import reminders
 from carecircle.notify.models import Message, Unsubscribe
 from tests.factories import CustomerFactory
-
-from .factories import ProductFactory, VoucherFactory
+from tests.factories.alliance import ProductFactory, VoucherFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 2)

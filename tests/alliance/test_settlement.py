@@ -14,8 +14,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from tests.factories import UserFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 CST = dt.timezone(dt.timedelta(hours=8))

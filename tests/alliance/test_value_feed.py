@@ -16,8 +16,7 @@ from carecircle.value.engine.export import export_snapshot, scan_service_uses
 from carecircle.value.engine.params import ValueParams
 from carecircle.value.engine.snapshot import scan_snapshot
 from tests.factories import CustomerFactory
-
-from .factories import VoucherFactory, merchant_with_offer
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 6, 30)

@@ -15,8 +15,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
-
-from .factories import LocationFactory, VoucherFactory, merchant_with_offer
+from tests.factories.alliance import LocationFactory, VoucherFactory, merchant_with_offer
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -174,7 +173,7 @@ def test_a_statement_exports_to_csv_and_excel_reconciled_to_the_cent(client, was
 
 
 def test_staff_issue_by_hand_and_run_the_entitlement_issue(client):
-    from tests.alliance.factories import ProductFactory
+    from tests.factories.alliance import ProductFactory
 
     product = ProductFactory()
     customer = CustomerFactory(customer_no="C77000001")

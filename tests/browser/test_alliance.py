@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from carecircle.alliance.models import Redemption
 from carecircle.core import clock
 from carecircle.core.roles import Role
-from tests.alliance.factories import VoucherFactory, merchant_with_offer
 from tests.factories import CustomerFactory, UserFactory
+from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

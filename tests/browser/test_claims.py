@@ -12,9 +12,9 @@ from carecircle.claims import rulecache
 from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core import clock
 from carecircle.core.roles import Role
-from tests.claims.factories import policy_with_cover
 from tests.claims.test_workflow import report, walk_to_adjusted
 from tests.factories import UserFactory
+from tests.factories.claims import policy_with_cover
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -18,9 +18,9 @@ from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core import clock
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
-from tests.claims.factories import policy_with_cover, shop
 from tests.claims.test_workflow import report
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.factories.claims import policy_with_cover, shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

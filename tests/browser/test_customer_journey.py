@@ -11,7 +11,7 @@ from carecircle.core import clock
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
-from tests.web.factories import customer_with_history
+from tests.factories.history import customer_with_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

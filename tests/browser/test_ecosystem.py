@@ -13,8 +13,15 @@ from carecircle.core.roles import Role
 from carecircle.ecosystem import cockpit, scorecards
 from carecircle.touchpoints import surveys
 from carecircle.touchpoints.models import Complaint
-from tests.ecosystem.factories import SH, AgreementFactory, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import (
+    SH,
+    AgreementFactory,
+    CustomerFactory,
+    PartnerFactory,
+    PolicyFactory,
+    UserFactory,
+)
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)

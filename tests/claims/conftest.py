@@ -2,7 +2,7 @@ import pytest
 
 from carecircle.claims import rulecache
 from carecircle.core import clock
-from tests.claims.factories import TODAY
+from tests.factories.claims import TODAY
 
 
 @pytest.fixture

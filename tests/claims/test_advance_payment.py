@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import pytest
 
 from carecircle.claims.models import ClaimPayment
-from tests.claims.factories import policy_with_cover, staff
 from tests.claims.test_workflow import report, walk_to_adjusted
+from tests.factories.claims import policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 

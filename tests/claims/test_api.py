@@ -11,7 +11,7 @@ from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core.api import errors
 from carecircle.core.api.auth import API_AUTH
 from carecircle.core.models import ApiToken
-from tests.claims.factories import policy_with_cover, staff
+from tests.factories.claims import policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,8 @@ def test_a_lapsed_policy_report_is_a_400_naming_the_dates(today):
 
 
 def test_a_customer_sees_only_their_own_claims(today):
-    from tests.claims.factories import customer_user
     from tests.claims.test_workflow import report
+    from tests.factories.claims import customer_user
 
     people = staff()
     mine, other = policy_with_cover(), policy_with_cover()
@@ -103,8 +103,8 @@ def test_the_claims_list_is_scoped_newest_first_and_pages_without_a_count(today)
     import datetime as dt
 
     from carecircle.core import clock
-    from tests.claims.factories import customer_user
     from tests.claims.test_workflow import report
+    from tests.factories.claims import customer_user
 
     people = staff()
     mine, other = policy_with_cover(), policy_with_cover()

@@ -4,11 +4,11 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from carecircle.claims.clocks import reevaluate_open_claims
 from django.core.management import call_command
 
-from carecircle.claims.clocks import reevaluate_open_claims
 from carecircle.claims.models import Claim
-from tests.claims.factories import ClaimFactory, at
+from tests.factories.claims import ClaimFactory, at
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.db import connection, connections
 from carecircle.claims import services
 from carecircle.claims.models import Claim, ClaimPayment, ClaimTransition
 from carecircle.core.errors import DomainError
-from tests.claims.factories import staff
 from tests.claims.test_workflow import approved_claim, report, walk_to_adjusted
 from tests.factories import UserFactory
+from tests.factories.claims import staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,6 +76,6 @@ def test_two_approvers_at_once_approve_once_and_pay_once(today):
 
 
 def report_policy(people):
-    from tests.claims.factories import policy_with_cover
+    from tests.factories.claims import policy_with_cover
 
     return report(policy_with_cover(), people["handler"])

@@ -7,8 +7,8 @@ import pytest
 from carecircle.claims.demo import seed
 from carecircle.claims.models import Claim
 from carecircle.core.roles import Role
-from tests.claims.factories import policy_with_cover, shop
 from tests.factories import UserFactory
+from tests.factories.claims import policy_with_cover, shop
 
 pytestmark = pytest.mark.django_db
 

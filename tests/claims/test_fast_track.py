@@ -9,7 +9,7 @@ import pytest
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimFlag, ClaimPayment, FastTrackRule
-from tests.claims.factories import at, committed, customer_user, policy_with_cover, staff
+from tests.factories.claims import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 

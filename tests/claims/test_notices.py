@@ -10,7 +10,7 @@ from carecircle.claims.choices import Action, ClaimStatus
 from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core.errors import DomainError
 from carecircle.notify.models import Message, Unsubscribe
-from tests.claims.factories import TODAY, at, committed, policy_with_cover, staff
+from tests.factories.claims import TODAY, at, committed, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus

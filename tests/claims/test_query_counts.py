@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.core.roles import Role
-from tests.claims.factories import customer_user, policy_with_cover, shop, staff
 from tests.claims.test_workflow import report
 from tests.factories import UserFactory
+from tests.factories.claims import customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
 

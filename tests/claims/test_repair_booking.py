@@ -9,8 +9,8 @@ import pytest
 
 from carecircle.claims.models import Claim, RepairService
 from carecircle.core.roles import Role
-from tests.claims.factories import customer_user, policy_with_cover, shop, staff
 from tests.factories import UserFactory
+from tests.factories.claims import customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
 

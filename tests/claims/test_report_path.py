@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from carecircle.claims import services
 from carecircle.claims.models import Claim, ClaimFlag, ClaimTransition
 from carecircle.claims.tasks import screen_claim
-from tests.claims.factories import at, committed, customer_user, policy_with_cover
+from tests.factories.claims import at, committed, customer_user, policy_with_cover
 
 pytestmark = pytest.mark.django_db
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -78,7 +78,7 @@ def test_screening_puts_a_small_clear_claim_on_the_fast_track_once(today):
 def test_screening_raises_each_flag_once_and_leaves_a_dispatched_claim_with_its_handler(today):
     import datetime as dt
 
-    from tests.claims.factories import staff
+    from tests.factories.claims import staff
 
     handler = staff()["handler"]
     policy = policy_with_cover(
@@ -104,7 +104,7 @@ def test_a_lost_screening_task_is_run_by_the_sweep_and_imported_claims_are_left_
     import datetime as dt
 
     from carecircle.core import clock
-    from tests.claims.factories import ClaimFactory
+    from tests.factories.claims import ClaimFactory
 
     policy = policy_with_cover()
     claim = services.report_claim(
@@ -126,8 +126,8 @@ def test_the_api_report_uses_the_same_service_and_enqueues_the_same_task(today, 
     from django_tasks_db.models import DBTaskResult
     from ninja.testing import TestClient
 
-    from tests.claims.factories import staff
     from tests.claims.test_api import _api, bearer
+    from tests.factories.claims import staff
 
     handler = staff()["handler"]
     policy = policy_with_cover()

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from carecircle.claims import selectors
 from carecircle.touchpoints.models import Complaint, Survey
-from tests.claims.factories import TODAY, ClaimFactory, policy_with_cover, shop, staff
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.factories.claims import TODAY, ClaimFactory, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def _step(when, claim, action, user, **kw):
 def _report(when, user, **kw):
     from carecircle.claims import services
     from carecircle.core import clock
-    from tests.claims.factories import at, committed
+    from tests.factories.claims import at, committed
 
     with clock.frozen_at(when), committed():
         claim = services.report_claim(

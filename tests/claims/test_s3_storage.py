@@ -12,7 +12,7 @@ from moto import mock_aws
 from carecircle import settings as project_settings
 from carecircle.claims import services
 from carecircle.claims.models import ClaimDocument
-from tests.claims.factories import at, customer_user, policy_with_cover
+from tests.factories.claims import at, customer_user, policy_with_cover
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

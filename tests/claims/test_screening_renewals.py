@@ -11,7 +11,7 @@ import pytest
 from carecircle.claims import screening, services
 from carecircle.claims.models import ClaimFlag
 from carecircle.policies.models import Coverage
-from tests.claims.factories import at, policy_with_cover, staff
+from tests.factories.claims import at, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -12,9 +12,9 @@ from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
-from tests.claims.factories import customer_user, policy_with_cover, shop, staff
 from tests.claims.test_workflow import report
 from tests.factories import PartnerFactory, UserFactory
+from tests.factories.claims import customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import override_settings
 from carecircle.claims import services
 from carecircle.claims.models import Claim, ClaimDocument
 from carecircle.core.errors import DomainError
-from tests.claims.factories import at, customer_user, policy_with_cover, staff
+from tests.factories.claims import at, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

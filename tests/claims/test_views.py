@@ -10,8 +10,8 @@ from django.test import override_settings
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim
-from tests.claims.factories import committed, customer_user, policy_with_cover, shop, staff
 from tests.claims.test_workflow import report, walk_to_adjusted
+from tests.factories.claims import committed, customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -159,6 +159,7 @@ def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks
     """Rejected 2026-03-02 with no notice: the 3-day notice clock (due 03-05) is breached on
     03-13; approved 03-02: the 10-day payment clock (due 03-16) is due soon on 03-13."""
     from carecircle.claims.clocks import reevaluate_open_claims
+
     from tests.claims.test_workflow import approved_claim
 
     people = staff()

@@ -10,7 +10,7 @@ from carecircle.claims import services
 from carecircle.claims.choices import Action, ClaimStatus
 from carecircle.claims.models import Claim, ClaimPayment, ClaimTransition
 from carecircle.core.errors import DomainError
-from tests.claims.factories import at, committed, customer_user, policy_with_cover, staff
+from tests.factories.claims import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus

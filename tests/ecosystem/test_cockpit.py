@@ -15,8 +15,15 @@ from carecircle.ecosystem.models import BookMonth
 from carecircle.touchpoints import complaints
 from carecircle.touchpoints.models import Interaction
 from carecircle.value.models import CustomerValue, ValueRun
-from tests.ecosystem.factories import SH, AgreementFactory, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import (
+    SH,
+    AgreementFactory,
+    CustomerFactory,
+    PartnerFactory,
+    PolicyFactory,
+    UserFactory,
+)
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 FEB = dt.date(2026, 2, 1)
@@ -209,7 +216,7 @@ def test_claim_steps_redemptions_and_renewal_contacts_count_as_contacts_per_touc
     and an agent's renewal visits (sales). Review flags and reversed services do not count."""
     from carecircle.claims.models import ClaimTransition
     from carecircle.renewals.models import Contact, RenewalTask
-    from tests.alliance.factories import OfferFactory, VoucherFactory
+    from tests.factories.alliance import OfferFactory, VoucherFactory
 
     feb = dt.datetime(2026, 2, 14, 10, 0, tzinfo=SH)
     claim = ClaimFactory(policy=PolicyFactory(), status="assessed")
@@ -271,7 +278,7 @@ def test_the_cockpit_shows_service_activity_over_the_policy_year(client, db):
     """服务活跃度 on the cockpit: of the customers holding a voucher valid in the year to the
     month's end, the share who used one — here 1 of 2 (a voucher ended before that year and
     its customer do not count)."""
-    from tests.alliance.factories import VoucherFactory
+    from tests.factories.alliance import VoucherFactory
 
     used = VoucherFactory(valid_from=dt.date(2025, 6, 1), valid_until=dt.date(2026, 5, 31))
     used.status = "redeemed"

@@ -13,8 +13,8 @@ from carecircle.ecosystem import demo
 from carecircle.ecosystem.models import Agreement, BookMonth
 from carecircle.notify.models import Message
 from carecircle.touchpoints.models import Complaint, Referral
-from tests.ecosystem.factories import SH, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import SH, CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)

@@ -13,14 +13,15 @@ from carecircle.ecosystem.models import WeatherAlert
 from carecircle.notify.models import Message
 from carecircle.touchpoints.models import Survey
 from carecircle.value.models import CustomerValue, ValueRun
-from tests.ecosystem.factories import SH, ClaimFactory
 from tests.factories import (
+    SH,
     CustomerFactory,
     PartnerFactory,
     PolicyFactory,
     UserFactory,
     VehicleFactory,
 )
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 2)
@@ -216,7 +217,7 @@ def test_a_survey_follows_yesterdays_service_use_once_and_names_the_merchant():
     """Key moment "service used": yesterday's redemption gets one survey about the merchant;
     the next run (a retry) sends no second one, and today's redemptions wait for tomorrow."""
     from carecircle.alliance import services as alliance
-    from tests.alliance.factories import VoucherFactory, merchant_with_offer
+    from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
     merchant, offer, location, till = merchant_with_offer()
     customer = CustomerFactory(marketing_consent=True)
@@ -236,7 +237,7 @@ def test_yesterday_is_the_branchs_local_day_even_when_the_server_clock_is_utc():
     """A service used at 07:00 Beijing time yesterday (23:00 UTC the day before) is yesterday's
     key moment: the survey window is the local day, not the UTC one."""
     from carecircle.alliance import services as alliance
-    from tests.alliance.factories import VoucherFactory, merchant_with_offer
+    from tests.factories.alliance import VoucherFactory, merchant_with_offer
 
     _merchant, offer, location, till = merchant_with_offer()
     voucher = VoucherFactory(

@@ -11,8 +11,15 @@ from carecircle.core.roles import Role
 from carecircle.ecosystem import scorecards
 from carecircle.ecosystem.models import PartnerMonth
 from carecircle.touchpoints.models import Complaint, Interaction
-from tests.ecosystem.factories import SH, AgreementFactory, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import (
+    SH,
+    AgreementFactory,
+    CustomerFactory,
+    PartnerFactory,
+    PolicyFactory,
+    UserFactory,
+)
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 FEB = dt.date(2026, 2, 1)

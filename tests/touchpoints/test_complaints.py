@@ -15,8 +15,8 @@ from carecircle.ecosystem import scorecards
 from carecircle.notify.models import Message
 from carecircle.touchpoints import complaints
 from carecircle.touchpoints.models import Complaint, Interaction
-from tests.ecosystem.factories import SH, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import SH, CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 RECEIVED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)

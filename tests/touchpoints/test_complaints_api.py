@@ -8,8 +8,8 @@ import pytest
 from carecircle.core import clock
 from carecircle.core.roles import Role
 from carecircle.touchpoints.models import Complaint, ComplaintEvent
-from tests.ecosystem.factories import SH, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import SH, CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)

@@ -12,8 +12,8 @@ from carecircle.core.roles import Role
 from carecircle.ecosystem import scorecards
 from carecircle.touchpoints import surveys
 from carecircle.touchpoints.models import Interaction, Survey
-from tests.ecosystem.factories import SH, ClaimFactory
-from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import SH, CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
+from tests.factories import PlainClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)

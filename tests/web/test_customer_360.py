@@ -14,7 +14,7 @@ from tests.factories import (
     VehicleFactory,
     make_id_number,
 )
-from tests.web.factories import customer_with_history, other_contacts
+from tests.factories.history import customer_with_history, other_contacts
 
 pytestmark = pytest.mark.django_db
 

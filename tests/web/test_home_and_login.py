@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
-from tests.web.factories import ClaimFactory
+from tests.factories import RegisteredClaimFactory as ClaimFactory
 
 pytestmark = pytest.mark.django_db
 

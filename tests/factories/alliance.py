@@ -1,4 +1,5 @@
-"""Factories for the alliance: merchants with a location and offers, products, vouchers."""
+"""Alliance: merchants with a location and offers, products, entitlement packages, vouchers,
+redemptions, bookings, ratings and monthly statements."""
 
 from __future__ import annotations
 
@@ -9,15 +10,22 @@ import factory
 
 from carecircle.alliance import rules
 from carecircle.alliance.models import (
+    Booking,
     EntitlementItem,
     EntitlementPackage,
     MerchantLocation,
     MerchantOffer,
+    Rating,
+    Redemption,
     ServiceProduct,
+    Statement,
+    StatementLine,
     Voucher,
 )
 from carecircle.core.roles import Role
-from tests.factories import CustomerFactory, PartnerFactory, UserFactory
+
+from .core import UserFactory
+from .parties import CustomerFactory, PartnerFactory
 
 
 class MerchantFactory(PartnerFactory):
@@ -85,6 +93,62 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     issued_at = factory.LazyFunction(lambda: dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC))
     valid_from = dt.date(2026, 1, 1)
     valid_until = dt.date(2026, 12, 31)
+
+
+class RedemptionFactory(factory.django.DjangoModelFactory):
+    """A completed redemption of a voucher at an offer's merchant and agreed price."""
+
+    class Meta:
+        model = Redemption
+
+    offer = factory.SubFactory(OfferFactory)
+    voucher = factory.SubFactory(
+        VoucherFactory, product=factory.SelfAttribute("..offer.product"), status="redeemed"
+    )
+    merchant = factory.SelfAttribute("offer.merchant")
+    agreed_price = factory.SelfAttribute("offer.price_to_insurer")
+    redeemed_at = factory.LazyFunction(lambda: dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+    status = "completed"
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A voucher booked at a merchant's location for a day."""
+
+    class Meta:
+        model = Booking
+
+    location = factory.SubFactory(LocationFactory)
+    merchant = factory.SelfAttribute("location.merchant")
+    voucher = factory.SubFactory(VoucherFactory)
+    day = dt.date(2026, 6, 2)
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    redemption = factory.SubFactory(RedemptionFactory)
+    merchant = factory.SelfAttribute("redemption.merchant")
+    stars = 5
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    merchant = factory.SubFactory(MerchantFactory)
+    month = dt.date(2026, 3, 1)
+
+
+class StatementLineFactory(factory.django.DjangoModelFactory):
+    """An adjustment line of a merchant's monthly statement."""
+
+    class Meta:
+        model = StatementLine
+
+    statement = factory.SubFactory(StatementFactory)
+    kind = "adjustment"
+    amount = Decimal("10.00")
 
 
 def merchant_user(merchant, username=None):

@@ -1,52 +1,22 @@
-"""Factories for the web tests: claims, interactions and a customer with a renewal chain."""
+"""A customer with a history in every domain (the customer 360's and the journey's test book):
+a renewal chain, claims, interactions of the five contact types, and the contacts kept
+outside Interaction (claim steps, redemptions, renewal calls)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-import factory
-from django.utils import timezone
-
 from carecircle.claims.models import Claim
 from carecircle.core import clock
-from carecircle.touchpoints.models import Interaction
-from tests.factories import (
-    CoverageFactory,
-    CustomerFactory,
-    PolicyFactory,
-    VehicleFactory,
-    make_vin,
-)
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-class ClaimFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Claim
-
-    claim_no = factory.Sequence(lambda n: f"RDAA2025{n:010d}")
-    policy = factory.SubFactory(PolicyFactory)
-    vehicle = factory.SelfAttribute("policy.vehicle")
-    coverage = "vehicle_damage"
-    accident_at = dt.datetime(2025, 9, 1, 10, 0, tzinfo=SHANGHAI)
-    reported_at = dt.datetime(2025, 9, 1, 11, 0, tzinfo=SHANGHAI)
-    amount_reserved = Decimal("3200.00")
-    status = "registered"
-
-
-class InteractionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Interaction
-
-    customer = factory.SubFactory(CustomerFactory)
-    contact_type = "phone"
-    medium = "phone"
-    direction = "outbound"
-    occurred_at = factory.LazyFunction(timezone.now)
-    summary = "续保提醒 / renewal reminder"
-    outcome = "reached"
+from .alliance import OfferFactory, RedemptionFactory, VoucherFactory
+from .claims import ClaimTransitionFactory, RegisteredClaimFactory
+from .core import SH, make_vin
+from .parties import CustomerFactory, VehicleFactory
+from .policies import CoverageFactory, PolicyFactory
+from .renewals import ContactFactory, RenewalTaskFactory
+from .touchpoints import InteractionFactory
 
 
 def _years_ago(day: dt.date, years: int) -> dt.date:
@@ -127,9 +97,9 @@ def customer_with_history(**customer_kwargs):
         (years[-1], "RDAA2025000000000001", "registered", "3200.00"),
     ):
         accident = dt.datetime.combine(
-            policy.effective_date + dt.timedelta(days=40), dt.time(9, 30), tzinfo=SHANGHAI
+            policy.effective_date + dt.timedelta(days=40), dt.time(9, 30), tzinfo=SH
         )
-        ClaimFactory(
+        RegisteredClaimFactory(
             policy=policy,
             claim_no=claim_no,
             status=status,
@@ -158,28 +128,14 @@ def other_contacts(customer, *, n: int = 1, claim=None, staff=None, days=(45, 75
     customer's newest claim), completed alliance redemptions (one voucher each) and renewal
     calls (on one renewal task of the customer's newest commercial policy). The first of each
     kind happens ``days`` ago (step, redemption, call), the others a minute apart before it."""
-    from carecircle.claims.models import ClaimTransition
-    from carecircle.renewals.models import Contact, RenewalTask
-    from tests.alliance.factories import OfferFactory, VoucherFactory
-
     now = clock.now()
     claim = claim or Claim.objects.filter(policy__customer=customer).latest("accident_at")
     offer = OfferFactory()
     policy = customer.policies.filter(kind="commercial").latest("effective_date")
-    task = RenewalTask.objects.create(
-        policy=policy,
-        customer=customer,
-        expiry_date=policy.expiry_date,
-        premium_last_year=policy.premium,
-        stage="telesales",
-        status="open",
-        segment="standard",
-        lift=Decimal("0.1"),
-        assignee=staff,
-    )
+    task = RenewalTaskFactory(policy=policy, customer=customer, assignee=staff)
     step_days, redemption_days, call_days = days
     for k in range(n):
-        ClaimTransition.objects.create(
+        ClaimTransitionFactory(
             claim=claim,
             action="assess",
             from_status="registered",
@@ -188,14 +144,12 @@ def other_contacts(customer, *, n: int = 1, claim=None, staff=None, days=(45, 75
             at=now - dt.timedelta(days=step_days, minutes=k),
         )
         voucher = VoucherFactory(customer=customer, product=offer.product, status="redeemed")
-        voucher.redemptions.create(
-            merchant=offer.merchant,
+        RedemptionFactory(
+            voucher=voucher,
             offer=offer,
-            agreed_price=offer.price_to_insurer,
             redeemed_at=now - dt.timedelta(days=redemption_days, minutes=k),
-            status="completed",
         )
-        Contact.objects.create(
+        ContactFactory(
             task=task,
             customer=customer,
             channel="telesales",
