@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from carecircle.core import clock
 from carecircle.notify import services
-from carecircle.notify.bulk import Outgoing, send_many
+from carecircle.notify.services import Outgoing, send_many
 from carecircle.notify.models import Message, OutboxEntry
 from tests.factories import CustomerFactory
 

@@ -308,7 +308,7 @@ def _send(found: Iterator[Reminder]) -> Counter[str]:
     """Through notify's bulk path, in chunks of one kind and purpose: the same rules (consent,
     unsubscribe, caps, quiet hours, dedupe, the log) with a few queries per thousand messages
     instead of a dozen per message."""
-    from carecircle.notify.bulk import CHUNK, Outgoing, send_many
+    from carecircle.notify.services import CHUNK, Outgoing, send_many
 
     tally: Counter[str] = Counter()
     pending: dict[tuple[str, str], list[Outgoing]] = {}

@@ -83,7 +83,7 @@ class SmsOutboxAdapter:
         return _outbox(self.channel, [(message, self.payload(message, address))])[0]
 
     def deliver_many(self, pairs: list[tuple[Message, str]]) -> list[str]:
-        """A batch in one insert (``notify.bulk``): the local sink's version of a gateway's
+        """A batch in one insert (``notify.services.send_many``): the local sink's version of a gateway's
         batch-send endpoint."""
         return _outbox(self.channel, [(m, self.payload(m, a)) for m, a in pairs])
 

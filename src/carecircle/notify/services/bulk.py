@@ -35,11 +35,11 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
 
-from . import conf, kinds, rules
-from .channels import DeliveryError, adapter_for, mask_address
-from .choices import BlockReason, ChannelName, MessageStatus, Purpose
-from .models import ContactAddress, Message, Unsubscribe
-from .services import customer_timezone
+from .. import conf, kinds, rules
+from ..channels import DeliveryError, adapter_for, mask_address
+from ..choices import BlockReason, ChannelName, MessageStatus, Purpose
+from ..models import ContactAddress, Message, Unsubscribe
+from .single import customer_timezone
 
 log = logging.getLogger(__name__)
 CHUNK = 1000

@@ -29,10 +29,10 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
 
-from . import conf, kinds, rules
-from .channels import DeliveryError, adapter_for, mask_address
-from .choices import BlockReason, ChannelName, MessageStatus, Purpose
-from .models import ContactAddress, Message, Unsubscribe
+from .. import conf, kinds, rules
+from ..channels import DeliveryError, adapter_for, mask_address
+from ..choices import BlockReason, ChannelName, MessageStatus, Purpose
+from ..models import ContactAddress, Message, Unsubscribe
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
