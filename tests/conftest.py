@@ -2,6 +2,17 @@ import os
 from pathlib import Path
 
 import pytest
+from django.test import Client
+
+from carecircle.core.models import ApiToken
+from carecircle.core.roles import Role
+from tests.factories import (
+    CustomerFactory,
+    PartnerFactory,
+    PolicyFactory,
+    UserFactory,
+    VehicleFactory,
+)
 
 os.environ.setdefault("CARECIRCLE_FAST_PASSWORDS", "1")
 
@@ -13,6 +24,44 @@ def datasets_dir() -> Path:
     if not (DATASETS / "fremotor1prem.parquet").exists():
         pytest.skip("../shared/datasets is absent")
     return DATASETS
+
+
+@pytest.fixture
+def api_as(db):
+    """A test client authenticated as ``user`` through a bearer token (the systems' way in)."""
+
+    def _as(user) -> Client:
+        _, raw = ApiToken.issue(user, "tests")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return _as
+
+
+@pytest.fixture
+def book(db):
+    """The API tests' book: two seats' customers and one customer a 4S shop referred; a partner
+    user of that shop. (Packages with a ``book`` of their own override this one.)"""
+    seat = UserFactory(username="seat", role=Role.SEAT)
+    other_seat = UserFactory(username="seat2", role=Role.SEAT)
+    manager = UserFactory(username="manager", role=Role.MANAGER)
+    shop = PartnerFactory()
+    partner_user = UserFactory(username="shop", role=Role.PARTNER_USER, partner=shop)
+    mine = CustomerFactory(owner=seat, city="杭州")
+    theirs = CustomerFactory(owner=other_seat, city="宁波")
+    referred = CustomerFactory(city="杭州")
+    PolicyFactory(vehicle=VehicleFactory(owner=mine))
+    PolicyFactory(vehicle=VehicleFactory(owner=theirs))
+    PolicyFactory(vehicle=VehicleFactory(owner=referred), partner=shop, channel="four_s_shop")
+    return {
+        "seat": seat,
+        "other_seat": other_seat,
+        "manager": manager,
+        "partner_user": partner_user,
+        "shop": shop,
+        "mine": mine,
+        "theirs": theirs,
+        "referred": referred,
+    }
 
 
 # Browser fixtures for every test package (tests/browser, tests/web): one Chromium per session.

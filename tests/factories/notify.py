@@ -48,4 +48,6 @@ class ContactAddressFactory(factory.django.DjangoModelFactory):
     channel = "email"
     address = factory.Sequence(lambda n: f"customer{n}@example.com")
     address_encrypted = factory.LazyAttribute(lambda o: pii.encrypt(o.address))
-    address_masked = factory.LazyAttribute(lambda o: o.address[:2] + "***@" + o.address.split("@")[1])
+    address_masked = factory.LazyAttribute(
+        lambda o: o.address[:2] + "***@" + o.address.split("@")[1]
+    )

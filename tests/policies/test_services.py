@@ -1,4 +1,4 @@
-"""Policy and interaction services: all-or-nothing writes with the rules applied."""
+"""Policy services: all-or-nothing writes with the rules applied."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,15 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
-from django.utils import timezone
 
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.policies import services
 from carecircle.policies.models import Coverage, Policy
-from carecircle.touchpoints.models import Interaction
-from carecircle.touchpoints.services import record_interaction
 from tests.factories import PolicyFactory, UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,20 +109,3 @@ def test_cancelling_records_the_date_in_the_audit_diff(manager, car):
     services.update_policy(policy, acting_user=manager, cancelled_on=dt.date(2025, 9, 1))
     entry = AuditLog.objects.get(action="update")
     assert entry.changes == {"cancelled_on": [None, "2025-09-01"]}
-
-
-def test_interaction_policy_must_belong_to_the_customer(manager, car):
-    stranger_policy = PolicyFactory()
-    with pytest.raises(DomainError) as exc:
-        record_interaction(
-            car.owner,
-            acting_user=manager,
-            contact_type="sales",
-            medium="visit",
-            direction="outbound",
-            outcome="quoted",
-            occurred_at=timezone.now(),
-            policy_id=stranger_policy.pk,
-        )
-    assert exc.value.field == "policy_id"
-    assert not Interaction.objects.exists()

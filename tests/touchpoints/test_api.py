@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from carecircle.touchpoints.models import Interaction
+from tests.factories import InteractionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,10 @@ def contact(customer, **overrides):
 
 
 def make(customer, staff, day, contact_type="phone"):
-    return Interaction.objects.create(
+    return InteractionFactory(
         customer=customer,
         staff=staff,
         contact_type=contact_type,
-        medium="phone",
-        direction="outbound",
-        outcome="reached",
         occurred_at=timezone.make_aware(dt.datetime(2026, 3, day, 12)),
     )
 
