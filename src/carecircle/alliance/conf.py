@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # A merchant may reverse its own redemption this many hours after it (with a reason).
@@ -24,7 +24,5 @@ DEFAULTS: dict[str, Any] = {
     # Expiry reminders are the ecosystem's rule (ecosystem VOUCHER_LEAD_DAYS; tasks.py).
 }
 
-
-def get(name: str) -> Any:
-    configured = getattr(settings, "CARECIRCLE", {}).get("ALLIANCE", {})
-    return configured.get(name, DEFAULTS[name])
+SETTINGS = AppSettings("ALLIANCE", DEFAULTS)
+get = SETTINGS.get
