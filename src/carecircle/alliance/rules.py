@@ -1,6 +1,7 @@
-"""Pure decisions of the alliance: voucher codes, entitlements, redemption refusals, windows.
+"""Pure decisions of the alliance: who acts for a merchant, voucher codes, entitlements,
+redemption refusals, windows.
 
-No database access here; services.py and the bulk issuer call these.
+No database access here; the services and the bulk issuer call these.
 """
 
 from __future__ import annotations
@@ -13,9 +14,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from carecircle.value.models.tiers import TIER_RANKS
+from carecircle.core.roles import Role
+from carecircle.value.public import TIER_RANKS
 
 from .choices import AttemptOutcome, VoucherStatus
+
+# ----------------------------------------------------------------------------- who acts
+
+
+def merchant_of(user) -> int | None:
+    """The merchant a merchant user works for (None for everyone else): who acts when a
+    voucher is redeemed, a booking marked or a statement disputed."""
+    if getattr(user, "role", None) == Role.MERCHANT_USER and getattr(user, "partner_id", None):
+        return user.partner_id
+    return None
+
 
 # ----------------------------------------------------------------------------- codes
 # Crockford's base-32 alphabet: no I, L, O, U, so a code read aloud or typed is unambiguous.

@@ -15,12 +15,13 @@ from django.utils import timezone
 from carecircle.core import clock
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.models import Partner
-from carecircle.value.models import ValueRun
-from carecircle.value.models.tiers import TIER_RANKS
+from carecircle.touchpoints.models import Complaint
+from carecircle.value.public import TIER_RANKS, current_values
 
 from . import conf
 from .choices import BookingStatus, RedemptionStatus, VoucherStatus
-from .models import Booking, Rating, Redemption, Voucher, merchant_of
+from .models import Booking, Rating, Redemption, Voucher
+from .rules import merchant_of
 
 
 def todays_redemptions(user) -> list[Redemption]:
@@ -93,19 +94,22 @@ def activity(today: dt.date | None = None) -> Activity:
       that services cause renewals (better customers may also use more services)."""
     until = today or clock.today()
     since = until - dt.timedelta(days=365)
-    run = ValueRun.objects.filter(is_current=True).values_list("pk", flat=True).first() or 0
     out = Activity(since=since, until=until)
+    # each customer's tier in the current value run, as value's public door gives it
+    valued, valued_params = (
+        current_values().order_by().values("customer_id", "tier").query.sql_with_params()
+    )
     tiers = _rows(
-        """
+        f"""
         SELECT COALESCE(cv.tier, 'standard'), COUNT(DISTINCT v.customer_id),
                COUNT(DISTINCT CASE WHEN v.status = 'redeemed' THEN v.customer_id END),
                SUM(CASE WHEN v.status = 'redeemed' THEN 1 ELSE 0 END)
           FROM alliance_voucher v
-          LEFT JOIN value_customervalue cv ON cv.customer_id = v.customer_id AND cv.run_id = %s
+          LEFT JOIN ({valued}) cv ON cv.customer_id = v.customer_id
          WHERE v.valid_until >= %s AND v.valid_from <= %s
          GROUP BY COALESCE(cv.tier, 'standard')
-        """,
-        [run, since, until],
+        """,  # noqa: S608 (value's own query, compiled by the ORM; no input)
+        [*valued_params, since, until],
     )
     found = {t: (e, a, u) for t, e, a, u in tiers}
     for tier in TIER_ORDER:
@@ -246,8 +250,6 @@ def merchant_quality(user, merchant_ids: list[int] | None = None) -> list[Mercha
     Complaints are those ticked when rating a service plus the complaint cases (touchpoints)
     that name the merchant; a customer who does both is counted twice, which errs towards
     review rather than away from it."""
-    from carecircle.touchpoints.models import Complaint
-
     merchants = Partner.objects.restrict(user).filter(kind="merchant")
     own = merchant_of(user)
     if own is not None:
@@ -318,12 +320,18 @@ def voucher_counts(user) -> dict[str, int]:
     )
 
 
-def services_delivered(customer_id: int) -> dict[str, Any]:
-    """A customer's services used and their value at the agreed price (value delivered)."""
-    agg = Redemption.objects.filter(
-        voucher__customer_id=customer_id, status=RedemptionStatus.COMPLETED
-    ).aggregate(n=Count("pk"), value=Sum("agreed_price"))
-    open_vouchers = Voucher.objects.filter(
-        customer_id=customer_id, status=VoucherStatus.ISSUED
-    ).count()
+def services_delivered(user) -> dict[str, Any]:
+    """The customer's own services used and their value at the agreed price (value
+    delivered), and their vouchers still open."""
+    customer_id = getattr(user, "customer_id", None)
+    agg = (
+        Redemption.objects.restrict(user)
+        .filter(voucher__customer_id=customer_id, status=RedemptionStatus.COMPLETED)
+        .aggregate(n=Count("pk"), value=Sum("agreed_price"))
+    )
+    open_vouchers = (
+        Voucher.objects.restrict(user)
+        .filter(customer_id=customer_id, status=VoucherStatus.ISSUED)
+        .count()
+    )
     return {"used": agg["n"], "value": to_money(agg["value"] or ZERO), "open": open_vouchers}
