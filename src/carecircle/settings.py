@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "carecircle.ecosystem",
     "carecircle.ingest",
     "carecircle.datagen",
+    "carecircle.desk",
     "carecircle.api",
     "carecircle.web",
 ]

@@ -1,51 +1,26 @@
-"""Read queries for the customer search and the customer 360 page.
+"""Read queries for the customer search and the customer behind a page.
 
 Every queryset starts from ``Model.objects.restrict(user)``. Every search kind is an indexed
 equality or prefix lookup; ``NAME_CONTAINS`` (used when a name prefix finds nobody) is served
 on PostgreSQL by the character-pair index ``customer_name_grams``. Pages are ``LIMIT page_size + 1`` slices ordered by primary key: the
-extra row says whether a next page exists, so no ``COUNT(*)`` runs over the book.
+extra row says whether a next page exists, so no ``COUNT(*)`` runs over the book. The customer
+360 page's read model is ``carecircle.desk.selectors.customer360``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import F, Func, Prefetch, TextField
-from django.urls import reverse
+from django.db.models import F, Func, TextField
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.alliance.models import Redemption
-from carecircle.claims.choices import Action
-from carecircle.claims.models import Claim, ClaimTransition
-from carecircle.core import clock
-from carecircle.core.roles import Perm, Role, has_perm
-from carecircle.policies.models import Coverage, Policy
-from carecircle.renewals.models import Contact
-from carecircle.touchpoints.choices import ContactType
-from carecircle.touchpoints.models import Interaction
-
+from . import conf
 from .models import Customer, CustomerQuerySet, Vehicle
 
 MAX_PAGE = 40  # 40 × 25 = 1,000 results; past that the user is asked to narrow the query
-INTERACTIONS_SHOWN = 50
-CLAIMS_SHOWN = 50
-TIMELINE_SHOWN = 50  # entries on the merged timeline; each source reads at most this many
-
-# Review flags are the fraud screening's internal notes: never on the customer timeline.
-INTERNAL_CLAIM_ACTIONS = (Action.FLAG, Action.CLEAR_FLAG)
-# Renewal contacts by channel: the call centre's calls are phone contacts, an agent's or a
-# 4S shop's are sales contacts (the five touchpoints, touchpoints.choices.ContactType).
-RENEWAL_CONTACT_TYPE = {
-    "telesales": ContactType.PHONE,
-    "inbound": ContactType.PHONE,
-    "agent": ContactType.SALES,
-    "four_s_shop": ContactType.SALES,
-}
 
 
 class SearchKind(models.TextChoices):
@@ -113,7 +88,7 @@ class SearchPage:
 
 
 def page_size() -> int:
-    return int(getattr(settings, "CARECIRCLE", {}).get("SEARCH_PAGE_SIZE", 25))
+    return int(conf.get("SEARCH_PAGE_SIZE"))
 
 
 def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
@@ -137,7 +112,9 @@ def _filter(qs: CustomerQuerySet, kind: str, value: str) -> models.QuerySet:
         owners = Vehicle.objects.filter(vin=value).exclude(vin="").values("owner_id")
         return qs.filter(pk__in=owners)
     if kind == SearchKind.POLICY_NO:
-        return qs.filter(pk__in=Policy.objects.filter(policy_no=value).values("customer_id"))
+        # Through the reverse relation: policies sit above parties, so no import; the policy
+        # number is unique, so the join adds no row.
+        return qs.filter(policies__policy_no=value)
     raise ValueError(f"unknown search kind {kind!r}")
 
 
@@ -200,65 +177,6 @@ def search_customers(user: Any, term: SearchTerm, number: int = 1) -> SearchPage
     )
 
 
-# ---------------------------------------------------------------- customer 360
-
-
-@dataclass
-class PolicyChain:
-    """Policies of one kind on one vehicle linked by ``renews``, oldest first."""
-
-    kind_label: str
-    policies: list[Policy]
-
-
-@dataclass
-class VehiclePolicies:
-    vehicle: Vehicle
-    chains: list[PolicyChain] = field(default_factory=list)
-
-
-@dataclass
-class TimelineEntry:
-    """One contact on the customer timeline, whatever table it lives in.
-
-    ``source`` is interaction, claim_step, redemption or renewal_contact; ``contact_type`` is
-    one of the five touchpoints. ``interaction`` is set for Interaction rows (the feed shows
-    their medium, direction, outcome and score as before); ``url`` is set only where the
-    viewer may open the object."""
-
-    when: dt.datetime
-    source: str
-    contact_type: str
-    label: str
-    detail: str = ""
-    who: str = ""
-    url: str = ""
-    interaction: Interaction | None = None
-    pk: int = 0
-
-    @property
-    def contact_type_label(self) -> str:
-        return str(ContactType(self.contact_type).label)
-
-
-@dataclass
-class Customer360:
-    customer: Customer
-    shown_name: str
-    can_reveal: bool
-    vehicles: list[VehiclePolicies]
-    claims: list[Claim]
-    interactions: list[Interaction]
-    policy_count: int
-    today: dt.date
-    timeline: list[TimelineEntry] = field(default_factory=list)
-
-    @property
-    def do_not_call(self) -> bool:
-        until = self.customer.do_not_call_until
-        return until is not None and until >= self.today
-
-
 def customer_for(user: Any, customer_id: int) -> Customer:
     """The customer if ``user`` may see them, else ``Customer.DoesNotExist``."""
     return (
@@ -266,235 +184,4 @@ def customer_for(user: Any, customer_id: int) -> Customer:
         .select_related("owner")
         .defer("owner__password")
         .get(pk=customer_id)
-    )
-
-
-def policy_state(policy: Policy, today: dt.date) -> str:
-    if policy.cancelled_on:
-        return "cancelled"
-    if policy.effective_date > today:
-        return "future"
-    return "in_force" if policy.expiry_date > today else "expired"
-
-
-def _chains(policies: list[Policy], today: dt.date) -> list[PolicyChain]:
-    """Split one vehicle's policies into renewal chains (newest chain first)."""
-    for p in policies:
-        p.state = policy_state(p, today)  # type: ignore[attr-defined]
-        p.renewed_as = None  # type: ignore[attr-defined]
-    by_id = {p.pk: p for p in policies}
-    successor = {p.renews_id: p for p in policies if p.renews_id in by_id}
-    starts = [p for p in policies if p.renews_id not in by_id]
-    chains = []
-    for start in starts:
-        chain, current, seen = [start], start, {start.pk}
-        while current.pk in successor and successor[current.pk].pk not in seen:
-            current.renewed_as = successor[current.pk]  # type: ignore[attr-defined]
-            current = successor[current.pk]
-            chain.append(current)
-            seen.add(current.pk)
-        chains.append(PolicyChain(str(start.get_kind_display()), chain))
-    chains.sort(key=lambda c: (c.policies[-1].effective_date, c.policies[-1].pk), reverse=True)
-    return chains
-
-
-SOURCE_ORDER = {"interaction": 0, "claim_step": 1, "redemption": 2, "renewal_contact": 3}
-
-
-def _who(user: Any, actor: Any) -> str:
-    """The person behind a step as the viewer may see them: insurer staff and the customer
-    see the name (as on the interaction feed); a partner user sees their own partner's users
-    by name and anyone else as the insurer."""
-    if actor is None:
-        return str(_("系统 / System"))
-    if getattr(user, "role", None) in (Role.PARTNER_USER, Role.MERCHANT_USER) and (
-        actor.partner_id is None or actor.partner_id != user.partner_id
-    ):
-        return str(_("保险公司 / Insurer"))
-    return str(actor)
-
-
-def _claim_steps(user: Any, customer: Customer) -> list[TimelineEntry]:
-    """The customer's claims' steps (review flags left out), newest first; one query on the
-    (claim, at) index. A partner user sees only the steps of claims sent to their own shop,
-    as in the shop portal."""
-    qs = ClaimTransition.objects.restrict(user).filter(claim__policy__customer=customer)
-    if getattr(user, "role", None) == Role.PARTNER_USER:
-        qs = qs.filter(claim__repair_shop_id=user.partner_id)
-    rows = (
-        qs.exclude(action__in=INTERNAL_CLAIM_ACTIONS)
-        .select_related("claim", "actor")
-        .defer("data", "actor__password")
-        .order_by("-at", "-pk")[:TIMELINE_SHOWN]
-    )
-    if has_perm(user, Perm.HANDLE_CLAIMS):
-        link = "claims:detail"
-    elif getattr(user, "role", None) == Role.CUSTOMER:
-        link = "claims:my_claim"
-    else:
-        link = ""
-    out = []
-    for t in rows:
-        detail = t.claim.claim_no
-        if t.to_status and t.to_status != t.from_status:
-            detail += f" · {t.get_to_status_display()}"
-        out.append(
-            TimelineEntry(
-                when=t.at,
-                source="claim_step",
-                contact_type=ContactType.CLAIMS,
-                label=str(t.get_action_display()),
-                detail=detail,
-                who=_who(user, t.actor),
-                url=reverse(link, args=[t.claim_id]) if link else "",
-                pk=t.pk,
-            )
-        )
-    return out
-
-
-def _redemptions(user: Any, customer: Customer) -> list[TimelineEntry]:
-    """Services used with the customer's vouchers, newest first; one query (vouchers by the
-    (customer, status) index, redemptions by voucher). Not for partner users: they do not see
-    the customer's alliance services anywhere today."""
-    if getattr(user, "role", None) in (Role.PARTNER_USER, Role.MERCHANT_USER):
-        return []
-    rows = (
-        Redemption.objects.restrict(user)
-        .filter(voucher__customer=customer)
-        .select_related("merchant", "offer__product")
-        .only(
-            "pk",
-            "redeemed_at",
-            "status",
-            "merchant__name",
-            "offer__product__name",
-        )
-        .order_by("-redeemed_at", "-pk")[:TIMELINE_SHOWN]
-    )
-    url = reverse("alliance:my_services") if getattr(user, "role", None) == Role.CUSTOMER else ""
-    return [
-        TimelineEntry(
-            when=r.redeemed_at,
-            source="redemption",
-            contact_type=ContactType.SERVICE,
-            label=str(_("服务券核销 / Voucher redeemed")) + f" · {r.offer.product.name}",
-            detail=str(r.get_status_display()),
-            who=r.merchant.name,
-            url=url,
-            pk=r.pk,
-        )
-        for r in rows
-    ]
-
-
-def _renewal_contacts(user: Any, customer: Customer) -> list[TimelineEntry]:
-    """Renewal calls and visits, newest first; one query on the (customer, at) index. Not for
-    partner users (they see no call-centre contacts today)."""
-    if getattr(user, "role", None) in (Role.PARTNER_USER, Role.MERCHANT_USER):
-        return []
-    rows = (
-        Contact.objects.restrict(user)
-        .filter(customer=customer)
-        .select_related("by")
-        .only(
-            "pk",
-            "task_id",
-            "channel",
-            "at",
-            "outcome",
-            "connected",
-            "duration_s",
-            "by__username",
-            "by__display_name",
-            "by__role",
-            "by__partner_id",
-        )
-        .order_by("-at", "-pk")[:TIMELINE_SHOWN]
-    )
-    link = has_perm(user, Perm.WORK_RENEWALS) or has_perm(user, Perm.SUPERVISE_RENEWALS)
-    out = []
-    for c in rows:
-        outcome = str(c.get_outcome_display()) if c.outcome else str(_("通话中 / In progress"))
-        out.append(
-            TimelineEntry(
-                when=c.at,
-                source="renewal_contact",
-                contact_type=RENEWAL_CONTACT_TYPE.get(c.channel, ContactType.PHONE),
-                label=str(_("续保联系 / Renewal contact")) + f" · {c.get_channel_display()}",
-                detail=outcome,
-                who=_who(user, c.by),
-                url=reverse("renewals:task", args=[c.task_id]) if link else "",
-                pk=c.pk,
-            )
-        )
-    return out
-
-
-def timeline(user: Any, customer: Customer, interactions: list[Interaction]) -> list[TimelineEntry]:
-    """One customer timeline, newest first: Interaction rows merged at display time with the
-    claims' steps, the vouchers' redemptions and the renewal contacts — three more queries,
-    each limited and on an index, each through its model's ``restrict``; nothing is copied
-    into Interaction."""
-    entries = [
-        TimelineEntry(
-            when=it.occurred_at,
-            source="interaction",
-            contact_type=it.contact_type,
-            label=it.summary,
-            who=", ".join(str(x) for x in (it.staff, it.partner and it.partner.name) if x),
-            interaction=it,
-            pk=it.pk,
-        )
-        for it in interactions
-    ]
-    entries += _claim_steps(user, customer)
-    entries += _redemptions(user, customer)
-    entries += _renewal_contacts(user, customer)
-    entries.sort(key=lambda e: (e.when, -SOURCE_ORDER[e.source], e.pk), reverse=True)
-    return entries[:TIMELINE_SHOWN]
-
-
-def customer_360(user: Any, customer: Customer) -> Customer360:
-    """Everything on the 360 page in a fixed number of indexed queries (six, plus three for
-    the timeline's claim steps, redemptions and renewal contacts)."""
-    vehicles = list(Vehicle.objects.restrict(user).filter(owner=customer).order_by("pk"))
-    policies = list(
-        Policy.objects.restrict(user)
-        .filter(customer=customer)
-        .select_related("vehicle", "partner", "agent")
-        .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.order_by("pk")))
-        .order_by("effective_date", "pk")
-    )
-    claims = list(
-        Claim.objects.restrict(user)
-        .filter(policy__customer=customer)
-        .select_related("policy", "vehicle")
-        .order_by("-accident_at", "-pk")[:CLAIMS_SHOWN]
-    )
-    interactions = list(
-        Interaction.objects.restrict(user)
-        .filter(customer=customer)
-        .select_related("staff", "partner")
-        .order_by("-occurred_at", "-pk")[:INTERACTIONS_SHOWN]
-    )
-    today = clock.today()
-    grouped: dict[int, VehiclePolicies] = {v.pk: VehiclePolicies(v) for v in vehicles}
-    per_vehicle: dict[int, list[Policy]] = {}
-    for p in policies:
-        # A policy on a vehicle the customer no longer owns still belongs on their timeline.
-        grouped.setdefault(p.vehicle_id, VehiclePolicies(p.vehicle))
-        per_vehicle.setdefault(p.vehicle_id, []).append(p)
-    for vehicle_id, vehicle_policies in per_vehicle.items():
-        grouped[vehicle_id].chains = _chains(vehicle_policies, today)
-    return Customer360(
-        customer=customer,
-        shown_name=customer.display_name_for(user),
-        can_reveal=has_perm(user, Perm.REVEAL_PII),
-        vehicles=list(grouped.values()),
-        claims=claims,
-        interactions=interactions,
-        policy_count=len(policies),
-        today=today,
-        timeline=timeline(user, customer, interactions),
     )

@@ -5,7 +5,6 @@ from . import model_views, views
 app_name = "value"
 
 urlpatterns = [
-    path("", views.portfolio, name="portfolio"),
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:review_id>/decide/", views.review_decide, name="review_decide"),
     path("lists/", views.lists, name="lists"),

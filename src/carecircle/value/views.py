@@ -1,11 +1,12 @@
-"""Value pages: portfolio, tier review queue, grey/black lists. Thin views.
+"""Value pages: tier review queue, grey/black lists. Thin views.
 
 Insurer staff only; what each sees is scoped with ``restrict`` (a seat: their customers).
 Deciding needs ``Perm.DECIDE_TIERS`` / ``Perm.DECIDE_LISTS``; the services check it again.
 Actions post with htmx and get the changed row back; without JavaScript the form posts
 normally and is redirected back.  A refused step comes back as the row with the message:
 htmx does not swap 4xx other than 403 here (``base.html``), so htmx gets 200 (403 when
-refused), other clients the error's status.
+refused), other clients the error's status. The portfolio page is desk's
+(``desk:portfolio``, still at ``/value/``): it sits on desk's read model.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from django.views.decorators.http import require_GET, require_POST
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
-from carecircle.web.portfolio import TIER_ORDER, portfolio_for
 
 from . import decisions, reasons
 from .models import CustomerValue, ListEntry, ListEvent, ListStatus, ReviewStatus, TierReview
@@ -46,14 +46,6 @@ def _page_number(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page", "1")))
     except ValueError:
         return 1
-
-
-@require_GET
-@login_required
-def portfolio(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    context = {"p": portfolio_for(user), "tier_order": TIER_ORDER}
-    return render(request, "value/portfolio.html", context)
 
 
 # ---------------------------------------------------------------- tier reviews

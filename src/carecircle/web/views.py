@@ -1,4 +1,4 @@
-"""Home dashboard. Thin: the figures come from ``web.dashboard``."""
+"""Home dashboard. Thin: the figures come from desk's read model (``desk.selectors.dashboard``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from carecircle.web.dashboard import staff_figures
+from carecircle.desk.selectors.dashboard import staff_figures
 
 
 @require_GET

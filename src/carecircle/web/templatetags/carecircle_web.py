@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import template
 
 from carecircle.core.money import format_yuan
+from carecircle.value.public import Tier
+from carecircle.value.reasons import percent
 
 register = template.Library()
 
@@ -20,16 +22,12 @@ def yuan(value: Decimal | None, currency: str = "CNY") -> str:
 @register.filter
 def ratio(value: Decimal | None) -> str:
     """``{{ v.loss_ratio_3y|ratio }}`` → 35% (0.3512), through value.reasons.percent."""
-    from carecircle.value.reasons import percent
-
     return percent(value)
 
 
 @register.filter
 def tier_label(code: str) -> str:
     """``{{ "gold"|tier_label }}`` → 黄金 / Gold; blank → —."""
-    from carecircle.value.models import Tier
-
     if not code:
         return "—"
     try:

@@ -1,3 +1,5 @@
+"""``carecircle stats``: counts of the book across the domains (desk reads every domain)."""
+
 import json
 
 from django.core.management.base import BaseCommand

@@ -1,4 +1,5 @@
-"""Demo steps contributed by apps.
+"""Demo steps contributed by apps, run by ``carecircle demo`` (the shell's command: only the
+top of the graph may call into every app).
 
 An app whose AppConfig names ``demo_step = "carecircle.<app>.demo.seed"`` gets it called by
 ``carecircle demo`` after the book, the logins and the value run exist, in ``demo_order``.

@@ -13,10 +13,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
 
-from carecircle.core.demo import demo_steps
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 from carecircle.parties.models import Customer, Partner, Team
+from carecircle.value.public import current_run
+from carecircle.web.demo import demo_steps
 
 DEMO_PASSWORD = "carecircle"  # noqa: S105 - printed on purpose: demo logins only
 DEMO_LOGINS: list[tuple[str, str, str]] = [
@@ -44,9 +45,7 @@ class Command(BaseCommand):
 
     def _value_book(self) -> None:
         """Fit the book models and value every customer once (tiers, reasons, Pareto)."""
-        from carecircle.value.models import ValueRun
-
-        if ValueRun.objects.filter(is_current=True).exists():
+        if current_run() is not None:
             return
         self.stdout.write("… fitting the book models and valuing customers / 客户价值计算")
         call_command("value", "fit", "--book", stdout=StringIO())

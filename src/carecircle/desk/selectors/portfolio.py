@@ -25,7 +25,8 @@ from carecircle.core.money import to_money
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import VehicleUse
 from carecircle.policies.choices import Channel
-from carecircle.value.models import CustomerValue, Tier, TierHistory, ValueRun
+from carecircle.value.models import CustomerValue, TierHistory, ValueRun
+from carecircle.value.public import Tier, current_run
 
 BUCKETS = 100
 TOP_SHARE = 20  # "the top 20% of customers bring …% of the value"
@@ -119,10 +120,6 @@ class Portfolio:
             if any(counts):
                 rows.append((before, counts, sum(counts)))
         return rows
-
-
-def current_run() -> ValueRun | None:
-    return ValueRun.objects.filter(is_current=True).first()
 
 
 def _money(value: Any) -> Decimal:
