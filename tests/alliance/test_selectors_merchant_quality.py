@@ -1,17 +1,16 @@
-"""Service quality: customers rate used services (with a complaint), merchants mark bookings
-attended or no-show, complaint cases name merchants; a merchant whose rating, complaint rate
-or no-show rate crosses its threshold, with enough observations, is flagged for review."""
+"""Service quality (selectors.merchant_quality): customers' ratings (with a complaint), bookings
+marked attended or no-show, complaint cases naming merchants; a merchant whose rating,
+complaint rate or no-show rate crosses its threshold, with enough observations, is flagged for
+review.  Rating and marking themselves: services/test_bookings.py."""
 
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from carecircle.alliance import selectors, services
-from carecircle.alliance.models import Booking, Rating
+from carecircle.alliance.models import Booking
 from carecircle.alliance.selectors import quality_flags
 from carecircle.core import clock
-from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from carecircle.touchpoints.models import Complaint
 from tests.factories import CustomerFactory, UserFactory
@@ -124,51 +123,3 @@ def test_the_dashboard_lists_the_flagged_merchant_and_a_merchant_sees_only_its_o
     client.force_login(good_user)
     portal = client.get("/alliance/merchant/").content.decode()
     assert "5.00 (5)" in portal and poor.name not in portal
-
-
-def test_only_the_merchant_marks_its_bookings_and_not_a_no_show_before_the_day():
-    _, offer, location, user = merchant_with_offer()
-    other = merchant_with_offer(product=offer.product)[3]
-    booking = Booking.objects.create(
-        voucher=VoucherFactory(product=offer.product),
-        merchant=location.merchant,
-        location=location,
-        day=dt.date(2026, 6, 2),  # tomorrow
-    )
-    with pytest.raises(PermissionDenied):
-        services.mark_booking(booking, "no_show", acting_user=other)
-    with pytest.raises(DomainError) as early:
-        services.mark_booking(booking, "no_show", acting_user=user)
-    assert (early.value.code, Booking.objects.get().status) == ("too_early", "booked")
-    with pytest.raises(DomainError) as bad:
-        services.mark_booking(booking, "cancelled", acting_user=user)
-    assert bad.value.code == "status"
-    with clock.frozen_at(NOON + dt.timedelta(days=1)):
-        services.mark_booking(booking, "no_show", acting_user=user)
-        with pytest.raises(DomainError) as closed:
-            services.mark_booking(booking, "attended", acting_user=user)
-    assert (closed.value.code, Booking.objects.get().status) == ("booking_closed", "no_show")
-
-
-def test_a_customer_rates_only_their_own_standing_services_once():
-    _, offer, _, merchant = merchant_with_offer()
-    customer = CustomerFactory()
-    login = UserFactory(role=Role.CUSTOMER, customer=customer)
-    used = services.redeem(
-        VoucherFactory(product=offer.product, customer=customer).code, acting_user=merchant
-    )
-    stranger = UserFactory(role=Role.CUSTOMER, customer=CustomerFactory())
-    with pytest.raises(PermissionDenied):
-        services.rate(used, 1, acting_user=stranger, complaint=True)
-    for stars in (0, 6):
-        with pytest.raises(DomainError) as err:
-            services.rate(used, stars, acting_user=login)
-        assert err.value.code == "stars"
-    services.rate(used, 2, acting_user=login)
-    services.rate(used, 4, acting_user=login, comment="改评 / changed my mind")
-    assert list(Rating.objects.values_list("stars", "comment")) == [(4, "改评 / changed my mind")]
-    services.reverse(used, acting_user=merchant, reason="顾客取消 / cancelled")
-    used.refresh_from_db()
-    with pytest.raises(DomainError) as reversed_:
-        services.rate(used, 1, acting_user=login)
-    assert reversed_.value.code == "not_rateable"
