@@ -202,7 +202,7 @@ def test_a_superuser_without_a_role_may_read_the_models(client, stored):
 
 def test_the_value_subnav_links_to_the_models(client, stored):
     as_user(client, Role.MANAGER)
-    html = client.get(reverse("value:portfolio")).content.decode()
+    html = client.get(reverse("desk:portfolio")).content.decode()
     assert f'href="{reverse("value:models")}"' in html
     assert "模型与相对系数 / Models and relativities" in html
 

@@ -82,7 +82,7 @@ def test_the_layout_defaults_to_simplified_chinese(manager, login):
 def test_on_postgresql_a_big_book_is_estimated_not_counted(manager, login, monkeypatch):
     from django.db import connection
 
-    from carecircle.web import dashboard
+    from carecircle.desk.selectors import dashboard
 
     if connection.vendor != "postgresql":
         pytest.skip("planner estimates exist on PostgreSQL only")

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from carecircle.core.roles import Role
+from carecircle.parties.forms import detect
 from carecircle.parties.selectors import SearchKind
-from carecircle.web.forms import detect
 from tests.factories import (
     CustomerFactory,
     PartnerFactory,

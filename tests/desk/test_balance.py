@@ -1,0 +1,83 @@
+"""The value balance on the customer 360 page (desk's read model): both sides of one
+customer's value with the reasons, for insurer staff only; value by vehicle and policy."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from carecircle.core import clock
+from carecircle.core.roles import Role
+from carecircle.value.models import CustomerValue, ListEntry, ListEvent, ValueRun
+from carecircle.value.selectors import policy_values
+from tests.factories import CustomerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, user, name, *args, **kwargs):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), **kwargs)
+
+
+def value_row(customer, **fields):
+    run = ValueRun.objects.filter(is_current=True).first() or ValueRun.objects.create(
+        as_of=clock.today(), status="succeeded", is_current=True
+    )
+    values = {
+        "tenure_years": Decimal("8.0"),
+        "loss_ratio_3y": Decimal("0.3500"),
+        "loss_ratio_credible": Decimal("0.4000"),
+        "renewal_probability": Decimal("0.8000"),
+        "value_percentile": Decimal("0.1200"),
+        "lifetime_value": Decimal("12400.00"),
+        "rule_tier": "standard",
+        "tier": "silver",
+        "previous_tier": "gold",
+        "reasons": "tenure,loss_ratio,lifetime_value,step_limited",
+        "needs_review": "step_limited",
+    }
+    values.update(fields)
+    return CustomerValue.objects.create(run=run, customer=customer, **values)
+
+
+@pytest.fixture
+def entry():
+    customer = CustomerFactory(customer_no="C00000077")
+    value_row(customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey")
+    proposed = ListEntry.objects.create(
+        customer=customer,
+        kind="grey",
+        reasons="tenure,loss_making,list_grey",
+        evidence={"claims_3y": 6, "loss_ratio_credible": "1.6240"},
+        expires_on=clock.today() + dt.timedelta(days=365),
+    )
+    ListEvent.objects.create(entry=proposed, action="propose", to_status="proposed")
+    return proposed
+
+
+def test_the_360_page_shows_the_value_balance_with_reasons_for_staff(client, manager, entry):
+    response = get(client, manager, "web:customer_360", entry.customer_id)
+    html = response.content.decode()
+    assert 'data-section="value-balance"' in html
+    assert "终身价值¥12,400,前12% / lifetime value ¥12,400, top 12%" in html
+    assert "白银 / Silver" in html and "原等级 黄金 / Gold / previously 黄金 / Gold" in html
+    assert 'data-side="customer"' in html and f'data-entry="{entry.pk}"' in html
+
+
+def test_the_customer_does_not_see_how_the_insurer_values_them(client, entry):
+    me = UserFactory(role=Role.CUSTOMER, customer=entry.customer)
+    response = get(client, me, "web:customer_360", entry.customer_id)
+    assert response.status_code == 200
+    assert response.context["balance"] is None
+    assert "value-balance" not in response.content.decode()
+
+
+def test_the_360_value_balance_lists_value_by_vehicle_and_policy(client, manager, book):
+    value = CustomerValue.objects.current().filter(policies_in_force__gt=0).order_by("pk").first()
+    rows = policy_values(value.customer_id, book.as_of)
+    html = get(client, manager, "web:customer_360", value.customer_id).content.decode()
+    assert html.count("data-value-policy=") == len(rows) > 0
+    for row in rows:
+        assert f'data-value-policy="{row["policy_no"]}"' in html
