@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from carecircle.core import clock
 from carecircle.notify import services
-from carecircle.notify.services import Outgoing, send_many
 from carecircle.notify.models import Message, OutboxEntry
+from carecircle.notify.services import Outgoing, send_many
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Notify settings: defaults here, overridden by ``settings.CARECIRCLE["NOTIFY"]`` (a dict).
+"""Notify settings: defaults here, overridden by ``settings.CARECIRCLE["NOTIFY"]`` (a dict),
+read through ``carecircle.core.conf.AppSettings`` like every app's.
 
 Every figure is a *setting* (docs/notify.md): the quiet hours follow the telemarketing rule in
 ../shared/DOMAIN.md (no contact 21:00–09:00), the caps are the branch's own policy.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Local time of the customer; messages asked for inside [start, end) wait until `end`.
@@ -35,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+SETTINGS = AppSettings("NOTIFY", DEFAULTS)
+
+
 def get(name: str) -> Any:
-    overrides = getattr(settings, "CARECIRCLE", {}).get("NOTIFY", {})
-    return overrides.get(name, DEFAULTS[name])
+    """The setting ``name``: the deployment's value, else the default; read at call time."""
+    return SETTINGS.get(name)

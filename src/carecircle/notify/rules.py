@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .choices import BlockReason, Purpose
+from .choices import BlockReason, MessageStatus, Purpose
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,56 @@ def local_day_bounds(moment: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, dt
     local = moment.astimezone(tz)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + dt.timedelta(days=1)
+
+
+def choose_channel(
+    order: Sequence[str],
+    named: str | None,
+    address: Callable[[str], str],
+    unsubscribed: Callable[[str], bool],
+) -> tuple[str, str]:
+    """(channel, address) for a message. A channel the caller named is kept even without an
+    address (the message is then blocked ``no_address``); otherwise the first channel in
+    ``order`` with an address the customer has not unsubscribed from, else the first with an
+    address (blocked ``unsubscribed`` by the gate), else ``order[0]`` without one."""
+    if named:
+        return named, address(named)
+    first, first_address = "", ""
+    for candidate in order:
+        found = address(candidate)
+        if not found:
+            continue
+        if not first:
+            first, first_address = candidate, found
+        if not unsubscribed(candidate):
+            return candidate, found
+    return (first, first_address) if first else (order[0], "")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happens to a message: queued (goes now), deferred until ``not_before``, or blocked
+    with ``reason``."""
+
+    status: str
+    reason: str = ""
+    not_before: dt.datetime | None = None
+
+
+def decide(
+    gate: Gate,
+    today: dt.date,
+    address: str,
+    moment: dt.datetime,
+    tz: ZoneInfo,
+    quiet: tuple[int, int],
+) -> Decision:
+    """The gate's rules first (consent, do-not-call, unsubscribe, caps), then the address, then
+    the quiet hours: the one decision ``send`` and ``send_many`` both apply."""
+    reason = block_reason(gate, today) or ("" if address else BlockReason.NO_ADDRESS)
+    if reason:
+        return Decision(MessageStatus.BLOCKED, reason)
+    not_before = quiet_hours_end(moment, tz, quiet)
+    if not_before is None:
+        return Decision(MessageStatus.QUEUED)
+    return Decision(MessageStatus.DEFERRED, not_before=not_before)

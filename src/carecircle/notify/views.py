@@ -11,24 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecircle.core.roles import Perm, has_perm
 
-from . import services
+from . import selectors, services
 from .choices import BlockReason, MessageStatus
-from .links import message_id_from
-from .models import Message
-
-
-def _message_from(token: str) -> Message | None:
-    message_id = message_id_from(token)
-    if message_id is None:
-        return None
-    return Message.objects.select_related("customer").filter(pk=message_id).first()
 
 
 @csrf_exempt  # the signed token is the credential; mail clients post one-click (RFC 8058)
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """Opening the link unsubscribes at once (one step); the page offers to undo it."""
-    message = _message_from(token)
+    message = selectors.message_for_link(token)
     if message is None:
         return render(request, "notify/unsubscribe.html", {"invalid": True}, status=404)
     services.unsubscribe(message.customer, via_message=message)
@@ -38,7 +29,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    message = _message_from(token)
+    message = selectors.message_for_link(token)
     if message is None:
         return render(request, "notify/unsubscribe.html", {"invalid": True}, status=404)
     services.resubscribe(message.customer)
@@ -53,16 +44,10 @@ PAGE = 100
 def message_log(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.SEND_MESSAGES):
         raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
-    messages = Message.objects.restrict(request.user).select_related("customer")
     status = request.GET.get("status", "")
     reason = request.GET.get("reason", "")
     kind = request.GET.get("kind", "")
-    if status in MessageStatus.values:
-        messages = messages.filter(status=status)
-    if reason in BlockReason.values:
-        messages = messages.filter(block_reason=reason)
-    if kind:
-        messages = messages.filter(kind=kind)
+    messages = selectors.message_log(request.user, status=status, reason=reason, kind=kind)
     context = {
         "messages_page": list(messages[:PAGE]),
         "statuses": MessageStatus.choices,

@@ -1,10 +1,14 @@
 """Notify's writes, the API other apps call: ``send`` (one customer) and ``send_many`` (a rule
 reaching thousands), delivery after commit, ``flush_due``, and the customer's preferences
 (unsubscribe, subscribe again, contact addresses). docs/notify.md.
+
+``send`` is ``send_many`` of one: both go through ``sending._record`` and its one builder of
+``Message`` (``sending.build_message``), and deliver through ``delivery.deliver_many``.
 """
 
-from .bulk import CHUNK, Outgoing, deliver_many, send_many
-from .single import deliver, flush_due, resubscribe, send, set_address, unsubscribe
+from .delivery import deliver, deliver_many, flush_due
+from .preferences import resubscribe, set_address, unsubscribe
+from .sending import CHUNK, Outgoing, send, send_many
 
 __all__ = [
     "CHUNK",
