@@ -4,15 +4,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from carecircle.core.errors import DomainError
-from carecircle.policies import rules
+from carecircle.policies import conf, rules
 
-LADDER = settings.CARECIRCLE["NCD_LADDER"]
-BAND = settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"]
+LADDER = conf.get("NCD_LADDER")
+BAND = conf.get("AUTONOMOUS_PRICING_BAND")
 claims_history = st.lists(st.integers(min_value=0, max_value=8), max_size=10)
 
 

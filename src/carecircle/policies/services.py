@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from carecircle.core import audit, handoff
@@ -19,7 +18,7 @@ from carecircle.core.roles import Perm
 from carecircle.parties.models import Customer, Partner, Vehicle
 from carecircle.parties.services import require_perm, require_visible, snapshot
 
-from . import rules
+from . import conf, rules
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 from .models import Coverage, Policy
 
@@ -49,11 +48,6 @@ def _choice(field: str, value: Any, choices: Any) -> None:
             f"{field} 须为 {allowed} 之一 / {field} must be one of {allowed}",
             field,
         )
-
-
-def _config() -> dict[str, Any]:
-    # Read at call time so an administrator's override (or a test's) applies at once.
-    return settings.CARECIRCLE
 
 
 def _money(field: str, value: Any) -> Decimal:
@@ -95,14 +89,14 @@ def _check_policy(policy: Policy) -> None:
     if policy.pricing_coefficient is not None:
         policy.pricing_coefficient = rules.check_pricing_coefficient(
             _coefficient(policy.pricing_coefficient),
-            _config()["AUTONOMOUS_PRICING_BAND"],
+            conf.get("AUTONOMOUS_PRICING_BAND"),
         )
     policy.traffic_violation_coefficient = _coefficient(policy.traffic_violation_coefficient)
     # The NCD coefficient is never typed in: it follows the level through the configured ladder.
     policy.ncd_coefficient = (
         None
         if policy.ncd_level is None
-        else rules.ncd_coefficient(policy.ncd_level, _config()["NCD_LADDER"])
+        else rules.ncd_coefficient(policy.ncd_level, conf.get("NCD_LADDER"))
     )
     if policy.renews_id is not None:
         previous = Policy.objects.filter(pk=policy.renews_id).first()
