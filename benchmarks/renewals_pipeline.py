@@ -60,7 +60,7 @@ from carecircle.renewals.models import (  # noqa: E402
     RenewalTask,
     SeatProfile,
 )
-from carecircle.renewals.pipeline import run_pipeline  # noqa: E402
+from carecircle.renewals.services.pipeline import run_pipeline  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 22)  # the generator's reference date
 SEAT_PREFIX = "bench_seat_"

@@ -15,8 +15,8 @@ No database: everything is built in memory from the generator's canonical Parque
    probability, lifetime value, annual premium, loss ratio, margin.
 3. **Renewals.** One per vehicle whose cover ends in the next ``--window`` days (90), lead
    policy commercial when there is one, compulsory companion added to the premium, like
-   ``renewals.pipeline``. Each gets CareCircle's segment and priority from
-   ``renewals.sorting`` (value at stake × default lift k·p·(1−p), k = 0.6: a new book has no
+   ``renewals.services.pipeline``. Each gets CareCircle's segment and priority from
+   ``renewals.rules`` (value at stake × default lift k·p·(1−p), k = 0.6: a new book has no
    contact history to estimate the lift from).
 4. **Customers' true response** (the same for every strategy and never taken from the
    priority): the renewal GLM's prediction for that renewal's lead policy, plus individual
@@ -70,7 +70,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from carecircle.renewals import sorting  # noqa: E402
+from carecircle.renewals import rules as sorting  # noqa: E402
 from carecircle.renewals.conf import RenewalSettings  # noqa: E402
 from carecircle.value.engine import book_models  # noqa: E402
 from carecircle.value.engine.checks import clean_inputs  # noqa: E402
@@ -154,7 +154,7 @@ def expiring(folder: Path, params: ValueParams, window: int, renewal_model) -> p
 
 
 def with_priority(tasks: pl.DataFrame, values: pl.DataFrame, k: Decimal) -> pl.DataFrame:
-    """CareCircle's 清分 with ``renewals.sorting``, from the engine's figures only."""
+    """CareCircle's 清分 with ``renewals.rules``, from the engine's figures only."""
     signals = {
         row["customer_no"]: sorting.CustomerSignal(
             tier=row["tier"],

@@ -43,10 +43,11 @@ from carecircle.core.errors import DomainError  # noqa: E402
 from carecircle.core.models import User  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402
 from carecircle.parties.models import Customer  # noqa: E402
-from carecircle.renewals import services  # noqa: E402
-from carecircle.renewals.models import PipelineRun, RenewalTask, SeatProfile, Stage  # noqa: E402
-from carecircle.renewals.pipeline import run_pipeline  # noqa: E402
+from carecircle.renewals.choices import Stage  # noqa: E402
+from carecircle.renewals.models import PipelineRun, RenewalTask, SeatProfile  # noqa: E402
 from carecircle.renewals.selectors import queue  # noqa: E402
+from carecircle.renewals.services import workspace as services  # noqa: E402
+from carecircle.renewals.services.pipeline import run_pipeline  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -11,7 +11,7 @@ from carecircle.core import clock
 from carecircle.core.roles import Role
 from carecircle.policies.models import Policy
 from carecircle.renewals.models import ComplianceBlock, RenewalTask
-from carecircle.renewals.pipeline import run_pipeline
+from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, UserFactory
 from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 

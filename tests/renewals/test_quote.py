@@ -7,11 +7,11 @@ import pytest
 
 from carecircle.claims.models import Claim
 from carecircle.core.errors import DomainError
-from carecircle.renewals import services
 from carecircle.renewals.conf import renewal_settings
 from carecircle.renewals.models import RenewalTask
-from carecircle.renewals.pipeline import run_pipeline
 from carecircle.renewals.quote import compute
+from carecircle.renewals.services import workspace
+from carecircle.renewals.services.pipeline import run_pipeline
 
 from .conftest import expiring, make_seat
 
@@ -97,7 +97,7 @@ def test_a_service_rider_use_never_counts_as_a_claim(task):
 
 def test_a_coefficient_outside_the_regulatory_band_is_refused_with_the_band(task):
     with pytest.raises(DomainError) as info:
-        services.make_quote(task, task.assignee, Decimal("1.6"))
+        workspace.make_quote(task, task.assignee, Decimal("1.6"))
     assert (
         info.value.code == "pricing_band"
         and "0.5" in info.value.message
@@ -107,13 +107,13 @@ def test_a_coefficient_outside_the_regulatory_band_is_refused_with_the_band(task
 
 def test_a_coefficient_outside_the_tiers_range_is_refused_with_the_range(task):
     with pytest.raises(DomainError) as info:
-        services.make_quote(task, task.assignee, Decimal("0.60"))
+        workspace.make_quote(task, task.assignee, Decimal("0.60"))
     assert info.value.code == "tier_range"
     assert "0.65" in info.value.message and "1.20" in info.value.message
 
 
 def test_a_quote_is_stored_with_every_figure(task):
-    quote = services.make_quote(task, task.assignee, Decimal("0.9"))
+    quote = workspace.make_quote(task, task.assignee, Decimal("0.9"))
     assert (quote.commercial_premium, quote.compulsory_premium, quote.total) == (
         Decimal("2160.00"),
         Decimal("855.00"),

@@ -1,15 +1,17 @@
 """Renewal and call-centre settings (docs/renewals.md), overridable per deployment through
-``settings.CARECIRCLE["RENEWALS"]``. Legal figures come from DOMAIN.md; the marked ones are
-settings because regions differ (Shenzhen calls 08:00–20:00 and keeps refusals a year)."""
+``settings.CARECIRCLE["RENEWALS"]`` (read through ``core.conf.as_dataclass``: unknown names
+are refused). Legal figures come from DOMAIN.md; the marked ones are settings because regions
+differ (Shenzhen calls 08:00–20:00 and keeps refusals a year)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import as_dataclass
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,17 @@ class RenewalSettings:
         return next((v for k, v in table.items() if province.startswith(k)), default)
 
 
+def _time(value: Any) -> dt.time:
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+# Configured text → the field's type (times as "HH:MM", Decimals from numbers or text).
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "call_start": _time,
+    "call_end": _time,
+    "default_lift_k": lambda value: Decimal(str(value)),
+}
+
+
 def renewal_settings() -> RenewalSettings:
-    overrides: dict[str, Any] = dict(getattr(settings, "CARECIRCLE", {}).get("RENEWALS", {}))
-    known = {f.name for f in fields(RenewalSettings)}
-    unknown = set(overrides) - known
-    if unknown:
-        raise ValueError(f"unknown CARECIRCLE['RENEWALS'] settings: {sorted(unknown)}")
-    for key in ("call_start", "call_end"):
-        if isinstance(overrides.get(key), str):
-            overrides[key] = dt.time.fromisoformat(overrides[key])
-    if "default_lift_k" in overrides:
-        overrides["default_lift_k"] = Decimal(str(overrides["default_lift_k"]))
-    return RenewalSettings(**overrides)
+    return as_dataclass(RenewalSettings, "RENEWALS", CONVERTERS)

@@ -15,9 +15,10 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 
-from . import services
-from .models import LostReason, PipelineRun, RenewalTask, SeatProfile, Stage
-from .pipeline import run_pipeline
+from .choices import LostReason, Stage
+from .models import PipelineRun, RenewalTask, SeatProfile
+from .services import workspace
+from .services.pipeline import run_pipeline
 
 GENERATED_SEATS = 6  # besides the demo logins, so the work is shared
 CALLS_PER_SEAT = 25
@@ -57,9 +58,9 @@ def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
         )
         with clock.frozen_at(moment):
             try:
-                contact = services.place_call(task, seat)
+                contact = workspace.place_call(task, seat)
                 if not contact.connected:
-                    services.record_outcome(
+                    workspace.record_outcome(
                         task,
                         seat,
                         "not_reached",
@@ -70,7 +71,7 @@ def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
                 outcome = rng.choices(OUTCOMES, WEIGHTS)[0]
                 data: dict[str, Any] = {}
                 if outcome in ("renewed", "quoted"):
-                    services.make_quote(task, seat)
+                    workspace.make_quote(task, seat)
                 if outcome == "callback":
                     data["callback_at"] = moment + dt.timedelta(days=1, hours=2)
                 if outcome == "lost":
@@ -81,7 +82,7 @@ def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
                             Decimal("0.01")
                         ),
                     )
-                services.record_outcome(
+                workspace.record_outcome(
                     task, seat, outcome, idempotency_key=f"demo-{task.pk}", contact=contact, **data
                 )
             except DomainError:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from django.conf import settings
 
 from carecircle.claims.models import Claim, ClaimStatus
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
+from carecircle.policies import conf as policies_conf
 from carecircle.policies import rules
 from carecircle.policies.choices import SERVICE_RIDERS, PolicyKind
 from carecircle.policies.models import Policy
@@ -75,7 +73,7 @@ def history(vehicle_id: int, kind: str, up_to: Policy) -> list[rules.InsuredYear
 
 
 def regulatory_band() -> tuple[Decimal, Decimal]:
-    band: Any = settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"]
+    band = policies_conf.get("AUTONOMOUS_PRICING_BAND")
     return Decimal(str(band[0])), Decimal(str(band[1]))
 
 
@@ -126,8 +124,7 @@ def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -
         level = rules.ncd_level_from_history(
             history(commercial.vehicle_id, commercial.kind, commercial)
         )
-        ladder: Any = settings.CARECIRCLE["NCD_LADDER"]
-        ncd = rules.ncd_coefficient(level, ladder)
+        ncd = rules.ncd_coefficient(level, policies_conf.get("NCD_LADDER"))
         tv = commercial.traffic_violation_coefficient
         commercial_premium = to_money(base * ncd * pricing * tv)
     adjustment = compulsory_premium = None

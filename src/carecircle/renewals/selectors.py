@@ -1,4 +1,6 @@
-"""Read queries for the seat's workspace: a fixed number of queries per page."""
+"""Read queries for the seat's workspace and the pipeline page: a fixed number of queries
+per page, every row through ``restrict`` (core.access); and the contact counts the law's
+checks need (``call_violations``)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,13 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from carecircle.claims.models import Claim
 from carecircle.core.models import User
 from carecircle.core.roles import Role
-from carecircle.value.models import CustomerValue
+from carecircle.parties.models import Customer
+from carecircle.value.public import current_value
 
-from .models import Contact, PipelineRun, Quote, RenewalTask, Stage, Status
+from . import rules
+from .choices import Stage, Status
+from .conf import RenewalSettings
+from .models import Contact, PipelineRun, Quote, RenewalTask
 
 QUEUE_LIMIT = 100
 SCRIPTS = {
@@ -58,7 +64,8 @@ def queue(user, now: dt.datetime) -> list[RenewalTask]:
         output_field=IntegerField(),
     )
     return list(
-        RenewalTask.objects.filter(assignee=user, stage__in=[Stage.RESERVED, Stage.TELESALES])
+        RenewalTask.objects.restrict(user)
+        .filter(assignee=user, stage__in=[Stage.RESERVED, Stage.TELESALES])
         .exclude(status=Status.WRONG_NUMBER)
         .select_related("customer", "policy__vehicle")
         .annotate(no_calls=no_calls, due_rank=due_now)
@@ -78,11 +85,18 @@ class TaskPage:
 
 
 def task_page(task: RenewalTask, user) -> TaskPage:
-    value = CustomerValue.objects.current().filter(customer_id=task.customer_id).first()
+    """What the task page shows of ``task`` (already fetched through ``restrict``): the
+    customer's value, the two policies' claims, the contacts and the latest quote, each read
+    as ``user`` may see it."""
+    value = current_value(task.customer_id, user)
     policy_ids = [task.policy_id] + ([task.companion_id] if task.companion_id else [])
-    claims = list(Claim.objects.filter(policy_id__in=policy_ids).order_by("-accident_at")[:20])
-    contacts = list(task.contacts.select_related("by").order_by("-at")[:30])
-    latest = task.quotes.order_by("-at", "-pk").first()
+    claims = list(
+        Claim.objects.restrict(user).filter(policy_id__in=policy_ids).order_by("-accident_at")[:20]
+    )
+    contacts = list(
+        Contact.objects.restrict(user).filter(task=task).select_related("by").order_by("-at")[:30]
+    )
+    latest = Quote.objects.restrict(user).filter(task=task).order_by("-at", "-pk").first()
     opening = OPENING.format(
         name=getattr(user, "display_name", "") or user.get_username(),
         employee_no=getattr(user, "employee_no", "") or "—",
@@ -117,3 +131,20 @@ def pipeline_summary(user) -> dict[str, Any]:
             role__in=[Role.SEAT, Role.SALES_AGENT], is_active=True
         ).order_by("username"),
     }
+
+
+def call_violations(
+    task: RenewalTask, customer: Customer, now: dt.datetime, conf: RenewalSettings
+) -> list[rules.Violation]:
+    """Every rule a call on ``task`` would break at ``now`` (``rules.violations``), over the
+    customer's contacts from every channel. Counts, not rows, and deliberately not restricted:
+    the caps count every seat's, agent's and 4S shop's attempts, whoever asks."""
+    contacts = Contact.objects.filter(customer=customer)
+    unanswered = contacts.filter(
+        at__gte=rules.day_start(customer, now, conf), connected=False
+    ).count()
+    since = now - dt.timedelta(days=conf.contact_cap_days)
+    recent = contacts.filter(at__gte=since).count()
+    return rules.violations(
+        task, customer, now, conf, unanswered_today=unanswered, recent_contacts=recent
+    )

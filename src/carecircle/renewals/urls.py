@@ -1,15 +1,21 @@
-from django.urls import include, path
+"""Renewal pages under ``/renewals/`` (names ``renewals:…``): the seat's workspace, the
+pipeline, the CTI webhook and 考核督导 under ``supervise/``."""
 
-from . import cti_views, views
+from django.urls import path
+
+from .views import cti, pipeline, supervision, workspace
 
 app_name = "renewals"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("task/<int:pk>/", views.task, name="task"),
-    path("task/<int:pk>/call/", views.call, name="call"),
-    path("task/<int:pk>/quote/", views.quote, name="quote"),
-    path("task/<int:pk>/outcome/", views.outcome, name="outcome"),
-    path("pipeline/", views.pipeline, name="pipeline"),
-    path("cti/events/", cti_views.events, name="cti_events"),
-    path("supervise/", include("carecircle.renewals.supervision_urls")),
+    path("", workspace.queue, name="queue"),
+    path("task/<int:pk>/", workspace.task, name="task"),
+    path("task/<int:pk>/call/", workspace.call, name="call"),
+    path("task/<int:pk>/quote/", workspace.quote, name="quote"),
+    path("task/<int:pk>/outcome/", workspace.outcome, name="outcome"),
+    path("pipeline/", pipeline.pipeline, name="pipeline"),
+    path("cti/events/", cti.events, name="cti_events"),
+    path("supervise/", supervision.dashboard, name="supervise"),
+    path("supervise/why-lost/", supervision.why_lost, name="supervise_lost"),
+    path("supervise/overdue/", supervision.overdue, name="supervise_overdue"),
+    path("supervise/export.xlsx", supervision.export, name="supervise_export"),
 ]

@@ -13,7 +13,7 @@ from carecircle.core.access import Action, Reach, RestrictedQuerySet
 from carecircle.core.money import MoneyField
 from carecircle.core.roles import Perm
 
-from .choices import ContactChannel, LostReason, Outcome, Rule
+from ..choices import ContactChannel, LostReason, Outcome, Rule
 from .tasks import RenewalTask
 
 

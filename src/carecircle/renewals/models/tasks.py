@@ -12,7 +12,7 @@ from carecircle.core.access import Action, Reach, RestrictedQuerySet
 from carecircle.core.money import ZERO, MoneyField
 from carecircle.core.roles import Perm
 
-from .choices import AssignReason, Segment, Stage, Status
+from ..choices import AssignReason, Segment, Stage, Status
 
 
 class RenewalTaskQuerySet(RestrictedQuerySet):

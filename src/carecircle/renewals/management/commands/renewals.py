@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from carecircle.renewals.pipeline import run_pipeline
+from carecircle.renewals.services.pipeline import run_pipeline
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from carecircle.policies.models import Policy
-from carecircle.renewals.models import Quote, RenewalTask, Stage, Status
+from carecircle.renewals.choices import Stage, Status
+from carecircle.renewals.models import Quote, RenewalTask
 from carecircle.value.models import ModelVersion
 
 pytestmark = pytest.mark.django_db(transaction=True)

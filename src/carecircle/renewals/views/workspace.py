@@ -1,5 +1,5 @@
-"""The seat's workspace: queue, task page, call, quote, outcome; the pipeline page for
-supervisors. Thin views over services; refusals come back as a message on the same page."""
+"""The seat's workspace: queue, task page, call, quote, outcome. Thin views over services;
+refusals come back as a message on the same page."""
 
 from __future__ import annotations
 
@@ -15,20 +15,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
-from carecircle.core.models import User
 from carecircle.core.roles import Perm, has_perm
-from carecircle.value import reasons
+from carecircle.value.public import reasons_for
 
-from . import compliance, selectors, services
-from .conf import renewal_settings
-from .forms import OutcomeForm, QuoteForm, ReassignForm
-from .models import Contact, RenewalTask, Stage
-from .quote import compute, pricing_range
+from .. import selectors
+from ..choices import Stage
+from ..conf import renewal_settings
+from ..forms import OutcomeForm, QuoteForm
+from ..models import Contact, RenewalTask
+from ..quote import compute, pricing_range
+from ..services import workspace
+from ..supervision.scope import can_supervise
 
 
 def _worker(request: HttpRequest) -> Any:
     user = request.user
-    if not (has_perm(user, Perm.WORK_RENEWALS) or services.can_supervise(user)):
+    if not (has_perm(user, Perm.WORK_RENEWALS) or can_supervise(user)):
         raise PermissionDenied("无续保作业权限 / you do not work renewals")
     return user
 
@@ -64,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     try:
-        task = services.open_task(task, request.user)
+        task = workspace.open_task(task, request.user)
     except DomainError as refused:
         return render(
             request,
@@ -74,7 +76,9 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         )
     conf = renewal_settings()
     page = selectors.task_page(task, request.user)
-    blocks = compliance.violations(task, task.customer, clock.now(), conf) if task.is_open else []
+    blocks = (
+        selectors.call_violations(task, task.customer, clock.now(), conf) if task.is_open else []
+    )
     try:
         preview = compute(task, None, conf)
     except DomainError:
@@ -85,7 +89,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "page": page,
             "task": task,
-            "reasons": reasons.render(page.value) if page.value else [],
+            "reasons": reasons_for(page.value) if page.value else [],
             "blocks": blocks,
             "preview": preview,
             "range": pricing_range(task.tier, conf),
@@ -105,7 +109,7 @@ def _back(pk: int) -> HttpResponse:
 def call(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     try:
-        contact = services.place_call(task, request.user)
+        contact = workspace.place_call(task, request.user)
     except DomainError as refused:
         messages.error(request, refused.message)
         return _back(pk)
@@ -128,7 +132,7 @@ def quote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "系数格式不正确 / the coefficient is not a number")
         return _back(pk)
     try:
-        made = services.make_quote(task, request.user, form.cleaned_data["pricing_coefficient"])
+        made = workspace.make_quote(task, request.user, form.cleaned_data["pricing_coefficient"])
     except DomainError as refused:
         messages.error(request, refused.message)
         return _back(pk)
@@ -150,9 +154,11 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     contact = None
     if data["contact"]:
-        contact = get_object_or_404(Contact, pk=data["contact"], task=task)
+        contact = get_object_or_404(
+            Contact.objects.restrict(request.user), pk=data["contact"], task=task
+        )
     try:
-        services.record_outcome(
+        workspace.record_outcome(
             task,
             request.user,
             data["outcome"],
@@ -168,48 +174,6 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refused.message)
         return _back(pk)
     messages.success(request, "结果已记录 / outcome recorded")
-    if task.stage == Stage.DONE or data["outcome"] in services.CLOSING:
+    if task.stage == Stage.DONE or data["outcome"] in workspace.CLOSING:
         return redirect("renewals:queue")
     return _back(pk)
-
-
-def _supervisor(request: HttpRequest) -> Any:
-    user = request.user
-    if not services.can_supervise(user):
-        raise PermissionDenied("仅限续保主管 / renewal supervisors only")
-    return user
-
-
-@login_required
-def pipeline(request: HttpRequest) -> HttpResponse:
-    user = _supervisor(request)
-    if request.method == "POST":
-        if request.POST.get("action") == "reassign":
-            form = ReassignForm(request.POST)
-            if form.is_valid():
-                to_user = get_object_or_404(User, pk=form.cleaned_data["to_user"])
-                tasks = RenewalTask.objects.restrict(user).filter(pk__in=form.cleaned_data["tasks"])
-                try:
-                    moved = services.reassign(list(tasks), to_user, user, form.cleaned_data["note"])
-                    messages.success(request, f"已调整 {moved} 条 / {moved} renewals reassigned")
-                except DomainError as refused:
-                    messages.error(request, refused.message)
-            else:
-                messages.error(
-                    request, " ".join(str(e) for e in form.errors.get("tasks", form.errors))
-                )
-        elif has_perm(user, Perm.SUPERVISE_RENEWALS):
-            from .pipeline import run_pipeline
-
-            run = run_pipeline()
-            messages.success(request, f"续保清单已更新 / pipeline built: {run.counts}")
-        return redirect("renewals:pipeline")
-    summary = selectors.pipeline_summary(user)
-    return render(
-        request,
-        "renewals/pipeline.html",
-        {
-            **summary,
-            "can_run": has_perm(user, Perm.SUPERVISE_RENEWALS),
-        },
-    )

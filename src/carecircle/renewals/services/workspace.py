@@ -1,6 +1,7 @@
-"""What seats, agents and supervisors do to a renewal. Each function is atomic; writes that
-a client may repeat (an outcome, a renewal) are idempotent; refusals say why, and compliance
-refusals are logged (compliance.py)."""
+"""What seats and agents do to a renewal in the workspace: open it, call, quote, record the
+outcome (renewing it when the customer says yes). Each function is atomic; writes that a client
+may repeat (an outcome, a renewal) are idempotent; refusals say why, and compliance refusals
+are logged (``services.compliance``)."""
 
 from __future__ import annotations
 
@@ -14,49 +15,35 @@ from django.db.models import F
 from django.utils import timezone
 
 from carecircle.core import audit, clock, pii
-from carecircle.core.access import Action
 from carecircle.core.dates import add_months
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, Role, has_perm
-from carecircle.parties.models import Customer, Team
 from carecircle.policies.choices import Channel
 from carecircle.policies.models import Policy
 from carecircle.policies.services import policy_written
 
-from . import compliance, cti
-from .conf import renewal_settings
-from .models import (
+from .. import cti, selectors
+from ..choices import (
     CONNECTED_OUTCOMES,
     OUTCOME_STATUS,
-    Assignment,
-    AssignReason,
-    Contact,
     ContactChannel,
     LostReason,
     Outcome,
-    Quote,
-    RenewalTask,
     Stage,
 )
-from .quote import compute
+from ..conf import renewal_settings
+from ..models import Contact, Quote, RenewalTask
+from ..quote import compute
+from ..rules import Violation
+from ..supervision.scope import can_supervise
+from . import compliance
 
 CLOSING = {Outcome.RENEWED, Outcome.LOST, Outcome.REFUSED, Outcome.DO_NOT_CALL}
 
 
 def _who(user) -> str:
     return getattr(user, "display_name", "") or user.get_username()
-
-
-def can_supervise(user, task: RenewalTask | None = None) -> bool:
-    """Renewal supervisors supervise every renewal, a team leader the team's (``Team``'s
-    reach for ``report``, core.access)."""
-    teams = Team.objects.restrict(user, Action.REPORT)
-    if teams.reaches_all(user, Action.REPORT):
-        return True
-    if task is None:
-        return teams.exists()
-    return task.assignee is not None and teams.filter(pk=task.assignee.team_id).exists()
 
 
 def contact_channel(user) -> str:
@@ -134,7 +121,7 @@ def place_call(task: RenewalTask, user) -> Contact:
         with transaction.atomic():
             task = _locked(task.pk)
             _check_open(task)
-            found = compliance.violations(task, task.customer, now, conf)
+            found = selectors.call_violations(task, task.customer, now, conf)
             if found:
                 raise compliance.Blocked(found[0])
             call_id = uuid.uuid4().hex
@@ -293,7 +280,7 @@ def record_outcome(
             _validate(task, contact, outcome, data, now)
             if outcome in CONNECTED_OUTCOMES and (contact is None or not contact.recording_ref):
                 raise compliance.Blocked(
-                    compliance.Violation(
+                    Violation(
                         "no_recording",
                         "接通的电话须有录音编号 / a connected call needs its recording",
                     )
@@ -375,52 +362,3 @@ def _apply(task: RenewalTask, outcome: str, data: dict, now: dt.datetime, conf) 
         task.stage = Stage.DONE
         task.closed_at = now
         task.locked_by = None
-
-
-def reassign(tasks, to_user, by, note: str = "") -> int:
-    """Supervisors move renewals in bulk; all open renewals of each customer move together so
-    a customer never has two owners."""
-    if not can_supervise(by):
-        raise DomainError("forbidden", "无调配权限 / you cannot reassign renewals", status=403)
-    if to_user.role not in (Role.SEAT, Role.SALES_AGENT) or not to_user.is_active:
-        raise DomainError(
-            "to_user", "只能分配给在岗坐席或代理人 / assign to an active seat or agent"
-        )
-    with transaction.atomic():
-        customers = set(
-            RenewalTask.objects.filter(pk__in=[t.pk for t in tasks]).values_list(
-                "customer_id", flat=True
-            )
-        )
-        moving = list(
-            RenewalTask.objects.select_for_update()
-            .open()
-            .filter(customer_id__in=customers)
-            .exclude(assignee=to_user)
-            .values_list("pk", "assignee_id")
-        )
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    task_id=pk,
-                    from_user_id=old,
-                    to_user=to_user,
-                    reason=AssignReason.MANUAL,
-                    by=by,
-                    note=note[:255],
-                )
-                for pk, old in moving
-            ]
-        )
-        RenewalTask.objects.filter(pk__in=[pk for pk, _ in moving]).update(
-            assignee=to_user, stage=Stage.TELESALES, locked_by=None
-        )
-        Customer.objects.filter(pk__in=customers).update(owner=to_user)
-        audit.record(
-            by,
-            AuditLog.Action.UPDATE,
-            None,
-            object_type="renewals.RenewalTask",
-            summary=f"reassigned {len(moving)} renewals to {to_user}",
-        )
-    return len(moving)

@@ -1,5 +1,5 @@
 """The daily renewal pipeline: new tasks for policies nearing expiry, stages, 清分, closing
-what was renewed elsewhere or expired; then 责任落实 (assign.py).
+what was renewed elsewhere or expired; then 责任落实 (``services.assign``).
 
 Set-based throughout (one query per table, bulk writes) so 100,000 expiring policies build
 in seconds (benchmarks/renewals_pipeline.py). Idempotent: a second run the same day
@@ -21,22 +21,14 @@ from carecircle.core import clock
 from carecircle.core.roles import Role
 from carecircle.policies.choices import Channel, PolicyKind
 from carecircle.policies.models import Policy
-from carecircle.value.models import CustomerValue
+from carecircle.value.public import current_values
 
-from . import sorting
+from .. import rules
+from ..bulk import insert_rows, update_rows
+from ..choices import AssignReason, ContactChannel, Stage, Status
+from ..conf import RenewalSettings, renewal_settings
+from ..models import Assignment, Contact, PipelineRun, RenewalTask
 from .assign import assign_open_tasks
-from .bulk import insert_rows, update_rows
-from .conf import RenewalSettings, renewal_settings
-from .models import (
-    Assignment,
-    AssignReason,
-    Contact,
-    ContactChannel,
-    PipelineRun,
-    RenewalTask,
-    Stage,
-    Status,
-)
 
 CHANNEL_OWNED = frozenset(
     {
@@ -51,9 +43,9 @@ BATCH = 2000
 Progress = Callable[[str], None]
 
 
-def _signals(customer_ids: set[int]) -> dict[int, sorting.CustomerSignal]:
+def _signals(customer_ids: set[int]) -> dict[int, rules.CustomerSignal]:
     rows = (
-        CustomerValue.objects.current()
+        current_values()
         .filter(customer_id__in=customer_ids)
         .values_list(
             "customer_id",
@@ -66,7 +58,7 @@ def _signals(customer_ids: set[int]) -> dict[int, sorting.CustomerSignal]:
         )
         .iterator(chunk_size=10_000)
     )
-    return {row[0]: sorting.CustomerSignal(*row[1:]) for row in rows}
+    return {row[0]: rules.CustomerSignal(*row[1:]) for row in rows}
 
 
 def _lifts(conf: RenewalSettings) -> tuple[dict[int, Decimal] | None, str]:
@@ -76,7 +68,7 @@ def _lifts(conf: RenewalSettings) -> tuple[dict[int, Decimal] | None, str]:
         "renewal_probability", "was_contacted", "status"
     )
     history = [(p, c, s == Status.RENEWED) for p, c, s in rows.iterator(chunk_size=10_000)]
-    lifts = sorting.lift_from_history(history, conf.min_history_contacts)
+    lifts = rules.lift_from_history(history, conf.min_history_contacts)
     return (dict(lifts), "history") if lifts else (None, "default")
 
 
@@ -142,20 +134,16 @@ def _call_from(expiry: dt.date, conf: RenewalSettings) -> dt.datetime:
 
 def _sorted_fields(signal, premium: Decimal, lifts, conf: RenewalSettings) -> list:
     """清分 of one renewal: (tier, probability, segment, value at stake, lift, priority)."""
-    p = signal.renewal_probability if signal else sorting.FALLBACK_PROBABILITY
-    stake = sorting.value_at_stake(signal, premium)
-    lift = (
-        lifts[sorting.probability_band(p)]
-        if lifts
-        else sorting.default_lift(p, conf.default_lift_k)
-    )
+    p = signal.renewal_probability if signal else rules.FALLBACK_PROBABILITY
+    stake = rules.value_at_stake(signal, premium)
+    lift = lifts[rules.probability_band(p)] if lifts else rules.default_lift(p, conf.default_lift_k)
     return [
         signal.tier if signal else "",
         p,
-        sorting.segment(signal),
+        rules.segment(signal),
         stake,
         lift,
-        sorting.priority(stake, lift),
+        rules.priority(stake, lift),
     ]
 
 

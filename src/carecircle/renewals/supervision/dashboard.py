@@ -18,8 +18,9 @@ Who sees what: a supervisor (``Perm.SUPERVISE_RENEWALS``) the whole book; a team
 (``Team.leader``) the renewals assigned to their team and the activity of its members;
 anyone else is refused.
 
-Periods, dimensions and scope live in ``supervision_scope``; the why-we-lose analysis in
-``losses``.
+Periods, dimensions, scope and the overdue renewals live in ``supervision.scope``; the
+overdue list in ``supervision.overdue``, the why-we-lose analysis in ``supervision.losses``,
+the Excel workbook in ``supervision.workbook``.
 """
 
 from __future__ import annotations
@@ -30,102 +31,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-)
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.money import ZERO
-from carecircle.policies.choices import Channel
 
-from .conf import renewal_settings
-from .losses import LossAnalysis, blocked_rules, competitors, lost_reasons, why_lost
-from .models import (
-    CONNECTED_OUTCOMES,
-    ComplianceBlock,
-    Contact,
-    Quote,
-    RenewalTask,
-    Stage,
-    Status,
-)
-from .supervision_scope import (
+from ..choices import Status
+from ..conf import renewal_settings
+from ..models import ComplianceBlock, Contact, Quote
+from .losses import blocked_rules, competitors, lost_reasons
+from .scope import (
     MONEY,
     Dimension,
     Period,
-    PeriodKind,
     Scope,
-    _by_team,
-    _tasks,
+    activity_in,
     due_in,
+    key_of,
+    label_of,
+    overdue_in,
     pct,
     scope_for,
+    was_reached,
 )
-
-# Re-exported: the views, the export and the tests import these from here.
-__all__ = [
-    "Dashboard",
-    "Dimension",
-    "LossAnalysis",
-    "Period",
-    "PeriodKind",
-    "Scope",
-    "dashboard",
-    "overdue_list",
-    "pct",
-    "scope_for",
-    "why_lost",
-]
-
-# ----------------------------------------------------------------------------- grouping keys
-
-# Per dimension and source: (key lookup, label lookups). A seat is the renewal's assignee for
-# results and overdue, the person who acted for activity; a channel is the channel that sold
-# last year's policy; a branch is the customer's city (the insurer's city branch).
-KEYS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
-    Dimension.SEAT: {
-        "task": ("assignee_id", ("assignee__display_name", "assignee__username")),
-        "act": ("by_id", ("by__display_name", "by__username")),
-    },
-    Dimension.TEAM: {
-        "task": ("assignee__team_id", ("assignee__team__name",)),
-        "act": ("by__team_id", ("by__team__name",)),
-    },
-    Dimension.CHANNEL: {
-        "task": ("policy__channel", ()),
-        "contact": ("task__policy__channel", ()),
-        "act": ("task__policy__channel", ()),
-    },
-    Dimension.BRANCH: {
-        "task": ("customer__city", ()),
-        "contact": ("customer__city", ()),
-        "act": ("task__customer__city", ()),
-        "block": ("customer__city", ()),
-    },
-}
-
-
-def _key(dimension: str, source: str) -> tuple[str, tuple[str, ...]]:
-    keys = KEYS[dimension]
-    return keys.get(source) or keys["act"]
-
-
-def _label(dimension: str, key: Any, names: tuple[Any, ...]) -> str:
-    if dimension == Dimension.CHANNEL:
-        return str(Channel(key).label) if key in Channel.values else (key or "—")
-    if dimension == Dimension.BRANCH:
-        return key or str(_("未知 / Unknown"))
-    if key is None:
-        return str(_("未分配 / Unassigned"))
-    return next((str(n) for n in names if n), str(key))
-
 
 # ----------------------------------------------------------------------------- figures
 
@@ -208,14 +137,6 @@ class Dashboard:
     charts: dict[str, Any] = field(default_factory=dict)
 
 
-def _reached() -> Exists:
-    """The customer was spoken to: a connected call, or an outcome only a conversation gives."""
-    spoken = Contact.objects.filter(task=OuterRef("pk")).filter(
-        Q(connected=True) | Q(outcome__in=list(CONNECTED_OUTCOMES))
-    )
-    return Exists(spoken)
-
-
 def _written() -> Any:
     """Premium of the successors: the lead policy's and its compulsory companion's."""
     zero = Value(ZERO, output_field=MONEY)
@@ -224,19 +145,8 @@ def _written() -> Any:
     )
 
 
-def _overdue(scope: Scope, as_of: dt.date) -> QuerySet[RenewalTask]:
-    """Open renewals at or inside the first checkpoint whose customer is not reached yet."""
-    checkpoint = max(renewal_settings().checkpoint_days)
-    return (
-        _tasks(scope)
-        .filter(stage__in=[Stage.RESERVED, Stage.TELESALES])
-        .filter(expiry_date__lte=as_of + dt.timedelta(days=checkpoint))
-        .exclude(_reached())
-    )
-
-
 def _grouped(qs: QuerySet, dimension: str, source: str, **aggregates: Any) -> list[dict]:
-    key, names = _key(dimension, source)
+    key, names = key_of(dimension, source)
     rows = qs.values(key, *names).annotate(**aggregates).order_by()
     return [{"key": row[key], "names": tuple(row[n] for n in names), **row} for row in rows]
 
@@ -255,7 +165,7 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
             row = rows.get(item["key"])
             if row is None:
                 row = rows[item["key"]] = Row(
-                    item["key"], _label(dimension, item["key"], item["names"])
+                    item["key"], label_of(dimension, item["key"], item["names"])
                 )
             for attr, column in fields.items():
                 setattr(row, attr, getattr(row, attr) + (item[column] or 0))
@@ -267,7 +177,7 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
             dimension,
             "task",
             n_due=Count("pk"),
-            n_reached=Count("pk", filter=_reached()),
+            n_reached=Count("pk", filter=was_reached()),
             n_renewed=Count("pk", filter=Q(status=Status.RENEWED)),
             n_lost=Count("pk", filter=Q(status=Status.LOST)),
             s_premium_due=Sum("premium_last_year"),
@@ -284,8 +194,8 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
         premium_written="s_written",
         attempts="s_attempts",
     )
-    merge(_grouped(_overdue(scope, as_of), dimension, "task", n=Count("pk")), overdue="n")
-    contacts = _by_team(Contact.objects.all(), scope).filter(at__gte=begin, at__lt=end)
+    merge(_grouped(overdue_in(scope, as_of), dimension, "task", n=Count("pk")), overdue="n")
+    contacts = activity_in(Contact.objects.all(), scope).filter(at__gte=begin, at__lt=end)
     merge(
         _grouped(
             contacts,
@@ -297,9 +207,9 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
         calls="n_calls",
         connected_calls="n_connected",
     )
-    quotes = _by_team(Quote.objects.all(), scope).filter(at__gte=begin, at__lt=end)
+    quotes = activity_in(Quote.objects.all(), scope).filter(at__gte=begin, at__lt=end)
     merge(_grouped(quotes, dimension, "act", n=Count("pk")), quotes="n")
-    blocks = _by_team(ComplianceBlock.objects.all(), scope).filter(at__gte=begin, at__lt=end)
+    blocks = activity_in(ComplianceBlock.objects.all(), scope).filter(at__gte=begin, at__lt=end)
     merge(_grouped(blocks, dimension, "block", n=Count("pk")), blocked="n")
 
     ordered = sorted(rows.values(), key=lambda r: (-r.due, -r.calls, r.label))
@@ -329,106 +239,3 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
 
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-# ----------------------------------------------------------------------------- overdue list
-
-
-@dataclass
-class OverduePage:
-    scope: Scope
-    as_of: dt.date
-    dimension: str | None
-    key: str
-    label: str
-    tasks: list[RenewalTask]
-    number: int
-    has_next: bool
-    checkpoint_days: int
-
-
-def _key_filter(dimension: str, raw: str) -> Q:
-    """The dashboard row a drill-down came from: ``by`` + ``key`` ("none" = no value)."""
-    lookup, _names = _key(dimension, "task")
-    if raw == "none":
-        return Q(**{f"{lookup}__isnull": True})
-    if dimension in (Dimension.SEAT, Dimension.TEAM):
-        try:
-            return Q(**{lookup: int(raw)})
-        except ValueError:
-            return Q(pk__in=[])
-    return Q(**{lookup: raw})
-
-
-def overdue_list(
-    user: Any,
-    as_of: dt.date,
-    *,
-    dimension: str | None = None,
-    key: str = "",
-    number: int = 1,
-    per_page: int = 50,
-) -> OverduePage:
-    """The overdue renewals themselves, nearest expiry first, optionally for one dashboard
-    row (``dimension`` + ``key``); one query for the page (LIMIT per_page + 1)."""
-    scope = scope_for(user)
-    tasks = _overdue(scope, as_of)
-    label = ""
-    if dimension in Dimension.values and key:
-        tasks = tasks.filter(_key_filter(dimension, key))
-    else:
-        dimension = None
-    start = (number - 1) * per_page
-    found = list(
-        tasks.select_related("customer", "policy__vehicle", "assignee", "assignee__team").order_by(
-            "expiry_date", "pk"
-        )[start : start + per_page + 1]
-    )
-    if dimension and found:
-        first = found[0]
-        label = {
-            Dimension.SEAT: lambda: _label(
-                dimension,
-                first.assignee_id,
-                (
-                    getattr(first.assignee, "display_name", ""),
-                    getattr(first.assignee, "username", ""),
-                ),
-            ),
-            Dimension.TEAM: lambda: _label(
-                dimension,
-                first.assignee.team_id if first.assignee else None,
-                (first.assignee.team.name if first.assignee and first.assignee.team else "",),
-            ),
-            Dimension.CHANNEL: lambda: _label(dimension, first.policy.channel, ()),
-            Dimension.BRANCH: lambda: _label(dimension, first.customer.city, ()),
-        }[Dimension(dimension)]()
-    for task in found:
-        task.days_left = (task.expiry_date - as_of).days  # type: ignore[attr-defined]
-    return OverduePage(
-        scope=scope,
-        as_of=as_of,
-        dimension=dimension,
-        key=key,
-        label=label,
-        tasks=found[:per_page],
-        number=number,
-        has_next=len(found) > per_page,
-        checkpoint_days=max(renewal_settings().checkpoint_days),
-    )
-
-
-__all__ = [
-    "Dashboard",
-    "Dimension",
-    "LossAnalysis",
-    "OverduePage",
-    "Period",
-    "PeriodKind",
-    "Row",
-    "Scope",
-    "dashboard",
-    "overdue_list",
-    "scope_for",
-    "why_lost",
-]

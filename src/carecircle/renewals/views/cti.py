@@ -14,9 +14,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .cti import CallEvent
-from .models import Contact
-from .services import apply_call_event
+from ..cti import CallEvent
+from ..models import Contact
+from ..services.workspace import apply_call_event
 
 
 @csrf_exempt

@@ -1,3 +1,5 @@
+"""Renewal stages, statuses, outcomes, segments, reasons and compliance rules."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

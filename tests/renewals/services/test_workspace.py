@@ -10,12 +10,12 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from carecircle.policies.models import Policy
-from carecircle.renewals import services
-from carecircle.renewals.models import ComplianceBlock, Contact, RenewalTask, Stage, Status
-from carecircle.renewals.pipeline import run_pipeline
+from carecircle.renewals.choices import Stage, Status
+from carecircle.renewals.models import ComplianceBlock, Contact, RenewalTask
+from carecircle.renewals.services import workspace
+from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, PolicyFactory, UserFactory
-
-from .conftest import AS_OF, at, expiring, make_seat
+from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 
 pytestmark = pytest.mark.django_db
 CONNECTS = "carecircle.renewals.cti.AlwaysConnects"
@@ -46,7 +46,7 @@ def refused(fn, *args, **kwargs) -> DomainError:
 def test_a_call_at_21_05_is_blocked_with_the_hours_and_logged(seat, task_for):
     task = task_for()
     with clock.frozen_at(at(AS_OF, 21, 5)):
-        error = refused(services.place_call, task, seat)
+        error = refused(workspace.place_call, task, seat)
     assert error.code == "calling_hours"
     assert "21:05" in error.message and "09:00–21:00" in error.message
     block = ComplianceBlock.objects.get()
@@ -61,27 +61,27 @@ def test_shenzhen_calls_end_at_20_00_and_xinjiang_keeps_its_own_clock(seat, task
         customer=CustomerFactory(city="深圳市", province="广东省", marketing_consent=True)
     )
     with clock.frozen_at(at(AS_OF, 20, 30)):
-        assert refused(services.place_call, shenzhen, seat).code == "calling_hours"
+        assert refused(workspace.place_call, shenzhen, seat).code == "calling_hours"
     urumqi = task_for(
         customer=CustomerFactory(
             city="乌鲁木齐市", province="新疆维吾尔自治区", marketing_consent=True
         )
     )
     with clock.frozen_at(at(AS_OF, 9, 30)):  # 07:30 in Urumqi
-        error = refused(services.place_call, urumqi, seat)
+        error = refused(workspace.place_call, urumqi, seat)
     assert error.code == "calling_hours" and "07:30" in error.message
 
 
 def test_no_call_more_than_40_days_before_expiry_unless_the_customer_asked(seat, task_for):
     task = task_for(days=41)
-    error = refused(services.place_call, task, seat)
+    error = refused(workspace.place_call, task, seat)
     assert error.code == "too_early"
     assert str(AS_OF + dt.timedelta(days=1)) in error.message
 
 
 def test_no_call_without_marketing_consent(seat, task_for):
     task = task_for(consent=False)
-    assert refused(services.place_call, task, seat).code == "no_consent"
+    assert refused(workspace.place_call, task, seat).code == "no_consent"
 
 
 def test_refusal_puts_the_customer_on_do_not_call_for_six_months_across_channels(
@@ -90,13 +90,13 @@ def test_refusal_puts_the_customer_on_do_not_call_for_six_months_across_channels
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
     other_vehicle = task_for(customer=task.customer)
-    contact = services.place_call(task, seat)
-    services.record_outcome(task, seat, "refused", idempotency_key="k1", contact=contact)
+    contact = workspace.place_call(task, seat)
+    workspace.record_outcome(task, seat, "refused", idempotency_key="k1", contact=contact)
     task.customer.refresh_from_db()
     assert task.customer.do_not_call_until == dt.date(2026, 11, 1)
     # The same customer's other renewal, and any channel, is now blocked.
     other_vehicle.refresh_from_db()
-    assert refused(services.place_call, other_vehicle, seat).code == "do_not_call"
+    assert refused(workspace.place_call, other_vehicle, seat).code == "do_not_call"
     task.refresh_from_db()
     assert (task.status, task.stage) == (Status.REFUSED, Stage.DONE)
 
@@ -106,12 +106,12 @@ def test_at_most_three_unanswered_attempts_a_day(seat, task_for, settings):
     task = task_for()
     for minute in (0, 10, 20):
         with clock.frozen_at(at(AS_OF, 11, minute)):
-            contact = services.place_call(task, seat)
+            contact = workspace.place_call(task, seat)
             assert contact.connected is False
     with clock.frozen_at(at(AS_OF, 11, 30)):
-        assert refused(services.place_call, task, seat).code == "daily_attempts"
+        assert refused(workspace.place_call, task, seat).code == "daily_attempts"
     with clock.frozen_at(at(AS_OF + dt.timedelta(days=1), 10)):
-        assert services.place_call(task, seat).connected is False  # a new day
+        assert workspace.place_call(task, seat).connected is False  # a new day
 
 
 def test_at_most_m_attempts_per_renewal(seat, task_for, settings):
@@ -121,9 +121,9 @@ def test_at_most_m_attempts_per_renewal(seat, task_for, settings):
         "RENEWALS": {"attempts_per_renewal": 2, "contact_cap": 99},
     }
     task = task_for()
-    services.place_call(task, seat)
-    services.place_call(task, seat)
-    assert refused(services.place_call, task, seat).code == "renewal_attempts"
+    workspace.place_call(task, seat)
+    workspace.place_call(task, seat)
+    assert refused(workspace.place_call, task, seat).code == "renewal_attempts"
 
 
 def test_contacts_from_every_channel_count_against_one_cap(seat, task_for, settings):
@@ -144,21 +144,21 @@ def test_contacts_from_every_channel_count_against_one_cap(seat, task_for, setti
         connected=True,
         idempotency_key="agent-visit",
     )
-    services.place_call(task, seat)
-    error = refused(services.place_call, task, seat)
+    workspace.place_call(task, seat)
+    error = refused(workspace.place_call, task, seat)
     assert error.code == "contact_cap" and "2" in error.message
 
 
 def test_a_connected_outcome_needs_the_recording(seat, task_for, settings):
     settings.CARECIRCLE_CTI = NEVER
     task = task_for()
-    contact = services.place_call(task, seat)
+    contact = workspace.place_call(task, seat)
     error = refused(
-        services.record_outcome, task, seat, "quoted", idempotency_key="q", contact=contact
+        workspace.record_outcome, task, seat, "quoted", idempotency_key="q", contact=contact
     )
     assert error.code in {"no_recording", "no_quote"}
     error = refused(
-        services.record_outcome,
+        workspace.record_outcome,
         task,
         seat,
         "callback",
@@ -173,12 +173,12 @@ def test_a_connected_outcome_needs_the_recording(seat, task_for, settings):
 def test_an_outcome_posted_twice_is_recorded_once(seat, task_for, settings):
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
-    contact = services.place_call(task, seat)
+    contact = workspace.place_call(task, seat)
     when = clock.now() + dt.timedelta(days=1)
-    first = services.record_outcome(
+    first = workspace.record_outcome(
         task, seat, "callback", idempotency_key="same", contact=contact, callback_at=when
     )
-    again = services.record_outcome(
+    again = workspace.record_outcome(
         task, seat, "callback", idempotency_key="same", contact=contact, callback_at=when
     )
     assert first.pk == again.pk
@@ -190,29 +190,29 @@ def test_an_outcome_posted_twice_is_recorded_once(seat, task_for, settings):
 def test_two_seats_opening_one_task_the_second_is_told_who_has_it(seat, task_for):
     task = task_for()
     other = make_seat("seat2")
-    services.open_task(task, seat)
+    workspace.open_task(task, seat)
     # e.g. just reassigned while the first seat still has it open
     RenewalTask.objects.filter(pk=task.pk).update(assignee=other)
     task.refresh_from_db()
-    error = refused(services.open_task, task, other)
+    error = refused(workspace.open_task, task, other)
     assert error.status == 409
     assert "seat1" in error.message and "10:15" in error.message
     with clock.frozen_at(at(AS_OF, 10, 16)):
-        assert services.open_task(task, other).locked_by == other
+        assert workspace.open_task(task, other).locked_by == other
 
 
 def test_a_seat_cannot_work_someone_elses_renewal(seat, task_for):
     task = task_for()
     other = make_seat("seat2")
-    assert refused(services.place_call, task, other).code == "not_assignee"
+    assert refused(workspace.place_call, task, other).code == "not_assignee"
 
 
 def test_renewed_creates_linked_successors_once(seat, task_for, settings):
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
-    contact = services.place_call(task, seat)
-    services.make_quote(task, seat)
-    services.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
+    workspace.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
     successor = Policy.objects.get(renews=task.policy)
     assert successor.effective_date == task.expiry_date
     assert successor.expiry_date == task.expiry_date.replace(year=task.expiry_date.year + 1)
@@ -221,15 +221,15 @@ def test_renewed_creates_linked_successors_once(seat, task_for, settings):
     task.refresh_from_db()
     assert (task.status, task.successor, task.renewed_by) == (Status.RENEWED, successor, seat)
     # The same post again is a no-op, not a second successor.
-    services.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
+    workspace.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
     assert Policy.objects.filter(renews=task.policy).count() == 1
 
 
 def test_a_policy_already_renewed_elsewhere_is_detected_not_duplicated(seat, task_for, settings):
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
-    contact = services.place_call(task, seat)
-    services.make_quote(task, seat)
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
     PolicyFactory(
         vehicle=task.policy.vehicle,
         renews=task.policy,
@@ -239,7 +239,7 @@ def test_a_policy_already_renewed_elsewhere_is_detected_not_duplicated(seat, tas
         expiry_date=task.expiry_date + dt.timedelta(days=365),
     )
     error = refused(
-        services.record_outcome, task, seat, "renewed", idempotency_key="r2", contact=contact
+        workspace.record_outcome, task, seat, "renewed", idempotency_key="r2", contact=contact
     )
     assert error.code == "already_renewed" and "P-4S-RENEWED" in error.message
     assert Policy.objects.filter(renews=task.policy).count() == 1
@@ -248,14 +248,14 @@ def test_a_policy_already_renewed_elsewhere_is_detected_not_duplicated(seat, tas
 def test_lost_needs_a_reason_and_keeps_competitor_and_price(seat, task_for, settings):
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
-    contact = services.place_call(task, seat)
+    contact = workspace.place_call(task, seat)
     assert (
         refused(
-            services.record_outcome, task, seat, "lost", idempotency_key="l0", contact=contact
+            workspace.record_outcome, task, seat, "lost", idempotency_key="l0", contact=contact
         ).code
         == "lost_reason"
     )
-    services.record_outcome(
+    workspace.record_outcome(
         task,
         seat,
         "lost",

@@ -20,16 +20,9 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    ComplianceBlock,
-    LostReason,
-    Quote,
-    RenewalTask,
-    Rule,
-    Segment,
-    Status,
-)
-from .supervision_scope import MONEY, Period, Scope, due_in, pct, scope_for
+from ..choices import LostReason, Rule, Segment, Status
+from ..models import ComplianceBlock, Quote, RenewalTask
+from .scope import MONEY, Period, Scope, due_in, pct, scope_for
 
 
 def lost_reasons(due: QuerySet[RenewalTask]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""The supervision pages' common ground: periods, dimensions, who sees which renewals
-(``scope_for``), the renewals due in a period, and percentages as the pages show them."""
+"""The supervision pages' common ground: periods, dimensions and their grouping keys, who
+supervises which renewals (``scope_for``, ``can_supervise``), the renewals due in a period and
+those overdue now, and percentages as the pages show them."""
 
 from __future__ import annotations
 
@@ -9,20 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import (
-    DecimalField,
-    QuerySet,
-    TextChoices,
-)
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.access import Action
 from carecircle.parties.models import Team
+from carecircle.policies.choices import Channel
 
-from .models import (
-    RenewalTask,
-)
+from ..choices import CONNECTED_OUTCOMES, Stage
+from ..conf import renewal_settings
+from ..models import Contact, RenewalTask
 
 PERCENT = Decimal("0.1")
 MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
@@ -108,12 +106,25 @@ def scope_for(user: Any) -> Scope:
     return Scope(user, team.pk, team.name)
 
 
-def _tasks(scope: Scope) -> QuerySet[RenewalTask]:
+def can_supervise(user: Any, task: RenewalTask | None = None) -> bool:
+    """Renewal supervisors supervise every renewal, a team leader the team's (``Team``'s
+    reach for ``report``, core.access)."""
+    teams = Team.objects.restrict(user, Action.REPORT)
+    if teams.reaches_all(user, Action.REPORT):
+        return True
+    if task is None:
+        return teams.exists()
+    return task.assignee is not None and teams.filter(pk=task.assignee.team_id).exists()
+
+
+def tasks_in(scope: Scope) -> QuerySet[RenewalTask]:
+    """The renewals in ``scope``: those the user may see, assigned to the team when the scope
+    is one team."""
     tasks = RenewalTask.objects.restrict(scope.user)
     return tasks if scope.whole_book else tasks.filter(assignee__team_id=scope.team_id)
 
 
-def _by_team(qs: QuerySet, scope: Scope) -> QuerySet:
+def activity_in(qs: QuerySet, scope: Scope) -> QuerySet:
     """Activity rows (contacts, quotes, blocks) the user may see, of the team's members when
     the scope is one team."""
     qs = qs.restrict(scope.user)  # type: ignore[attr-defined]
@@ -128,4 +139,67 @@ def pct(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 
 
 def due_in(scope: Scope, period: Period) -> QuerySet[RenewalTask]:
-    return _tasks(scope).filter(expiry_date__gte=period.start, expiry_date__lt=period.end)
+    """The renewals in ``scope`` expiring in ``period`` (到期口径)."""
+    return tasks_in(scope).filter(expiry_date__gte=period.start, expiry_date__lt=period.end)
+
+
+def was_reached() -> Exists:
+    """The customer was spoken to: a connected call, or an outcome only a conversation gives."""
+    spoken = Contact.objects.filter(task=OuterRef("pk")).filter(
+        Q(connected=True) | Q(outcome__in=list(CONNECTED_OUTCOMES))
+    )
+    return Exists(spoken)
+
+
+def overdue_in(scope: Scope, as_of: dt.date) -> QuerySet[RenewalTask]:
+    """Open renewals at or inside the first checkpoint whose customer is not reached yet."""
+    checkpoint = max(renewal_settings().checkpoint_days)
+    return (
+        tasks_in(scope)
+        .filter(stage__in=[Stage.RESERVED, Stage.TELESALES])
+        .filter(expiry_date__lte=as_of + dt.timedelta(days=checkpoint))
+        .exclude(was_reached())
+    )
+
+
+# ----------------------------------------------------------------------------- grouping keys
+
+# Per dimension and source: (key lookup, label lookups). A seat is the renewal's assignee for
+# results and overdue, the person who acted for activity; a channel is the channel that sold
+# last year's policy; a branch is the customer's city (the insurer's city branch).
+KEYS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    Dimension.SEAT: {
+        "task": ("assignee_id", ("assignee__display_name", "assignee__username")),
+        "act": ("by_id", ("by__display_name", "by__username")),
+    },
+    Dimension.TEAM: {
+        "task": ("assignee__team_id", ("assignee__team__name",)),
+        "act": ("by__team_id", ("by__team__name",)),
+    },
+    Dimension.CHANNEL: {
+        "task": ("policy__channel", ()),
+        "contact": ("task__policy__channel", ()),
+        "act": ("task__policy__channel", ()),
+    },
+    Dimension.BRANCH: {
+        "task": ("customer__city", ()),
+        "contact": ("customer__city", ()),
+        "act": ("task__customer__city", ()),
+        "block": ("customer__city", ()),
+    },
+}
+
+
+def key_of(dimension: str, source: str) -> tuple[str, tuple[str, ...]]:
+    keys = KEYS[dimension]
+    return keys.get(source) or keys["act"]
+
+
+def label_of(dimension: str, key: Any, names: tuple[Any, ...]) -> str:
+    if dimension == Dimension.CHANNEL:
+        return str(Channel(key).label) if key in Channel.values else (key or "—")
+    if dimension == Dimension.BRANCH:
+        return key or str(_("未知 / Unknown"))
+    if key is None:
+        return str(_("未分配 / Unassigned"))
+    return next((str(n) for n in names if n), str(key))

@@ -9,11 +9,10 @@ from django.db import connection
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.policies.models import Policy
-from carecircle.renewals import services
 from carecircle.renewals.models import Contact, RenewalTask
-from carecircle.renewals.pipeline import run_pipeline
-
-from .conftest import AS_OF, at, expiring, make_seat
+from carecircle.renewals.services import workspace
+from carecircle.renewals.services.pipeline import run_pipeline
+from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -49,11 +48,11 @@ def test_two_renewal_posts_at_once_make_one_successor(settings):
         expiring(35)
         run_pipeline()
         task = RenewalTask.objects.get()
-        calls = [services.place_call(task, seat) for _ in range(2)]
-        services.make_quote(task, seat)
+        calls = [workspace.place_call(task, seat) for _ in range(2)]
+        workspace.make_quote(task, seat)
         results = race(
             2,
-            lambda i: services.record_outcome(
+            lambda i: workspace.record_outcome(
                 task, seat, "renewed", idempotency_key=f"k{i}", contact=calls[i]
             ),
         )
@@ -69,6 +68,6 @@ def test_concurrent_dials_respect_the_daily_cap(settings):
         expiring(35)
         run_pipeline()
         task = RenewalTask.objects.get()
-        results = race(6, lambda i: services.place_call(task, seat))
+        results = race(6, lambda i: workspace.place_call(task, seat))
     assert sorted(code for code, _ in results).count("ok") == 3
     assert Contact.objects.count() == 3

@@ -1,4 +1,5 @@
-"""责任落实: who works each telesales renewal.
+"""责任落实: who works each telesales renewal — the pipeline's assignment, and a supervisor's
+bulk reassignment (``reassign``).
 
 In priority order, each unassigned task goes to
 1. the seat already holding another open renewal of the same customer (one owner per customer),
@@ -15,15 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 
+from django.db import transaction
 from django.db.models import Count
 
+from carecircle.core import audit
+from carecircle.core.errors import DomainError
+from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.parties.choices import CustomerKind
 from carecircle.parties.models import Customer
 
-from .bulk import insert_rows, update_rows
-from .conf import RenewalSettings
-from .models import Assignment, AssignReason, RenewalTask, SeatProfile, Stage
+from ..bulk import insert_rows, update_rows
+from ..choices import AssignReason, Stage
+from ..conf import RenewalSettings
+from ..models import Assignment, RenewalTask, SeatProfile
+from ..supervision.scope import can_supervise
 
 BATCH = 2000
 
@@ -172,3 +179,52 @@ def _write(chosen: list[tuple[int, int, str]], pending: list[tuple]) -> None:
         Assignment,
         [Assignment(task_id=pk, to_user_id=seat, reason=reason) for pk, seat, reason in chosen],
     )
+
+
+def reassign(tasks, to_user, by, note: str = "") -> int:
+    """Supervisors move renewals in bulk; all open renewals of each customer move together so
+    a customer never has two owners."""
+    if not can_supervise(by):
+        raise DomainError("forbidden", "无调配权限 / you cannot reassign renewals", status=403)
+    if to_user.role not in (Role.SEAT, Role.SALES_AGENT) or not to_user.is_active:
+        raise DomainError(
+            "to_user", "只能分配给在岗坐席或代理人 / assign to an active seat or agent"
+        )
+    with transaction.atomic():
+        customers = set(
+            RenewalTask.objects.filter(pk__in=[t.pk for t in tasks]).values_list(
+                "customer_id", flat=True
+            )
+        )
+        moving = list(
+            RenewalTask.objects.select_for_update()
+            .open()
+            .filter(customer_id__in=customers)
+            .exclude(assignee=to_user)
+            .values_list("pk", "assignee_id")
+        )
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    task_id=pk,
+                    from_user_id=old,
+                    to_user=to_user,
+                    reason=AssignReason.MANUAL,
+                    by=by,
+                    note=note[:255],
+                )
+                for pk, old in moving
+            ]
+        )
+        RenewalTask.objects.filter(pk__in=[pk for pk, _ in moving]).update(
+            assignee=to_user, stage=Stage.TELESALES, locked_by=None
+        )
+        Customer.objects.filter(pk__in=customers).update(owner=to_user)
+        audit.record(
+            by,
+            AuditLog.Action.UPDATE,
+            None,
+            object_type="renewals.RenewalTask",
+            summary=f"reassigned {len(moving)} renewals to {to_user}",
+        )
+    return len(moving)

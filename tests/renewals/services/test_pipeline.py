@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from carecircle.core.roles import Role
-from carecircle.renewals.models import Assignment, RenewalTask, Segment, Stage, Status
-from carecircle.renewals.pipeline import run_pipeline
+from carecircle.renewals.choices import Segment, Stage, Status
+from carecircle.renewals.models import Assignment, RenewalTask
+from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, PartnerFactory, PolicyFactory, UserFactory
-
-from .conftest import AS_OF, expiring, make_seat
+from tests.renewals.conftest import AS_OF, expiring, make_seat
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +78,7 @@ def test_agent_customers_are_reserved_for_their_agent_until_45_days(today):
 
 def test_unworked_reservation_hands_over_to_telesales_at_45_days_with_a_record(today):
     from carecircle.core import clock
-
-    from .conftest import at
+    from tests.renewals.conftest import at
 
     seat = make_seat("s1")
     agent = UserFactory(username="agent1", role=Role.SALES_AGENT)
@@ -169,8 +168,7 @@ def test_tasks_beyond_every_seats_capacity_wait_in_the_pool(today, settings):
 
 def test_renewal_done_elsewhere_closes_the_task_with_attribution(today):
     from carecircle.core import clock
-
-    from .conftest import at
+    from tests.renewals.conftest import at
 
     make_seat("s1")
     agent = UserFactory(username="agent1", role=Role.SALES_AGENT)
@@ -198,8 +196,7 @@ def test_renewal_done_elsewhere_closes_the_task_with_attribution(today):
 
 def test_unworked_renewals_expire_after_the_expiry_date(today):
     from carecircle.core import clock
-
-    from .conftest import at
+    from tests.renewals.conftest import at
 
     make_seat("s1")
     expiring(1)
@@ -226,9 +223,8 @@ def test_the_build_command_prints_the_counts(today):
 
 def test_a_reservation_the_agent_worked_stays_with_the_agent_until_30_days(today, settings):
     from carecircle.core import clock
-    from carecircle.renewals import services
-
-    from .conftest import at
+    from carecircle.renewals.services import workspace
+    from tests.renewals.conftest import at
 
     settings.CARECIRCLE_CTI = "carecircle.renewals.cti.NeverConnects"
     make_seat("s1")
@@ -240,7 +236,7 @@ def test_a_reservation_the_agent_worked_stays_with_the_agent_until_30_days(today
     assert task.stage == Stage.RESERVED
     settings.CARECIRCLE = {**settings.CARECIRCLE, "RENEWALS": {"earliest_call_days": 60}}
     with clock.frozen_at(at(AS_OF - dt.timedelta(days=10), 11)):
-        contact = services.place_call(task, agent)
+        contact = workspace.place_call(task, agent)
     assert contact.channel == "agent"
     settings.CARECIRCLE = {**settings.CARECIRCLE, "RENEWALS": {}}
     run_pipeline()  # 40 days before expiry: worked, so still the agent's

@@ -1,0 +1,61 @@
+"""Workspace pages: the queue's order, the task page, who may see what."""
+
+import pytest
+from django.urls import reverse
+
+from carecircle.renewals.models import Contact, RenewalTask
+from tests.renewals.conftest import make_seat
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_puts_callable_work_first_and_customers_who_may_not_be_called_last(client, book):
+    seat, callable_, not_yet, no_consent = book
+    client.force_login(seat)
+    response = client.get(reverse("renewals:queue"))
+    assert response.status_code == 200
+    assert [t.pk for t in response.context["tasks"]] == [callable_.pk, not_yet.pk, no_consent.pk]
+    assert response.context["callable"] == 1
+    assert "不可外呼" in response.content.decode()
+
+
+def test_task_page_shows_quote_preview_script_and_holds_the_task(client, book):
+    seat, task, *_ = book
+    client.force_login(seat)
+    response = client.get(reverse("renewals:task", args=[task.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "¥3,255.00" in body  # preview total, docs/renewals.md example
+    assert "(-15.6%)" in body  # change vs last year
+    assert "本次通话将全程录音" in body
+    task.refresh_from_db()
+    assert task.locked_by == seat
+
+
+def test_second_seat_gets_409_naming_the_holder(client, book):
+    seat, task, *_ = book
+    other = make_seat("seat2")
+    client.force_login(seat)
+    client.get(reverse("renewals:task", args=[task.pk]))
+    RenewalTask.objects.filter(pk=task.pk).update(assignee=other)
+    task.customer.owner = other  # reassigned: the customer moves with the renewal
+    task.customer.save()
+    client.force_login(other)
+    response = client.get(reverse("renewals:task", args=[task.pk]))
+    assert response.status_code == 409
+    assert "seat1" in response.content.decode()
+
+
+def test_a_seat_cannot_open_another_seats_customer(client, book):
+    _, task, *_ = book
+    stranger = make_seat("seat3")
+    client.force_login(stranger)
+    assert client.get(reverse("renewals:task", args=[task.pk])).status_code == 404
+
+
+def test_blocked_call_from_the_page_shows_the_rule(client, book):
+    seat, _, _, no_consent = book
+    client.force_login(seat)
+    response = client.post(reverse("renewals:call", args=[no_consent.pk]), follow=True)
+    assert "未明示同意营销联系" in response.content.decode()
+    assert Contact.objects.count() == 0
