@@ -36,8 +36,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from carecircle.claims import services  # noqa: E402
-from carecircle.claims.clocks import reevaluate_open_claims  # noqa: E402
 from carecircle.claims.models import Claim  # noqa: E402
+from carecircle.claims.services.clocks import reevaluate_open_claims  # noqa: E402
 from carecircle.parties.models import Customer, Vehicle  # noqa: E402
 from carecircle.policies.models import Policy  # noqa: E402
 

@@ -12,7 +12,7 @@ from carecircle.claims import rulecache
 from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core import clock
 from carecircle.core.roles import Role
-from tests.claims.test_workflow import report, walk_to_adjusted
+from tests.claims.services.test_workflow import report, walk_to_adjusted
 from tests.factories import UserFactory
 from tests.factories.claims import policy_with_cover
 

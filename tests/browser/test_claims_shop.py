@@ -18,7 +18,7 @@ from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core import clock
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
-from tests.claims.test_workflow import report
+from tests.claims.services.test_workflow import report
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.factories.claims import policy_with_cover, shop
 

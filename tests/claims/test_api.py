@@ -88,7 +88,7 @@ def test_a_lapsed_policy_report_is_a_400_naming_the_dates(today):
 
 
 def test_a_customer_sees_only_their_own_claims(today):
-    from tests.claims.test_workflow import report
+    from tests.claims.services.test_workflow import report
     from tests.factories.claims import customer_user
 
     people = staff()
@@ -103,7 +103,7 @@ def test_the_claims_list_is_scoped_newest_first_and_pages_without_a_count(today)
     import datetime as dt
 
     from carecircle.core import clock
-    from tests.claims.test_workflow import report
+    from tests.claims.services.test_workflow import report
     from tests.factories.claims import customer_user
 
     people = staff()

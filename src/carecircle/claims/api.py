@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
@@ -16,9 +17,10 @@ from carecircle.core.api.idempotency import create_once
 from carecircle.core.api.pagination import LimitOffsetNoCount
 from carecircle.core.api.schemas import ERRORS
 from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
 from carecircle.policies.models import Policy
 
-from . import selectors, services, shops
+from . import selectors, services
 from .choices import Action, ClaimStatus
 from .models import OPEN_STATUSES, Claim, ClaimPayment
 from .schemas import (
@@ -32,6 +34,8 @@ from .schemas import (
     TransitionIn,
     TransitionOut,
 )
+from .selectors import shop_portal
+from .services import shop_portal as shop_steps
 
 router = Router(tags=["claims"])
 
@@ -140,10 +144,6 @@ def payments(request: HttpRequest, claim_id: int):
 
 @router.get("/claims-report", response={200: ReportOut, **ERRORS})
 def report(request: HttpRequest):
-    from django.core.exceptions import PermissionDenied
-
-    from carecircle.core.roles import Perm, has_perm
-
     user = acting_user(request)
     if not (has_perm(user, Perm.APPROVE_CLAIMS) or has_perm(user, Perm.VIEW_COCKPIT)):
         raise PermissionDenied("理赔经理使用 / for claims managers")
@@ -157,7 +157,7 @@ def report(request: HttpRequest):
 @paginate(LimitOffsetNoCount)
 def shop_claims(request: HttpRequest):
     """The claims referred to the caller's shop (送修), customer data masked; 403 for others."""
-    return shops.referred_claims(acting_user(request))
+    return shop_portal.referred_claims(acting_user(request))
 
 
 @router.post("/claims-shop/{claim_id}", response={200: ShopClaimOut, **ERRORS})
@@ -165,19 +165,19 @@ def shop_step(request: HttpRequest, claim_id: int, payload: ShopStepIn):
     """accept (接车), estimate (报价: parts, labour, paint) or done (完工); another shop's claim
     is a 404."""
     user = acting_user(request)
-    claim = get_object_or_404(shops.referred_claims(user), pk=claim_id)
+    claim = get_object_or_404(shop_portal.referred_claims(user), pk=claim_id)
     if payload.action == "accept":
-        shops.accept(claim.pk, acting_user=user, note=payload.note)
+        shop_steps.accept(claim.pk, acting_user=user, note=payload.note)
     elif payload.action == "estimate":
-        shops.submit_estimate(
+        shop_steps.submit_estimate(
             claim.pk, acting_user=user, parts=payload.parts, labour=payload.labour,
             paint=payload.paint, note=payload.note,
         )  # fmt: skip
     elif payload.action == "done":
-        shops.repair_done(claim.pk, acting_user=user, note=payload.note)
+        shop_steps.repair_done(claim.pk, acting_user=user, note=payload.note)
     else:
         raise DomainError(
             "action", "动作须为 accept、estimate 或 done / action is accept, estimate or done",
             "action",
         )  # fmt: skip
-    return shops.referred_claim(user, claim_id)
+    return shop_portal.referred_claim(user, claim_id)

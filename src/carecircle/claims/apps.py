@@ -16,4 +16,4 @@ class ClaimsConfig(AppConfig):
     demo_order = 30
 
     def ready(self) -> None:
-        from . import notices  # noqa: F401  (registers the claim notice kinds)
+        from .services import notices  # noqa: F401  (registers the claim notice kinds)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Insurance Law arts 22-25, counted in business days as the issue asks (docs/claims.md).
@@ -51,6 +51,5 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get(name: str) -> Any:
-    overrides = getattr(settings, "CARECIRCLE", {}).get("CLAIMS", {})
-    return overrides.get(name, DEFAULTS[name])
+SETTINGS = AppSettings("CLAIMS", DEFAULTS)
+get = SETTINGS.get

@@ -7,21 +7,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from carecircle.core import clock
 from carecircle.core.errors import DomainError
+from carecircle.core.models import User
+from carecircle.parties.models import Partner
+from carecircle.policies.models import Policy
+
+from . import services
+from .choices import Action, ReportChannel
+from .models import Claim, RepairTerms
 
 
 def seed(stdout: Any) -> None:
-    from django.utils import timezone
-
-    from carecircle.core import clock
-    from carecircle.core.models import User
-    from carecircle.parties.models import Partner
-    from carecircle.policies.models import Policy
-
-    from . import services
-    from .choices import Action, ReportChannel
-    from .models import Claim, RepairTerms
-
     if (
         Claim.objects.filter(source__startswith="report:")
         .filter(description__startswith="[演示]")

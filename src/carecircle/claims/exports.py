@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from .breakdowns import DIMENSIONS
+from .selectors.breakdowns import DIMENSIONS
 
 GROUP_COLUMNS = (
     ("赔案 / claims", "claims"),

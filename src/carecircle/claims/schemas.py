@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from carecircle.core import pii
 from carecircle.core.api.schemas import Money, RowId
 
 
@@ -123,8 +124,6 @@ class ShopClaimOut(Schema):
 
     @staticmethod
     def resolve_customer_name(obj) -> str:
-        from carecircle.core import pii
-
         return pii.mask_name(obj.policy.customer.name)
 
     @staticmethod

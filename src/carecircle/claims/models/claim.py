@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.access import RestrictedQuerySet, customer_reach
+from carecircle.core.access import Action, Reach, RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 from carecircle.policies.choices import CoverageCode, Currency
@@ -35,7 +35,13 @@ UNDECIDED_STATUSES = frozenset(
 
 
 class ClaimQuerySet(RestrictedQuerySet):
-    reach = customer_reach("policy__customer")
+    reach = {
+        **customer_reach("policy__customer"),
+        # The repair shop's partner portal: a shop acts on the claims referred to it (送修),
+        # row by row, never on a whole customer. Staff act through the workflow services
+        # (their permissions and the ``view`` reach), not through this path.
+        Action.CHANGE: Reach(partner="repair_shop", whole_book=()),
+    }
 
 
 class Claim(TimeStampedModel):

@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from carecircle.claims.clocks import reevaluate_open_claims
 from carecircle.claims.services import screen_pending, settle_approved
+from carecircle.claims.services.clocks import reevaluate_open_claims
 
 
 class Command(BaseCommand):

@@ -1,0 +1,251 @@
+"""What each workflow step does to the claim besides moving its status: one function per
+action, taking the ``Change`` under way (the locked claim, who, why, the form's data, when).
+An effect sets fields and returns data for the timeline; a guard refuses a step before
+anything changes. ``workflow.EFFECTS`` maps each action to them, beside ``rules.STEPS``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from carecircle.core.errors import DomainError
+from carecircle.core.money import ZERO, to_money
+from carecircle.parties.models import Partner
+
+from .. import conf, rule_settings
+from ..choices import SurveyMode
+from ..models import Claim
+from ..rules import adjustment
+from ..selectors.network import check_capacity
+from .inputs import money, score, share
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step under way: the locked claim, who takes it, the written reason (checked), the
+    form's or API's data, and the moment."""
+
+    claim: Claim
+    acting_user: Any
+    reason: str
+    data: dict[str, Any]
+    now: dt.datetime
+
+
+# ---- the handler's steps --------------------------------------------------------------------
+
+
+def dispatch(change: Change) -> None:
+    """派工: to the handler named, else to whoever dispatches (unless it has one)."""
+    claim, data = change.claim, change.data
+    if data.get("handler_id"):
+        claim.handler_id = int(data["handler_id"])
+    elif claim.handler_id is None:
+        claim.handler = change.acting_user
+
+
+def survey(change: Change) -> None:
+    claim, data = change.claim, change.data
+    mode = data.get("survey_mode", SurveyMode.ON_SITE)
+    if mode not in SurveyMode.values:
+        raise DomainError("survey_mode", "查勘方式不合法 / unknown survey mode", "survey_mode")
+    claim.survey_mode = mode
+    if "liability_clear" in data:
+        claim.liability_clear = bool(data["liability_clear"])
+
+
+def assess(change: Change) -> dict[str, Any]:
+    return assess_claim(change.claim, change.data)
+
+
+def assess_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
+    """定损: parts, labour and paint; the total is the assessed loss and the reserve."""
+    parts = money("parts", data.get("parts"))
+    labour = money("labour", data.get("labour"))
+    paint = money("paint", data.get("paint"))
+    total = to_money(parts + labour + paint)
+    if total <= 0 and not claim.injury:
+        raise DomainError("assessment_empty", "定损金额须大于0 / the assessed loss is 0", "parts")
+    if data.get("repair_shop_id"):
+        set_shop(claim, data["repair_shop_id"])
+    claim.assessment = {"parts": str(parts), "labour": str(labour), "paint": str(paint)}
+    claim.amount_assessed = total
+    claim.amount_reserved = total
+    return {"amount_assessed": total}
+
+
+def adjust(change: Change) -> dict[str, Any]:
+    return adjust_claim(change.claim, change.data)
+
+
+def _coverage_limit(claim: Claim, code: str) -> Decimal | None:
+    row = claim.policy.coverages.filter(code=code).values_list("limit", flat=True)
+    if not row:
+        return None
+    limit = row[0]
+    if limit is None and code == "vehicle_damage":
+        price = claim.vehicle.price if claim.vehicle_id else None
+        return price if price is not None else Decimal("999999999.99")
+    return limit if limit is not None else Decimal("999999999.99")
+
+
+def adjust_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
+    """理算 (``rules.adjustment``) on the assessed loss and the policy's cover; the result is
+    the amount to approve and the reserve."""
+    liability_share = share(data.get("liability_share", claim.liability_share or "1"))
+    loss = adjustment.Loss(
+        own_damage=claim.amount_assessed or ZERO,
+        other_vehicle_damage=money("other_vehicle_damage", data.get("other_vehicle_damage")),
+        third_party_property=money("third_party_property", data.get("third_party_property")),
+        medical=money("medical", data.get("medical")),
+        death_disability=money("death_disability", data.get("death_disability")),
+        liability_share=liability_share,
+        multi_vehicle=bool(data.get("multi_vehicle", not claim.single_vehicle)),
+        all_parties_at_fault=bool(data.get("all_parties_at_fault", False)),
+        deductible=money("deductible", data.get("deductible")),
+        vehicle_damage_limit=_coverage_limit(claim, "vehicle_damage"),
+        third_party_limit=_coverage_limit(claim, "third_party"),
+    )
+    at_fault, not_at_fault = rule_settings.compulsory_limits()
+    result = adjustment.adjust(
+        loss, at_fault, not_at_fault, to_money(conf.get("MUTUAL_COLLISION_MAX"))
+    )
+    if result.total <= 0:
+        raise DomainError(
+            "nothing_payable",
+            "理算结果为0，请改为拒赔或撤案 / nothing is payable: reject or withdraw instead",
+            "liability_share",
+        )
+    claim.liability_share = liability_share
+    claim.adjustment = result.as_dict()
+    claim.amount_approved = result.total
+    claim.amount_reserved = result.total
+    claim.escalated_to = ""
+    return {"total": result.total, "mutual_collision": result.mutual_collision}
+
+
+def follow_up(change: Change) -> None:
+    claim = change.claim
+    claim.followed_up_at = change.now
+    if change.data.get("satisfaction"):
+        claim.satisfaction = score(change.data["satisfaction"])
+
+
+def close(change: Change) -> None:
+    change.claim.closed_at = change.now
+
+
+def reopen(change: Change) -> None:
+    """A new round: the decision and its notice are undone; payments stay (the next pays only
+    the difference)."""
+    claim = change.claim
+    claim.reopen_count += 1
+    claim.closed_at = None
+    claim.approved_at = None
+    claim.approved_by = None
+    claim.rejected_at = None
+    claim.rejection_reason = ""
+    claim.rejection_notice_at = None
+    claim.escalated_to = ""
+
+
+def withdraw(change: Change) -> None:
+    change.claim.closed_at = change.now
+    change.claim.amount_reserved = ZERO
+
+
+def reject(change: Change) -> None:
+    claim = change.claim
+    claim.rejected_at = change.now
+    claim.rejection_reason = change.reason
+    claim.closed_at = change.now
+    claim.amount_reserved = ZERO
+
+
+# ---- documents and notices ------------------------------------------------------------------
+
+
+def documents_not_yet_requested(change: Change) -> None:
+    """Missing documents are requested in one notice (Art 22): a second request is refused."""
+    requested = change.claim.documents_requested_at
+    if requested is not None:
+        raise DomainError(
+            "one_notice",
+            f"补充材料已于 {timezone.localtime(requested):%Y-%m-%d} "
+            "一次性告知，不得再次要求 / missing documents must be requested in one notice "
+            "(Art 22); it was sent already",
+            "action",
+            status=409,
+        )
+
+
+def request_documents(change: Change) -> None:
+    """The one notice listing the documents (the reason); the clocks wait on the customer."""
+    claim = change.claim
+    claim.documents_requested_at = change.now
+    claim.documents_requested = change.reason
+    claim.waiting_since = change.now
+
+
+def documents_complete(change: Change) -> None:
+    """The wait on the customer ends: its business days are added to the pause."""
+    claim, now = change.claim, change.now
+    if claim.waiting_since is not None:
+        claim.paused_days += rule_settings.calendar().between(
+            timezone.localdate(claim.waiting_since), timezone.localdate(now)
+        )
+        claim.waiting_since = None
+    claim.documents_complete_at = claim.documents_complete_at or now
+
+
+def rejection_notice_not_sent(change: Change) -> None:
+    if change.claim.rejection_notice_at is not None:
+        raise DomainError(
+            "notice_sent", "拒赔通知书已发出 / the notice was sent already", "action", status=409
+        )
+
+
+def rejection_notice(change: Change) -> None:
+    """Ticked by hand when the notice went another way (notify blocked it)."""
+    change.claim.rejection_notice_at = change.now
+
+
+def use_pay_advance(change: Change) -> None:
+    """Advance payment moves money: it has its own function (``payment.pay_advance``)."""
+    raise DomainError("use_advance", "请使用先予支付 / use pay_advance", "action")
+
+
+# ---- the customer's steps -------------------------------------------------------------------
+
+
+def refer(change: Change) -> dict[str, Any]:
+    """送修: the customer or handler chooses a network shop (within its weekly capacity)."""
+    shop = set_shop(change.claim, change.data.get("repair_shop_id"))
+    return {"shop": shop.name}
+
+
+def accept_offer(change: Change) -> None:
+    change.claim.offer_accepted_at = change.now
+
+
+def set_shop(claim: Claim, shop_id: Any) -> Partner:
+    shop = Partner.objects.filter(
+        pk=shop_id, kind__in=("repair_shop", "four_s_shop"), active=True
+    ).first()
+    if shop is None:
+        raise DomainError(
+            "repair_shop", "修理厂不存在或未合作 / unknown repair shop", "repair_shop_id"
+        )
+    terms = getattr(shop, "repair_terms", None)
+    if terms is not None and not terms.active:
+        raise DomainError(
+            "repair_shop", "该修理厂暂停合作 / shop not taking referrals", "repair_shop_id"
+        )
+    if claim.repair_shop_id != shop.pk:
+        check_capacity(shop, terms)
+    claim.repair_shop = shop
+    return shop

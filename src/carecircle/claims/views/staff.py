@@ -1,0 +1,230 @@
+"""Claims staff pages: the worklist, the claim page with its timeline and one form per allowed
+step, the approver's queue, the manager's dashboard and report (with its Excel export). Thin:
+parse, one service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from carecircle.core import clock
+from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
+
+from .. import rules, selectors, services
+from ..choices import Action
+from ..models import Claim, ClaimFlag
+from ..selectors import network
+
+# Which fields each staff action's form asks for (besides the reason).
+ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
+    Action.SURVEY: [("survey_mode", "查勘方式 / survey", "select:on_site,remote")],
+    Action.ASSESS: [
+        ("parts", "配件 / parts", "money"),
+        ("labour", "工时 / labour", "money"),
+        ("paint", "喷漆 / paint", "money"),
+    ],
+    Action.ADJUST: [
+        ("liability_share", "责任比例 / liability share", "text:1"),
+        ("other_vehicle_damage", "对方车损 / other car", "money"),
+        ("third_party_property", "其他财产 / other property", "money"),
+        ("medical", "医疗费 / medical", "money"),
+        ("death_disability", "死亡伤残 / death, disability", "money"),
+        ("deductible", "免赔额 / deductible", "money"),
+        ("all_parties_at_fault", "各方均有责 / all parties at fault", "check"),
+    ],
+    Action.FOLLOW_UP: [("satisfaction", "满意度1-5 / satisfaction", "text:5")],
+}
+EVENT_ACTIONS = [Action.REQUEST_DOCUMENTS, Action.DOCUMENTS_COMPLETE, Action.REJECTION_NOTICE]
+
+
+def _staff(request: HttpRequest) -> None:
+    if not has_perm(request.user, Perm.HANDLE_CLAIMS):
+        raise PermissionDenied("理赔人员使用 / for claims staff")
+
+
+def _claim(request: HttpRequest, claim_id: int) -> Claim:
+    return get_object_or_404(selectors.claims_for(request.user), pk=claim_id)
+
+
+@require_GET
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    view = request.GET.get("view", "mine")
+    if view not in ("mine", "all", "flagged", "breached"):
+        view = "mine"
+    claims = list(selectors.worklist(request.user, view)[:200])
+    return render(request, "claims/worklist.html", {"claims": claims, "view": view})
+
+
+def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
+    out = []
+    approver = has_perm(user, Perm.APPROVE_CLAIMS)
+    for action in rules.allowed_actions(claim.status, claim.injury) + [
+        a for a in EVENT_ACTIONS if claim.status in rules.STEPS[a].sources
+    ]:
+        step = rules.STEPS[action]
+        if action == Action.PAY:  # its own form with an idempotency key
+            continue
+        if step.approver_only and not approver:
+            continue
+        if action == Action.REQUEST_DOCUMENTS and claim.documents_requested_at:
+            continue
+        if (
+            action == Action.DOCUMENTS_COMPLETE
+            and claim.documents_complete_at
+            and not claim.waiting_since
+        ):
+            continue
+        if action == Action.REJECTION_NOTICE and claim.rejection_notice_at:
+            continue
+        out.append(
+            {
+                "action": action,
+                "label": Action(action).label,
+                "needs_reason": step.needs_reason,
+                "fields": ACTION_FIELDS.get(action, []),
+                "danger": action in (Action.REJECT, Action.WITHDRAW),
+            }
+        )
+    return out
+
+
+def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "customer": claim.policy.customer,
+        "timeline": claim.transitions.select_related("actor").order_by("at", "id"),
+        "documents": claim.documents.all(),
+        "flags": claim.flags.all(),
+        "payments": claim.payments.all(),
+        "forms": _forms_for(claim, request.user),
+        "shops": network.shops(),
+        "allowed": [Action(a).label for a in rules.allowed_actions(claim.status, claim.injury)],
+        "adjustment": claim.adjustment or {},
+        "advance": _advance_form(claim, request.user),
+        **extra,
+    }
+
+
+def _advance_form(claim: Claim, user) -> dict[str, Any] | None:
+    """先予支付 (Art 25) for approvers while the amount is still being decided. The key is
+    fixed when the page is drawn: a double submit of this page pays once, a later page (after
+    one advance) offers the next."""
+    if not has_perm(user, Perm.APPROVE_CLAIMS):
+        return None
+    if claim.status not in rules.STEPS[Action.ADVANCE_PAYMENT].sources:
+        return None
+    done = sum(1 for p in claim.payments.all() if p.kind == "advance")
+    return {"key": f"web:{claim.pk}:advance:{claim.reopen_count}:{done + 1}"}
+
+
+@require_GET
+@login_required
+def detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    _staff(request)
+    claim = _claim(request, claim_id)
+    return render(request, "claims/detail.html", _detail_context(request, claim))
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """One transition from the claim page's forms."""
+    _staff(request)
+    claim = _claim(request, claim_id)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    data: dict[str, Any] = {
+        k: v
+        for k, v in request.POST.items()
+        if k not in ("action", "reason", "csrfmiddlewaretoken") and v != ""
+    }
+    try:
+        if action == Action.PAY:
+            services.pay(claim, acting_user=request.user, idempotency_key=request.POST.get("key"))
+        elif action == Action.ADVANCE_PAYMENT:
+            services.pay_advance(
+                claim, data.get("amount"), acting_user=request.user, idempotency_key=data.get("key")
+            )
+        elif action == Action.APPROVE:
+            services.approve(claim, acting_user=request.user, reason=reason)
+        elif action == "review_flag":
+            flag = ClaimFlag.objects.get(pk=str(data.get("flag_id", "0")), claim=claim)
+            services.review_flag(
+                flag, acting_user=request.user, confirmed=data.get("confirmed") == "1", note=reason
+            )
+        elif action == "upload":
+            services.upload_documents(
+                claim,
+                request.FILES.getlist("file"),
+                acting_user=request.user,
+                kind=str(data.get("kind", "document")),
+            )
+        else:
+            services.transition(claim, action, acting_user=request.user, reason=reason, data=data)
+    except (DomainError, PermissionDenied, ClaimFlag.DoesNotExist) as exc:
+        claim = _claim(request, claim_id)
+        ctx = _detail_context(request, claim, error=getattr(exc, "message", str(exc)))
+        return render(request, "claims/detail.html", ctx, status=400)
+    return redirect("claims:detail", claim_id=claim.pk)
+
+
+@require_GET
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.APPROVE_CLAIMS):
+        raise PermissionDenied("核赔人使用 / for approvers")
+    return render(
+        request, "claims/approvals.html", {"claims": selectors.approval_queue(request.user)}
+    )
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not (
+        has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
+    ):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    return render(request, "claims/dashboard.html", {"d": selectors.dashboard(request.user)})
+
+
+def _since(request: HttpRequest) -> dt.datetime | None:
+    days = request.GET.get("days", "")
+    if days.isdigit():
+        return clock.now() - dt.timedelta(days=int(days))
+    return None
+
+
+@require_GET
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    if not (
+        has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
+    ):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    r = selectors.report(request.user, _since(request))
+    if request.GET.get("format") == "xlsx":
+        from ..exports import report_workbook  # openpyxl is loaded only for a download
+
+        response = HttpResponse(
+            report_workbook(r),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="claims-report.xlsx"'
+        return response
+    groups = [
+        ("按理赔员 / By handler", r["by_handler"], "handler"),
+        ("按修理厂 / By shop", r["by_shop"], "shop"),
+        ("按机构(城市) / By branch (city)", r["by_branch"], "branch"),
+    ]
+    ctx = {"r": r, "groups": groups, "days": request.GET.get("days", "")}
+    return render(request, "claims/reports.html", ctx)
