@@ -18,5 +18,6 @@ urlpatterns = [
     path("alliance/", include("carecircle.alliance.urls")),
     path("ecosystem/", include("carecircle.ecosystem.urls")),
     path("notify/", include("carecircle.notify.urls")),
+    path("", include("carecircle.desk.urls")),
     path("", include("carecircle.web.urls")),
 ]
