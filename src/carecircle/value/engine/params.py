@@ -1,14 +1,17 @@
 """Parameters of a value run, with documented defaults (docs/value.md).
 
-Defaults can be overridden per deployment in ``settings.CARECIRCLE["VALUE"]`` and per run on
-the command line; the values used are stored on the run record.
+Defaults can be overridden per deployment in ``settings.CARECIRCLE["VALUE"]`` (read through
+``core.conf.as_dataclass``: unknown names are refused) and per run on the command line; the
+values used are stored on the run record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from carecircle.core.conf import as_dataclass
 
 # Expense and commission as a share of premium, by channel.  The industry expense ratio is about
 # 24% (DOMAIN.md); intermediated channels pay commission on top of fixed cost, direct ones less.
@@ -62,15 +65,6 @@ class ValueParams:
 
 
 def params_from_settings(as_of: dt.date, **overrides: Any) -> ValueParams:
-    """Defaults ← settings.CARECIRCLE["VALUE"] ← explicit overrides (unknown keys refused)."""
-    from django.conf import settings
-
-    configured = dict(getattr(settings, "CARECIRCLE", {}).get("VALUE", {}))
-    configured.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in fields(ValueParams)}
-    unknown = sorted(set(configured) - known)
-    if unknown:
-        raise ValueError(f"unknown value parameter(s): {', '.join(unknown)}")
-    if "tier_cuts" in configured:
-        configured["tier_cuts"] = tuple(configured["tier_cuts"])
-    return replace(ValueParams(as_of=as_of), **configured)
+    """Defaults ← settings.CARECIRCLE["VALUE"] ← explicit overrides (``None`` = not given);
+    unknown names are refused (``ImproperlyConfigured``)."""
+    return as_dataclass(ValueParams, "VALUE", {"tier_cuts": tuple}, as_of=as_of, **overrides)

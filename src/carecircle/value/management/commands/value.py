@@ -6,17 +6,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from carecircle.core.clock import today
 from carecircle.value.engine.checks import ValueInputError
+from carecircle.value.engine.export import export_snapshot
 from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import RunInProgress, run_value
 from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
 from carecircle.value.ml.errors import ModelInputError, ModelSchemaError
-from carecircle.value.services import fit_from_dataset
+from carecircle.value.services import fit_from_dataset, fit_from_snapshot
 
 
 class Command(BaseCommand):
@@ -60,8 +65,6 @@ class Command(BaseCommand):
             )
 
     def _run(self, options) -> None:
-        from carecircle.core.clock import today
-
         try:
             params = params_from_settings(
                 options["as_of"] or today(),
@@ -79,6 +82,7 @@ class Command(BaseCommand):
             SnapshotError,
             RunInProgress,
             ModelSchemaError,
+            ImproperlyConfigured,
             ValueError,
         ) as error:
             raise CommandError(str(error)) from error
@@ -90,13 +94,6 @@ class Command(BaseCommand):
         )
 
     def _fit_book(self, options) -> None:
-        import shutil
-        import tempfile
-
-        from carecircle.core.clock import today
-        from carecircle.value.engine.export import export_snapshot
-        from carecircle.value.services import fit_from_snapshot
-
         params = params_from_settings(options["as_of"] or today())
         folder = options["snapshot"]
         temporary = None
