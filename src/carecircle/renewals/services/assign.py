@@ -20,13 +20,13 @@ from django.db import transaction
 from django.db.models import Count
 
 from carecircle.core import audit
+from carecircle.core.bulk import insert_rows, update_rows
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.parties.choices import CustomerKind
 from carecircle.parties.models import Customer
 
-from ..bulk import insert_rows, update_rows
 from ..choices import AssignReason, Stage
 from ..conf import RenewalSettings
 from ..models import Assignment, RenewalTask, SeatProfile

@@ -18,13 +18,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from carecircle.core import clock
+from carecircle.core.bulk import insert_rows, update_rows
 from carecircle.core.roles import Role
 from carecircle.policies.choices import Channel, PolicyKind
 from carecircle.policies.models import Policy
 from carecircle.value.public import current_values
 
 from .. import rules
-from ..bulk import insert_rows, update_rows
 from ..choices import AssignReason, ContactChannel, Stage, Status
 from ..conf import RenewalSettings, renewal_settings
 from ..models import Assignment, Contact, PipelineRun, RenewalTask
