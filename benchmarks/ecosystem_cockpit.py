@@ -39,9 +39,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from carecircle.core import periods  # noqa: E402
 from carecircle.core.models import User  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402
-from carecircle.ecosystem import cockpit, periods, scorecards  # noqa: E402
+from carecircle.ecosystem import cockpit, scorecards  # noqa: E402
 from carecircle.ecosystem.models import PartnerMonth  # noqa: E402
 from carecircle.parties.models import Customer  # noqa: E402
 

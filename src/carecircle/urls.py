@@ -17,6 +17,7 @@ urlpatterns = [
     path("claims/", include("carecircle.claims.urls")),
     path("alliance/", include("carecircle.alliance.urls")),
     path("ecosystem/", include("carecircle.ecosystem.urls")),
+    path("ecosystem/", include("carecircle.touchpoints.urls")),  # complaints, surveys
     path("notify/", include("carecircle.notify.urls")),
     path("", include("carecircle.desk.urls")),
     path("", include("carecircle.web.urls")),

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from carecircle.core import clock
 from carecircle.core.roles import Role
 from carecircle.ecosystem import cockpit, scorecards
-from carecircle.touchpoints import surveys
 from carecircle.touchpoints.models import Complaint
+from carecircle.touchpoints.services import surveys
 from tests.factories import (
     SH,
     AgreementFactory,
@@ -166,7 +166,7 @@ def test_a_complaint_past_its_deadline_shows_on_the_cockpit_and_is_escalated(
     page, live_server, book
 ):
     from carecircle.core.models import User
-    from carecircle.touchpoints import complaints
+    from carecircle.touchpoints.services import complaints
 
     with clock.frozen_at(NOW - dt.timedelta(hours=30)):  # critical: 24 hours to answer
         c = complaints.receive(

@@ -5,7 +5,6 @@ import pytest
 
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
-from tests.ecosystem.test_scorecards import shop_book  # noqa: F401 - the fixture
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +15,7 @@ def _lines(body):
     return {line["key"]: line for line in body["lines"]}
 
 
-def test_a_partner_user_reads_its_own_scorecard_with_exact_figures(api_as, shop_book):  # noqa: F811
+def test_a_partner_user_reads_its_own_scorecard_with_exact_figures(api_as, shop_book):
     shop, _other, _customer = shop_book
     user = UserFactory(username="vw", role=Role.PARTNER_USER, partner=shop)
     response = api_as(user).get(f"/api/ecosystem/partners/{shop.pk}/scorecard", FEB)
@@ -42,7 +41,7 @@ def test_a_partner_user_reads_its_own_scorecard_with_exact_figures(api_as, shop_
 
 def test_a_partner_user_is_refused_another_partners_scorecard_and_it_is_audited(
     api_as,
-    shop_book,  # noqa: F811
+    shop_book,
 ):
     shop, other, _customer = shop_book
     user = UserFactory(username="vw", role=Role.PARTNER_USER, partner=shop)
@@ -61,7 +60,7 @@ def test_a_partner_user_is_refused_another_partners_scorecard_and_it_is_audited(
 
 def test_the_drill_down_shows_a_partner_masked_customers_and_staff_full_names(
     api_as,
-    shop_book,  # noqa: F811
+    shop_book,
 ):
     shop, _other, _customer = shop_book
     partner_user = UserFactory(username="vw", role=Role.PARTNER_USER, partner=shop)
@@ -85,7 +84,7 @@ def test_the_drill_down_shows_a_partner_masked_customers_and_staff_full_names(
 
 def test_the_scorecard_list_is_every_partner_for_managers_and_only_its_own_for_a_partner(
     api_as,
-    shop_book,  # noqa: F811
+    shop_book,
 ):
     shop, other, _customer = shop_book
     manager = UserFactory(username="boss", role=Role.MANAGER)

@@ -194,25 +194,6 @@ def test_birthday_greetings_go_to_top_tiers_with_consent_only():
     assert Message.objects.get(kind="birthday", status="queued").customer == people["diamond"]
 
 
-def test_the_reminders_page_uploads_the_weather_file(client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    UserFactory(username="svc", role=Role.SERVICE_MANAGER)
-    UserFactory(username="seat", role=Role.SEAT)
-    CustomerFactory(city="杭州")
-    client.login(username="seat", password="pw-for-tests-1")
-    assert client.get("/ecosystem/reminders/").status_code == 403
-    client.login(username="svc", password="pw-for-tests-1")
-    upload = SimpleUploadedFile(
-        "weather.csv", "city,date,level,warning\n杭州,2026-03-03,橙色,暴雨\n".encode(), "text/csv"
-    )
-    with clock.frozen_at(TEN):
-        response = client.post("/ecosystem/reminders/", {"file": upload})
-    assert response.status_code == 200
-    assert 'id="upload-ok"' in response.content.decode()
-    assert WeatherAlert.objects.get().city == "杭州"
-
-
 def test_a_survey_follows_yesterdays_service_use_once_and_names_the_merchant():
     """Key moment "service used": yesterday's redemption gets one survey about the merchant;
     the next run (a retry) sends no second one, and today's redemptions wait for tomorrow."""

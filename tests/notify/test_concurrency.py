@@ -12,7 +12,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.notify import services
 from carecircle.notify.models import Message
-from carecircle.touchpoints import surveys
+from carecircle.touchpoints.services import surveys
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from carecircle.core import periods
+from carecircle.core.access import Action
 from carecircle.core.api.auth import acting_user
 from carecircle.core.api.pagination import LimitOffsetNoCount
 from carecircle.core.api.schemas import ERRORS
@@ -21,7 +23,7 @@ from carecircle.core.errors import DomainError
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner
 
-from . import periods, scorecards
+from . import scorecards
 from .access import is_partner_user, partner_for, sees_all_partners
 from .health import month_figures
 from .models import Agreement
@@ -81,18 +83,17 @@ def list_scorecards(request: HttpRequest, q: Query[MonthIn]):
     """Every partner's month for staff (busiest first); a partner user gets only its own."""
     user = acting_user(request)
     month = _month(q.month)
-    if sees_all_partners(user):
-        partners = Partner.objects.all()
-        if q.kind in PartnerKind.values:
-            partners = partners.filter(kind=q.kind)
-    elif is_partner_user(user):
-        partners = Partner.objects.filter(pk=user.partner_id)
-    else:
+    if not (sees_all_partners(user) or is_partner_user(user)):
         raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
+    partners = Partner.objects.restrict(user, Action.REPORT)  # every partner, or its own
+    if sees_all_partners(user) and q.kind in PartnerKind.values:
+        partners = partners.filter(kind=q.kind)
     data, _stored = month_figures(month)
     agreements = {
         a.partner_id: a
-        for a in Agreement.objects.filter(status="active", starts_on__lte=month, ends_on__gte=month)
+        for a in Agreement.objects.restrict(user).filter(
+            status="active", starts_on__lte=month, ends_on__gte=month
+        )
     }
     listed = [p for p in partners if p.pk in data or p.pk in agreements or is_partner_user(user)]
     listed.sort(

@@ -22,7 +22,7 @@ from django.db.models import Count, Q, Sum
 
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimTransition
-from carecircle.core import clock
+from carecircle.core import clock, periods
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.choices import PartnerKind
 from carecircle.policies.models import Policy
@@ -30,7 +30,6 @@ from carecircle.touchpoints import rules as tp_rules
 from carecircle.touchpoints.choices import ContactType
 from carecircle.touchpoints.models import Complaint, Interaction
 
-from . import periods
 from .models import BookMonth, PartnerMonth
 
 TOTAL, TIER, TOUCHPOINT = "total", "tier", "touchpoint"
@@ -123,7 +122,7 @@ def compute_book_month(month: dt.date) -> int:
 
 
 # Claim steps on the customer timeline: every transition but the fraud screening's review
-# flags (parties.selectors.INTERNAL_CLAIM_ACTIONS). Listing the actions lets the count use the
+# flags (desk's customer360.INTERNAL_CLAIM_ACTIONS). Listing the actions lets the count use the
 # (action, at) index.
 CLAIM_STEP_ACTIONS = [a for a in Action.values if a not in (Action.FLAG, Action.CLEAR_FLAG)]
 # Renewal contacts by channel, as on the customer timeline: calls are phone contacts, an

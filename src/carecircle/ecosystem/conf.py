@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Renewal reminders this many days before expiry (renewal calls start at 40 days).
@@ -25,6 +25,5 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get(name: str) -> Any:
-    overrides = getattr(settings, "CARECIRCLE", {}).get("ECOSYSTEM", {})
-    return overrides.get(name, DEFAULTS[name])
+SETTINGS = AppSettings("ECOSYSTEM", DEFAULTS)
+get = SETTINGS.get

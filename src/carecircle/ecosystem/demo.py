@@ -17,16 +17,16 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 
 from carecircle.claims.models import Claim
-from carecircle.core import clock
+from carecircle.core import clock, periods
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Customer, Partner
 from carecircle.policies.models import Policy
-from carecircle.touchpoints import complaints, surveys
 from carecircle.touchpoints.models import Complaint, Referral, Survey
+from carecircle.touchpoints.services import complaints, referrals, surveys
 
-from . import cockpit, periods, reminders, scorecards
+from . import cockpit, reminders, scorecards
 from .models import Agreement, BookMonth, ReminderRun, WeatherAlert
 
 SH = dt.timezone(dt.timedelta(hours=8))
@@ -307,18 +307,18 @@ def _referrals(rng: random.Random, manager, today: dt.date) -> int:
     for i in range(30):
         when = clock.now() - dt.timedelta(days=rng.randint(1, 80))
         with clock.frozen_at(when):
-            r = surveys.record_referral(
+            r = referrals.record_referral(
                 rng.choice(referrers), acting_user=manager, referred_name=rng.choice(names)
             )
         outcome = rng.random()
         if outcome < 0.35 and policies:
-            surveys.referral_outcome(
+            referrals.referral_outcome(
                 r, acting_user=manager, status="won", policy=policies[i % len(policies)]
             )
         elif outcome < 0.6:
-            surveys.referral_outcome(r, acting_user=manager, status="lost")
+            referrals.referral_outcome(r, acting_user=manager, status="lost")
         elif outcome < 0.8:
-            surveys.referral_outcome(r, acting_user=manager, status="contacted")
+            referrals.referral_outcome(r, acting_user=manager, status="contacted")
         made += 1
     return made
 

@@ -15,15 +15,16 @@ from typing import Any
 
 from django.db.models import Sum
 
-from carecircle.core import clock
+from carecircle.core import clock, periods
 from carecircle.core.money import ZERO
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner
 from carecircle.policies.models import Policy
 
-from . import periods, scorecards
+from . import scorecards
 from .choices import Verdict
 from .models import Agreement, BookMonth, PartnerMonth
+from .rules import ratio
 
 INACTIVE_MONTHS = 3
 EXPIRING_DAYS = 30
@@ -47,7 +48,7 @@ def month_figures(
         network = PartnerMonth.objects.filter(month=month).aggregate(
             paid=Sum("repair_paid_settled"), n=Sum("paid_claims")
         )
-        average = scorecards._div(network["paid"] or 0, network["n"], places="0.01")
+        average = ratio(network["paid"] or 0, network["n"], places="0.01")
         for f in stored.values():
             f.network_avg_repair = average
         return stored, True

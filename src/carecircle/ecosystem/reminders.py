@@ -26,9 +26,12 @@ from carecircle.claims.models import Claim
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
+from carecircle.notify.services import CHUNK, Outgoing, send_many
 from carecircle.parties.choices import VehicleUse
 from carecircle.parties.models import Customer, Vehicle
 from carecircle.policies.models import Policy
+from carecircle.touchpoints.models import Complaint
+from carecircle.touchpoints.services.surveys import send_survey
 
 from . import conf, rules
 from .models import ReminderRun, WeatherAlert
@@ -226,9 +229,6 @@ RULES = {
 def surveys_due(day: dt.date) -> Counter[str]:
     """Surveys after yesterday's key moments: claims closed, renewals, services used,
     complaints closed (one per moment and record; consent is checked by notify)."""
-    from carecircle.touchpoints.models import Complaint
-    from carecircle.touchpoints.surveys import send_survey
-
     # Yesterday in the branch's time (Asia/Shanghai), not in whatever zone ``now`` carries
     # (UTC in production): a claim closed at 07:00 local time belongs to that local day.
     tz = timezone.get_current_timezone()
@@ -308,8 +308,6 @@ def _send(found: Iterator[Reminder]) -> Counter[str]:
     """Through notify's bulk path, in chunks of one kind and purpose: the same rules (consent,
     unsubscribe, caps, quiet hours, dedupe, the log) with a few queries per thousand messages
     instead of a dozen per message."""
-    from carecircle.notify.services import CHUNK, Outgoing, send_many
-
     tally: Counter[str] = Counter()
     pending: dict[tuple[str, str], list[Outgoing]] = {}
     for r in found:

@@ -1,8 +1,11 @@
-"""Pure decisions of the reminder rules (no database)."""
+"""Pure decisions of the ecosystem (no database): the reminder rules' dates and the
+scorecards' ratios."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from carecircle.core.dates import add_months  # also read as rules.add_months by reminders
 
@@ -36,3 +39,10 @@ def is_birthday(birth_date: dt.date | None, day: dt.date) -> bool:
     if birth_date is None:
         return False
     return add_months(birth_date, 12 * (day.year - birth_date.year)) == day
+
+
+def ratio(a: Any, b: Any, places: str = "0.001") -> Decimal | None:
+    """``a ÷ b`` rounded to ``places``; ``None`` when there is nothing to divide by."""
+    if not b:
+        return None
+    return (Decimal(a) / Decimal(b)).quantize(Decimal(places))

@@ -23,7 +23,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    """Read-mostly: complaints move through the workflow pages (touchpoints.complaints)."""
+    """Read-mostly: complaints move through the workflow pages (touchpoints.services.complaints)."""
 
     list_display = ("complaint_no", "received_at", "category", "severity", "status", "due_at")
     list_filter = ("status", "category", "severity", "channel", "touchpoint")

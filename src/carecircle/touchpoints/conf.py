@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Hours to resolve a complaint by severity (*setting*; the regulator's outer limit for
@@ -25,6 +25,5 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get(name: str) -> Any:
-    overrides = getattr(settings, "CARECIRCLE", {}).get("TOUCHPOINTS", {})
-    return overrides.get(name, DEFAULTS[name])
+SETTINGS = AppSettings("TOUCHPOINTS", DEFAULTS)
+get = SETTINGS.get

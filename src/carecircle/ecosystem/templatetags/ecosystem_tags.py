@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 
 from carecircle.core.money import format_yuan
+from carecircle.ecosystem.choices import Verdict
 
 register = template.Library()
 
@@ -47,8 +48,6 @@ def mask_plate(plate: str) -> str:
 
 @register.filter
 def verdict_label(code: str) -> str:
-    from carecircle.ecosystem.choices import Verdict
-
     try:
         return str(Verdict(code).label)
     except ValueError:

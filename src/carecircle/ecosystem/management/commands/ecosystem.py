@@ -12,7 +12,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from carecircle.ecosystem import cockpit, periods, reminders, scorecards
+from carecircle.core import periods
+from carecircle.ecosystem import cockpit, reminders, scorecards
 
 
 class Command(BaseCommand):

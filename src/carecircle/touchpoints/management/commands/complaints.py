@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from carecircle.touchpoints import complaints
+from carecircle.touchpoints.services import complaints
 
 
 class Command(BaseCommand):

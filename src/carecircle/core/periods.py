@@ -1,4 +1,5 @@
-"""Months as the scorecards count them: [first day, first day of next month) in local time."""
+"""Months as reports count them (scorecards, the cockpit, complaint and survey figures):
+[first day, first day of next month) in local time."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from carecircle.core import clock
+from . import clock
 
 
 def first_of(day: dt.date) -> dt.date:

@@ -1,54 +1,33 @@
 """Complaint pages: the handlers' queue, recording a complaint, its life (start, resolve,
 the customer's confirmation, close), and the customer's own view. Thin views over
-``touchpoints.complaints``."""
+``services.complaints``."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecircle.claims.models import Claim
-from carecircle.core import clock
+from carecircle.core import clock, periods
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.roles import ROLE_PERMS, Perm, Role, has_perm
 from carecircle.parties.models import Customer, Partner
-from carecircle.touchpoints import complaints
-from carecircle.touchpoints.choices import (
-    ComplaintCategory,
-    ComplaintChannel,
-    ComplaintStatus,
-    ContactType,
-    Severity,
-)
-from carecircle.touchpoints.models import Complaint
 
-from . import periods
+from ..choices import ComplaintChannel, ComplaintStatus, ContactType, Severity
+from ..forms import ComplaintForm, CustomerComplaintForm
+from ..models import Complaint
+from ..selectors import complaint_rates
+from ..services import complaints
 
 PAGE = 100
-
-
-class ComplaintForm(forms.Form):
-    customer_no = forms.CharField(label=_("客户号 / Customer no."), max_length=32)
-    channel = forms.ChoiceField(label=_("渠道 / Channel"), choices=ComplaintChannel.choices)
-    category = forms.ChoiceField(label=_("类别 / Category"), choices=ComplaintCategory.choices)
-    severity = forms.ChoiceField(
-        label=_("严重程度 / Severity"), choices=Severity.choices, initial=Severity.NORMAL
-    )
-    touchpoint = forms.ChoiceField(label=_("接触点 / Touchpoint"), choices=ContactType.choices)
-    summary = forms.CharField(label=_("摘要 / Summary"), max_length=255)
-    details = forms.CharField(label=_("详情 / Details"), widget=forms.Textarea, required=False)
-    claim_no = forms.CharField(label=_("相关赔案号 / Claim no."), required=False)
-    partner_code = forms.CharField(label=_("涉及合作伙伴编码 / Partner code"), required=False)
-    merchant_code = forms.CharField(label=_("涉及商户编码 / Merchant code"), required=False)
+# The claim a complaint names, looked up without importing claims (an app above this one).
+CLAIM = Complaint._meta.get_field("claim").related_model
 
 
 def _handler(request: HttpRequest) -> Any:
@@ -81,17 +60,17 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": ComplaintStatus.choices,
         "now": now,
-        "overdue": Complaint.objects.overdue(now).count(),
-        "rates": complaints.rates(start, end, clock.today()),
+        "overdue": Complaint.objects.restrict(request.user).overdue(now).count(),
+        "rates": complaint_rates(start, end, clock.today()),
         "month": month,
     }
-    return render(request, "ecosystem/complaints.html", context)
+    return render(request, "touchpoints/complaints.html", context)
 
 
-def _lookup(model, field: str, value: str, error_field: str, **extra):
+def _lookup(model: Any, field: str, value: str, error_field: str, **extra):
     if not value:
         return None
-    found = model.objects.filter(**{field: value.strip()}, **extra).first()
+    found = model._default_manager.filter(**{field: value.strip()}, **extra).first()
     if found is None:
         raise DomainError("not_found", f"{value} 不存在 / not found", error_field)
     return found
@@ -124,14 +103,14 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 touchpoint=d["touchpoint"],
                 summary=d["summary"],
                 details=d["details"],
-                claim=_lookup(Claim, "claim_no", d["claim_no"], "claim_no"),
+                claim=_lookup(CLAIM, "claim_no", d["claim_no"], "claim_no"),
                 partner=_lookup(Partner, "code", d["partner_code"], "partner_code"),
                 merchant=_lookup(Partner, "code", d["merchant_code"], "merchant_code"),
             )
-            return redirect("ecosystem:complaint", complaint_id=complaint.pk)
+            return redirect("touchpoints:complaint", complaint_id=complaint.pk)
         except DomainError as exc:
             error = exc
-    return render(request, "ecosystem/complaint_new.html", {"form": form, "error": error})
+    return render(request, "touchpoints/complaint_new.html", {"form": form, "error": error})
 
 
 def _handlers() -> list[User]:
@@ -170,7 +149,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int, error: Any = None)
         "error": error,
         "customer_name": complaint.customer.display_name_for(user),
     }
-    return render(request, "ecosystem/complaint_detail.html", context)
+    return render(request, "touchpoints/complaint_detail.html", context)
 
 
 @require_POST
@@ -216,18 +195,7 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
         response = complaint_detail(request, complaint_id, error=exc)
         response.status_code = exc.status
         return response
-    return redirect("ecosystem:complaint", complaint_id=complaint.pk)
-
-
-class CustomerComplaintForm(forms.Form):
-    category = forms.ChoiceField(
-        label=_("投诉类别 / What is it about?"), choices=ComplaintCategory.choices
-    )
-    touchpoint = forms.ChoiceField(
-        label=_("涉及环节 / Where did it happen?"), choices=ContactType.choices
-    )
-    summary = forms.CharField(label=_("一句话说明 / In one sentence"), max_length=255)
-    details = forms.CharField(label=_("详情 / Details"), widget=forms.Textarea, required=False)
+    return redirect("touchpoints:complaint", complaint_id=complaint.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -252,10 +220,10 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
                 summary=d["summary"],
                 details=d["details"],
             )
-            return redirect("ecosystem:complaint", complaint_id=complaint.pk)
+            return redirect("touchpoints:complaint", complaint_id=complaint.pk)
         except DomainError as exc:
             error = exc
     mine = Complaint.objects.restrict(user).order_by("-received_at")[:50]
     return render(
-        request, "ecosystem/my_complaints.html", {"form": form, "error": error, "mine": mine}
+        request, "touchpoints/my_complaints.html", {"form": form, "error": error, "mine": mine}
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
 from carecircle.touchpoints.models import Interaction
-from carecircle.touchpoints.services import record_interaction
+from carecircle.touchpoints.services.interactions import record_interaction
 from tests.factories import PolicyFactory, UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db

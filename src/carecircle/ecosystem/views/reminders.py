@@ -13,8 +13,8 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
-from . import reminders
-from .models import ReminderRun, WeatherAlert
+from .. import reminders
+from ..models import ReminderRun, WeatherAlert
 
 MAX_UPLOAD = 2 * 1024 * 1024
 

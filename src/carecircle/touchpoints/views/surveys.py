@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecircle.core import clock
+from carecircle.core import clock, periods
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
-from carecircle.touchpoints import surveys
-from carecircle.touchpoints.choices import SurveyMoment, SurveyStatus
 
-from . import periods
+from .. import selectors
+from ..choices import SurveyMoment, SurveyStatus
+from ..services import surveys
 
 
 def _int(value: str | None) -> int | None:
@@ -31,7 +31,7 @@ def _int(value: str | None) -> int | None:
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     found = surveys.survey_from(token)
     if found is None:
-        return render(request, "ecosystem/survey.html", {"state": "invalid"}, status=404)
+        return render(request, "touchpoints/survey.html", {"state": "invalid"}, status=404)
     state, error, status = "open", None, 200
     if found.answered_at is not None:
         state, status = "answered", 409 if request.method == "POST" else 200
@@ -62,7 +62,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         "nps_range": range(11),
         "csat_range": range(1, 6),
     }
-    return render(request, "ecosystem/survey.html", context, status=status)
+    return render(request, "touchpoints/survey.html", context, status=status)
 
 
 @require_GET
@@ -74,15 +74,15 @@ def survey_results(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("无权查看 / not allowed")
     month = periods.parse_month(request.GET.get("month")) or periods.first_of(clock.today())
     by = request.GET.get("by", "touchpoint")
-    if by not in surveys.GROUPS:
+    if by not in selectors.SURVEY_GROUPS:
         by = "touchpoint"
     _, _, start, end = periods.bounds(month)
     context = {
-        "rows": surveys.results(start, end, by),
+        "rows": selectors.survey_results(start, end, by),
         "by": by,
-        "groups": list(surveys.GROUPS),
+        "groups": list(selectors.SURVEY_GROUPS),
         "month": month,
         "months": periods.months_back(periods.first_of(clock.today()), 12),
-        "referrals": surveys.referral_summary(start, end),
+        "referrals": selectors.referral_summary(start, end),
     }
-    return render(request, "ecosystem/survey_results.html", context)
+    return render(request, "touchpoints/survey_results.html", context)

@@ -15,8 +15,8 @@ from carecircle.parties.models import Customer
 from carecircle.parties.services import require_visible, snapshot
 from carecircle.policies.models import Policy
 
-from .choices import ContactType, Direction, Medium, Outcome
-from .models import Interaction
+from ..choices import ContactType, Direction, Medium, Outcome
+from ..models import Interaction
 
 INTERACTION_FIELDS = (
     "contact_type",

@@ -10,19 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from carecircle.core import periods
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import PartnerKind
 
-from . import cockpit as cockpit_data
-from . import health as health_data
-from . import periods
-from .access import sees_all_partners
+from .. import cockpit as cockpit_data
+from .. import health as health_data
+from ..access import sees_all_partners
+from . import month_asked
 
 KIND_LABELS = dict(PartnerKind.choices)
-
-
-def _month(request: HttpRequest):
-    return periods.parse_month(request.GET.get("month")) or periods.last_complete_month()
 
 
 def _months():
@@ -34,7 +31,7 @@ def _months():
 def cockpit(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_COCKPIT):
         raise PermissionDenied("需要驾驶舱权限 / needs the cockpit permission")
-    month = _month(request)
+    month = month_asked(request)
     c = cockpit_data.cockpit(month)
     charts = {
         "trend": c.trend,
@@ -79,7 +76,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
 def cockpit_export(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_COCKPIT):
         raise PermissionDenied("需要驾驶舱权限 / needs the cockpit permission")
-    month = _month(request)
+    month = month_asked(request)
     c = cockpit_data.cockpit(month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cockpit-{month:%Y-%m}.csv"'
@@ -95,7 +92,7 @@ def cockpit_export(request: HttpRequest) -> HttpResponse:
 def health(request: HttpRequest) -> HttpResponse:
     if not sees_all_partners(request.user):
         raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
-    month = _month(request)
+    month = month_asked(request)
     h = health_data.health(month)
     return render(
         request,

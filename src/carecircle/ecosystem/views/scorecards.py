@@ -1,8 +1,7 @@
-"""Ecosystem pages: partner list, scorecard with drill-down, partner portal. Thin views."""
+"""Scorecard pages: partner list, scorecard with drill-down, partner portal. Thin views."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -11,14 +10,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from carecircle.core import periods
+from carecircle.core.access import Action
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner
 
-from . import periods, scorecards
-from .access import is_partner_user, partner_for, sees_all_partners
-from .health import month_figures
-from .models import Agreement
+from .. import scorecards
+from ..access import is_partner_user, partner_for, sees_all_partners
+from ..health import month_figures
+from ..models import Agreement
+from . import month_asked
 
 DRILL_PAGE = 200
 PAGE = 100
@@ -29,10 +31,6 @@ def _int(text: str | None) -> int:
         return int(text or 1)
     except ValueError:
         return 1
-
-
-def _month(request: HttpRequest) -> dt.date:
-    return periods.parse_month(request.GET.get("month")) or periods.last_complete_month()
 
 
 @require_GET
@@ -52,15 +50,17 @@ def portal(request: HttpRequest) -> HttpResponse:
 def partners(request: HttpRequest) -> HttpResponse:
     if not sees_all_partners(request.user):
         raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
-    month = _month(request)
+    month = month_asked(request)
     kind = request.GET.get("kind", "")
-    qs = Partner.objects.all()
+    qs = Partner.objects.restrict(request.user, Action.REPORT)
     if kind in PartnerKind.values:
         qs = qs.filter(kind=kind)
     data, _stored = month_figures(month)
     agreements = {
         a.partner_id: a
-        for a in Agreement.objects.filter(status="active", starts_on__lte=month, ends_on__gte=month)
+        for a in Agreement.objects.restrict(request.user).filter(
+            status="active", starts_on__lte=month, ends_on__gte=month
+        )
     }
     empty = scorecards.Figures()
     listed = [p for p in qs if p.pk in data or p.pk in agreements]
@@ -92,7 +92,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 @login_required
 def scorecard(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = partner_for(request.user, partner_id)
-    month = _month(request)
+    month = month_asked(request)
     card = scorecards.scorecard(partner, month)
     context = {
         "card": card,
@@ -122,7 +122,7 @@ def drill(request: HttpRequest, partner_id: int, what: str) -> HttpResponse:
     partner = partner_for(request.user, partner_id)
     if what not in scorecards.DRILLS:
         raise Http404(what)
-    month = _month(request)
+    month = month_asked(request)
     records = scorecards.drill(partner, month, what)
     total = records.count()
     full_names = has_perm(request.user, Perm.REVEAL_PII) or sees_all_partners(request.user)

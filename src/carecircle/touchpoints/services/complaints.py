@@ -11,25 +11,25 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Sum
 
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog, User
 from carecircle.core.roles import Perm, Role, has_perm
+from carecircle.notify.services import send
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Customer, Partner
 from carecircle.parties.services import require_visible
 
-from . import conf, rules
-from .choices import (
+from .. import conf, rules
+from ..choices import (
     OPEN_COMPLAINT_STATUSES,
     ComplaintCategory,
     ComplaintChannel,
     ContactType,
     Severity,
 )
-from .models import Complaint, ComplaintEvent
+from ..models import Complaint, ComplaintEvent, Interaction
 
 
 def _require_handler(user) -> None:
@@ -50,8 +50,6 @@ def _event(complaint, actor, action, before, note="") -> ComplaintEvent:
 
 
 def _notify(complaint: Complaint, step: str, zh: str, en: str) -> None:
-    from carecircle.notify.services import send
-
     send(
         complaint.customer,
         "complaint_update",
@@ -186,8 +184,6 @@ MEDIUM_OF_CHANNEL = {
 
 def _on_timeline(complaint: Complaint, actor) -> None:
     """A complaint is a brand contact on the customer's timeline (五类接触: 品牌)."""
-    from .models import Interaction
-
     Interaction.objects.create(
         customer=complaint.customer,
         contact_type=ContactType.BRAND,
@@ -377,31 +373,3 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
             )
             count += 1
     return count
-
-
-def rates(start: dt.datetime, end: dt.datetime, day_for_in_force: dt.date) -> dict[str, Any]:
-    """Complaints received in [start, end) per 10,000 policies in force and per 100 million
-    yuan of premium written in the period (the regulator's two measures)."""
-    from carecircle.policies.models import Policy
-
-    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end).count()
-    policies = Policy.objects.in_force_on(day_for_in_force).count()
-    premium = Policy.objects.filter(
-        effective_date__gte=start.date(), effective_date__lt=end.date(), cancelled_on__isnull=True
-    ).aggregate(p=Sum("premium"))["p"] or Decimal(0)
-    return {
-        "complaints": complaints,
-        "policies_in_force": policies,
-        "premium_written": premium,
-        "per_10k_policies": rules.per_10k_policies(complaints, policies),
-        "per_100m_premium": rules.per_100m_premium(complaints, premium),
-    }
-
-
-def counts_by(field: str, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    rows = (
-        Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
-        .values(field)
-        .annotate(n=Count("id"))
-    )
-    return {row[field]: row["n"] for row in rows}
