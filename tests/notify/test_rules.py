@@ -68,3 +68,52 @@ def test_service_notices_ignore_marketing_consent_but_not_caps_or_unsubscribes(g
         else None
     )
     assert reason == expected
+
+
+CHANNELS = ["wechat", "sms", "email"]
+
+
+@given(
+    order=st.permutations(CHANNELS),
+    named=st.none() | st.sampled_from(CHANNELS),
+    addresses=st.dictionaries(st.sampled_from(CHANNELS), st.sampled_from(["", "addr"])),
+    unsubscribed=st.sets(st.sampled_from(CHANNELS)),
+)
+def test_the_channel_is_the_named_one_else_the_first_with_an_address_not_unsubscribed(
+    order, named, addresses, unsubscribed
+):
+    channel, address = rules.choose_channel(
+        order, named, lambda c: addresses.get(c, ""), lambda c: c in unsubscribed
+    )
+    reachable = [c for c in order if addresses.get(c)]
+    open_ = [c for c in reachable if c not in unsubscribed]
+    if named:
+        expected = named
+    elif open_:
+        expected = open_[0]
+    elif reachable:
+        expected = reachable[0]  # the gate then blocks it: unsubscribed
+    else:
+        expected = order[0]  # nothing to reach: blocked no_address
+    assert (channel, address) == (expected, addresses.get(expected, ""))
+
+
+@given(
+    gate=gates(st.sampled_from(["service", "marketing"])),
+    address=st.sampled_from(["", "13800000001"]),
+    moment=moments,
+    quiet=st.tuples(hours, hours),
+)
+def test_a_message_is_blocked_by_the_first_broken_rule_else_deferred_in_quiet_hours_else_queued(
+    gate, address, moment, quiet
+):
+    today = dt.date(2026, 6, 1)
+    decision = rules.decide(gate, today, address, moment, SHANGHAI, quiet)
+    broken = rules.block_reason(gate, today) or ("" if address else "no_address")
+    later = rules.quiet_hours_end(moment, SHANGHAI, quiet)
+    if broken:
+        assert decision == rules.Decision("blocked", broken)
+    elif later:
+        assert decision == rules.Decision("deferred", "", later)
+    else:
+        assert decision == rules.Decision("queued")

@@ -108,15 +108,17 @@ def send_many(
     purpose: str = Purpose.SERVICE,
     acting_user: Any = None,
     chunk: int = CHUNK,
+    channel: str | None = None,
 ) -> Counter[str]:
     """Record (and, after commit, deliver) one ``kind`` message per item, in chunks of
     ``chunk`` with one transaction each; returns a tally of outcomes: the block reason, or the
-    status (queued/sent/deferred/…); ``no_customer`` for an id that names nobody."""
-    _check(kind, purpose, None)
+    status (queued/sent/deferred/…); ``no_customer`` for an id that names nobody. ``channel``
+    as in ``send`` (None: the first channel with an address)."""
+    _check(kind, purpose, channel)
     tally: Counter[str] = Counter()
     for batch in _chunks(items, chunk):
         with transaction.atomic():
-            for message, _ in _record(batch, kind, purpose, acting_user):
+            for message, _ in _record(batch, kind, purpose, acting_user, channel=channel):
                 tally[_outcome(message)] += 1
     if acting_user is not None and tally:
         audit.record(

@@ -1,36 +1,22 @@
 """notify.send: consent, do-not-call, unsubscribe, caps, quiet hours, dedupe, channels, log."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
 import pytest
-from django.core import mail
+from django.db import transaction
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
-from carecircle.core.roles import Role
 from carecircle.notify import services
-from carecircle.notify.links import unsubscribe_path
-from carecircle.notify.models import Message, OutboxEntry, Unsubscribe
-from tests.factories import CustomerFactory, UserFactory
+from carecircle.notify.models import Message, OutboxEntry
+from carecircle.parties.models import Customer
+from tests.factories import CustomerFactory
+from tests.notify.helpers import MORNING, SHANGHAI, send
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MORNING = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def at_ten():
-    with clock.frozen_at(MORNING):
-        yield
-
-
-def send(customer, kind="generic", *, capture, **kwargs):
-    kwargs.setdefault("context", {"subject": "测试", "body": "您好"})
-    with capture(execute=True):
-        message = services.send(customer, kind, **kwargs)
-    message.refresh_from_db()
-    return message
 
 
 def test_a_service_notice_goes_by_sms_to_the_local_sink_and_is_logged(
@@ -85,35 +71,6 @@ def test_do_not_call_holds_marketing_but_not_service_notices(
     assert service.status == "sent"
 
 
-def test_the_unsubscribe_link_opts_out_in_one_step_and_only_from_marketing(
-    at_ten, client, django_capture_on_commit_callbacks
-):
-    customer = CustomerFactory(marketing_consent=True)
-    first = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
-    assert unsubscribe_path(first.pk) in OutboxEntry.objects.get(message=first).payload["text"]
-
-    response = client.get(unsubscribe_path(first.pk))
-    assert response.status_code == 200
-    assert "已退订营销消息" in response.content.decode()
-    assert (
-        Unsubscribe.objects.filter(customer=customer, purpose="marketing", channel="").count() == 1
-    )
-
-    again = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
-    notice = send(customer, purpose="service", capture=django_capture_on_commit_callbacks)
-    assert (again.status, again.block_reason) == ("blocked", "unsubscribed")
-    assert notice.status == "sent"
-
-    client.post(unsubscribe_path(first.pk) + "undo/")
-    assert Unsubscribe.objects.filter(customer=customer).count() == 0
-
-
-def test_a_forged_unsubscribe_link_is_refused(client):
-    response = client.get("/notify/u/not-a-signed-token/")
-    assert response.status_code == 404
-    assert Unsubscribe.objects.count() == 0
-
-
 def test_the_daily_cap_counts_every_message_and_blocks_the_fourth(
     at_ten, django_capture_on_commit_callbacks
 ):
@@ -152,20 +109,6 @@ def test_a_message_asked_for_at_night_waits_for_the_end_of_quiet_hours(
     assert message.status == "sent"
 
 
-def test_a_deferred_marketing_message_is_blocked_if_consent_is_withdrawn_overnight(
-    django_capture_on_commit_callbacks,
-):
-    customer = CustomerFactory(marketing_consent=True)
-    with clock.frozen_at(dt.datetime(2026, 3, 2, 6, 0, tzinfo=SHANGHAI)):
-        message = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
-    customer.marketing_consent = False
-    customer.save()
-    with clock.frozen_at(dt.datetime(2026, 3, 2, 9, 5, tzinfo=SHANGHAI)):
-        assert services.flush_due() == {"sent": 0, "blocked": 1, "failed": 0}
-    message.refresh_from_db()
-    assert (message.status, message.block_reason) == ("blocked", "no_marketing_consent")
-
-
 def test_the_same_dedupe_key_sends_once(at_ten, django_capture_on_commit_callbacks):
     customer = CustomerFactory()
     first = send(customer, dedupe_key="renewal:P1:30", capture=django_capture_on_commit_callbacks)
@@ -191,44 +134,12 @@ def test_wechat_is_preferred_when_the_customer_has_an_openid(
     assert payload["data"]["first"]["value"] == "生日祝福 / Happy birthday"
 
 
-def test_email_goes_through_djangos_backend_with_a_one_click_unsubscribe_header(
-    at_ten, django_capture_on_commit_callbacks
-):
-    customer = CustomerFactory(marketing_consent=True)
-    services.set_address(customer, "email", "zhou.jie@example.cn")
-    message = send(
-        customer, purpose="marketing", channel="email", capture=django_capture_on_commit_callbacks
-    )
-    assert (message.status, message.address_masked) == ("sent", "z***@example.cn")
-    assert len(mail.outbox) == 1
-    sent = mail.outbox[0]
-    assert sent.to == ["zhou.jie@example.cn"]
-    assert sent.subject == "测试"
-    assert sent.extra_headers["List-Unsubscribe"].endswith(unsubscribe_path(message.pk) + ">")
-    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-
-
 def test_a_channel_without_an_address_is_blocked_with_the_reason(
     at_ten, django_capture_on_commit_callbacks
 ):
     customer = CustomerFactory()
     message = send(customer, channel="email", capture=django_capture_on_commit_callbacks)
     assert (message.status, message.block_reason) == ("blocked", "no_address")
-
-
-def test_a_gateway_failure_is_logged_and_retried_by_flush(
-    at_ten, settings, django_capture_on_commit_callbacks
-):
-    settings.EMAIL_BACKEND = "tests.notify.broken_backend.RefusingBackend"
-    customer = CustomerFactory()
-    services.set_address(customer, "email", "a@example.cn")
-    message = send(customer, channel="email", capture=django_capture_on_commit_callbacks)
-    assert message.status == "failed"
-    assert message.error.startswith("ConnectionRefusedError")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert services.flush_due() == {"sent": 1, "blocked": 0, "failed": 0}
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == ("sent", 2)
 
 
 def test_an_unknown_kind_is_refused_naming_the_field(at_ten):
@@ -244,10 +155,154 @@ def test_sending_outside_a_transaction_returns_the_sent_message(transactional_db
     assert message.status == "sent"
 
 
-def test_the_message_log_is_for_staff_who_send_messages(client):
-    UserFactory(username="svc", role=Role.SERVICE_MANAGER)
-    UserFactory(username="seat1", role=Role.SEAT)
-    client.login(username="seat1", password="pw-for-tests-1")
-    assert client.get("/notify/").status_code == 403
-    client.login(username="svc", password="pw-for-tests-1")
-    assert client.get("/notify/").status_code == 200
+# ---------------------------------------------------------------- send is send_many of one
+
+
+@dataclass(frozen=True)
+class Case:
+    """A customer's state and a request: everything a message's outcome depends on."""
+
+    purpose: str = "service"
+    consent: bool = True
+    do_not_call: bool = False
+    unsubscribed: str | None = None  # None, "" (every channel), or one channel
+    phone: bool = True
+    wechat: bool = False
+    email: bool = False
+    channel: str | None = None  # None: the first channel with an address
+    sent_today: int = 0
+    marketing_this_week: int = 0
+    hour: int = 10
+    dedupe: str = ""  # "", "new" (a fresh key) or "used" (a key already recorded)
+
+
+cases = st.builds(
+    Case,
+    purpose=st.sampled_from(["service", "marketing"]),
+    consent=st.booleans(),
+    do_not_call=st.booleans(),
+    unsubscribed=st.sampled_from([None, "", "sms", "wechat", "email"]),
+    phone=st.booleans(),
+    wechat=st.booleans(),
+    email=st.booleans(),
+    channel=st.sampled_from([None, "sms", "wechat", "email"]),
+    sent_today=st.integers(0, 3),
+    marketing_this_week=st.integers(0, 2),
+    hour=st.sampled_from([6, 10, 22]),
+    dedupe=st.sampled_from(["", "new", "used"]),
+)
+CONTEXT = {"subject": "通知 {name}", "body": "您好"}
+KEY = "parity:1"
+
+
+def _given(case: Case, moment: dt.datetime):
+    customer = CustomerFactory(
+        name="周杰",
+        marketing_consent=case.consent,
+        do_not_call_until=dt.date(2026, 9, 1) if case.do_not_call else None,
+    )
+    if not case.phone:
+        Customer.objects.filter(pk=customer.pk).update(phone_encrypted="")
+        customer.refresh_from_db()
+    if case.wechat:
+        services.set_address(customer, "wechat", "oABCDEF123456")
+    if case.email:
+        services.set_address(customer, "email", "zhou.jie@example.cn")
+    if case.unsubscribed is not None:
+        services.unsubscribe(customer, purpose=case.purpose, channel=case.unsubscribed)
+    earlier = [
+        (moment - dt.timedelta(minutes=1), "service", "") for _ in range(case.sent_today)
+    ] + [(moment - dt.timedelta(days=3), "marketing", "") for _ in range(case.marketing_this_week)]
+    if case.dedupe == "used":
+        earlier.append((moment - dt.timedelta(days=10), "service", KEY))
+    Message.objects.bulk_create(
+        Message(
+            customer=customer,
+            kind="generic",
+            purpose=purpose,
+            channel="sms",
+            status="sent",
+            subject="s",
+            body="b",
+            created_at=at,
+            dedupe_key=key,
+        )
+        for at, purpose, key in earlier
+    )
+    return customer
+
+
+def _seen(message: Message) -> dict:
+    """Every logged field but the row's id; the gateway's reference by its channel."""
+    fields = {
+        f.attname: getattr(message, f.attname)
+        for f in Message._meta.concrete_fields
+        if f.attname not in ("id", "provider_ref")
+    }
+    return {**fields, "provider": message.provider_ref.split("-")[0]}
+
+
+def _by_send(customer, case: Case, capture) -> tuple[str, dict]:
+    with transaction.atomic():
+        with capture(execute=True):
+            message = services.send(
+                customer,
+                "generic",
+                purpose=case.purpose,
+                context=CONTEXT,
+                channel=case.channel,
+                dedupe_key=KEY if case.dedupe else None,
+            )
+            decided = message.block_reason or message.status
+        message.refresh_from_db()
+        seen = _seen(message)
+        transaction.set_rollback(True)  # the other path starts from the same state
+    return decided, seen
+
+
+def _by_send_many(customer, case: Case, capture) -> tuple[dict, dict]:
+    before = list(Message.objects.values_list("pk", flat=True))
+    with transaction.atomic():
+        with capture(execute=True):
+            tally = services.send_many(
+                [services.Outgoing(customer.pk, CONTEXT, KEY if case.dedupe else "")],
+                "generic",
+                purpose=case.purpose,
+                channel=case.channel,
+            )
+        new = Message.objects.exclude(pk__in=before)
+        message = new.get() if new.exists() else Message.objects.get(dedupe_key=KEY)
+        seen = _seen(message)
+        transaction.set_rollback(True)
+    return dict(tally), seen
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cases)
+@example(case=Case())
+@example(case=Case(purpose="marketing", consent=False))
+@example(case=Case(purpose="marketing", do_not_call=True))
+@example(case=Case(unsubscribed=""))
+@example(case=Case(purpose="marketing", unsubscribed="wechat", wechat=True))
+@example(case=Case(sent_today=3))
+@example(case=Case(purpose="marketing", marketing_this_week=2))
+@example(case=Case(sent_today=2, hour=22))
+@example(case=Case(hour=6, wechat=True))
+@example(case=Case(phone=False))
+@example(case=Case(channel="email"))
+@example(case=Case(channel="email", email=True, purpose="marketing"))
+@example(case=Case(dedupe="used", sent_today=3))
+@example(case=Case(dedupe="new"))
+def test_send_and_send_many_of_one_log_the_same_message(case, django_capture_on_commit_callbacks):
+    moment = dt.datetime(2026, 3, 2, case.hour, 30, tzinfo=SHANGHAI)
+    with clock.frozen_at(moment), transaction.atomic():
+        customer = _given(case, moment)
+        decided, by_send = _by_send(customer, case, django_capture_on_commit_callbacks)
+        tally, by_send_many = _by_send_many(customer, case, django_capture_on_commit_callbacks)
+        transaction.set_rollback(True)
+    assert by_send_many == by_send
+    assert tally == {decided: 1}
