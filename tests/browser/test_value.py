@@ -14,7 +14,7 @@ from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import run_value
 from carecircle.value.ml import FactorSpec, RenewalSpec, fit_renewal_model
 from carecircle.value.models import CustomerValue, TierReview
-from carecircle.value.services import store_model_version
+from carecircle.value.services.model_versions import store_model_version
 from tests.factories import UserFactory
 from tests.value.synthetic import renewal_book
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import polars as pl
-from django.db import connection
 
+from carecircle.core import bulk
 from carecircle.parties.models import Customer
 
 from ..models import CustomerValue, ListEntry, TierHistory, TierReview, ValueRun
 from ..models.lists import OPEN_LIST_STATUSES
 from ..models.tiers import TIER_RANKS, ReviewStatus
-from .export import fetch
 from .pipeline import MONEY_OUT, OUTPUT_COLUMNS, PRIOR_SCHEMA
 from .portfolio import DESCRIPTORS
 
@@ -21,7 +19,7 @@ BATCH = 50_000
 
 
 def customer_ids() -> pl.DataFrame:
-    return fetch(
+    return bulk.read_frame(
         [("customer_no", "customer_no"), ("id", "customer_id")],
         Customer._meta.db_table,
         {"customer_no": pl.String, "customer_id": pl.Int64},
@@ -41,7 +39,7 @@ def _ranked(frame: pl.DataFrame, value_name: str, ids: pl.DataFrame) -> pl.DataF
 
 
 def _tiers(select_from: str) -> pl.DataFrame:
-    return fetch(
+    return bulk.read_frame(
         [("customer_id", "customer_id"), ("tier", "tier")],
         select_from,
         {"customer_id": pl.Int64, "tier": pl.String},
@@ -118,30 +116,6 @@ def write_results(frame: pl.DataFrame, progress=None) -> int:
 
 
 def write_frame(table: str, frame: pl.DataFrame, progress=None) -> int:
-    """Insert rows whose columns are the table's; COPY on PostgreSQL, executemany elsewhere."""
-    columns = frame.columns
-    if connection.vendor == "postgresql":
-        for start in range(0, frame.height, BATCH):
-            buffer = io.BytesIO()
-            frame.slice(start, BATCH).write_csv(
-                buffer, include_header=False, null_value="", quote_style="non_numeric"
-            )
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-                ) as copy,
-            ):
-                copy.write(buffer.getvalue())
-            if progress:
-                progress(min(frame.height, start + BATCH))
-        return frame.height
-    # Table and column names come from the model, never from input.
-    names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-    for start in range(0, frame.height, BATCH):
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, frame.slice(start, BATCH).rows())
-        if progress:
-            progress(min(frame.height, start + BATCH))
-    return frame.height
+    """Insert rows whose columns are the table's (``core.bulk``: COPY on PostgreSQL,
+    executemany elsewhere), ``BATCH`` rows at a time; ``progress`` gets the rows sent."""
+    return bulk.insert_rows(table, frame, batch_size=BATCH, progress=progress)

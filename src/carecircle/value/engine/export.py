@@ -1,19 +1,19 @@
 """Snapshot of the operational database as canonical Parquet, for one value run.
 
-Only the columns the value pipeline reads are exported.  PostgreSQL streams with
-``COPY … TO STDOUT`` (CSV); SQLite is read through its cursor.  Either way the frames are cast
-to the canonical types so the pipeline sees the same thing as from ``carecircle generate``.
+Only the columns the value pipeline reads are exported, through ``core.bulk.read_frame``
+(``COPY … TO STDOUT`` on PostgreSQL, the cursor on SQLite). Either way the frames are cast to
+the canonical types (``LAYOUT``: the canonical exchange layout's types for these columns, the
+same as ``carecircle generate`` writes — ``tests/ingest/test_schema.py`` holds them equal), so
+the pipeline sees the same thing from either source.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import polars as pl
-from django.db import connection
 
-from carecircle.ingest.schema import TABLES
+from carecircle.core.bulk import PolarsType, read_frame
 
 # table → ([(expression, column)], FROM clause)
 QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
@@ -128,80 +128,79 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
         WHERE q.id = (SELECT MAX(q2.id) FROM renewals_quote q2 WHERE q2.task_id = q.task_id)""",
     ),
 }
-# Tables the alliance and renewals add beside the canonical ones (ingest.schema.TABLES).
-EXTRA_TABLES: dict[str, dict] = {
-    "renewal_quotes": {
-        "policy_no": pl.String,
-        "quoted_total": pl.Decimal(14, 2),
-        "last_year_total": pl.Decimal(14, 2),
+DATE = pl.Date
+TS = pl.Datetime("us", "Asia/Shanghai")
+MONEY = pl.Decimal(14, 2)
+RATE = pl.Decimal(5, 3)
+# table → column → type, for exactly the columns QUERIES select.
+LAYOUT: dict[str, dict[str, PolarsType]] = {
+    "customers": {
+        "customer_no": pl.String,
+        "first_insured_on": DATE,
+        "kind": pl.String,
+        "province": pl.String,
     },
+    "vehicles": {
+        "vehicle_no": pl.String,
+        "customer_no": pl.String,
+        "first_registration": DATE,
+        "new_energy": pl.Boolean,
+        "use": pl.String,
+        "seats": pl.Int16,
+        "price": MONEY,
+    },
+    "policies": {
+        "policy_no": pl.String,
+        "kind": pl.String,
+        "customer_no": pl.String,
+        "vehicle_no": pl.String,
+        "effective_date": DATE,
+        "expiry_date": DATE,
+        "premium": MONEY,
+        "currency": pl.String,
+        "ncd_coefficient": RATE,
+        "pricing_coefficient": RATE,
+        "channel": pl.String,
+        "renews_policy_no": pl.String,
+        "cancelled_on": DATE,
+    },
+    "claims": {
+        "claim_no": pl.String,
+        "policy_no": pl.String,
+        "vehicle_no": pl.String,
+        "accident_at": TS,
+        "reported_at": TS,
+        "amount_reserved": MONEY,
+        "amount_paid": MONEY,
+        "currency": pl.String,
+        "status": pl.String,
+        "injury": pl.Boolean,
+        "paid_at": TS,
+    },
+    "interactions": {
+        "customer_no": pl.String,
+        "contact_type": pl.String,
+        "occurred_at": TS,
+        "outcome": pl.String,
+        "satisfaction": pl.Int8,
+    },
+    # Tables the alliance and renewals add beside the canonical ones.
     "service_uses": {
         "customer_no": pl.String,
-        "occurred_at": pl.Datetime("us", "Asia/Shanghai"),
-        "agreed_price": pl.Decimal(14, 2),
+        "occurred_at": TS,
+        "agreed_price": MONEY,
+    },
+    "renewal_quotes": {
+        "policy_no": pl.String,
+        "quoted_total": MONEY,
+        "last_year_total": MONEY,
     },
 }
 
 
-def cast_text(frame: pl.DataFrame, types: dict) -> pl.DataFrame:
-    """Text columns (CSV from COPY, CAST AS TEXT on SQLite) → the given Polars types."""
-    exprs = []
-    for name in frame.columns:
-        target = types[name]
-        col = pl.col(name)
-        if target == pl.Date:
-            col = col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        elif isinstance(target, pl.Datetime):
-            # Django stores UTC: PostgreSQL prints "+00", SQLite stores naive UTC text.
-            col = (
-                col.str.replace(r"\+00(:00)?$", "")
-                .str.to_datetime(strict=False, time_zone="UTC")
-                .dt.convert_time_zone("Asia/Shanghai")
-            )
-        elif target == pl.Boolean:
-            col = col.is_in(["1", "t", "true", "True"])
-        exprs.append(col.cast(target, strict=False).alias(name))
-    return frame.select(exprs)
-
-
-def fetch(select: list[tuple[str, str]], source: str, types: dict) -> pl.DataFrame:
-    """Run ``SELECT <exprs> FROM <source>`` (fixed text, never input) into a typed frame."""
-    names = [name for _, name in select]
-    connection.ensure_connection()
-    postgres = connection.vendor == "postgresql"
-    # SQLite: CAST AS TEXT so the driver's type converters do not build Python objects.
-    columns = ", ".join(
-        f"{expr} AS {name}" if postgres else f"CAST({expr} AS TEXT) AS {name}"
-        for expr, name in select
-    )
-    sql = f"SELECT {columns} FROM {source}"  # noqa: S608 (fixed text, no input)
-    text_schema = {n: pl.String for n in names}
-    if postgres:
-        buffer = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy,
-        ):
-            for chunk in copy:
-                buffer.write(chunk)
-        if buffer.tell() == 0:  # no rows: read_csv refuses an empty file
-            frame = pl.DataFrame(schema=text_schema)
-        else:
-            buffer.seek(0)
-            frame = pl.read_csv(
-                buffer, has_header=False, new_columns=names, schema_overrides=text_schema
-            )
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    return cast_text(frame, types)
-
-
 def _read(table: str) -> pl.DataFrame:
     select, source = QUERIES[table]
-    return fetch(select, source, TABLES.get(table) or EXTRA_TABLES[table])
+    return read_frame(select, source, LAYOUT[table])
 
 
 def scan_service_uses(folder: Path) -> pl.LazyFrame | None:

@@ -25,7 +25,8 @@ from carecircle.core import handoff
 from carecircle.core.handoff import Event
 
 from ..models import CustomerValue, RunStatus, ValueRun
-from . import dbio, decisions, portfolio
+from ..services.model_versions import active_book_models, load_model
+from . import book_models, dbio, decisions, portfolio
 from .checks import clean_inputs
 from .export import export_snapshot
 from .params import ValueParams
@@ -71,9 +72,6 @@ def _attach_scores(inputs, folder: Path, params: ValueParams, say) -> dict:
     A stored model of an older schema raises ``ModelSchemaError`` here, before anything is
     written, so the run fails clearly and the previous results stay current.
     """
-    from ..services import active_book_models, load_model
-    from . import book_models
-
     risk, renewal = active_book_models()
     described = {
         kind: None if m is None else {"id": m.pk, "version": m.version, "name": m.name}

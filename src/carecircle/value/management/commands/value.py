@@ -21,7 +21,7 @@ from carecircle.value.engine.runner import RunInProgress, run_value
 from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
 from carecircle.value.ml.errors import ModelInputError, ModelSchemaError
-from carecircle.value.services import fit_from_dataset, fit_from_snapshot
+from carecircle.value.services.model_versions import fit_from_dataset, fit_from_snapshot
 
 
 class Command(BaseCommand):

@@ -16,8 +16,7 @@ from carecircle.value.ml import (
     RiskSpec,
     fit_risk_model,
 )
-
-from .synthetic import TRUE_AGE_RELATIVITY, TRUE_DIESEL_RELATIVITY, poisson_book
+from tests.value.synthetic import TRUE_AGE_RELATIVITY, TRUE_DIESEL_RELATIVITY, poisson_book
 
 SPEC = RiskSpec(
     factors=(

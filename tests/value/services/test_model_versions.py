@@ -9,9 +9,8 @@ from django.core.management import call_command
 from carecircle.core.models import AuditLog
 from carecircle.value.ml import FactorSpec, ModelSchemaError, RenewalSpec, fit_renewal_model
 from carecircle.value.models import ModelVersion
-from carecircle.value.services import fit_from_book, load_model, store_model_version
-
-from .synthetic import renewal_book
+from carecircle.value.services.model_versions import fit_from_book, load_model, store_model_version
+from tests.value.synthetic import renewal_book
 
 SPEC = RenewalSpec(
     factors=(FactorSpec("premium_change", bins=4), FactorSpec("channel", kind="categorical"))

@@ -14,10 +14,9 @@ from django.urls import reverse
 from carecircle.core.roles import Role
 from carecircle.value.ml import FactorSpec, RenewalSpec, RiskSpec, fit_renewal_model
 from carecircle.value.ml.fitted import fit_risk_model
-from carecircle.value.services import store_model_version
+from carecircle.value.services.model_versions import store_model_version
 from tests.factories import UserFactory
-
-from .synthetic import poisson_book, renewal_book
+from tests.value.synthetic import poisson_book, renewal_book
 
 pytestmark = pytest.mark.django_db
 SPEC = RenewalSpec(

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-import tests.value.test_pandas_baseline as baseline
+import tests.value.engine.test_pandas_baseline as baseline
 from carecircle.value.engine.params import ValueParams
 from carecircle.value.engine.pipeline import (
     book_partials,

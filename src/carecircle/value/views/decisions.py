@@ -27,9 +27,10 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
-from . import decisions, reasons
-from .models import CustomerValue, ListEntry, ListEvent, ListStatus, ReviewStatus, TierReview
-from .models.lists import OPEN_LIST_STATUSES
+from .. import reasons
+from ..models import CustomerValue, ListEntry, ListEvent, ListStatus, ReviewStatus, TierReview
+from ..models.lists import OPEN_LIST_STATUSES
+from ..services import decisions
 
 PAGE = 50
 

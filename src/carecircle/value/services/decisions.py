@@ -22,7 +22,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, has_perm
 
-from .models import (
+from ..models import (
     CustomerValue,
     ListEntry,
     ListEvent,

@@ -15,9 +15,11 @@ from django.db.models import Max
 
 from carecircle.core import audit
 
-from .ml import datasets
-from .ml.errors import ModelInputError
-from .ml.fitted import (
+from ..engine import book_models
+from ..engine.snapshot import scan_snapshot
+from ..ml import datasets
+from ..ml.errors import ModelInputError
+from ..ml.fitted import (
     SCHEMA_VERSION,
     FittedModel,
     RenewalSpec,
@@ -26,7 +28,7 @@ from .ml.fitted import (
     fit_risk_model,
     spec_to_dict,
 )
-from .models import ModelVersion
+from ..models import ModelVersion
 
 
 def store_model_version(
@@ -136,9 +138,6 @@ def fit_from_snapshot(
     Both are stored as version ``name="book"`` with ``parameters.source == "book"``; the value
     run scores with the active versions of that name.
     """
-    from .engine import book_models
-    from .engine.snapshot import scan_snapshot
-
     inputs = scan_snapshot(folder)
     risk_rows = book_models.sample(book_models.risk_frame(folder, inputs, params))
     renewal_rows = book_models.sample(book_models.renewal_frame(folder, inputs, params))

@@ -7,8 +7,7 @@ import pytest
 
 from carecircle.value.ml import FactorSpec, ModelInputError, RenewalSpec, fit_renewal_model
 from carecircle.value.ml.metrics import auc
-
-from .synthetic import renewal_book
+from tests.value.synthetic import renewal_book
 
 SPEC = RenewalSpec(
     factors=(FactorSpec("premium_change", bins=6), FactorSpec("channel", kind="categorical"))

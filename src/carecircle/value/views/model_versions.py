@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from carecircle.core.roles import Perm, has_perm
 
-from .models import ModelVersion
+from ..models import ModelVersion
 
 PART_LABELS = {
     "frequency": "频率 / frequency",

@@ -11,7 +11,6 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
-from carecircle.value import decisions
 from carecircle.value.models import (
     CustomerValue,
     ListEntry,
@@ -21,6 +20,7 @@ from carecircle.value.models import (
     TierReview,
     ValueRun,
 )
+from carecircle.value.services import decisions
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

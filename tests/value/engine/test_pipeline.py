@@ -10,8 +10,7 @@ import pytest
 
 from carecircle.value.engine.params import ValueParams
 from carecircle.value.engine.pipeline import compute, results
-
-from .book import AS_OF, Book, prior
+from tests.value.book import AS_OF, Book, prior
 
 DIAMOND, PLATINUM, GOLD, SILVER, STANDARD = 4, 3, 2, 1, 0
 PARAMS = ValueParams(as_of=AS_OF, credibility_premium=1_000.0)

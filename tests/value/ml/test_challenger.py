@@ -7,8 +7,7 @@ import pytest
 
 from carecircle.value.ml import FactorSpec, RenewalSpec, RiskSpec
 from carecircle.value.ml.challenger import fit_renewal_challenger, fit_risk_challenger
-
-from .synthetic import TRUE_AGE_RELATIVITY, poisson_book, renewal_book
+from tests.value.synthetic import TRUE_AGE_RELATIVITY, poisson_book, renewal_book
 
 
 def test_risk_challenger_with_exposure_weights_predicts_frequency_not_counts():
