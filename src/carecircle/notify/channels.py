@@ -22,6 +22,7 @@ from carecircle.core import pii
 
 from . import conf
 from .choices import ChannelName, Purpose
+from .links import unsubscribe_url
 from .models import Message, OutboxEntry
 
 
@@ -45,8 +46,6 @@ def mask_address(channel: str, address: str) -> str:
 
 
 def unsubscribe_line(message: Message) -> str:
-    from .links import unsubscribe_url
-
     if message.purpose != Purpose.MARKETING:
         return ""
     return f"退订 / Unsubscribe: {unsubscribe_url(message)}"
@@ -116,8 +115,6 @@ class EmailAdapter:
     channel = ChannelName.EMAIL
 
     def deliver(self, message: Message, address: str) -> str:
-        from .links import unsubscribe_url
-
         body = message.body
         headers = {}
         line = unsubscribe_line(message)
