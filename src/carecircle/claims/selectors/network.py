@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Sum
 
@@ -18,6 +17,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.models import Customer, Partner
+from carecircle.policies import conf as policies_conf
 from carecircle.policies.models import Policy
 from carecircle.policies.rules import InsuredYear, continuous_years
 
@@ -152,7 +152,7 @@ def calculate(
         ncd_coefficient=policy.ncd_coefficient or Decimal("1"),
         history=past,
         claims_this_year=now,
-        ladder=cast(Mapping[int, str], settings.CARECIRCLE["NCD_LADDER"]),  # type: ignore[index]
+        ladder=cast(Mapping[int, str], policies_conf.get("NCD_LADDER")),
         repair_list_price=list_price,
         repair_price=price,
         deductible=ded,
