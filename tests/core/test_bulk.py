@@ -257,6 +257,11 @@ def test_read_frame_types_every_column_the_same_on_both_databases(sample):
         ("B2", Decimal("-0.01"), None, dt.datetime(2026, 3, 1, 8, tzinfo=SHANGHAI), False, None,
          ""),
     ]  # fmt: skip
+    one = bulk.read_frame(
+        [("s.code", "code")], f"{Sample._meta.db_table} s WHERE s.amount < %s", {"code": pl.String},
+        [Decimal("0")],
+    )  # fmt: skip
+    assert one["code"].to_list() == ["B2"]
     empty = bulk.read_frame([("s.code", "code")], f"{Sample._meta.db_table} s WHERE 1 = 0",
                             {"code": pl.String})  # fmt: skip
     assert empty.height == 0 and empty.schema == {"code": pl.String}

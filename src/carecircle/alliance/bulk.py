@@ -5,27 +5,28 @@
    ``rules.package_applies`` (a test checks both give the same vouchers).
 2. Polars expands each row into ``quantity`` vouchers (n = 1…quantity); numpy draws
    the codes from ``secrets`` in one call.
-3. PostgreSQL: COPY into a temporary table, then ``INSERT … SELECT … ON CONFLICT DO
-   NOTHING`` — idempotent, a rerun inserts only what is missing.  SQLite: batched
-   ``bulk_create(ignore_conflicts=True)``.
+3. ``core.bulk.insert_rows`` with ``ON CONFLICT DO NOTHING`` — idempotent, a rerun inserts
+   only what is missing (PostgreSQL: COPY into a staging table, then one
+   ``INSERT … SELECT``; SQLite: one ``executemany``).
+
+The customers' tiers come through ``value.public.current_values()``, compiled into the query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, bulk, clock
 from carecircle.core.models import AuditLog
-from carecircle.value.models import ValueRun
-from carecircle.value.models.tiers import TIER_RANKS
+from carecircle.value.public import TIER_RANKS, current_values
 
 from . import rules
+from .models import Voucher
 
 
 def _rank(column: str) -> str:
@@ -33,8 +34,9 @@ def _rank(column: str) -> str:
     return f"(CASE {column} {cases} ELSE 0 END)"
 
 
-def entitled_sql(today: dt.date, run_id: int) -> str:
-    """The rows (policy, customer, package, product, quantity, valid_from, expiry) to issue.
+def entitled_sql(today: dt.date) -> tuple[str, tuple]:
+    """The rows (policy, customer, package, product, quantity, valid_from, expiry) to issue,
+    and the query's parameters.
 
     ``pol`` holds each in-force commercial policy's facts once (a hash join of policies,
     vehicles and the current run's tiers); packages without a rider join it directly, rider
@@ -42,10 +44,10 @@ def entitled_sql(today: dt.date, run_id: int) -> str:
     EXISTS made the planner loop.  Packages already issued in full for a policy (their last
     n exists) are skipped, so a rerun costs one anti-join, not a reinsert.
 
-    ``today`` and ``run_id`` are a date and an int formatted here (never user text), so the
-    same statement serves COPY (which takes no parameters) and SQLite."""
+    ``today`` is a date formatted here (never user text); the current tiers are
+    ``current_values()`` compiled by the ORM, whose parameters come back beside the text."""
     day = today.isoformat()
-    assert isinstance(run_id, int)
+    tiers, params = current_values().values("customer_id", "tier").query.sql_with_params()
     conditions = f"""
            (k.min_tier = '' OR pol.tier_rank >= {_rank("k.min_tier")})
        AND (k.vehicle_use = '' OR k.vehicle_use = pol.use)
@@ -53,14 +55,13 @@ def entitled_sql(today: dt.date, run_id: int) -> str:
        AND (k.channel = '' OR k.channel = pol.channel)
        AND (k.policy_starts_from IS NULL OR pol.effective_date >= k.policy_starts_from)
        AND (k.policy_starts_until IS NULL OR pol.effective_date <= k.policy_starts_until)"""
-    return f"""
+    sql = f"""
     WITH pol AS (
         SELECT p.id, p.customer_id, p.effective_date, p.expiry_date, p.channel, v.use,
                v.new_energy, {_rank("cv.tier")} AS tier_rank
           FROM policies_policy p
           JOIN parties_vehicle v ON v.id = p.vehicle_id
-          LEFT JOIN (SELECT customer_id, tier FROM value_customervalue WHERE run_id = {run_id}) cv
-                 ON cv.customer_id = p.customer_id
+          LEFT JOIN ({tiers}) cv ON cv.customer_id = p.customer_id
          WHERE p.kind = 'commercial' AND p.cancelled_on IS NULL
            AND p.effective_date <= '{day}' AND p.expiry_date > '{day}'
     ), matched AS (
@@ -86,7 +87,8 @@ def entitled_sql(today: dt.date, run_id: int) -> str:
      WHERE NOT EXISTS (SELECT 1 FROM alliance_voucher x
                         WHERE x.policy_id = m.policy_id AND x.package_id = m.package_id
                           AND x.product_id = i.product_id AND x.entitlement_seq = i.quantity)
-    """  # noqa: S608 (fixed text; a date and an int)
+    """  # noqa: S608 (fixed text; a date and the ORM's compiled query)
+    return sql, tuple(params)
 
 
 SCHEMA = {
@@ -114,28 +116,16 @@ COLUMNS = [
 ]
 
 
-def _entitled(today: dt.date, run_id: int) -> pl.DataFrame:
-    sql = entitled_sql(today, run_id)
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        with transaction.atomic(), connection.cursor() as cursor:
-            # JIT compiles for seconds here and saves nothing on hash joins.
-            cursor.execute("SET LOCAL jit = off")
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
-        if buffer.tell() == 0:
-            return pl.DataFrame(schema=SCHEMA)
-        buffer.seek(0)
-        return pl.read_csv(buffer, has_header=False, new_columns=list(SCHEMA), schema=SCHEMA)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    frame = pl.DataFrame(rows, schema=list(SCHEMA), orient="row")
-    return frame.with_columns(
-        pl.col("valid_from").cast(pl.String).str.slice(0, 10).str.to_date(),
-        pl.col("expiry_date").cast(pl.String).str.slice(0, 10).str.to_date(),
-    ).cast(SCHEMA)  # type: ignore[arg-type]
+def _entitled(today: dt.date) -> pl.DataFrame:
+    sql, params = entitled_sql(today)
+    return bulk.read_frame(
+        [(f"e.{name}", name) for name in SCHEMA],
+        f"({sql}) e",
+        SCHEMA,
+        params,
+        # JIT compiles for seconds here and saves nothing on hash joins.
+        postgres_settings={"jit": "off"},
+    )
 
 
 def voucher_rows(entitled: pl.DataFrame, issued_at: dt.datetime) -> pl.DataFrame:
@@ -151,7 +141,7 @@ def voucher_rows(entitled: pl.DataFrame, issued_at: dt.datetime) -> pl.DataFrame
             source=pl.lit("entitlement"),
             reason=pl.lit(""),
             status=pl.lit("issued"),
-            issued_at=pl.lit(issued_at.isoformat()),
+            issued_at=pl.lit(issued_at),
         )
     )
     return rows.with_columns(code=pl.Series(rules.new_codes(rows.height), dtype=pl.String)).select(
@@ -159,64 +149,15 @@ def voucher_rows(entitled: pl.DataFrame, issued_at: dt.datetime) -> pl.DataFrame
     )
 
 
-def _insert_postgres(rows: pl.DataFrame) -> int:
-    buffer = io.BytesIO()
-    rows.write_csv(buffer, include_header=False)
-    buffer.seek(0)
-    cols = ", ".join(COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE alliance_voucher_load ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {cols} FROM alliance_voucher WITH NO DATA"
-        )
-        with cursor.copy(f"COPY alliance_voucher_load ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
-            while chunk := buffer.read(1 << 20):
-                cp.write(chunk)
-        cursor.execute(
-            f"INSERT INTO alliance_voucher ({cols}) SELECT {cols} FROM alliance_voucher_load "  # noqa: S608
-            "ON CONFLICT DO NOTHING"
-        )
-        inserted = cursor.rowcount
-        cursor.execute("DROP TABLE alliance_voucher_load")
-        return inserted
-
-
-def _insert_sqlite(rows: pl.DataFrame, issued_at: dt.datetime) -> int:
-    """One ``executemany`` of ``INSERT OR IGNORE`` (idempotent like ON CONFLICT DO NOTHING)."""
-    stamp = connection.ops.adapt_datetimefield_value(issued_at)
-    values = rows.with_columns(
-        pl.col("valid_from").cast(pl.String),
-        pl.col("valid_until").cast(pl.String),
-        issued_at=pl.lit(stamp),
-    ).rows()
-    cols = ", ".join(COLUMNS)
-    marks = ", ".join(["%s"] * len(COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM alliance_voucher")
-        before = cursor.fetchone()[0]
-        cursor.executemany(
-            f"INSERT OR IGNORE INTO alliance_voucher ({cols}) VALUES ({marks})",  # noqa: S608
-            values,
-        )
-        cursor.execute("SELECT count(*) FROM alliance_voucher")
-        return cursor.fetchone()[0] - before
-
-
 def issue_for_book(*, acting_user=None, today: dt.date | None = None) -> dict[str, Any]:
     """Issue every in-force commercial policy's entitlements (idempotent); returns counts:
     ``candidates`` are the rows of packages not yet issued in full, ``inserted`` the new ones."""
     today = today or clock.today()
     started = time.perf_counter()
-    run = ValueRun.objects.filter(is_current=True).values_list("pk", flat=True).first() or 0
-    entitled = _entitled(today, int(run))
-    now = clock.now()
-    rows = voucher_rows(entitled, now)
+    entitled = _entitled(today)
+    rows = voucher_rows(entitled, clock.now())
     with transaction.atomic():
-        inserted = (
-            _insert_postgres(rows)
-            if connection.vendor == "postgresql"
-            else _insert_sqlite(rows, now)
-        )
+        inserted = bulk.insert_rows(Voucher, rows, conflict=bulk.OnConflict.do_nothing())
         audit.record(
             acting_user,
             AuditLog.Action.CREATE,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -501,6 +502,7 @@ def read_frame(
     select: Sequence[tuple[str, str]],
     source: str,
     schema: Mapping[str, PolarsType],
+    params: Sequence[Any] = (),
     *,
     using: str | None = None,
     postgres_settings: Mapping[str, str] | None = None,
@@ -510,8 +512,9 @@ def read_frame(
 
     Every column is read as text — CSV from ``COPY (…) TO STDOUT`` on PostgreSQL,
     ``CAST(… AS TEXT)`` on SQLite, so the driver builds no Python objects — then parsed the
-    same way on both (:func:`parse_text`). ``postgres_settings`` are set for this statement
-    only (``SET LOCAL``, e.g. ``{"jit": "off"}``)."""
+    same way on both (:func:`parse_text`). ``params`` fill ``%s`` placeholders (bound on
+    SQLite; on PostgreSQL, whose COPY takes none, composed into the text by the driver).
+    ``postgres_settings`` hold for this statement only (``SET LOCAL``, e.g. ``{"jit": "off"}``)."""
     conn = connections[using or DEFAULT_DB_ALIAS]
     conn.ensure_connection()
     names = [name for _, name in select]
@@ -524,9 +527,12 @@ def read_frame(
     text_schema = {n: pl.String for n in names}
     if postgres:
         buffer = io.BytesIO()
-        with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        scope = transaction.atomic(using=conn.alias) if postgres_settings else nullcontext()
+        with scope, conn.cursor() as cursor:
             for name, value in (postgres_settings or {}).items():
                 cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+            if params:
+                sql = conn.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for chunk in copy:
                     buffer.write(chunk)
@@ -539,7 +545,7 @@ def read_frame(
             )
     else:
         with conn.cursor() as cursor:
-            cursor.execute(sql)
+            cursor.execute(sql, params or None)
             rows = cursor.fetchall()
         frame = pl.DataFrame(rows, schema=text_schema, orient="row")
     return parse_text(frame, schema)
