@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from carecircle.datagen.config import DEFAULT_REFERENCE_DATE, GenerateOptions
 from carecircle.datagen.writer import generate
+from carecircle.ingest.canonical import load_canonical_dir
 
 
 class Command(BaseCommand):
@@ -45,8 +46,6 @@ class Command(BaseCommand):
         )
         progress = not options["no_progress"]
         if options["into_db"]:
-            from carecircle.ingest.canonical import load_canonical_dir
-
             with tempfile.TemporaryDirectory(prefix="carecircle-book-") as tmp:
                 counts = self._generate(gen, Path(tmp), progress)
                 result = load_canonical_dir(Path(tmp), progress=progress)
