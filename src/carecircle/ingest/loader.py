@@ -13,8 +13,10 @@ from typing import Any
 
 import polars as pl
 from django.contrib.auth.hashers import make_password
-from django.db import connection, connections, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
+
+from carecircle.core import bulk
 
 from . import convert as c
 from . import fast
@@ -289,7 +291,10 @@ def _write(
         else:
             result.unchanged += 1
     if new:
-        _fast_insert(model, new, now)
+        # core.bulk: COPY on PostgreSQL, one executemany elsewhere; a missing field gets its
+        # default, auto_now fields the time of the write (bulk_create compiled an expression
+        # per value and spent half the import time doing so).
+        bulk.insert_rows(model, new, using=model._base_manager.db)
         result.inserted += len(new)
     if changed:
         fields = [f for f in spec.stored_fields() if f not in spec.key_fields]
@@ -301,39 +306,6 @@ def _write(
         _link_within_batch(spec, attname, pairs)
 
 
-def _fast_insert(model: type[models.Model], rows: list[dict[str, Any]], now) -> None:
-    """INSERT through ``executemany`` with values prepared by each field.
-
-    ``bulk_create`` compiles an expression per value and spent half the import time doing so;
-    here defaults (including auto_now timestamps) come from the fields and the SQL is built once.
-    """
-    conn = connections[model._base_manager.db]  # the real wrapper, not the thread-local proxy
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    prepared = []
-    for f in fields:
-        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        default = now if auto else (f.get_default() if f.has_default() or not f.null else None)
-        # Text, numbers, booleans and foreign-key ids pass through as they are; only types the
-        # backend adapts (money, dates, times, JSON) need the field's preparation.
-        needs_prep = isinstance(
-            f, models.DecimalField | models.DateField | models.TimeField | models.JSONField
-        )
-        prepared.append((f.attname, default, f.get_db_prep_save if needs_prep else None))
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    values = [
-        [
-            (prep(v, conn) if prep is not None and v is not None else v)
-            for name, default, prep in prepared
-            for v in (row.get(name, default),)
-        ]
-        for row in rows
-    ]
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
 def _link_within_batch(spec: TableSpec, attname: str, pairs: list[tuple[tuple, str]]) -> None:
     """Set self-references (a renewal → its predecessor) once both rows exist."""
     ref = next(r for r in spec.references if r.attname == attname)
@@ -342,10 +314,9 @@ def _link_within_batch(spec: TableSpec, attname: str, pairs: list[tuple[tuple, s
             **{f"{ref.key}__in": {k for _, k in pairs} | {key[0] for key, _ in pairs}}
         ).values_list(ref.key, "pk")
     )
-    meta = spec.model._meta
-    column = next(f.column for f in meta.concrete_fields if f.attname == attname)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {meta.db_table} SET {column} = %s WHERE {meta.pk.column} = %s",  # noqa: S608 - names from model meta
-            [(ids[target], ids[key[0]]) for key, target in pairs],
-        )
+    bulk.update_rows(
+        spec.model,
+        [attname],
+        [(ids[key[0]], ids[target]) for key, target in pairs],
+        using=spec.model._base_manager.db,
+    )

@@ -16,6 +16,8 @@ from __future__ import annotations
 import polars as pl
 from django.db import models, transaction
 
+from carecircle.core import bulk
+
 from .tables import Reference
 
 KEYS = "cc_ingest_keys"
@@ -59,9 +61,7 @@ def _lookup(plan, ref: Reference, keys: pl.Series) -> list[tuple[str, int]]:
     with transaction.atomic(using=plan.conn.alias), plan.conn.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{KEYS}")
         cursor.execute(f"CREATE TEMP TABLE {KEYS} (k text PRIMARY KEY) ON COMMIT DROP")
-        data = keys.to_frame().write_csv(include_header=False).encode()
-        with cursor.cursor.copy(f"COPY {KEYS} (k) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(data)
+        bulk.insert_rows(KEYS, keys.to_frame("k"), using=plan.conn.alias)
         cursor.execute(f"ANALYZE {KEYS}")  # so the planner sees its size and hash-joins
         cursor.execute(
             f"SELECT k.k, t.{q(target.pk.column)} FROM {KEYS} k "  # noqa: S608 - names from meta

@@ -1,7 +1,7 @@
-"""PostgreSQL: one validated batch → COPY into a TEMP staging table → references checked and
-the self-reference resolved by joining on business keys → ``INSERT … ON CONFLICT … DO UPDATE
-… WHERE changed``. (Other tables' ids arrive with the batch, from one join per import:
-``pgkeys.py``.)
+"""PostgreSQL: one validated batch → COPY (``core.bulk``) into a TEMP staging table →
+references checked and the self-reference resolved by joining on business keys →
+``INSERT … ON CONFLICT … DO UPDATE … WHERE changed``. (Other tables' ids arrive with the
+batch, from one join per import: ``pgkeys.py``.)
 
 The steps mirror the row path (loader.py) so both give the same rows, counts and report:
 a reference is looked up among rows already in the database; a self-reference (a renewal)
@@ -20,6 +20,8 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.sql import Query
 from django.utils import timezone
+
+from carecircle.core import bulk
 
 from .pgkeys import OwnIds
 from .results import RowError, TableResult
@@ -112,10 +114,8 @@ def write_batch(
             *[f"r_{r.column}" for r in plan.spec.references],
             *[plan.fields[r.attname].column for r in others],
         ]
-        data = batch.select(names).write_csv(include_header=False).encode()
-        copy_sql = f"COPY {STAGE} ({', '.join(plan.q(c) for c in columns)}) FROM STDIN (FORMAT csv)"
-        with cursor.cursor.copy(copy_sql) as copy:
-            copy.write(data)
+        staged = batch.select(names).rename(dict(zip(names, columns, strict=True)))
+        bulk.insert_rows(STAGE, staged, using=plan.conn.alias)
         errors = _resolve(plan, cursor)
         deferred = _defer(plan, cursor)
         upsert(plan, cursor, deferred, result)
