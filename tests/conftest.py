@@ -2,7 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
@@ -17,6 +17,20 @@ from tests.factories import (
 os.environ.setdefault("CARECIRCLE_FAST_PASSWORDS", "1")
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir_per_worker(tmp_path_factory):
+    """Files the code writes under the data directory (uploaded claim documents in media/,
+    value snapshots, import reports) go to a folder of this test process, not ./var: two
+    pytest-xdist workers never share a path, and a test run leaves the developer's data alone.
+    Tests that need a folder of their own still set ``settings.DATA_DIR = tmp_path``."""
+    data = tmp_path_factory.mktemp("data")
+    # override_settings sends setting_changed, so default_storage forgets a cached location.
+    override = override_settings(DATA_DIR=data, MEDIA_ROOT=data / "media")
+    override.enable()
+    yield data
+    override.disable()
 
 
 @pytest.fixture
