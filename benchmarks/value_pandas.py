@@ -2,7 +2,7 @@
 
 The same phases and formulas as ``carecircle.value.engine.pipeline`` (and ``features`` and
 ``tiers``), written the way a pandas user would: boolean masks, ``groupby``/``agg`` and
-``merge``.  ``tests/value/test_pandas_baseline.py`` checks it gives the embedded engine's
+``merge``.  ``tests/value/engine/test_pandas_baseline.py`` checks it gives the embedded engine's
 results on a generated book, so the benchmark compares like with like.
 
     uv run python benchmarks/value_pandas.py SNAPSHOT_DIR [--as-of 2026-11-22]

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.renewals.conftest import today  # noqa: F401 - fixture: clock frozen on 1 May 2026
-from tests.renewals.test_supervision import book  # noqa: F401 - fixture: the hand-built May
+from tests.renewals.supervision.conftest import book  # noqa: F401 - fixture: the hand-built May
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
