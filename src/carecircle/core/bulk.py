@@ -562,9 +562,9 @@ def parse_text(frame: pl.DataFrame, schema: Mapping[str, PolarsType]) -> pl.Data
     """Text columns (PostgreSQL's CSV, SQLite's ``CAST AS TEXT``) → the given Polars types.
 
     Dates keep their first ten characters; datetimes are UTC as Django stores them
-    (PostgreSQL prints "+00", SQLite keeps naive UTC text; another offset is honoured) and
-    are converted to the target's time zone; booleans are "t"/"true"/"1" (PostgreSQL, SQLite);
-    everything else is a plain cast (a value that does not parse becomes null)."""
+    (PostgreSQL prints "+00", SQLite keeps naive UTC text; the format is inferred from the
+    first value) and are converted to the target's time zone; booleans are "t"/"true"/"1"
+    (PostgreSQL, SQLite); everything else is a plain cast (what does not parse is null)."""
     exprs = []
     for name in frame.columns:
         target = schema[name]
@@ -572,12 +572,7 @@ def parse_text(frame: pl.DataFrame, schema: Mapping[str, PolarsType]) -> pl.Data
         if target == pl.Date:
             col = col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
         elif isinstance(target, pl.Datetime):
-            text = col.str.replace(r"\+00(:00)?$", "")
-            col = pl.coalesce(
-                text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_zone="UTC"),
-                text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%#z", strict=False, time_zone="UTC"),
-                text.str.to_datetime(strict=False, time_zone="UTC"),
-            )
+            col = col.str.replace(r"\+00(:00)?$", "").str.to_datetime(strict=False, time_zone="UTC")
             col = (
                 col.dt.convert_time_zone(target.time_zone)
                 if target.time_zone
