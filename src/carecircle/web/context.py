@@ -41,7 +41,10 @@ def nav(request) -> dict:
             if url in seen:  # one page offered to several audiences is listed once
                 continue
             seen.add(url)
-            items.append({"url": url, "label": label, "current": current == config.label})
+            # An app's menu may list another app's page (complaints sit in the ecosystem menu
+            # but are touchpoints' pages): an item is current when its own namespace is.
+            here = current in (config.label, url_name.partition(":")[0])
+            items.append({"url": url, "label": label, "current": here})
         if len(items) == 1:
             entries.append(items[0])
         elif items:
@@ -49,7 +52,7 @@ def nav(request) -> dict:
                 {
                     "label": config.verbose_name,
                     "children": items,
-                    "current": current == config.label,
+                    "current": any(item["current"] for item in items),
                     "url": items[0]["url"],
                 }
             )
