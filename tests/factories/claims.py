@@ -175,15 +175,21 @@ class ClaimFlagFactory(factory.django.DjangoModelFactory):
 
 
 class ApprovalAuthorityFactory(factory.django.DjangoModelFactory):
+    """A role's approval limit; by default the approver's ¥50,000 at level 1, as the claims
+    migration seeds it (one row per role: an existing row is returned)."""
+
     class Meta:
         model = ApprovalAuthority
         django_get_or_create = ("role",)
 
     role = Role.CLAIMS_APPROVER
-    level = 2
+    limit = Decimal("50000.00")
+    level = 1
 
 
 class FastTrackRuleFactory(factory.django.DjangoModelFactory):
+    """A fast-track rule: up to ¥5,000, every tier, liability clear (the model's defaults)."""
+
     class Meta:
         model = FastTrackRule
 
