@@ -182,24 +182,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Business settings with documented defaults (docs/domain.md); administrators may override
-# them through environment variables for a deployment.
-CARECIRCLE = {
-    "AUTONOMOUS_PRICING_BAND": (0.5, 1.5),
-    "NCD_LADDER": {
-        -4: "0.5",
-        -3: "0.6",
-        -2: "0.7",
-        -1: "0.8",
-        0: "1.0",
-        1: "1.2",
-        2: "1.4",
-        3: "1.6",
-        4: "1.8",
-        5: "2.0",
-    },
-    "SEARCH_PAGE_SIZE": 25,
-}
+# Business settings: each app's conf.py holds its documented defaults (core.conf); a
+# deployment overrides them here, e.g. CARECIRCLE = {"NCD_LADDER": {...}, "CLAIMS": {...}}.
+CARECIRCLE: dict = {}
 AUTH_USER_MODEL = "core.User"
 
 # E-mail (notify's e-mail channel, docs/notify.md): real SMTP when EMAIL_HOST is set; the

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from django.conf import settings
 
 from carecircle.datagen.book import COVERAGES, coverage_base
 from carecircle.datagen.calibration import TARGETS, VOID_STATUSES, Target, measure
@@ -24,6 +23,7 @@ from carecircle.datagen.customers import USES
 from carecircle.datagen.reference import CITIES
 from carecircle.datagen.rules import compulsory_base
 from carecircle.datagen.writer import generate, read_table
+from carecircle.policies import conf as policies_conf
 from carecircle.policies import rules
 
 CUSTOMERS = 40_000
@@ -181,7 +181,7 @@ def test_new_cars_and_cover_after_a_year_without_commercial_cover_start_at_level
 
 def test_ncd_coefficient_is_the_ladder_step_of_the_level(policies):
     commercial = policies.filter(pl.col("kind") == "commercial")
-    ladder = settings.CARECIRCLE["NCD_LADDER"]
+    ladder = policies_conf.get("NCD_LADDER")
     pairs = commercial.select("ncd_level", "ncd_coefficient").unique()
     for level, coefficient in pairs.iter_rows():
         assert coefficient == rules.ncd_coefficient(level, ladder)
@@ -192,7 +192,7 @@ def test_ncd_coefficient_is_the_ladder_step_of_the_level(policies):
 
 def test_pricing_coefficient_stays_inside_the_regulatory_band(policies):
     pc = policies.filter(pl.col("kind") == "commercial")["pricing_coefficient"]
-    band = settings.CARECIRCLE["AUTONOMOUS_PRICING_BAND"]
+    band = policies_conf.get("AUTONOMOUS_PRICING_BAND")
     for value in (pc.min(), pc.max()):
         rules.check_pricing_coefficient(Decimal(str(value)), band)
     assert pc.null_count() == 0
