@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.access import Action, Reach, RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
+from carecircle.core.roles import Perm
 from carecircle.policies.choices import CoverageCode, Currency
 
 from ..choices import ClaimStatus, Clock, ClockState, ReportChannel, SurveyMode
@@ -37,10 +38,10 @@ UNDECIDED_STATUSES = frozenset(
 class ClaimQuerySet(RestrictedQuerySet):
     reach = {
         **customer_reach("policy__customer"),
-        # The repair shop's partner portal: a shop acts on the claims referred to it (送修),
-        # row by row, never on a whole customer. Staff act through the workflow services
-        # (their permissions and the ``view`` reach), not through this path.
-        Action.CHANGE: Reach(partner="repair_shop", whole_book=()),
+        # Claims staff act on any claim (the workflow services check each step); a repair
+        # shop acts on the claims referred to it (送修, its portal), row by row, never on a
+        # whole customer.
+        Action.CHANGE: Reach(partner="repair_shop", whole_book=(Perm.HANDLE_CLAIMS,)),
     }
 
 
