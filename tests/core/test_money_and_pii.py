@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carecircle.core import pii
-from carecircle.core.money import format_yuan, to_money
+from carecircle.core.errors import DomainError
+from carecircle.core.money import ZERO, format_yuan, parse_money, to_money
 
 
 def test_money_from_float_keeps_the_decimal_the_analyst_meant():
@@ -23,6 +24,62 @@ def test_money_from_text_with_thousands_separators():
 def test_money_refuses_non_amounts(bad):
     with pytest.raises(ValueError):
         to_money(bad)
+
+
+AMOUNTS = st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2)
+
+
+@given(AMOUNTS)
+def test_any_amount_a_person_types_is_read_back_to_the_cent(amount):
+    for text in (str(amount), f"{amount:,.2f}", f" {amount:f} "):
+        assert parse_money("premium", text) == amount
+    assert parse_money("premium", amount) == amount
+
+
+@given(st.text(max_size=12))
+def test_text_that_is_not_an_amount_is_refused_naming_the_field(text):
+    try:
+        amount = to_money(text)
+    except ValueError:
+        with pytest.raises(DomainError) as refused:
+            parse_money("premium", text)
+        assert (refused.value.code, refused.value.field) == ("not_money", "premium")
+        assert refused.value.message == "金额格式不正确 / not an amount of money"
+    else:  # hypothesis found a real number ("1e3", "١٢"): it is read like any amount
+        assert amount < 0 or parse_money("premium", text) == amount
+
+
+def test_a_negative_amount_is_refused_naming_the_field():
+    with pytest.raises(DomainError) as refused:
+        parse_money("deductible", "-0.01")
+    assert (refused.value.code, refused.value.field) == ("negative_amount", "deductible")
+    assert refused.value.message == "金额不能为负 / amount cannot be negative"
+
+
+def test_an_empty_amount_is_the_default_or_required_or_not_an_amount():
+    assert parse_money("parts", "", default=ZERO) == ZERO
+    assert parse_money("parts", None, default=ZERO) == ZERO
+    with pytest.raises(DomainError) as required:
+        parse_money("amount", "", required=True)
+    assert (required.value.code, required.value.message) == (
+        "required",
+        "amount 必填 / amount is required",
+    )
+    with pytest.raises(DomainError) as missing:
+        parse_money("premium", None)
+    assert (missing.value.code, missing.value.field) == ("not_money", "premium")
+
+
+def test_a_caller_keeps_its_own_words_for_a_refusal():
+    with pytest.raises(DomainError) as refused:
+        parse_money("paint", "x", code="invalid", message="paint 金额格式不正确 / not an amount")
+    assert (refused.value.code, refused.value.message) == (
+        "invalid",
+        "paint 金额格式不正确 / not an amount",
+    )
+    with pytest.raises(DomainError) as negative:
+        parse_money("paint", "-1", negative="paint 不能为负 / cannot be negative")
+    assert negative.value.message == "paint 不能为负 / cannot be negative"
 
 
 def test_yuan_and_euro_formatting():

@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 
+from .errors import DomainError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -29,6 +31,42 @@ def to_money(value: object) -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+NOT_MONEY = "金额格式不正确 / not an amount of money"
+NEGATIVE = "金额不能为负 / amount cannot be negative"
+
+
+def parse_money(
+    field: str,
+    value: object,
+    *,
+    default: Decimal | None = None,
+    required: bool = False,
+    code: str = "not_money",
+    message: str = NOT_MONEY,
+    negative: str = NEGATIVE,
+) -> Decimal:
+    """An amount a person typed (form, API, portal) as yuan with 2 places, never negative.
+
+    Empty (``None`` or ``""``) gives ``default`` when one is given; otherwise it is refused,
+    as ``required`` ("{field} 必填") when ``required`` or else as not an amount. A refusal is
+    a ``DomainError`` naming ``field``: ``code``/``message`` when the text is not an amount,
+    ``negative_amount``/``negative`` below zero. Callers pass their own messages only where
+    their pages have always said it differently.
+    """
+    if value is None or value == "":
+        if default is not None:
+            return default
+        if required:
+            raise DomainError("required", f"{field} 必填 / {field} is required", field)
+    try:
+        amount = to_money(value)
+    except (ValueError, TypeError):
+        raise DomainError(code, message, field) from None
+    if amount < 0:
+        raise DomainError("negative_amount", negative, field)
+    return amount
 
 
 def format_yuan(value: Decimal | None, currency: str = "CNY") -> str:

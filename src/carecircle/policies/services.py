@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,7 +13,7 @@ from carecircle.core import audit, handoff
 from carecircle.core.errors import DomainError
 from carecircle.core.handoff import Event
 from carecircle.core.models import AuditLog
-from carecircle.core.money import to_money
+from carecircle.core.money import parse_money
 from carecircle.core.roles import Perm
 from carecircle.parties.models import Customer, Partner, Vehicle
 from carecircle.parties.services import require_perm, require_visible, snapshot
@@ -50,16 +50,6 @@ def _choice(field: str, value: Any, choices: Any) -> None:
         )
 
 
-def _money(field: str, value: Any) -> Decimal:
-    try:
-        amount = to_money(value)
-    except (ValueError, TypeError, InvalidOperation):
-        raise DomainError("not_money", "金额格式不正确 / not an amount of money", field) from None
-    if amount < 0:
-        raise DomainError("negative_amount", "金额不能为负 / amount cannot be negative", field)
-    return amount
-
-
 def _coefficient(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001"))
 
@@ -79,7 +69,7 @@ def _check_policy(policy: Policy) -> None:
             "终保日期须晚于起保日期 / expiry date must be after the effective date",
             "expiry_date",
         )
-    policy.premium = _money("premium", policy.premium)
+    policy.premium = parse_money("premium", policy.premium)
     if policy.vehicle.owner_id != policy.customer_id:
         raise DomainError(
             "vehicle_not_customers",
@@ -121,7 +111,7 @@ def _set_coverages(policy: Policy, coverages: Sequence[dict[str, Any]]) -> None:
         _choice("coverages", code, CoverageCode)
     if len(set(codes)) != len(codes):
         raise DomainError("duplicate_coverage", "险别重复 / a coverage appears twice", "coverages")
-    premiums = [_money("coverages", c["premium"]) for c in coverages]
+    premiums = [parse_money("coverages", c["premium"]) for c in coverages]
     rules.check_coverage_total(policy.premium, premiums)
     policy.coverages.all().delete()
     Coverage.objects.bulk_create(
@@ -129,7 +119,7 @@ def _set_coverages(policy: Policy, coverages: Sequence[dict[str, Any]]) -> None:
             policy=policy,
             code=c["code"],
             premium=p,
-            limit=None if c.get("limit") is None else _money("coverages", c["limit"]),
+            limit=None if c.get("limit") is None else parse_money("coverages", c["limit"]),
         )
         for c, p in zip(coverages, premiums, strict=True)
     )

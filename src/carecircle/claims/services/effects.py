@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from carecircle.core.errors import DomainError
-from carecircle.core.money import ZERO, to_money
+from carecircle.core.money import ZERO, parse_money, to_money
 from carecircle.parties.models import Partner
 
 from .. import conf, rule_settings
@@ -21,7 +21,7 @@ from ..choices import SurveyMode
 from ..models import Claim
 from ..rules import adjustment
 from ..selectors.network import check_capacity
-from .inputs import money, score, share
+from .inputs import score, share
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ def assess(change: Change) -> dict[str, Any]:
 
 def assess_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
     """定损: parts, labour and paint; the total is the assessed loss and the reserve."""
-    parts = money("parts", data.get("parts"))
-    labour = money("labour", data.get("labour"))
-    paint = money("paint", data.get("paint"))
+    parts = parse_money("parts", data.get("parts"), default=ZERO)
+    labour = parse_money("labour", data.get("labour"), default=ZERO)
+    paint = parse_money("paint", data.get("paint"), default=ZERO)
     total = to_money(parts + labour + paint)
     if total <= 0 and not claim.injury:
         raise DomainError("assessment_empty", "定损金额须大于0 / the assessed loss is 0", "parts")
@@ -99,14 +99,20 @@ def adjust_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
     liability_share = share(data.get("liability_share", claim.liability_share or "1"))
     loss = adjustment.Loss(
         own_damage=claim.amount_assessed or ZERO,
-        other_vehicle_damage=money("other_vehicle_damage", data.get("other_vehicle_damage")),
-        third_party_property=money("third_party_property", data.get("third_party_property")),
-        medical=money("medical", data.get("medical")),
-        death_disability=money("death_disability", data.get("death_disability")),
+        other_vehicle_damage=parse_money(
+            "other_vehicle_damage", data.get("other_vehicle_damage"), default=ZERO
+        ),
+        third_party_property=parse_money(
+            "third_party_property", data.get("third_party_property"), default=ZERO
+        ),
+        medical=parse_money("medical", data.get("medical"), default=ZERO),
+        death_disability=parse_money(
+            "death_disability", data.get("death_disability"), default=ZERO
+        ),
         liability_share=liability_share,
         multi_vehicle=bool(data.get("multi_vehicle", not claim.single_vehicle)),
         all_parties_at_fault=bool(data.get("all_parties_at_fault", False)),
-        deductible=money("deductible", data.get("deductible")),
+        deductible=parse_money("deductible", data.get("deductible"), default=ZERO),
         vehicle_damage_limit=_coverage_limit(claim, "vehicle_damage"),
         third_party_limit=_coverage_limit(claim, "third_party"),
     )

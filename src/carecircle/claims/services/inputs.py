@@ -1,5 +1,5 @@
-"""The numbers a claim page or the API sends, parsed: amounts of money, a liability share, a
-satisfaction score. A refusal names the field and the rule."""
+"""The numbers a claim page or the API sends, parsed: a liability share, a satisfaction score
+(amounts of money: ``core.money.parse_money``). A refusal names the field and the rule."""
 
 from __future__ import annotations
 
@@ -7,22 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from carecircle.core.errors import DomainError
-from carecircle.core.money import ZERO, to_money
-
-
-def money(field: str, value: Any, *, required: bool = False) -> Decimal:
-    """An amount of yuan, 0 when empty (unless ``required``); never negative."""
-    if value in (None, ""):
-        if required:
-            raise DomainError("required", f"{field} 必填 / {field} is required", field)
-        return ZERO
-    try:
-        amount = to_money(value)
-    except (ValueError, TypeError, InvalidOperation):
-        raise DomainError("not_money", "金额格式不正确 / not an amount of money", field) from None
-    if amount < 0:
-        raise DomainError("negative_amount", "金额不能为负 / amount cannot be negative", field)
-    return amount
 
 
 def share(value: Any) -> Decimal:

@@ -13,13 +13,12 @@ from django.db.models import Sum
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
-from carecircle.core.money import ZERO, to_money
+from carecircle.core.money import ZERO, parse_money, to_money
 
 from .. import rules
 from ..choices import Action, ClaimStatus, Payee, PaymentKind
 from ..models import Claim, ClaimPayment
 from .clocks import save_with_clocks
-from .inputs import money
 from .locks import lock_claim
 from .permissions import ensure_visible, require
 from .timeline import record
@@ -131,7 +130,7 @@ def pay_advance(claim: Claim, amount: Any, *, acting_user, idempotency_key: str 
     """先予支付 (Art 25): pay the certain part when the amount is still open."""
     ensure_visible(acting_user, claim)
     require(acting_user, claim, Action.ADVANCE_PAYMENT)
-    amount = money("amount", amount, required=True)
+    amount = parse_money("amount", amount, required=True)
     if amount <= 0:
         raise DomainError("amount", "金额须大于0 / the amount must be above 0", "amount")
     with transaction.atomic():

@@ -16,7 +16,7 @@ from django.utils import timezone
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
-from carecircle.core.money import ZERO
+from carecircle.core.money import ZERO, parse_money
 from carecircle.core.roles import Perm, has_perm
 from carecircle.policies.models import Policy
 
@@ -25,7 +25,6 @@ from ..choices import Action, ClaimStatus, DocumentKind, ReportChannel
 from ..models import Claim
 from .clocks import save_with_clocks
 from .documents import check_file, store_document
-from .inputs import money
 from .timeline import record
 
 
@@ -76,7 +75,9 @@ def report_claim(
         timezone.localdate(now),
         conf.get("TIME_BAR_DAYS"),
     )
-    estimate = None if customer_estimate in (None, "") else money("estimate", customer_estimate)
+    estimate = (
+        None if customer_estimate in (None, "") else parse_money("estimate", customer_estimate)
+    )
     checked = [check_file(photo, photo=True) for photo in photos or []]
     if coverage is None:
         coverage = "compulsory" if policy.kind == "compulsory" else "vehicle_damage"

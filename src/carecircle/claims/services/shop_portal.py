@@ -5,6 +5,7 @@ decides) and reports the repair done (完工), only on claims referred to it
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.db import transaction
 from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
-from carecircle.core.money import to_money
+from carecircle.core.money import ZERO, parse_money, to_money
 
 from .. import rules
 from ..choices import Action
@@ -55,16 +56,15 @@ def accept(claim_id: int, *, acting_user, note: str = "") -> Claim:
     return claim
 
 
-def _amount(field: str, value: Any):
-    if value in (None, ""):
-        return to_money(0)
-    try:
-        amount = to_money(value)
-    except Exception:
-        raise DomainError("not_money", f"{field} 金额格式不正确 / not an amount", field) from None
-    if amount < 0:
-        raise DomainError("negative_amount", f"{field} 不能为负 / cannot be negative", field)
-    return amount
+def _amount(field: str, value: Any) -> Decimal:
+    """An estimate line, 0 when empty; the portal's messages name the line."""
+    return parse_money(
+        field,
+        value,
+        default=ZERO,
+        message=f"{field} 金额格式不正确 / not an amount",
+        negative=f"{field} 不能为负 / cannot be negative",
+    )
 
 
 def submit_estimate(

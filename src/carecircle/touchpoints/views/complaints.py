@@ -4,7 +4,6 @@ the customer's confirmation, close), and the customer's own view. Thin views ove
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecircle.core import clock, periods
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
+from carecircle.core.money import parse_money
 from carecircle.core.roles import ROLE_PERMS, Perm, Role, has_perm
 from carecircle.parties.models import Customer, Partner
 
@@ -170,12 +170,16 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
             complaints.start(complaint, acting_user=user, owner=owner, note=note)
         elif action == "resolve":
             raw = request.POST.get("compensation", "").strip()
-            try:
-                compensation = Decimal(raw) if raw else None
-            except InvalidOperation:
-                raise DomainError(
-                    "invalid", "补偿金额格式不正确 / not an amount", "compensation"
-                ) from None
+            compensation = (
+                parse_money(
+                    "compensation",
+                    raw,
+                    code="invalid",
+                    message="补偿金额格式不正确 / not an amount",
+                )
+                if raw
+                else None
+            )
             complaints.resolve(
                 complaint,
                 acting_user=user,
