@@ -45,8 +45,10 @@ from carecircle.alliance.models import (  # noqa: E402
     MerchantOffer,
     ServiceProduct,
 )
-from carecircle.core.models import ApiToken  # noqa: E402
-from carecircle.core.models import User  # noqa: E402
+from carecircle.core.models import (
+    ApiToken,
+    User,
+)
 from carecircle.core.roles import Role  # noqa: E402
 from carecircle.parties.models import Customer, Partner  # noqa: E402
 
