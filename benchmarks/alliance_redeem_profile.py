@@ -45,7 +45,7 @@ from carecircle.alliance.models import (  # noqa: E402
     MerchantOffer,
     ServiceProduct,
 )
-from carecircle.core.models import (
+from carecircle.core.models import (  # noqa: E402
     ApiToken,
     User,
 )
