@@ -1,7 +1,9 @@
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.test import Client, override_settings
 
 from carecircle.core.models import ApiToken
@@ -31,6 +33,19 @@ def _data_dir_per_worker(tmp_path_factory):
     override.enable()
     yield data
     override.disable()
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows_survive_a_flush(request):
+    """A transactional test (browser, concurrency) ends with a flush that empties every table,
+    including the rows data migrations seed (claims' default approval authority and fast-track
+    rule). Seed them again after such a test, so no later test depends on running first."""
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        seed_claims_defaults = import_module(
+            "carecircle.claims.migrations.0005_default_authority_and_fast_track"
+        ).seed
+        seed_claims_defaults(apps, None)
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from carecircle.core import clock
-from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
 from carecircle.touchpoints.models import Complaint, Interaction
 from carecircle.touchpoints.services import complaints
@@ -22,17 +20,6 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories import PlainClaimFactory as ClaimFactory
-
-
-@pytest.fixture
-def api_as(db):
-    """A client authenticated as ``user`` through a bearer token (the systems' way in)."""
-
-    def _as(user) -> Client:
-        _, raw = ApiToken.issue(user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return _as
 
 
 @pytest.fixture

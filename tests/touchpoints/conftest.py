@@ -1,20 +1,7 @@
 import pytest
-from django.test import Client
 
-from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def api_as(db):
-    """A client authenticated as ``user`` through a bearer token (the systems' way in)."""
-
-    def _as(user) -> Client:
-        _, raw = ApiToken.issue(user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return _as
 
 
 @pytest.fixture
