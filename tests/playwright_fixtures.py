@@ -5,11 +5,20 @@ One session-wide browser for the whole suite (registered in tests/conftest.py): 
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Screenshots: the README's pictures are refreshed on purpose (CARECIRCLE_SCREENSHOTS=1 bash
+# scripts/test tests/browser -n 0); an ordinary run writes them to a folder of its own, so the
+# suite never changes tracked files and two workers never write the same picture.
+SHOTS = (
+    Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    if os.environ.get("CARECIRCLE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="carecircle-shots-"))
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -4,7 +4,6 @@ price."""
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,9 +13,9 @@ from carecircle.core import clock
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
 from tests.factories.alliance import VoucherFactory, merchant_with_offer
+from tests.playwright_fixtures import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOW = dt.datetime(2026, 6, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 

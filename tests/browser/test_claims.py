@@ -1,9 +1,8 @@
 """A fast-track claim from the customer's phone page to payment, and a complex claim with an
-injury through escalation to the manager. Screenshots go to docs/screenshots/."""
+injury through escalation to the manager. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,9 +14,9 @@ from carecircle.core.roles import Role
 from tests.claims.services.test_workflow import report, walk_to_adjusted
 from tests.factories import UserFactory
 from tests.factories.claims import policy_with_cover
+from tests.playwright_fixtures import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 

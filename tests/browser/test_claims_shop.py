@@ -6,7 +6,6 @@ docs/screenshots/."""
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -21,9 +20,9 @@ from carecircle.core.roles import Role
 from tests.claims.services.test_workflow import report
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.factories.claims import policy_with_cover, shop
+from tests.playwright_fixtures import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 STAMP = "2026-03-02 10:00"
 PORTAL = "送修案件 / Referred claims"

@@ -1,8 +1,7 @@
 """A seat logs in, finds a customer by phone suffix and by plate, opens the 360 page, follows
-the renewal chain and reveals the full phone number. Screenshots go to docs/screenshots/."""
+the renewal chain and reveals the full phone number. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,9 +11,9 @@ from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
 from tests.factories.history import customer_with_history
+from tests.playwright_fixtures import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """A seat's renewal day in Chromium: the keyboard queue, a call, a quote (and one refused
 outside the band), the renewal recorded; the law blocking a call at 21:05 and a customer
-without consent; the supervisor's pipeline page. Screenshots go to docs/screenshots/."""
-
-from pathlib import Path
+without consent; the supervisor's pipeline page. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import pytest
 from playwright.sync_api import expect
@@ -13,10 +11,10 @@ from carecircle.policies.models import Policy
 from carecircle.renewals.models import ComplianceBlock, RenewalTask
 from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, UserFactory
+from tests.playwright_fixtures import SHOTS
 from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests.playwright_fixtures import SHOTS
 from tests.renewals.conftest import today  # noqa: F401 - fixture: clock frozen on 1 May 2026
 from tests.renewals.supervision.conftest import book  # noqa: F401 - fixture: the hand-built May
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MAY = "?period=month&date=2026-05-01"
 
 

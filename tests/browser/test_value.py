@@ -1,10 +1,9 @@
 """In Chromium: a manager opens the value portfolio (ECharts draws from the vendored file,
 nothing fetched from outside), approves a tier review with htmx, and sees the value balance
 on the customer 360 page; an actuary's view of a stored model's relativities draws one chart
-per rating factor. Screenshots go to docs/screenshots/."""
+per rating factor. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,10 +15,10 @@ from carecircle.value.ml import FactorSpec, RenewalSpec, fit_renewal_model
 from carecircle.value.models import CustomerValue, TierReview
 from carecircle.value.services.model_versions import store_model_version
 from tests.factories import UserFactory
+from tests.playwright_fixtures import SHOTS
 from tests.value.synthetic import renewal_book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 AS_OF = dt.date(2026, 3, 1)
 
 
