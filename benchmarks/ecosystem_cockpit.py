@@ -39,7 +39,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from carecircle.core import periods  # noqa: E402
+from carecircle.core import dates  # noqa: E402
 from carecircle.core.models import User  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402
 from carecircle.ecosystem import cockpit, scorecards  # noqa: E402
@@ -80,10 +80,10 @@ def main() -> None:
     customers = Customer.objects.count()
     engine = connection.vendor
     print(f"… {customers:,} customers on {engine}", flush=True)
-    month = periods.last_complete_month()
+    month = dates.last_complete_month()
     result: dict = {"customers": customers, "database": engine, "month": f"{month:%Y-%m}"}
     if args.aggregate:
-        months = periods.months_back(month, args.months)
+        months = dates.months_back(month, args.months)
         started = time.perf_counter()
         for m in months:
             t0 = time.perf_counter()

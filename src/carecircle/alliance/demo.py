@@ -11,12 +11,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from carecircle.core import clock
+from carecircle.core import clock, dates
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 from carecircle.parties.models import Partner
 
-from . import bulk, rules, services
+from . import bulk, services
 from .models import (
     Booking,
     EntitlementItem,
@@ -271,11 +271,11 @@ def _activity(today: dt.date, demo_login: User | None) -> int:
         )
     Booking.objects.bulk_create(bookings)
     if manager is not None:
-        month = rules.month_start(today)
+        month = dates.first_of(today)
         for back in (1, 0):
             first = month
             for _ in range(back):
-                first = rules.month_start(first - dt.timedelta(days=1))
+                first = dates.previous_month(first)
             built = services.build_statements(first, acting_user=manager)
             if back >= 1:
                 for statement in built:

@@ -224,11 +224,3 @@ REFUSAL_MESSAGES: dict[str, str] = {
 
 def within_reversal_window(redeemed_at: dt.datetime, now: dt.datetime, hours: float) -> bool:
     return now - redeemed_at <= dt.timedelta(hours=hours)
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.core.access import Action
 from carecircle.core.api.auth import acting_user
 from carecircle.core.api.pagination import LimitOffsetNoCount
@@ -34,8 +34,8 @@ router = Router(tags=["ecosystem"])
 
 def _month(text: str | None) -> dt.date:
     if not text:
-        return periods.last_complete_month()
-    month = periods.parse_month(text)
+        return dates.last_complete_month()
+    month = dates.parse_month(text)
     if month is None:
         raise DomainError(
             "invalid_month", "月份须为YYYY-MM / month must be YYYY-MM", "month", status=422

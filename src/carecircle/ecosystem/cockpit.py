@@ -22,7 +22,7 @@ from django.db.models import Count, Q, Sum
 
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimTransition
-from carecircle.core import clock, periods
+from carecircle.core import clock, dates
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.choices import PartnerKind
 from carecircle.policies.models import Policy
@@ -49,7 +49,7 @@ def _current_values():
 def compute_book_month(month: dt.date) -> int:
     """Store the book's figures for ``month``: total, per tier (current value run) and per
     touchpoint. Replaces the month's rows; returns how many were written."""
-    first, after, start, end = periods.bounds(month)
+    first, after, start, end = dates.month_bounds(month)
     last_day = after - dt.timedelta(days=1)
     moment = clock.now()
     rows: dict[tuple[str, str], BookMonth] = {}
@@ -224,7 +224,7 @@ def _div(a, b, places: str = "0.001") -> Decimal | None:
 
 
 def cockpit(month: dt.date) -> Cockpit:
-    months = periods.months_back(month, 12)
+    months = dates.months_back(month, 12)
     stored = list(BookMonth.objects.filter(month__in=months))
     by_month: dict[dt.date, dict[tuple[str, str], BookMonth]] = defaultdict(dict)
     for r in stored:
@@ -337,7 +337,7 @@ def _services(month: dt.date) -> dict[str, Any] | None:
         redemption = apps.get_model("alliance", "Redemption")
     except LookupError:
         return None
-    _, _, start, end = periods.bounds(month)
+    _, _, start, end = dates.month_bounds(month)
     done = redemption.objects.filter(
         status="completed", redeemed_at__gte=start, redeemed_at__lt=end
     ).aggregate(n=Count("id"), value=Sum("agreed_price"))
@@ -366,7 +366,7 @@ def _renewals(month: dt.date) -> dict[str, Any] | None:
         contact = apps.get_model("renewals", "Contact")
     except LookupError:
         return out
-    _, _, start, end = periods.bounds(month)
+    _, _, start, end = dates.month_bounds(month)
     out["calls"] = contact.objects.filter(at__gte=start, at__lt=end).count()
     return out
 

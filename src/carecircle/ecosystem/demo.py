@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 
 from carecircle.claims.models import Claim
-from carecircle.core import clock, periods
+from carecircle.core import clock, dates
 from carecircle.core.models import User
 from carecircle.core.roles import Role
 from carecircle.parties.choices import PartnerKind
@@ -68,11 +68,11 @@ def seed(stdout: Any) -> None:
             )
             made["reminders"] = sum(sum(c.values()) for c in run.counts.values())
             made["weather_messages"] = _weather_messages(today)
-    current = periods.next_month(periods.last_complete_month())
+    current = dates.next_month(dates.last_complete_month())
     if not BookMonth.objects.filter(
         month=current, dimension="total", computed_at__date=today
     ).exists():
-        months = periods.months_back(current, 13)
+        months = dates.months_back(current, 13)
         scorecards.compute_months(months)
         for month in months:
             cockpit.compute_book_month(month)
@@ -108,7 +108,7 @@ def _repair_referrals() -> int:
 def _agreements(manager, today: dt.date) -> int:
     if Agreement.objects.filter(agreement_no__startswith="DEMO-").exists():
         return 0
-    month = periods.last_complete_month()
+    month = dates.last_complete_month()
     data = scorecards.figures(month)
     kinds = (
         PartnerKind.FOUR_S_SHOP,

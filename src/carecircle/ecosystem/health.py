@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Sum
 
-from carecircle.core import clock, periods
+from carecircle.core import clock, dates
 from carecircle.core.money import ZERO
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner
@@ -154,7 +154,7 @@ def health(month: dt.date, *, with_trend: bool = True) -> Health:
         reverse=True,
     )
     partner_premium = sum((p for p, _ in ranked), ZERO)
-    first, after, _, _ = periods.bounds(month)
+    first, after, _, _ = dates.month_bounds(month)
     book_premium = _book_premium(month, first, after)
     out.top5_share = _share(sum((p for p, _ in ranked[:5]), ZERO), partner_premium)
     out.top10_share = _share(sum((p for p, _ in ranked[:10]), ZERO), partner_premium)
@@ -200,7 +200,7 @@ def health(month: dt.date, *, with_trend: bool = True) -> Health:
 
 
 def agreements_in_force(month: dt.date) -> dict[int, Agreement]:
-    first, after, _, _ = periods.bounds(month)
+    first, after, _, _ = dates.month_bounds(month)
     return {
         a.partner_id: a
         for a in Agreement.objects.filter(
@@ -244,7 +244,7 @@ def alerts(
                     f"{'below' if below else 'above'} the agreed {line.target})",
                 )
             )
-    active = active_partner_ids(periods.months_back(month, INACTIVE_MONTHS))
+    active = active_partner_ids(dates.months_back(month, INACTIVE_MONTHS))
     inactive = list(Partner.objects.filter(active=True).exclude(pk__in=active).order_by("pk")[:500])
     for p in inactive:
         if p.pk in agreements:
@@ -279,7 +279,7 @@ def alerts(
 
 def trend(month: dt.date, partners: dict[int, Partner] | None = None) -> dict[str, Any]:
     """12 months of premium brought and repair value sent per partner kind, and complaints."""
-    months = periods.months_back(month, 12)
+    months = dates.months_back(month, 12)
     kinds = dict(PartnerKind.choices)
     if partners is None:
         partners = {p.pk: p for p in Partner.objects.all()}

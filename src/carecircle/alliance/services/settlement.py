@@ -9,28 +9,18 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, clock, dates
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.money import ZERO, to_money
 from carecircle.core.roles import Perm
 from carecircle.parties.models import Partner
 
-from .. import rules
 from ..choices import LineKind, RedemptionStatus, StatementStatus
 from ..models import Redemption, Statement, StatementLine
 from ..rules import merchant_of
 from .common import require
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_default_timezone()
-    start = dt.datetime.combine(month, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(rules.next_month(month), dt.time(), tzinfo=tz)
-    return start, end
-
 
 LOCKED = (StatementStatus.APPROVED, StatementStatus.PAID)
 
@@ -52,8 +42,8 @@ def build_statement(merchant: Partner, month: dt.date, *, acting_user) -> Statem
     - adjustment lines (people's) are kept.
     Approved and exported statements are locked."""
     require(acting_user, Perm.MANAGE_ALLIANCE)
-    month = rules.month_start(month)
-    start, end = month_bounds(month)
+    month = dates.first_of(month)
+    _, _, start, end = dates.month_bounds(month)
     with transaction.atomic():
         statement, _ = Statement.objects.select_for_update().get_or_create(
             merchant=merchant, month=month
@@ -118,7 +108,7 @@ def build_statement(merchant: Partner, month: dt.date, *, acting_user) -> Statem
 def build_statements(month: dt.date, *, acting_user) -> list[Statement]:
     """Every merchant with redemptions (or reversals) up to the month's end, open months only."""
     require(acting_user, Perm.MANAGE_ALLIANCE)
-    start, end = month_bounds(rules.month_start(month))
+    _, _, start, end = dates.month_bounds(dates.first_of(month))
     merchants = Partner.objects.filter(
         Q(alliance_redemptions__redeemed_at__gte=start, alliance_redemptions__redeemed_at__lt=end)
         | Q(
@@ -128,7 +118,7 @@ def build_statements(month: dt.date, *, acting_user) -> list[Statement]:
     ).distinct()
     out = []
     for merchant in merchants:
-        existing = Statement.objects.filter(merchant=merchant, month=rules.month_start(month))
+        existing = Statement.objects.filter(merchant=merchant, month=dates.first_of(month))
         if existing.filter(status__in=LOCKED).exists():
             continue
         out.append(build_statement(merchant, month, acting_user=acting_user))

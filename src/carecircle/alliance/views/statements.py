@@ -4,7 +4,6 @@ their own; service managers all (``restrict``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -14,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from carecircle.core import clock
+from carecircle.core import dates
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
@@ -35,8 +34,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in StatementStatus.values:
         rows = rows.filter(status=status)
-    month = clock.today().replace(day=1)
-    last_month = (month - dt.timedelta(days=1)).replace(day=1)
+    last_month = dates.last_complete_month()
     context = {
         "statements": rows[:200],
         "status": status,
@@ -51,9 +49,8 @@ def statements(request: HttpRequest) -> HttpResponse:
 @login_required
 def build_statements(request: HttpRequest) -> HttpResponse:
     user = need(request, Perm.MANAGE_ALLIANCE)
-    try:
-        month = dt.date.fromisoformat(request.POST.get("month", "") + "-01")
-    except ValueError:
+    month = dates.parse_month(request.POST.get("month"))
+    if month is None:
         return HttpResponse("月份格式 YYYY-MM / month as YYYY-MM", status=400)
     services.build_statements(month, acting_user=user)
     return redirect(reverse("alliance:statements"))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.core.money import to_money
 from carecircle.parties.models import Partner
 
@@ -209,7 +209,7 @@ def compare(partner: Partner, month: dt.date, f: Figures, a: Agreement | None) -
 
 
 def agreement_for(partner: Partner, month: dt.date) -> Agreement | None:
-    last_day = periods.next_month(month) - dt.timedelta(days=1)
+    last_day = dates.next_month(month) - dt.timedelta(days=1)
     return (
         Agreement.objects.filter(partner=partner, status="active")
         .filter(starts_on__lte=last_day, ends_on__gte=month)

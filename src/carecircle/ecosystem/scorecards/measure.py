@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db.models import Count, Q, Sum
 
 from carecircle.claims.models import Claim
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.core.money import ZERO, to_money
 from carecircle.policies.models import Policy
 from carecircle.touchpoints.models import Complaint, Interaction, Referral
@@ -116,7 +116,7 @@ def policy_figures(
     """
     aggregates: dict[str, Any] = {}
     for i, month in enumerate(months):
-        first, after, _start, _end = periods.bounds(month)
+        first, after, _start, _end = dates.month_bounds(month)
         last_day = after - dt.timedelta(days=1)
         live = Q(cancelled_on__isnull=True)
         brought = live & Q(effective_date__gte=first, effective_date__lt=after)
@@ -127,8 +127,8 @@ def policy_figures(
         aggregates[f"d{i}"] = Count("id", filter=due)
         aggregates[f"r{i}"] = Count("renewed_by", filter=due)
         aggregates[f"f{i}"] = Count("id", filter=in_force)
-    first_day = periods.bounds(min(months))[0]
-    after_last = periods.bounds(max(months))[1]
+    first_day = dates.month_bounds(min(months))[0]
+    after_last = dates.month_bounds(max(months))[1]
     touching = Policy.objects.filter(effective_date__lt=after_last, expiry_date__gte=first_day)
     out: dict[dt.date, dict[int, tuple[int, Any, int, int, int]]] = {m: {} for m in months}
     rows = _of_partners(touching, "partner_id", partner_ids).values("partner_id")
@@ -154,7 +154,7 @@ def figures(
 ) -> dict[int, Figures]:
     """Raw figures per partner id for ``month`` (only partners with any activity appear).
     ``policies``: this month's ``policy_figures`` when the caller computed many at once."""
-    _first, _after, start, end = periods.bounds(month)
+    _first, _after, start, end = dates.month_bounds(month)
     out: dict[int, Figures] = defaultdict(Figures)
 
     policy_rows = policies if policies is not None else policy_figures([month], partner_ids)[month]

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Model, Q
 
 from carecircle.claims.models import Claim
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.parties.models import Partner
 from carecircle.policies.models import Policy
 from carecircle.touchpoints.models import Complaint, Interaction, Referral, Survey
@@ -28,7 +28,7 @@ class Drill:
     also: dict[str, Any] = field(default_factory=dict)  # what else a record must be
 
     def records(self, partner: Partner, month: dt.date):
-        first, after, start, end = periods.bounds(month)
+        first, after, start, end = dates.month_bounds(month)
         low, high = (first, after) if self.by_day else (start, end)
         names = Q()
         for name in self.partner:

@@ -8,9 +8,9 @@ import datetime as dt
 
 from django.http import HttpRequest
 
-from carecircle.core import periods
+from carecircle.core import dates
 
 
 def month_asked(request: HttpRequest) -> dt.date:
     """The month in ``?month=YYYY-MM``; the last complete month when absent or malformed."""
-    return periods.parse_month(request.GET.get("month")) or periods.last_complete_month()
+    return dates.parse_month(request.GET.get("month")) or dates.last_complete_month()

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import PartnerKind
 
@@ -23,7 +23,7 @@ KIND_LABELS = dict(PartnerKind.choices)
 
 
 def _months():
-    return periods.months_back(periods.next_month(periods.last_complete_month()), 13)
+    return dates.months_back(dates.next_month(dates.last_complete_month()), 13)
 
 
 @require_GET

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.core.access import Action
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import PartnerKind
@@ -83,7 +83,7 @@ def partners(request: HttpRequest) -> HttpResponse:
         "pages": max(1, -(-len(listed) // PAGE)),
         "kinds": PartnerKind.choices,
         "kind": kind,
-        "months": periods.months_back(periods.last_complete_month(), 12),
+        "months": dates.months_back(dates.last_complete_month(), 12),
     }
     return render(request, "ecosystem/partners.html", context)
 
@@ -98,7 +98,7 @@ def scorecard(request: HttpRequest, partner_id: int) -> HttpResponse:
         "card": card,
         "partner": partner,
         "month": month,
-        "months": periods.months_back(periods.last_complete_month(), 12),
+        "months": dates.months_back(dates.last_complete_month(), 12),
         "is_staff_view": sees_all_partners(request.user),
     }
     return render(request, "ecosystem/scorecard.html", context)

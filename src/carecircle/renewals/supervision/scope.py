@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, TextChoices
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core import dates
 from carecircle.core.access import Action
 from carecircle.parties.models import Team
 from carecircle.policies.choices import Channel
@@ -58,9 +58,8 @@ class Period:
         if kind == PeriodKind.WEEK:
             start = day - dt.timedelta(days=day.weekday())
             return cls(kind, start, start + dt.timedelta(days=7))
-        start = day.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-        return cls(kind, start, end)
+        start = dates.first_of(day)
+        return cls(kind, start, dates.next_month(start))
 
     @property
     def last_day(self) -> dt.date:
@@ -74,11 +73,7 @@ class Period:
 
     def moments(self) -> tuple[dt.datetime, dt.datetime]:
         """The period's local midnight boundaries (Asia/Shanghai by default)."""
-        zone = timezone.get_current_timezone()
-        return (
-            dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
-            dt.datetime.combine(self.end, dt.time.min, tzinfo=zone),
-        )
+        return dates.midnight(self.start), dates.midnight(self.end)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecircle.core import clock, periods
+from carecircle.core import clock, dates
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.money import parse_money
@@ -52,8 +52,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     touchpoint = request.GET.get("touchpoint", "")
     if touchpoint in ContactType.values:
         qs = qs.filter(touchpoint=touchpoint)
-    month = periods.first_of(clock.today())
-    _, _, start, end = periods.bounds(month)
+    month = dates.first_of(clock.today())
+    _, _, start, end = dates.month_bounds(month)
     context = {
         "touchpoint": touchpoint,
         "complaints": list(qs.order_by("due_at")[:PAGE]),

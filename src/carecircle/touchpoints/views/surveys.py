@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecircle.core import clock, periods
+from carecircle.core import clock, dates
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
@@ -72,17 +72,17 @@ def survey_results(request: HttpRequest) -> HttpResponse:
         has_perm(request.user, Perm.VIEW_COCKPIT) or has_perm(request.user, Perm.HANDLE_COMPLAINTS)
     ):
         raise PermissionDenied("无权查看 / not allowed")
-    month = periods.parse_month(request.GET.get("month")) or periods.first_of(clock.today())
+    month = dates.parse_month(request.GET.get("month")) or dates.first_of(clock.today())
     by = request.GET.get("by", "touchpoint")
     if by not in selectors.SURVEY_GROUPS:
         by = "touchpoint"
-    _, _, start, end = periods.bounds(month)
+    _, _, start, end = dates.month_bounds(month)
     context = {
         "rows": selectors.survey_results(start, end, by),
         "by": by,
         "groups": list(selectors.SURVEY_GROUPS),
         "month": month,
-        "months": periods.months_back(periods.first_of(clock.today()), 12),
+        "months": dates.months_back(dates.first_of(clock.today()), 12),
         "referrals": selectors.referral_summary(start, end),
     }
     return render(request, "touchpoints/survey_results.html", context)

@@ -12,7 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from carecircle.core import periods
+from carecircle.core import dates
 from carecircle.ecosystem import cockpit, reminders, scorecards
 
 
@@ -43,8 +43,8 @@ class Command(BaseCommand):
             run = reminders.run(day, only)
             self.stdout.write(json.dumps({"as_of": str(run.as_of), "counts": run.counts}))
             return
-        current = periods.next_month(periods.last_complete_month())
-        months = periods.months_back(current, options["months"] + 1)
+        current = dates.next_month(dates.last_complete_month())
+        months = dates.months_back(current, options["months"] + 1)
         partners = book = 0
         partners = scorecards.compute_months(months)
         for month in months:
