@@ -1,6 +1,6 @@
 """Money is Decimal yuan; personal data is encrypted, blind-indexed and masked."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import pytest
 from hypothesis import given
@@ -40,13 +40,20 @@ def test_any_amount_a_person_types_is_read_back_to_the_cent(amount):
 def test_text_that_is_not_an_amount_is_refused_naming_the_field(text):
     try:
         amount = to_money(text)
-    except ValueError:
+    except (ValueError, InvalidOperation):
         with pytest.raises(DomainError) as refused:
             parse_money("premium", text)
         assert (refused.value.code, refused.value.field) == ("not_money", "premium")
         assert refused.value.message == "金额格式不正确 / not an amount of money"
     else:  # hypothesis found a real number ("1e3", "١٢"): it is read like any amount
         assert amount < 0 or parse_money("premium", text) == amount
+
+
+@pytest.mark.parametrize("bad", ["abc", "NaN", "-Infinity", "1e30", "12.3.4", "¥100"])
+def test_these_are_not_amounts(bad):
+    with pytest.raises(DomainError) as refused:
+        parse_money("premium", bad)
+    assert (refused.value.code, refused.value.field) == ("not_money", "premium")
 
 
 def test_a_negative_amount_is_refused_naming_the_field():

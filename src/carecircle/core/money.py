@@ -62,7 +62,7 @@ def parse_money(
             raise DomainError("required", f"{field} 必填 / {field} is required", field)
     try:
         amount = to_money(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, InvalidOperation):  # InvalidOperation: 1e30 has no cents
         raise DomainError(code, message, field) from None
     if amount < 0:
         raise DomainError("negative_amount", negative, field)
