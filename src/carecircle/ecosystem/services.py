@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from carecircle.core import audit
+from carecircle.core import audit, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, has_perm
@@ -61,7 +61,7 @@ def create_agreement(
             "repair_to_premium_max",
         )
     with transaction.atomic():
-        Partner.objects.select_for_update().get(pk=partner.pk)
+        locks.lock(Partner, pk=partner.pk)
         overlapping = Agreement.objects.filter(
             partner=partner,
             status=AgreementStatus.ACTIVE,
@@ -90,7 +90,7 @@ def create_agreement(
 def end_agreement(agreement: Agreement, *, acting_user: Any, on) -> Agreement:
     _require(acting_user)
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        agreement = locks.lock(Agreement, pk=agreement.pk)
         before = {"status": agreement.status, "ends_on": agreement.ends_on}
         agreement.status = AgreementStatus.ENDED
         agreement.ends_on = min(agreement.ends_on, on)

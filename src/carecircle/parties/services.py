@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from carecircle.core import audit, pii
+from carecircle.core import audit, locks, pii
 from carecircle.core.errors import DomainError, invalid
 from carecircle.core.models import AuditLog, User
 from carecircle.core.roles import STAFF_ROLES, Perm, has_perm
@@ -197,7 +197,7 @@ def update_customer(customer: Customer, *, acting_user, **changes: Any) -> Custo
     if unknown:
         raise ValueError(f"unknown customer fields {sorted(unknown)}")
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = locks.lock(Customer, pk=customer.pk)
         before = snapshot(customer, AUDITED_CUSTOMER)
         if "owner_id" in changes:
             _check_owner(changes["owner_id"], acting_user)
@@ -278,7 +278,7 @@ def update_vehicle(vehicle: Vehicle, *, acting_user, **changes: Any) -> Vehicle:
     require_perm(acting_user, Perm.EDIT_CUSTOMERS)
     require_visible(vehicle, acting_user)
     with transaction.atomic():
-        vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+        vehicle = locks.lock(Vehicle, pk=vehicle.pk)
         before = snapshot(vehicle, AUDITED_VEHICLE)
         if "owner_id" in changes:
             new_owner = (

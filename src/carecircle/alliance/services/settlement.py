@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Sum
 
-from carecircle.core import audit, clock, dates
+from carecircle.core import audit, clock, dates, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.money import ZERO, to_money
@@ -48,7 +48,7 @@ def build_statement(merchant: Partner, month: dt.date, *, acting_user) -> Statem
         statement, _ = Statement.objects.select_for_update().get_or_create(
             merchant=merchant, month=month
         )
-        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        statement = locks.lock(Statement, pk=statement.pk)
         if statement.status in LOCKED:
             raise DomainError(
                 "statement_locked",
@@ -150,7 +150,7 @@ def adjust(statement: Statement, amount: Decimal | str, note: str, *, acting_use
             "adjustment", "调整需金额与说明 / an adjustment needs an amount and a note", "amount"
         )
     with transaction.atomic():
-        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        statement = locks.lock(Statement, pk=statement.pk)
         if statement.status in LOCKED:
             raise DomainError("statement_locked", "对账单已审批 / statement is locked", status=409)
         StatementLine.objects.create(

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from carecircle.core import clock
+from carecircle.core import clock, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
@@ -59,7 +59,7 @@ def review_flag(flag: ClaimFlag, *, acting_user, confirmed: bool, note: str) -> 
         raise DomainError("reason_required", "请填写复核意见 / write a review note", "note")
     with transaction.atomic():
         claim = lock_claim(flag.claim)
-        flag = ClaimFlag.objects.select_for_update().get(pk=flag.pk)
+        flag = locks.lock(ClaimFlag, pk=flag.pk)
         if flag.status != FlagStatus.OPEN:
             raise DomainError("flag_closed", "该提示已复核 / already reviewed", "flag", status=409)
         flag.status = FlagStatus.CONFIRMED if confirmed else FlagStatus.CLEARED

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, clock, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.money import ZERO, parse_money, to_money
@@ -29,7 +29,7 @@ def _step(claim: Claim, user, action: str, reason: str, **data: Any) -> None:
 
 
 def _locked(user, claim_id: int, action: str) -> Claim:
-    claim = Claim.objects.select_for_update().get(pk=referred_claim(user, claim_id).pk)
+    claim = locks.lock(Claim, pk=referred_claim(user, claim_id).pk)
     if claim.repair_shop_id != user.partner_id:  # re-referred meanwhile
         raise PermissionDenied("该案件已改送其他修理厂 / referred to another shop")
     rules.check_transition(action, claim.status, claim.injury)

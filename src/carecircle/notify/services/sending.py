@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, clock, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
@@ -170,11 +170,10 @@ def _record(
     message), or ``(None, False)`` when the customer does not exist.
     """
     moment, today = clock.now(), clock.today()
-    customers = (
-        Customer.objects.select_for_update()
-        .filter(pk__in=sorted({o.customer_id for o in batch}))
-        .order_by("pk")
-        .only(*CUSTOMER_FIELDS)
+    customers = locks.lock_all(
+        Customer.objects.filter(pk__in=sorted({o.customer_id for o in batch})).only(
+            *CUSTOMER_FIELDS
+        )
     )
     facts = SendFacts(customers, moment, purpose)
     keys = [key for key in map(_key, batch) if key]

@@ -19,7 +19,7 @@ import heapq
 from django.db import transaction
 from django.db.models import Count
 
-from carecircle.core import audit
+from carecircle.core import audit, locks
 from carecircle.core.bulk import insert_rows, update_rows
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
@@ -196,9 +196,8 @@ def reassign(tasks, to_user, by, note: str = "") -> int:
                 "customer_id", flat=True
             )
         )
-        moving = list(
-            RenewalTask.objects.select_for_update()
-            .open()
+        moving = locks.lock_all(
+            RenewalTask.objects.open()
             .filter(customer_id__in=customers)
             .exclude(assignee=to_user)
             .values_list("pk", "assignee_id")

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from carecircle.core import audit, clock, pii
+from carecircle.core import audit, clock, locks, pii
 from carecircle.core.dates import add_months
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
@@ -68,10 +68,8 @@ def _require_worker(task: RenewalTask, user) -> None:
 
 
 def _locked(task_id: int) -> RenewalTask:
-    return (
-        RenewalTask.objects.select_for_update(of=("self",))
-        .select_related("customer", "policy", "assignee")
-        .get(pk=task_id)
+    return locks.lock(
+        RenewalTask.objects.select_related("customer", "policy", "assignee"), pk=task_id
     )
 
 
@@ -150,7 +148,7 @@ def place_call(task: RenewalTask, user) -> Contact:
 def apply_call_event(event: cti.CallEvent) -> Contact:
     """A CTI event (answered / ended); repeated events leave the same result."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(call_id=event.call_id)
+        contact = locks.lock(Contact, call_id=event.call_id)
         if event.connected and not contact.connected:
             RenewalTask.objects.filter(pk=contact.task_id).update(connected=F("connected") + 1)
             RenewalTask.objects.filter(pk=contact.task_id, first_contact_at__isnull=True).update(
@@ -268,7 +266,7 @@ def record_outcome(
         with transaction.atomic():
             task = _locked(task.pk)
             if contact is not None:
-                contact = Contact.objects.select_for_update().get(pk=contact.pk, task=task)
+                contact = locks.lock(Contact, pk=contact.pk, task=task)
                 if contact.outcome:
                     raise DomainError(
                         "outcome_recorded",

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, clock, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog, User
 from carecircle.core.roles import Perm, Role, has_perm
@@ -203,7 +203,7 @@ def _on_timeline(complaint: Complaint, actor) -> None:
 def _stop_calls(customer: Customer, actor, complaint: Complaint) -> None:
     """Harassment complaints put the customer on the do-not-call list (DOMAIN: ≥ 6 months)."""
     until = clock.today() + dt.timedelta(days=conf.get("HARASSMENT_DO_NOT_CALL_DAYS"))
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    locked = locks.lock(Customer, pk=customer.pk)
     if locked.do_not_call_until is None or locked.do_not_call_until < until:
         before = locked.do_not_call_until
         locked.do_not_call_until = until
@@ -219,7 +219,7 @@ def _stop_calls(customer: Customer, actor, complaint: Complaint) -> None:
 
 
 def _transition(complaint: Complaint, action: str, actor, note: str = "", **fields) -> Complaint:
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = locks.lock(Complaint, pk=complaint.pk)
     target = rules.next_status(locked.status, action)
     if target is None:
         raise DomainError(
@@ -350,7 +350,7 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     for pk in list(overdue):
         with transaction.atomic():
-            c = Complaint.objects.select_for_update().get(pk=pk)
+            c = locks.lock(Complaint, pk=pk)
             if c.status not in OPEN_COMPLAINT_STATUSES or c.due_at >= moment:
                 continue
             c.escalation_level += 1

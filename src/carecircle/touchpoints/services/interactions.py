@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from carecircle.core import audit
+from carecircle.core import audit, locks
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
@@ -117,7 +117,7 @@ def update_interaction(interaction: Interaction, *, acting_user, **changes: Any)
     if unknown:
         raise ValueError(f"unknown interaction fields {sorted(unknown)}")
     with transaction.atomic():
-        interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        interaction = locks.lock(Interaction, pk=interaction.pk)
         before = snapshot(interaction, INTERACTION_FIELDS)
         for field, value in changes.items():
             setattr(interaction, field, value)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from carecircle.core import audit, clock, pii
+from carecircle.core import audit, clock, locks, pii
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
@@ -76,7 +76,7 @@ def referral_outcome(
     if not getattr(acting_user, "is_insurer_staff", False):
         raise DomainError("staff_only", "仅员工 / staff only", None, status=403)
     with transaction.atomic():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked = locks.lock(Referral, pk=referral.pk)
         if status not in OUTCOME_FLOW.get(ReferralStatus(locked.status), set()):
             raise DomainError(
                 "transition_not_allowed",
