@@ -1,4 +1,4 @@
-"""Statement exports for payment: CSV (UTF-8 with BOM, opens in Excel) and Excel (openpyxl).
+"""Statement exports for payment: CSV (UTF-8 with BOM, opens in Excel) and Excel.
 
 The file's total row equals the statement total to the cent (lines are summed as Decimal)."""
 
@@ -8,8 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-
+from carecircle.core import excel
 from carecircle.core.money import ZERO
 
 from .models import Statement
@@ -61,16 +60,7 @@ def statement_csv(statement: Statement) -> bytes:
 
 
 def statement_xlsx(statement: Statement) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{statement.month:%Y-%m}"
-    sheet.append(HEADER)
-    for row in statement_rows(statement):
-        *text, amount, note = row
-        sheet.append([*text, Decimal(amount), note])
-    for cell in sheet["H"][1:]:
-        cell.number_format = "#,##0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One sheet named after the month; the amounts as numbers (column H, money format)."""
+    rows = [[*text, Decimal(amount), note] for *text, amount, note in statement_rows(statement)]
+    formats = [None] * HEADER.index("金额 / amount") + [excel.MONEY]
+    return excel.workbook([excel.Sheet(f"{statement.month:%Y-%m}", HEADER, rows, formats)])

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from carecircle.core import dates
+from carecircle.core import dates, excel
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
@@ -111,12 +111,7 @@ def statement_export(request: HttpRequest, statement_id: int, fmt: str) -> HttpR
     )
     if fmt not in ("csv", "xlsx"):
         raise Http404("csv or xlsx")
-    name = f"statement-{statement.merchant.code}-{statement.month:%Y-%m}"
+    name = f"statement-{statement.merchant.code}-{statement.month:%Y-%m}.{fmt}"
     if fmt == "xlsx":
-        body = exports.statement_xlsx(statement)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, kind = exports.statement_csv(statement), "text/csv; charset=utf-8"
-    response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+        return excel.download(exports.statement_xlsx(statement), name)
+    return excel.download(exports.statement_csv(statement), name, "text/csv; charset=utf-8")

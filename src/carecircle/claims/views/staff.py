@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from carecircle.core import clock
+from carecircle.core import clock, excel
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
 from .. import rules, selectors, services
 from ..choices import Action
+from ..exports import report_workbook
 from ..models import Claim, ClaimFlag
 from ..selectors import network
 
@@ -213,14 +214,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("理赔经理使用 / for claims managers")
     r = selectors.report(request.user, _since(request))
     if request.GET.get("format") == "xlsx":
-        from ..exports import report_workbook  # openpyxl is loaded only for a download
-
-        response = HttpResponse(
-            report_workbook(r),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="claims-report.xlsx"'
-        return response
+        return excel.download(report_workbook(r), "claims-report.xlsx")
     groups = [
         ("按理赔员 / By handler", r["by_handler"], "handler"),
         ("按修理厂 / By shop", r["by_shop"], "shop"),

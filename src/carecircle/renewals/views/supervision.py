@@ -18,14 +18,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from carecircle.core import audit, clock
+from carecircle.core import audit, clock, excel
 from carecircle.core.models import AuditLog
 
 from ..supervision.dashboard import dashboard as figures
 from ..supervision.losses import why_lost as loss_analysis
 from ..supervision.overdue import overdue_list
 from ..supervision.scope import Dimension, Period, PeriodKind
-from ..supervision.workbook import XLSX, workbook
+from ..supervision.workbook import workbook
 
 
 def _period(request: HttpRequest) -> tuple[Period, str]:
@@ -137,6 +137,4 @@ def export(request: HttpRequest) -> HttpResponse:
         summary=f"exported renewal supervision {dimension} {period.kind} {period.start}",
     )
     name = f"renewal-supervision-{dimension}-{period.kind}-{period.start:%Y%m%d}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return excel.download(content, name)
