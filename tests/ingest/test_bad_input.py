@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from carecircle.ingest.canonical import import_paths
+from carecircle.ingest.convert import CellError, money
 from carecircle.ingest.mapping import Mapping
 from carecircle.parties.models import Customer, Vehicle
 from carecircle.policies.models import Policy
@@ -296,3 +297,11 @@ def test_column_mapping_renames_chinese_headers_and_recodes_values(tmp_path):
         Decimal("1234.50"),
         "2025-06-01",
     )
+
+
+def test_an_amount_too_large_to_carry_cents_is_a_row_error_not_a_crash():
+    """``1e30`` parses as a number but cannot be kept to the cent: the importer reports the
+    cell (money_format) like any other bad amount."""
+    with pytest.raises(CellError) as refused:
+        money("1e30")
+    assert refused.value.code == "money_format"

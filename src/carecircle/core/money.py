@@ -30,7 +30,10 @@ def to_money(value: object) -> Decimal:
         raise TypeError(f"cannot convert {type(value).__name__} to money")
     if not amount.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # too many digits to carry cents ("1e30")
+        raise ValueError(f"not an amount of money: {value!r}") from exc
 
 
 NOT_MONEY = "金额格式不正确 / not an amount of money"
