@@ -56,6 +56,27 @@ def datasets_dir() -> Path:
 
 
 @pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role=Role.MANAGER)
+
+
+@pytest.fixture
+def seat(db):
+    return UserFactory(username="seat", role=Role.SEAT)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` → the test client logged in as ``user``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
 def api_as(db):
     """A test client authenticated as ``user`` through a bearer token (the systems' way in)."""
 

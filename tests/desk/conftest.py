@@ -1,5 +1,5 @@
-"""Desk test fixtures: a clean cache (the portfolio and the dashboard are cached), staff who
-log in and a generated book valued by one run."""
+"""Desk test fixtures: a clean cache (the portfolio and the dashboard are cached) and a
+generated book valued by one run; staff who log in come from tests/conftest.py."""
 
 import datetime as dt
 
@@ -7,10 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from carecircle.core.roles import Role
 from carecircle.value.engine.params import params_from_settings
 from carecircle.value.engine.runner import run_value
-from tests.factories import UserFactory
 
 AS_OF = dt.date(2026, 3, 1)
 
@@ -20,25 +18,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", role=Role.MANAGER)
-
-
-@pytest.fixture
-def seat(db):
-    return UserFactory(username="seat", role=Role.SEAT)
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
 
 
 @pytest.fixture

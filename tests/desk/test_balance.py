@@ -2,16 +2,15 @@
 customer's value with the reasons, for insurer staff only; value by vehicle and policy."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from carecircle.core import clock
 from carecircle.core.roles import Role
-from carecircle.value.models import CustomerValue, ListEntry, ListEvent, ValueRun
+from carecircle.value.models import CustomerValue, ListEntry, ListEvent
 from carecircle.value.selectors import policy_values
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, HeldBackValueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,31 +20,12 @@ def get(client, user, name, *args, **kwargs):
     return client.get(reverse(name, args=args), **kwargs)
 
 
-def value_row(customer, **fields):
-    run = ValueRun.objects.filter(is_current=True).first() or ValueRun.objects.create(
-        as_of=clock.today(), status="succeeded", is_current=True
-    )
-    values = {
-        "tenure_years": Decimal("8.0"),
-        "loss_ratio_3y": Decimal("0.3500"),
-        "loss_ratio_credible": Decimal("0.4000"),
-        "renewal_probability": Decimal("0.8000"),
-        "value_percentile": Decimal("0.1200"),
-        "lifetime_value": Decimal("12400.00"),
-        "rule_tier": "standard",
-        "tier": "silver",
-        "previous_tier": "gold",
-        "reasons": "tenure,loss_ratio,lifetime_value,step_limited",
-        "needs_review": "step_limited",
-    }
-    values.update(fields)
-    return CustomerValue.objects.create(run=run, customer=customer, **values)
-
-
 @pytest.fixture
 def entry():
     customer = CustomerFactory(customer_no="C00000077")
-    value_row(customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey")
+    HeldBackValueFactory(
+        customer=customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey"
+    )
     proposed = ListEntry.objects.create(
         customer=customer,
         kind="grey",

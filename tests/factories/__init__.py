@@ -60,6 +60,7 @@ from .touchpoints import (
 )
 from .value import (
     CustomerValueFactory,
+    HeldBackValueFactory,
     ListEntryFactory,
     ListEventFactory,
     ModelVersionFactory,
@@ -89,6 +90,7 @@ __all__ = [
     "CustomerFactory",
     "CustomerValueFactory",
     "FastTrackRuleFactory",
+    "HeldBackValueFactory",
     "InteractionFactory",
     "ItemFactory",
     "ListEntryFactory",

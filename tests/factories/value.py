@@ -53,6 +53,22 @@ class CustomerValueFactory(factory.django.DjangoModelFactory):
     reasons = ""
 
 
+class HeldBackValueFactory(CustomerValueFactory):
+    """A loyal customer of eight years whose fall from gold the humane rules held to one step
+    (silver, flagged for a person's review)."""
+
+    tenure_years = Decimal("8.0")
+    loss_ratio_3y = Decimal("0.3500")
+    loss_ratio_credible = Decimal("0.4000")
+    value_percentile = Decimal("0.1200")
+    lifetime_value = Decimal("12400.00")
+    rule_tier = "standard"
+    tier = "silver"
+    previous_tier = "gold"
+    reasons = "tenure,loss_ratio,lifetime_value,step_limited"
+    needs_review = "step_limited"
+
+
 class TierHistoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TierHistory

@@ -2,7 +2,6 @@
 (The portfolio and the value balance on the customer 360 page are desk's: tests/desk/.)"""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -18,7 +17,12 @@ from carecircle.value.models import (
     ListEvent,
     TierReview,
 )
-from tests.factories import CustomerFactory, PartnerFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    HeldBackValueFactory,
+    PartnerFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,34 +62,11 @@ def test_customers_partners_and_merchants_get_nothing(client, name):
 # ---------------------------------------------------------------- review queue
 
 
-def value_row(customer, **fields):
-    from carecircle.value.models import ValueRun
-
-    run = ValueRun.objects.filter(is_current=True).first() or ValueRun.objects.create(
-        as_of=clock.today(), status="succeeded", is_current=True
-    )
-    values = {
-        "tenure_years": Decimal("8.0"),
-        "loss_ratio_3y": Decimal("0.3500"),
-        "loss_ratio_credible": Decimal("0.4000"),
-        "renewal_probability": Decimal("0.8000"),
-        "value_percentile": Decimal("0.1200"),
-        "lifetime_value": Decimal("12400.00"),
-        "rule_tier": "standard",
-        "tier": "silver",
-        "previous_tier": "gold",
-        "reasons": "tenure,loss_ratio,lifetime_value,step_limited",
-        "needs_review": "step_limited",
-    }
-    values.update(fields)
-    return CustomerValue.objects.create(run=run, customer=customer, **values)
-
-
 @pytest.fixture
 def review():
     seat = UserFactory(username="seat7", role=Role.SEAT)
     customer = CustomerFactory(customer_no="C00000042", owner=seat)
-    value = value_row(customer)
+    value = HeldBackValueFactory(customer=customer)
     return TierReview.objects.create(
         customer=customer,
         run=value.run,
@@ -169,7 +150,9 @@ def test_a_decision_without_a_note_shows_the_message_in_the_row(client, manager,
 @pytest.fixture
 def entry():
     customer = CustomerFactory(customer_no="C00000077")
-    value_row(customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey")
+    HeldBackValueFactory(
+        customer=customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey"
+    )
     proposed = ListEntry.objects.create(
         customer=customer,
         kind="grey",
