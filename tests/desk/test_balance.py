@@ -1,16 +1,13 @@
 """The value balance on the customer 360 page (desk's read model): both sides of one
 customer's value with the reasons, for insurer staff only; value by vehicle and policy."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from carecircle.core import clock
 from carecircle.core.roles import Role
-from carecircle.value.models import CustomerValue, ListEntry, ListEvent
+from carecircle.value.models import CustomerValue
 from carecircle.value.selectors import policy_values
-from tests.factories import CustomerFactory, HeldBackValueFactory, UserFactory
+from tests.factories import UserFactory, proposed_grey_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +19,7 @@ def get(client, user, name, *args, **kwargs):
 
 @pytest.fixture
 def entry():
-    customer = CustomerFactory(customer_no="C00000077")
-    HeldBackValueFactory(
-        customer=customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey"
-    )
-    proposed = ListEntry.objects.create(
-        customer=customer,
-        kind="grey",
-        reasons="tenure,loss_making,list_grey",
-        evidence={"claims_3y": 6, "loss_ratio_credible": "1.6240"},
-        expires_on=clock.today() + dt.timedelta(days=365),
-    )
-    ListEvent.objects.create(entry=proposed, action="propose", to_status="proposed")
-    return proposed
+    return proposed_grey_entry()
 
 
 def test_the_360_page_shows_the_value_balance_with_reasons_for_staff(client, manager, entry):

@@ -67,6 +67,7 @@ from .value import (
     TierHistoryFactory,
     TierReviewFactory,
     ValueRunFactory,
+    proposed_grey_entry,
 )
 
 __all__ = [
@@ -130,4 +131,5 @@ __all__ = [
     "make_id_number",
     "make_phone",
     "make_vin",
+    "proposed_grey_entry",
 ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import factory
 
+from carecircle.core import clock
 from carecircle.value.models import (
     CustomerValue,
     ListEntry,
@@ -108,6 +109,23 @@ class ListEventFactory(factory.django.DjangoModelFactory):
     entry = factory.SubFactory(ListEntryFactory)
     action = "propose"
     to_status = "proposed"
+
+
+def proposed_grey_entry(customer_no: str = "C00000077") -> ListEntry:
+    """A loss-making customer the engine proposes for the grey list (six claims in three
+    years, credible loss ratio 1.624), with the proposal's event, for a person to decide."""
+    customer = CustomerFactory(customer_no=customer_no)
+    HeldBackValueFactory(
+        customer=customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey"
+    )
+    entry = ListEntryFactory(
+        customer=customer,
+        reasons="tenure,loss_making,list_grey",
+        evidence={"claims_3y": 6, "loss_ratio_credible": "1.6240"},
+        expires_on=clock.today() + dt.timedelta(days=365),
+    )
+    ListEventFactory(entry=entry)
+    return entry
 
 
 class ModelVersionFactory(factory.django.DjangoModelFactory):

@@ -13,8 +13,6 @@ from carecircle.core.roles import Role
 from carecircle.parties.models import Customer
 from carecircle.value.models import (
     CustomerValue,
-    ListEntry,
-    ListEvent,
     TierReview,
 )
 from tests.factories import (
@@ -22,6 +20,7 @@ from tests.factories import (
     HeldBackValueFactory,
     PartnerFactory,
     UserFactory,
+    proposed_grey_entry,
 )
 
 pytestmark = pytest.mark.django_db
@@ -149,19 +148,7 @@ def test_a_decision_without_a_note_shows_the_message_in_the_row(client, manager,
 
 @pytest.fixture
 def entry():
-    customer = CustomerFactory(customer_no="C00000077")
-    HeldBackValueFactory(
-        customer=customer, reasons="tenure,lifetime_value,list_grey", list_proposal="grey"
-    )
-    proposed = ListEntry.objects.create(
-        customer=customer,
-        kind="grey",
-        reasons="tenure,loss_making,list_grey",
-        evidence={"claims_3y": 6, "loss_ratio_credible": "1.6240"},
-        expires_on=clock.today() + dt.timedelta(days=365),
-    )
-    ListEvent.objects.create(entry=proposed, action="propose", to_status="proposed")
-    return proposed
+    return proposed_grey_entry()
 
 
 def act(client, user, entry, action, **data):
