@@ -116,3 +116,12 @@ class RepairServiceStatus(models.TextChoices):
     BOOKED = "booked", _("已预约 / Booked")
     DONE = "done", _("已完成 / Done")
     CANCELLED = "cancelled", _("已取消 / Cancelled")
+
+
+class AcceptanceChannel(models.TextChoices):
+    """How the customer agreed the amount (Art 23: the 10-day payment clock starts here)."""
+
+    PHONE_PAGE = "phone_page", _("客户手机确认 / On the customer's phone page")
+    PHONE_CALL = "phone_call", _("电话确认(录音) / On a recorded call")
+    IN_WRITING = "in_writing", _("书面确认 / In writing")
+    IN_PERSON = "in_person", _("当面确认 / In person")

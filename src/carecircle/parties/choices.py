@@ -29,6 +29,17 @@ class TeamKind(models.TextChoices):
     MANAGEMENT = "management", _("管理层 / Management")
 
 
+class Energy(models.TextChoices):
+    """Power source: battery-electric and fuel-cell cars are exempt from 车船税."""
+
+    PETROL = "petrol", _("汽油 / Petrol")
+    DIESEL = "diesel", _("柴油 / Diesel")
+    HYBRID = "hybrid", _("油电混合 / Hybrid")
+    PLUG_IN_HYBRID = "plug_in_hybrid", _("插电混动 / Plug-in hybrid")
+    BATTERY_ELECTRIC = "battery_electric", _("纯电动 / Battery-electric")
+    FUEL_CELL = "fuel_cell", _("燃料电池 / Fuel cell")
+
+
 class VehicleUse(models.TextChoices):
     HOUSEHOLD = "household", _("家庭自用 / Household")
     NON_OPERATING = "non_operating", _("企业非营业 / Company, non-operating")

@@ -11,7 +11,7 @@ from carecircle.core.money import MoneyField
 from carecircle.core.roles import Perm, has_perm
 from carecircle.core.validators import validate_plate, validate_uscc, validate_vin
 
-from .choices import CustomerKind, Gender, PartnerKind, TeamKind, VehicleUse
+from .choices import CustomerKind, Energy, Gender, PartnerKind, TeamKind, VehicleUse
 
 
 class TeamQuerySet(RestrictedQuerySet):
@@ -225,6 +225,17 @@ class Vehicle(TimeStampedModel):
         _("使用性质 / use"), max_length=16, choices=VehicleUse.choices, default=VehicleUse.HOUSEHOLD
     )
     seats = models.PositiveSmallIntegerField(_("座位数 / seats"), default=5)
+    displacement = models.DecimalField(
+        _("排量(升) / engine size (litres)"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("车船税按排量分档 / the vehicle tax band"),
+    )
+    energy = models.CharField(
+        _("能源类型 / power source"), max_length=16, choices=Energy.choices, blank=True
+    )
     price = MoneyField(_("新车购置价 / purchase price"), null=True, blank=True)
     vehicle_class = models.CharField(
         _("车辆等级 / class"),

@@ -40,6 +40,12 @@ class Policy(TimeStampedModel):
     effective_date = models.DateField(_("起保日期 / effective"))
     expiry_date = models.DateField(_("终保日期 / expiry"))
     premium = MoneyField(_("保费 / premium"))
+    vehicle_tax = MoneyField(
+        _("代收车船税 / vehicle tax collected"),
+        null=True,
+        blank=True,
+        help_text=_("随交强险代收，与保费分列 / collected with 交强险, shown apart from premium"),
+    )
     currency = models.CharField(
         _("币种 / currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
     )

@@ -13,7 +13,7 @@ from carecircle.core.money import ZERO, MoneyField
 from carecircle.core.roles import Perm
 from carecircle.policies.choices import CoverageCode, Currency
 
-from ..choices import ClaimStatus, Clock, ClockState, ReportChannel, SurveyMode
+from ..choices import AcceptanceChannel, ClaimStatus, Clock, ClockState, ReportChannel, SurveyMode
 
 OPEN_STATUSES = frozenset(
     s
@@ -95,6 +95,31 @@ class Claim(TimeStampedModel):
     liability_share = models.DecimalField(
         _("责任比例 / liability share"), max_digits=4, decimal_places=3, null=True, blank=True
     )
+    deaths = models.PositiveSmallIntegerField(
+        _("死亡人数 / deaths"),
+        default=0,
+        help_text=_(
+            "交强险浮动费率：有死亡的有责事故 +30% / an at-fault accident with a death "
+            "raises the compulsory rate by 30%"
+        ),
+    )
+    compulsory_policy = models.ForeignKey(
+        "policies.Policy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compulsory_claims",
+        verbose_name=_("交强险保单 / compulsory policy"),
+        help_text=_("同一事故先由交强险赔付 / the same accident is paid by 交强险 first"),
+    )
+    late_report = models.BooleanField(
+        _("超时效报案 / late report"),
+        default=False,
+        help_text=_(
+            "出险两年后报案：登记并交人工复核，不拒收 / reported over two years after "
+            "the accident: registered and flagged for a person, never refused"
+        ),
+    )
     customer_estimate = MoneyField(_("客户估损 / customer's estimate"), null=True, blank=True)
     assessment = models.JSONField(_("定损明细 / assessment"), default=dict, blank=True)
     amount_assessed = MoneyField(_("定损金额 / assessed loss"), null=True, blank=True)
@@ -113,6 +138,9 @@ class Claim(TimeStampedModel):
     )
     offer_accepted_at = models.DateTimeField(
         _("客户接受方案 / offer accepted"), null=True, blank=True
+    )
+    offer_accepted_via = models.CharField(
+        _("接受方式 / accepted how"), max_length=16, choices=AcceptanceChannel.choices, blank=True
     )
     rejected_at = models.DateTimeField(_("拒赔时间 / rejected at"), null=True, blank=True)
     rejection_reason = models.TextField(_("拒赔理由 / rejection reasons"), blank=True)
@@ -142,6 +170,7 @@ class Claim(TimeStampedModel):
         _("时限状态 / legal clock state"), max_length=12, choices=ClockState.choices, blank=True
     )
     reopen_count = models.PositiveSmallIntegerField(_("重开次数 / times reopened"), default=0)
+    reopened_at = models.DateTimeField(_("最近重开 / last reopened"), null=True, blank=True)
     followed_up_at = models.DateTimeField(_("回访时间 / followed up"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("满意度(1-5) / satisfaction (1-5)"), null=True, blank=True
