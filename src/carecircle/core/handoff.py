@@ -26,6 +26,9 @@ from django.db import transaction
 class Event(enum.StrEnum):
     POLICY_WRITTEN = "policy_written"  # policy_id
     VALUE_RUN_FINISHED = "value_run_finished"  # run_id
+    # A legal notice (Insurance Law Art 22/24) actually went: sent by a channel or its letter
+    # recorded posted; once per message. The claims clocks stop on it.
+    LEGAL_NOTICE_DISPATCHED = "legal_notice_dispatched"  # message_id, dedupe_key, at
 
 
 class Question(enum.StrEnum):
