@@ -55,12 +55,8 @@ class RenewalSettings:
             "standard": ("0.85", "1.50"),
         }
     )
-    # Compulsory-insurance floating-rate region group by province (prefix); DOMAIN.md lists
-    # Jiangsu, Zhejiang, Shanghai, Guangdong and 16 others in group E.
-    compulsory_region_group: dict[str, str] = field(
-        default_factory=lambda: dict.fromkeys(("江苏省", "浙江省", "上海市", "广东省"), "E")
-    )
-    default_region_group: str = "E"
+    # 交强险 region groups live in policies/compulsory.py (one table for the quote and the
+    # generator).
 
     def by_province(self, table: dict[str, str], province: str, default: str) -> str:
         """Keys are province names without 省/市/自治区, matched as prefixes."""

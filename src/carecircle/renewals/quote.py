@@ -1,9 +1,20 @@
 """The renewal quote (docs/renewals.md has a worked example that tests/renewals match).
 
 commercial = base premium × NCD coefficient × pricing coefficient × traffic-violation coeff.,
-with the base recovered from last year's premium and coefficients, the NCD level moved by
-last year's claims (policies/rules.py), and the pricing coefficient chosen by the seat inside
-both the regulatory band and the customer's tier range. Compulsory = base × (1 + A).
+with the base recovered from last year's premium and coefficients, the NCD from the vehicle's
+claim history under this owner (``claims.selectors.history.ncd_for``, its reason shown), and
+the pricing coefficient chosen by the seat inside both the regulatory band and the customer's
+tier range.
+
+交强险 = base by use and seats × (1 + A), A from the region group and the previous years'
+at-fault and fatal accidents (``policies.compulsory``). It can be quoted alone (a task whose
+lead is the compulsory policy, or ``include_commercial=False``) and is never refused: no tier
+range, list or pricing choice applies to it.
+
+车船税 (``policies.vehicle_tax``) goes with every quote that includes 交强险, shown and totalled
+apart from premium: ``total`` is premium only, ``grand_total`` adds the tax. When the tax
+cannot be worked out (engine size not recorded, a vehicle over 9 seats) the quote still
+stands, with ``vehicle_tax`` None and ``vehicle_tax_note`` saying why.
 """
 
 from __future__ import annotations
@@ -11,19 +22,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from carecircle.claims.models import Claim, ClaimStatus
+from carecircle.claims.selectors.compulsory import floating_rate_for
+from carecircle.claims.selectors.history import ncd_for
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
+from carecircle.policies import compulsory as compulsory_rules
 from carecircle.policies import conf as policies_conf
-from carecircle.policies import rules
-from carecircle.policies.choices import SERVICE_RIDERS, PolicyKind
+from carecircle.policies import rules, vehicle_tax
+from carecircle.policies.choices import PolicyKind
 from carecircle.policies.models import Policy
 
 from .conf import RenewalSettings
 from .models import RenewalTask
 
-NOT_PAID = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
 THREE = Decimal("0.001")
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -36,9 +49,20 @@ class QuoteFigures:
     commercial_premium: Decimal
     compulsory_adjustment: Decimal | None
     compulsory_premium: Decimal | None
-    total: Decimal
+    total: Decimal  # premium only (commercial + 交强险); the tax is apart
     last_year_total: Decimal
     pricing_range: tuple[Decimal, Decimal]
+    ncd_reason: str = ""
+    include_commercial: bool = True
+    compulsory_base: Decimal | None = None
+    region_group: str = ""
+    vehicle_tax: Decimal | None = None  # 车船税 collected with 交强险; None: see the note
+    vehicle_tax_note: str = ""
+
+    @property
+    def grand_total(self) -> Decimal:
+        """What the customer pays: premium plus the vehicle tax collected with 交强险."""
+        return self.total + (self.vehicle_tax or ZERO)
 
     @property
     def change(self) -> Decimal:
@@ -49,27 +73,6 @@ class QuoteFigures:
         if not self.last_year_total:
             return None
         return (self.change / self.last_year_total * 100).quantize(Decimal("0.1"))
-
-
-def _claims_by_policy(vehicle_id: int, kind: str) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    claims = (
-        Claim.objects.filter(policy__vehicle_id=vehicle_id, policy__kind=kind)
-        .exclude(status__in=NOT_PAID)
-        .exclude(coverage__in=SERVICE_RIDERS)  # service riders never count as claims
-        .values_list("policy_id", flat=True)
-    )
-    for policy_id in claims:
-        counts[policy_id] = counts.get(policy_id, 0) + 1
-    return counts
-
-
-def history(vehicle_id: int, kind: str, up_to: Policy) -> list[rules.InsuredYear]:
-    claims = _claims_by_policy(vehicle_id, kind)
-    years = Policy.objects.filter(
-        vehicle_id=vehicle_id, kind=kind, effective_date__lte=up_to.effective_date
-    ).values_list("pk", "effective_date", "expiry_date")
-    return [rules.InsuredYear(eff, exp, claims.get(pk, 0)) for pk, eff, exp in years]
 
 
 def regulatory_band() -> tuple[Decimal, Decimal]:
@@ -101,12 +104,7 @@ def default_pricing(task: RenewalTask, conf: RenewalSettings) -> Decimal:
     return min(high, max(low, last))
 
 
-def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -> QuoteFigures:
-    lead, companion = task.policy, task.companion
-    commercial = lead if lead.kind == PolicyKind.COMMERCIAL else None
-    compulsory = companion if commercial else lead
-    low, high = pricing_range(task.tier, conf)
-    pricing = default_pricing(task, conf) if pricing is None else pricing.quantize(THREE)
+def _check_pricing(pricing: Decimal, low: Decimal, high: Decimal) -> None:
     band = regulatory_band()
     rules.check_pricing_coefficient(pricing, (str(band[0]), str(band[1])))
     if not low <= pricing <= high:
@@ -116,34 +114,77 @@ def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -
             f"coefficient between {low} and {high}",
             "pricing_coefficient",
         )
-    base = ncd = commercial_premium = Decimal(0)
-    tv = Decimal("1.000")
-    level: int = 0
-    if commercial:
-        base = base_premium(commercial)
-        level = rules.ncd_level_from_history(
-            history(commercial.vehicle_id, commercial.kind, commercial)
+
+
+@dataclass(frozen=True)
+class _Compulsory:
+    base: Decimal
+    rate: Decimal
+    premium: Decimal
+    group: str
+    tax: Decimal | None
+    tax_note: str
+
+
+def _compulsory(policy: Policy, province: str, city: str) -> _Compulsory:
+    """交强险 and 车船税 for the year starting when ``policy`` expires."""
+    vehicle = policy.vehicle
+    start = policy.expiry_date
+    group, rate, _years = floating_rate_for(vehicle.pk, start, province=province, city=city)
+    base = compulsory_rules.base_premium(vehicle.use, vehicle.seats)
+    tax: Decimal | None
+    try:
+        tax = vehicle_tax.vehicle_tax(
+            displacement=vehicle.displacement,
+            energy=vehicle.energy,
+            seats=vehicle.seats,
+            province=province,
+            tax_year=start.year,
+            acquired=vehicle.first_registration,
         )
-        ncd = rules.ncd_coefficient(level, policies_conf.get("NCD_LADDER"))
+        note = ""
+    except DomainError as gap:  # 交强险 is quoted all the same; the note says what is missing
+        tax, note = None, gap.message
+    return _Compulsory(base, rate, compulsory_rules.premium(base, rate), group, tax, note)
+
+
+def compute(
+    task: RenewalTask,
+    pricing: Decimal | None,
+    conf: RenewalSettings,
+    *,
+    include_commercial: bool = True,
+) -> QuoteFigures:
+    lead, companion = task.policy, task.companion
+    has_commercial = lead.kind == PolicyKind.COMMERCIAL
+    commercial = lead if has_commercial and include_commercial else None
+    compulsory = companion if has_commercial else lead
+    customer = task.customer
+    low, high = pricing_range(task.tier, conf)
+    base = ncd = commercial_premium = ZERO
+    tv = Decimal("1.000")
+    level, reason = 0, ""
+    if commercial is not None:
+        pricing = default_pricing(task, conf) if pricing is None else pricing.quantize(THREE)
+        _check_pricing(pricing, low, high)
+        base = base_premium(commercial)
+        found = ncd_for(
+            commercial.vehicle_id,
+            commercial.expiry_date,
+            owner_id=task.customer_id,
+            province=customer.province,
+            city=customer.city,
+        )
+        level, ncd, reason = found.level, found.coefficient, found.reason
         tv = commercial.traffic_violation_coefficient
         commercial_premium = to_money(base * ncd * pricing * tv)
-    adjustment = compulsory_premium = None
-    if compulsory:
-        years = rules.continuous_years(history(compulsory.vehicle_id, compulsory.kind, compulsory))
-        claim_free = 0
-        for year in years:
-            if year.claims:
-                break
-            claim_free += 1
-        at_fault = years[0].claims if years else 0
-        group = conf.by_province(
-            conf.compulsory_region_group, task.customer.province, conf.default_region_group
-        )
-        adjustment = rules.compulsory_adjustment(group, claim_free, at_fault, fatal=False)
-        compulsory_premium = rules.compulsory_premium(
-            rules.compulsory_base(compulsory.vehicle.seats), adjustment
-        )
-    total = commercial_premium + (compulsory_premium or Decimal(0))
+    else:
+        pricing = ZERO  # no commercial part: no pricing choice to check (交强险 is never refused)
+    comp = _compulsory(compulsory, customer.province, customer.city) if compulsory else None
+    total = commercial_premium + (comp.premium if comp else ZERO)
+    last_year = task.premium_last_year
+    if commercial is None and has_commercial:
+        last_year = compulsory.premium if compulsory else ZERO  # 交强险 alone: like for like
     return QuoteFigures(
         base_premium=base,
         ncd_level=level,
@@ -151,9 +192,15 @@ def compute(task: RenewalTask, pricing: Decimal | None, conf: RenewalSettings) -
         pricing_coefficient=pricing,
         traffic_violation_coefficient=tv,
         commercial_premium=commercial_premium,
-        compulsory_adjustment=adjustment,
-        compulsory_premium=compulsory_premium,
+        compulsory_adjustment=comp.rate if comp else None,
+        compulsory_premium=comp.premium if comp else None,
         total=total,
-        last_year_total=task.premium_last_year,
+        last_year_total=last_year,
         pricing_range=(low, high),
+        ncd_reason=reason,
+        include_commercial=commercial is not None,
+        compulsory_base=comp.base if comp else None,
+        region_group=comp.group if comp else "",
+        vehicle_tax=comp.tax if comp else None,
+        vehicle_tax_note=comp.tax_note if comp else "",
     )
