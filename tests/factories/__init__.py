@@ -32,7 +32,16 @@ from .claims import (
     RepairServiceFactory,
     RepairTermsFactory,
 )
-from .core import SH, ApiTokenFactory, UserFactory, make_id_number, make_phone, make_vin
+from .core import (
+    SH,
+    ApiTokenFactory,
+    HolidayDayFactory,
+    HolidayYearFactory,
+    UserFactory,
+    make_id_number,
+    make_phone,
+    make_vin,
+)
 from .ecosystem import AgreementFactory, WeatherAlertFactory
 from .notify import ContactAddressFactory, MessageFactory, UnsubscribeFactory
 from .parties import (
@@ -92,6 +101,8 @@ __all__ = [
     "CustomerValueFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
+    "HolidayDayFactory",
+    "HolidayYearFactory",
     "InteractionFactory",
     "ItemFactory",
     "ListEntryFactory",

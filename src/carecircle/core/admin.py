@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, AuditLog, IdempotencyKey, User
+from .models import ApiToken, AuditLog, HolidayDay, HolidayYear, IdempotencyKey, User
 
 
 @admin.register(User)
@@ -70,6 +70,46 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ("key", "user", "scope", "object_id", "created_at")
     search_fields = ("key", "user__username")
     list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HolidayDayInline(admin.TabularInline):
+    model = HolidayDay
+    fields = ("date", "weekday", "kind", "name")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="星期 / weekday")
+    def weekday(self, obj):
+        return obj.date.strftime("%a")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    """The State Council schedules the work calendar is built from: read here, loaded with
+    `carecircle calendar load YEAR [--file PATH]` (a year is replaced whole, never hand-edited
+    day by day, so what is loaded is always one published notice)."""
+
+    list_display = ("year", "source", "days_off", "working_days", "loaded_at", "loaded_by")
+    readonly_fields = ("year", "source", "url", "loaded_at", "loaded_by")
+    inlines = [HolidayDayInline]
+
+    @admin.display(description="放假天数 / days off")
+    def days_off(self, obj):
+        return obj.days.filter(kind=HolidayDay.Kind.OFF).count()
+
+    @admin.display(description="调休上班 / working weekends")
+    def working_days(self, obj):
+        return obj.days.filter(kind=HolidayDay.Kind.WORKING).count()
 
     def has_add_permission(self, request):
         return False

@@ -144,3 +144,47 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.scope}#{self.object_id}"
+
+
+# ----------------------------------------------------------------------------- work calendar
+
+
+class HolidayYear(models.Model):
+    """One year's State Council holiday schedule as loaded (``carecircle calendar load``): the
+    work calendar the claims clocks use is built from these rows (``core.workdays``)."""
+
+    year = models.PositiveSmallIntegerField(_("年度 / year"), unique=True)
+    source = models.CharField(_("来源 / source"), max_length=255)
+    url = models.URLField(_("原文 / published at"), max_length=300, blank=True)
+    loaded_at = models.DateTimeField(_("导入时间 / loaded at"))
+    loaded_by = models.CharField(_("导入人 / loaded by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("节假日安排 / holiday schedule")
+        verbose_name_plural = _("节假日安排 / holiday schedules")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class HolidayDay(models.Model):
+    """A day the schedule sets apart from an ordinary week: a holiday (off) or a 调休 working
+    weekend. Every other day is a weekday (working) or a weekend (off)."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("放假 / day off")
+        WORKING = "working", _("调休上班 / working day")
+
+    schedule = models.ForeignKey(HolidayYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("日期 / date"), unique=True)
+    kind = models.CharField(_("类型 / kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("节日 / holiday"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日 / holiday day")
+        verbose_name_plural = _("节假日 / holiday days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
