@@ -260,7 +260,7 @@ def _grid_history(claims_row, insured_row, gap: int) -> tuple[list[InsuredYear],
     return history[::-1], add_months(base.replace(year=2010 + cols), gap)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.integers(min_value=1, max_value=7).flatmap(
         lambda cols: st.lists(

@@ -131,31 +131,17 @@ class Assessment:
         return (self.rules or NcdRules.from_settings()).coefficient(self.level)
 
 
-def _check(history: Sequence[InsuredYear]) -> None:
-    if any(y.claims < 0 for y in history):
+def _check(counts: Sequence[int] | np.ndarray) -> None:
+    negative = (counts < 0).any() if isinstance(counts, np.ndarray) else any(c < 0 for c in counts)
+    if negative:
         raise DomainError(
             "ncd_claims", "出险次数不能为负 / claim counts cannot be negative", "claims"
         )
 
 
-def assess(
-    history: Sequence[InsuredYear],
-    start: dt.date,
-    *,
-    transferred: bool = False,
-    rules: NcdRules | None = None,
-) -> Assessment:
-    """The level for a policy starting on ``start`` and how it was reached."""
-    rules = rules or NcdRules.from_settings()
-    _check(history)
-    years = sorted((y for y in history if y.effective < start), key=lambda y: y.effective)[::-1]
-    if transferred:
-        return Assessment(0, TRANSFERRED, rules=rules)
-    if not years:
-        return Assessment(0, NEW, rules=rules)
-    newest = years[0]
-    if start > add_months(newest.expiry, rules.reset_months):
-        return Assessment(0, RESET, rules=rules)
+def _run(years: Sequence[InsuredYear], rules: NcdRules) -> list[InsuredYear]:
+    """The unbroken run from the newest year back: a short-term year or a gap of
+    ``unbroken_months`` or more between two years ends it."""
     run: list[InsuredYear] = []
     for year in years:
         if rules.short(year):
@@ -163,8 +149,29 @@ def assess(
         if run and run[-1].effective >= add_months(year.expiry, rules.unbroken_months):
             break
         run.append(year)
-    if not run:
-        return Assessment(0, SHORT_TERM, rules=rules)
+    return run
+
+
+def _newest_first(history: Sequence[InsuredYear], start: dt.date) -> list[InsuredYear]:
+    _check([y.claims for y in history])
+    return sorted((y for y in history if y.effective < start), key=lambda y: y.effective)[::-1]
+
+
+def unbroken_run(
+    history: Sequence[InsuredYear], start: dt.date, *, rules: NcdRules | None = None
+) -> list[InsuredYear]:
+    """The insured years a policy starting on ``start`` continues without a break (gap under
+    ``unbroken_months``), newest first; empty after a longer gap or a short-term policy. The
+    calculator projects future renewals on it."""
+    rules = rules or NcdRules.from_settings()
+    years = _newest_first(history, start)
+    if not years or start >= add_months(years[0].expiry, rules.unbroken_months):
+        return []
+    return _run(years, rules)
+
+
+def _level(run: Sequence[InsuredYear], rules: NcdRules) -> tuple[int, int, int, int]:
+    """(level, N, M, clean years) of an unbroken run, newest first."""
     counted = run[: rules.look_back]
     n, m = len(counted), sum(y.claims for y in counted)
     clean = 0
@@ -176,7 +183,43 @@ def assess(
     if m == 0 and n == rules.look_back:
         # Levels below −N need as many clean insured years as the level (−4: 4, −5: 5).
         level = -max(n, clean)
-    level = max(rules.min_level, min(rules.max_level, level))
+    return max(rules.min_level, min(rules.max_level, level)), n, m, clean
+
+
+def level_from_counts(claims: Sequence[int], *, rules: NcdRules | None = None) -> int:
+    """The level after continuous years renewed on time by one owner with ``claims`` per
+    year, newest first (the calculator's future renewals); ``[]`` → 0."""
+    rules = rules or NcdRules.from_settings()
+    _check(claims)
+    # Any one-year dates will do: only the counts and their continuity matter.
+    run = [
+        InsuredYear(dt.date(2099 - i, 1, 1), dt.date(2100 - i, 1, 1), c)
+        for i, c in enumerate(claims)
+    ]
+    return _level(run, rules)[0] if run else 0
+
+
+def assess(
+    history: Sequence[InsuredYear],
+    start: dt.date,
+    *,
+    transferred: bool = False,
+    rules: NcdRules | None = None,
+) -> Assessment:
+    """The level for a policy starting on ``start`` and how it was reached."""
+    rules = rules or NcdRules.from_settings()
+    years = _newest_first(history, start)
+    if transferred:
+        return Assessment(0, TRANSFERRED, rules=rules)
+    if not years:
+        return Assessment(0, NEW, rules=rules)
+    newest = years[0]
+    if start > add_months(newest.expiry, rules.reset_months):
+        return Assessment(0, RESET, rules=rules)
+    run = _run(years, rules)
+    if not run:
+        return Assessment(0, SHORT_TERM, rules=rules)
+    level, n, m, clean = _level(run, rules)
     if start >= add_months(newest.expiry, rules.unbroken_months):
         return Assessment(max(0, level), LAPSE, n, m, clean, rules)
     return Assessment(level, RUN, n, m, clean, rules)
@@ -259,10 +302,7 @@ def ncd_levels(
     rules = rules or NcdRules.from_settings()
     claims = np.asarray(claims, dtype=np.int64)
     insured = np.asarray(insured, dtype=bool)
-    if (claims < 0).any():
-        raise DomainError(
-            "ncd_claims", "出险次数不能为负 / claim counts cannot be negative", "claims"
-        )
+    _check(claims)
     n, years = claims.shape
     run = np.zeros(n, dtype=np.int64)
     counted_claims = np.zeros(n, dtype=np.int64)

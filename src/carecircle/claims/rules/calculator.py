@@ -1,16 +1,18 @@
 """“Should I claim?” (出险还是自费): the premium a claim adds over the next three years against
-repairing at a partner shop's negotiated price without a claim. Pure; docs/claims.md works an
-example by hand and tests/claims/rules/test_calculator.py matches it to the cent."""
+repairing at a partner shop's negotiated price without a claim, under the NCD rule of
+``policies.ncd`` (claims − consecutive insured years). Pure; docs/claims.md works DOMAIN.md's
+example by hand ([0,0,0,0] at 0.5, base ¥3,000: a claim costs ¥1,800 more over three years)
+and tests/claims/rules/test_calculator.py matches it to the cent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from carecircle.core.errors import DomainError
 from carecircle.core.money import ZERO, to_money
-from carecircle.policies import rules as policy_rules
+from carecircle.policies import ncd
 
 YEARS = 3
 
@@ -45,15 +47,16 @@ def shop_price(
 
 
 def project(
-    history: Sequence[int], claims_now: int, ladder: Mapping[int, str | Decimal], base: Decimal
+    history: Sequence[int], claims_now: int, rules: ncd.NcdRules, base: Decimal
 ) -> list[YearPremium]:
-    """Premiums of the next ``YEARS`` renewals: this year ends with ``claims_now`` claims, the
-    years after are claim-free. ``history`` = claims per past continuous year, newest first."""
+    """Premiums of the next ``YEARS`` renewals, each renewed on time by the same owner: this
+    year ends with ``claims_now`` claims, the years after are claim-free. ``history`` = claims
+    per past year of the unbroken run this year continues, newest first."""
     out = []
     years = [claims_now, *history]
     for n in range(1, YEARS + 1):
-        level = policy_rules.ncd_level(years)
-        coefficient = policy_rules.ncd_coefficient(level, ladder)
+        level = ncd.level_from_counts(years, rules=rules)
+        coefficient = rules.coefficient(level)
         out.append(YearPremium(n, level, coefficient, to_money(base * coefficient)))
         years = [0, *years]
     return out
@@ -65,18 +68,19 @@ def should_i_claim(
     ncd_coefficient: Decimal,
     history: Sequence[int],
     claims_this_year: int,
-    ladder: Mapping[int, str | Decimal],
+    rules: ncd.NcdRules,
     repair_list_price: Decimal,
     repair_price: Decimal,
     deductible: Decimal = ZERO,
 ) -> Verdict:
     """``premium``/``ncd_coefficient``: the customer's current commercial policy; other rating
-    factors are taken as unchanged, so base = premium ÷ NCD coefficient."""
+    factors are taken as unchanged, so base = premium ÷ NCD coefficient. ``rules``: the NCD
+    settings of the customer's region (its ladder)."""
     if ncd_coefficient <= 0 or premium < 0 or repair_price < 0:
         raise DomainError("calculator_input", "输入不合法 / invalid calculator input", "premium")
     base = to_money(premium / ncd_coefficient)
-    with_claim = project(history, claims_this_year + 1, ladder, base)
-    without = project(history, claims_this_year, ladder, base)
+    with_claim = project(history, claims_this_year + 1, rules, base)
+    without = project(history, claims_this_year, rules, base)
     increase = to_money(sum((y.premium for y in with_claim), ZERO)) - to_money(
         sum((y.premium for y in without), ZERO)
     )

@@ -6,9 +6,8 @@ the repair value each shop received. Bookings and ratings are written in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Sum
@@ -17,13 +16,13 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.money import ZERO, to_money
 from carecircle.parties.models import Customer, Partner
-from carecircle.policies import conf as policies_conf
+from carecircle.policies import ncd
 from carecircle.policies.models import Policy
-from carecircle.policies.rules import InsuredYear, continuous_years
 
 from ..choices import Action, ClaimStatus
 from ..models import Claim, ClaimTransition, RepairTerms
 from ..rules.calculator import Verdict, shop_price, should_i_claim
+from .history import vehicle_history
 
 VOID = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
 REPAIR_KINDS = ("repair_shop", "four_s_shop")
@@ -94,29 +93,16 @@ def _current_commercial(customer: Customer, vehicle_id: int | None, today: dt.da
 
 
 def claim_history(policy: Policy) -> tuple[list[int], int]:
-    """(claims per past continuous insured year, newest first; claims so far this year) for the
-    vehicle's commercial chain, counting reported claims that were not withdrawn or rejected."""
-    chain = list(
-        Policy.objects.filter(vehicle_id=policy.vehicle_id, kind="commercial", cancelled_on=None)
-        .exclude(pk=policy.pk)
-        .filter(effective_date__lt=policy.effective_date)
-        .values("pk", "effective_date", "expiry_date")
+    """(claims per past year of the unbroken run the policy continues, newest first; claims so
+    far this year) for the vehicle's commercial chain under the policy's holder — counted by
+    the one history builder (``selectors.history``: the NCD's own rule)."""
+    # The day after the policy starts: the current year is the newest of the history.
+    history = vehicle_history(
+        policy.vehicle_id, policy.effective_date + dt.timedelta(days=1), owner_id=policy.customer_id
     )
-    counts = dict.fromkeys([p["pk"] for p in chain] + [policy.pk], 0)
-    for pid in (
-        Claim.objects.filter(policy_id__in=counts)
-        .exclude(status__in=VOID)
-        .values_list("policy_id", "accident_at__date")
-        .distinct()
-    ):
-        counts[pid[0]] += 1
-    years = [InsuredYear(p["effective_date"], p["expiry_date"], counts[p["pk"]]) for p in chain]
-    # the current year joins the run only if it follows it without a gap
-    run = continuous_years(
-        [*years, InsuredYear(policy.effective_date, policy.expiry_date, counts[policy.pk])]
-    )
-    past = [y.claims for y in run if y.effective != policy.effective_date]
-    return past, counts[policy.pk]
+    at = history.policy_ids.index(policy.pk)
+    past = ncd.unbroken_run(history.years[at + 1 :], policy.effective_date)
+    return [y.claims for y in past], history.years[at].claims
 
 
 def calculate(
@@ -152,7 +138,7 @@ def calculate(
         ncd_coefficient=policy.ncd_coefficient or Decimal("1"),
         history=past,
         claims_this_year=now,
-        ladder=cast(Mapping[int, str], policies_conf.get("NCD_LADDER")),
+        rules=ncd.NcdRules.from_settings(province=customer.province, city=customer.city),
         repair_list_price=list_price,
         repair_price=price,
         deductible=ded,
