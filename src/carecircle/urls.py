@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("value/", include("carecircle.value.urls")),
     path("renewals/", include("carecircle.renewals.urls")),
+    path("pay/", include("carecircle.policies.urls")),  # proposals: payment link, gateway
     path("claims/", include("carecircle.claims.urls")),
     path("alliance/", include("carecircle.alliance.urls")),
     path("ecosystem/", include("carecircle.ecosystem.urls")),

@@ -29,6 +29,9 @@ class Event(enum.StrEnum):
     # A legal notice (Insurance Law Art 22/24) actually went: sent by a channel or its letter
     # recorded posted; once per message. The claims clocks stop on it.
     LEGAL_NOTICE_DISPATCHED = "legal_notice_dispatched"  # message_id, dedupe_key, at
+    # A paid proposal (投保单) issued its policies / an unpaid one expired: the renewal reacts.
+    PROPOSAL_ISSUED = "proposal_issued"  # proposal_id
+    PROPOSAL_EXPIRED = "proposal_expired"  # proposal_id
 
 
 class Question(enum.StrEnum):

@@ -136,3 +136,14 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.policy_no} {self.get_code_display()}"
+
+
+# Proposals (投保单) and payments live in their own module; imported here so Django sees them.
+from .models_proposals import (  # noqa: E402, F401
+    PaymentOrder,
+    PaymentStatus,
+    Proposal,
+    ProposalCoverage,
+    ProposalPolicy,
+    ProposalStatus,
+)
