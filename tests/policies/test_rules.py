@@ -8,15 +8,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carecircle.core.errors import DomainError
-from carecircle.policies import conf, rules
+from carecircle.policies import conf, ncd, rules
 
 LADDER = conf.get("NCD_LADDER")
 BAND = conf.get("AUTONOMOUS_PRICING_BAND")
+TEN = ncd.NcdRules.from_settings()
 claims_history = st.lists(st.integers(min_value=0, max_value=8), max_size=10)
+
+# The NCD moved to policies/ncd.py (tests/policies/test_ncd.py has DOMAIN.md's worked cases);
+# these tests pinned the old "claims − claim-free years" values and are corrected to the rule
+# "claims − consecutive insured years" (DOMAIN.md, corrected).
 
 
 def test_no_prior_insurance_is_level_zero():
-    assert rules.ncd_level([]) == 0
+    assert ncd.level_from_counts([], rules=TEN) == 0
 
 
 @pytest.mark.parametrize(
@@ -26,76 +31,78 @@ def test_no_prior_insurance_is_level_zero():
         ([0, 0], -2),
         ([0, 0, 0], -3),
         ([0, 0, 0, 0], -4),
-        ([1], 1),
-        ([2], 2),
-        ([0, 1], 0),
-        ([0, 0, 2], 0),
+        ([1], 0),  # was 1: one claim in one insured year is 1 − 1
+        ([2], 1),  # was 2
+        ([0, 1], -1),  # was 0: 1 claim − 2 insured years
+        ([0, 0, 2], -1),  # was 0: 2 − 3
         ([0, 0, 0, 5], -3),  # claims older than 3 years no longer count
-        ([3, 3], 5),
+        ([3, 3], 4),  # was 5: 6 − 2
+        ([1, 0, 0, 0, 0], -2),  # the loyal customer with one claim last year (was +1)
     ],
 )
-def test_level_is_claims_in_look_back_minus_claim_free_years(history, level):
-    assert rules.ncd_level(history) == level
+def test_level_is_claims_in_look_back_minus_insured_years(history, level):
+    assert ncd.level_from_counts(history, rules=TEN) == level
 
 
 @given(claims_history)
 def test_level_always_on_the_ten_rung_ladder(history):
-    assert -4 <= rules.ncd_level(history) <= 5
+    assert -4 <= ncd.level_from_counts(history, rules=TEN) <= 5
 
 
 @given(st.integers(min_value=0, max_value=30))
 def test_level_minus_four_needs_four_claim_free_years(years):
-    assert rules.ncd_level([0] * years) == -min(years, 4)
+    assert ncd.level_from_counts([0] * years, rules=TEN) == -min(years, 4)
 
 
 @given(claims_history.filter(bool), st.integers(min_value=1, max_value=8))
 def test_one_more_claim_last_year_never_lowers_the_level(history, extra):
     worse = [history[0] + extra, *history[1:]]
-    assert rules.ncd_level(worse) >= rules.ncd_level(history)
+    assert ncd.level_from_counts(worse, rules=TEN) >= ncd.level_from_counts(history, rules=TEN)
 
 
 @given(claims_history)
 def test_a_claim_free_year_never_raises_the_level(history):
-    assert rules.ncd_level([0, *history]) <= rules.ncd_level(history)
+    assert ncd.level_from_counts([0, *history], rules=TEN) <= ncd.level_from_counts(
+        history, rules=TEN
+    )
 
 
 def test_negative_claim_count_is_refused():
     with pytest.raises(DomainError) as exc:
-        rules.ncd_level([-1])
+        ncd.level_from_counts([-1])
     assert exc.value.code == "ncd_claims"
 
 
-def _year(start_year: int, claims: int = 0, gap_days: int = 0) -> rules.InsuredYear:
+def _year(start_year: int, claims: int = 0, gap_days: int = 0) -> ncd.InsuredYear:
     start = dt.date(start_year, 1, 1) + dt.timedelta(days=gap_days)
-    return rules.InsuredYear(start, start.replace(year=start.year + 1), claims)
+    return ncd.InsuredYear(start, start.replace(year=start.year + 1), claims)
 
 
-def test_gap_of_more_than_three_months_breaks_the_history():
+def test_gap_of_three_months_or_more_between_years_breaks_the_history():
     history = [_year(2025, gap_days=100), _year(2024), _year(2023)]
-    assert rules.ncd_level_from_history(history) == -1
+    assert ncd.ncd_level(history, history[0].expiry, rules=TEN) == -1
 
 
-def test_gap_of_three_months_or_less_keeps_the_history():
-    history = [_year(2025, gap_days=90), _year(2024), _year(2023)]
-    assert rules.ncd_level_from_history(history) == -3
+def test_gap_under_three_months_keeps_the_history():
+    # was 90 days ("three months or less"): the run is unbroken only *under* 3 months, and
+    # 1 January + 90 days is 1 April, exactly 3 months
+    history = [_year(2025, gap_days=89), _year(2024), _year(2023)]
+    assert ncd.ncd_level(history, history[0].expiry, rules=TEN) == -3
 
 
 @given(st.integers(min_value=-4, max_value=5))
 def test_coefficient_comes_from_the_configured_ladder(level):
-    assert rules.ncd_coefficient(level, LADDER) == Decimal(LADDER[level]).quantize(Decimal("0.001"))
+    assert ncd.coefficient(level) == Decimal(LADDER[level]).quantize(Decimal("0.001"))
 
 
 def test_published_ladder_ends():
-    assert (rules.ncd_coefficient(-4, LADDER), rules.ncd_coefficient(5, LADDER)) == (
-        Decimal("0.500"),
-        Decimal("2.000"),
-    )
+    assert (ncd.coefficient(-4), ncd.coefficient(5)) == (Decimal("0.500"), Decimal("2.000"))
 
 
 @given(st.integers().filter(lambda n: n not in LADDER))
 def test_level_off_the_ladder_is_refused(level):
     with pytest.raises(DomainError) as exc:
-        rules.ncd_coefficient(level, LADDER)
+        TEN.coefficient(level)
     assert exc.value.field == "ncd_level"
 
 
