@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
@@ -46,14 +46,23 @@ def _claims(request: HttpRequest):
 
 @router.post("/claims", response={201: ClaimOut, 200: ClaimOut, **ERRORS})
 def report_claim(request: HttpRequest, payload: ClaimIn):
-    """报案. Idempotency-Key makes a retried report return the first claim."""
+    """报案 on a vehicle (``vehicle_id``; ``policy_id`` names it through a policy). The caller
+    must hold, or have sold, a policy on it (else 404); Idempotency-Key makes a retried report
+    return the first claim."""
     user = acting_user(request)
-    policy = get_object_or_404(Policy.objects.restrict(user), pk=payload.policy_id)
     data = payload.dict()
-    data.pop("policy_id")
+    vehicle_id, policy_id = data.pop("vehicle_id"), data.pop("policy_id")
+    visible = Policy.objects.restrict(user)
+    if vehicle_id is not None:
+        if not visible.filter(vehicle_id=vehicle_id).exists():
+            raise Http404("no such vehicle")
+    elif policy_id is not None:
+        vehicle_id = get_object_or_404(visible, pk=policy_id).vehicle_id
+    else:
+        raise DomainError("vehicle_id", "请指明出险车辆 / name the vehicle", "vehicle_id")
 
     def create() -> Claim:
-        return services.report_claim(acting_user=user, policy=policy, **data)
+        return services.report_claim(acting_user=user, vehicle=vehicle_id, **data)
 
     claim, created = create_once(request, _claims(request), create)
     return (201 if created else 200), claim

@@ -12,10 +12,23 @@ from carecircle.core.api.schemas import Money, RowId
 
 
 class ClaimIn(Schema):
-    policy_id: RowId
+    """报案 on a vehicle and what was damaged or who was hurt; the service links the vehicle's
+    交强险 and 商业险 in force at the accident. ``policy_id`` is still accepted from older
+    clients: it names the vehicle through its policy."""
+
+    vehicle_id: RowId | None = None
+    policy_id: RowId | None = None
     accident_at: dt.datetime
     description: str = Field("", max_length=2000)
     location: str = Field("", max_length=128)
+    own_car: bool = True
+    other_car: bool | None = Field(None, description="default: not single_vehicle")
+    other_property: bool = False
+    injured: int = Field(0, ge=0, le=99)
+    deaths: int = Field(0, ge=0, le=99)
+    liability: str | None = Field(
+        None, max_length=8, description="full | main | equal | minor | none, or a share 0..1"
+    )
     injury: bool = False
     single_vehicle: bool = False
     liability_clear: bool = False
@@ -27,8 +40,13 @@ class ClaimOut(Schema):
     id: int
     claim_no: str
     policy_id: int
+    compulsory_policy_id: int | None
+    vehicle_id: int
+    coverage: str
     status: str
     injury: bool
+    deaths: int
+    late_report: bool
     fast_track: bool
     accident_at: dt.datetime
     reported_at: dt.datetime

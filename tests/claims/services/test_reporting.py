@@ -20,8 +20,8 @@ FORM = {
     "accident_at": "2026-03-02T08:30",
     "description": "停车场被剐蹭",
     "customer_estimate": "1800",
-    "single_vehicle": "on",
-    "liability_clear": "on",
+    "own_car": "on",
+    "liability": "full",
 }
 
 
@@ -34,10 +34,10 @@ def test_a_phone_report_costs_nine_statements_and_defers_screening_to_one_task(
     policy = policy_with_cover()
     client.force_login(customer_user(policy))
     with CaptureQueriesContext(connection) as ctx, committed():
-        r = client.post("/claims/my/report/", {"policy": policy.pk, **FORM})
+        r = client.post("/claims/my/report/", {"vehicle": policy.vehicle_id, **FORM})
     assert r.status_code == 302
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
-    # session, user, the chosen policy; (savepoint) claim, REPORT step, audit (release);
+    # session, user, the vehicle's policies; (savepoint) claim, REPORT step, audit (release);
     # the task row after the commit.
     assert statements == [
         "SELECT", "SELECT", "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "RELEASE",

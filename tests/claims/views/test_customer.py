@@ -24,12 +24,12 @@ def test_the_customer_reports_from_the_phone_page_with_a_photo(client, today, tm
         r = client.post(
             "/claims/my/report/",
             {
-                "policy": policy.pk,
+                "vehicle": policy.vehicle_id,
                 "accident_at": "2026-03-02T08:30",
                 "description": "停车场被剐蹭",
                 "customer_estimate": "1800",
-                "single_vehicle": "on",
-                "liability_clear": "on",
+                "own_car": "on",
+                "liability": "full",
                 "photos": [SimpleUploadedFile("p.png", PNG, content_type="image/png")],
             },
         )
@@ -47,9 +47,10 @@ def test_a_bad_photo_on_the_phone_page_shows_the_rule(client, today, tmp_path):
         r = client.post(
             "/claims/my/report/",
             {
-                "policy": policy.pk,
+                "vehicle": policy.vehicle_id,
                 "accident_at": "2026-03-02T08:30",
                 "description": "x",
+                "own_car": "on",
                 "photos": [SimpleUploadedFile("p.gif", b"GIF89a", content_type="image/gif")],
             },
         )

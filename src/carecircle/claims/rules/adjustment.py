@@ -31,6 +31,9 @@ class Loss:
     deductible: Decimal = ZERO  # absolute deductible on vehicle damage
     vehicle_damage_limit: Decimal | None = None  # None: not covered
     third_party_limit: Decimal | None = None  # None: not covered
+    # False when the vehicle's 交强险 is not with us (or not linked): its lines show what it
+    # would pay, payable 0, and 三者险 still pays only the part above the compulsory limits.
+    compulsory_insured: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def _check(loss: Loss) -> None:
 def mutual_collision_applies(loss: Loss, cap: Decimal) -> bool:
     """互碰自赔: every party at fault, each car's damage ≤ cap, no injury or other property."""
     return (
-        loss.multi_vehicle
+        loss.compulsory_insured
+        and loss.multi_vehicle
         and loss.all_parties_at_fault
         and loss.liability_share > 0
         and loss.own_damage <= cap
@@ -124,7 +128,7 @@ def adjust(
         ("medical", loss.medical, c_medical, lim.medical),
         ("death_disability", loss.death_disability, c_death, lim.death_disability),
     ):
-        if lost > 0:
+        if lost > 0 and loss.compulsory_insured:
             lines.append(
                 Line(
                     "compulsory",
@@ -133,6 +137,17 @@ def adjust(
                     to_money(paid),
                     f"交强险先赔，限额 {to_money(limit)} / compulsory first, limit "
                     f"{to_money(limit)}",
+                )
+            )
+        elif lost > 0:
+            lines.append(
+                Line(
+                    "compulsory",
+                    head,
+                    to_money(lost),
+                    ZERO,
+                    f"交强险不在本公司承保，由承保公司先赔至限额 {to_money(limit)} / 交强险 "
+                    f"is not with us: its insurer pays first up to {to_money(limit)}",
                 )
             )
     excess = (property_loss - c_property) + (loss.medical - c_medical)
@@ -176,3 +191,16 @@ def adjust(
                 )
             )
     return Adjustment(lines)
+
+
+def nothing_payable_reason(result: Adjustment) -> str:
+    """Why an adjustment came to 0, from its lines' notes (``not covered``, a liability share of
+    0, …), or that no loss was entered."""
+    if not result.lines:
+        return (
+            "未录入任何损失(本车定损、对方车损、财产、医疗、死亡伤残) / no loss entered: the own "
+            "car's assessment, the other car, property, medical or death and disability"
+        )
+    return "；".join(
+        f"{ln.coverage}/{ln.head} {ln.loss}: {ln.note}" for ln in result.lines if ln.payable == 0
+    )

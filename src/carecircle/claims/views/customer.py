@@ -44,47 +44,73 @@ def my_claims(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/my_claims.html", {"claims": claims})
 
 
-REPORT_POLICY_FIELDS = (
-    "policy_no", "kind", "customer_id", "vehicle_id", "partner_id", "effective_date",
-    "expiry_date", "cancelled_on",
-)  # fmt: skip
+def _report_vehicles(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    """The vehicles the customer has held a policy on (newest cover first), each with the kinds
+    in force today: the report is on a vehicle, the service links its policies at the
+    accident."""
+    today = clock.today()
+    policies = (
+        Policy.objects.restrict(request.user)
+        .filter(customer_id=customer_id)
+        .select_related("vehicle")
+        .order_by("-effective_date", "-pk")
+    )
+    vehicles: dict[int, dict[str, Any]] = {}
+    for p in policies:
+        v = vehicles.setdefault(
+            p.vehicle_id, {"vehicle": p.vehicle, "compulsory": None, "commercial": None}
+        )
+        in_force = p.effective_date <= today < min(p.expiry_date, p.cancelled_on or p.expiry_date)
+        if in_force and v[p.kind] is None:
+            v[p.kind] = p
+    return list(vehicles.values())
 
 
-def _report_policies(request: HttpRequest, customer_id: int, only: str | None = None):
-    """The customer's policies in force today; on a POST only the chosen one (one small query
-    on the hot path instead of the whole list)."""
-    qs = Policy.objects.restrict(request.user).filter(customer_id=customer_id)
-    qs = qs.in_force_on(clock.today())
-    if only is not None:
-        # What report_claim reads, nothing more: compiling and loading the full row and its
-        # vehicle cost more CPU than the rest of the request's queries together.
-        return list(qs.filter(pk=only).only(*REPORT_POLICY_FIELDS)) if only.isdigit() else []
-    return list(qs.select_related("vehicle").order_by("-kind", "policy_no"))
+def _vehicle_choices(vehicles: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    def label(v: dict[str, Any]) -> str:
+        car = v["vehicle"]
+        kinds = " ".join(
+            f"{name} {'✓' if v[kind] else '✗'}"
+            for kind, name in (("compulsory", "交强险"), ("commercial", "商业险"))
+        )
+        return f"{car} {car.brand} {car.model} · {kinds}".replace("  ", " ")
+
+    return [(str(v["vehicle"].pk), label(v)) for v in vehicles]
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     customer_id = customer_id_of(request)
-    posted = request.POST.get("policy", "") if request.method == "POST" else None
-    policies = _report_policies(request, customer_id, posted)
-    form = ReportForm(request.POST or None, request.FILES or None, policies=policies)
+    if request.method == "POST":
+        # The posted vehicle is checked by the service (the customer must hold a policy on
+        # it): no list query on the hot path.
+        posted = request.POST.get("vehicle", "")
+        vehicles: list[dict[str, Any]] = []
+        choices = [(posted, posted)] if posted.isdigit() else []
+    else:
+        vehicles = _report_vehicles(request, customer_id)
+        choices = _vehicle_choices(vehicles)
+    form = ReportForm(request.POST or None, request.FILES or None, vehicles=choices)
     error = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        policy = policies[0]
+        accident_at = d["accident_at"]
+        if timezone.is_naive(accident_at):
+            accident_at = timezone.make_aware(accident_at)
         try:
             claim = services.report_claim(
                 acting_user=request.user,
-                policy=policy,
-                accident_at=timezone.make_aware(d["accident_at"].replace(tzinfo=None))
-                if timezone.is_naive(d["accident_at"])
-                else d["accident_at"],
+                vehicle=int(d["vehicle"]),
+                accident_at=accident_at,
                 description=d["description"],
                 location=d["location"],
-                injury=d["injury"],
-                single_vehicle=d["single_vehicle"],
-                liability_clear=d["liability_clear"],
+                own_car=d["own_car"],
+                other_car=d["other_car"],
+                other_property=d["other_property"],
+                injured=d["injured"],
+                deaths=d["deaths"],
+                liability=d["liability"],
                 customer_estimate=d["customer_estimate"],
                 channel=ReportChannel.H5,
                 photos=request.FILES.getlist("photos"),
@@ -94,13 +120,13 @@ def report(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("claims:my_claim", claim_id=claim.pk)
     if request.method == "POST":  # refused: show the whole list again with the errors
-        policies = _report_policies(request, customer_id)
-        form.fields["policy"].choices = ReportForm.policy_choices(policies)  # type: ignore[attr-defined]
+        vehicles = _report_vehicles(request, customer_id)
+        form.fields["vehicle"].choices = _vehicle_choices(vehicles)  # type: ignore[attr-defined]
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "claims/report.html",
-        {"form": form, "error": error, "policies": policies},
+        {"form": form, "error": error, "vehicles": vehicles},
         status=status,
     )
 
