@@ -6,7 +6,13 @@ import factory
 from django.utils import timezone
 
 from carecircle.core import pii
-from carecircle.notify.models import ContactAddress, Message, Unsubscribe
+from carecircle.notify.models import (
+    ContactAddress,
+    DeliveryAttempt,
+    LetterTask,
+    Message,
+    Unsubscribe,
+)
 
 from .parties import CustomerFactory
 
@@ -51,3 +57,37 @@ class ContactAddressFactory(factory.django.DjangoModelFactory):
     address_masked = factory.LazyAttribute(
         lambda o: o.address[:2] + "***@" + o.address.split("@")[1]
     )
+
+
+class LegalMessageFactory(MessageFactory):
+    """A legal notice (Insurance Law Art 22/24) queued on SMS under a claim's dedupe key."""
+
+    kind = "generic"
+    purpose = "legal"
+    dedupe_key = factory.Sequence(lambda n: f"claim:{n}:rejection_notice")
+
+
+class DeliveryAttemptFactory(factory.django.DjangoModelFactory):
+    """One failed SMS try of a legal notice."""
+
+    class Meta:
+        model = DeliveryAttempt
+
+    message = factory.SubFactory(LegalMessageFactory)
+    channel = "sms"
+    at = factory.LazyFunction(timezone.now)
+    outcome = "failed"
+    error = "gateway refused"
+
+
+class LetterTaskFactory(factory.django.DjangoModelFactory):
+    """An open letter task: a legal notice no channel delivered, waiting to be posted."""
+
+    class Meta:
+        model = LetterTask
+
+    message = factory.SubFactory(LegalMessageFactory, channel="letter", status="letter")
+    customer = factory.SelfAttribute("message.customer")
+    address_masked = "浙江省杭州市文三路1****"
+    reason = "无可用电子渠道 / no SMS or e-mail address"
+    created_at = factory.LazyFunction(timezone.now)

@@ -45,6 +45,19 @@ def mask_address(channel: str, address: str) -> str:
     return f"{address[:4]}****" if address else ""
 
 
+def postal_masked(customer) -> str:
+    """The customer's postal address as a letter task shows it: province and city in full,
+    the street's first characters, the rest (house and flat) masked; "" when none is known.
+    The person posting the letter reads the full address on the customer's page (revealed,
+    audited)."""
+    street = customer.address or ""
+    place = f"{customer.province or ''}{customer.city or ''}"
+    if street.startswith(place):
+        street = street[len(place) :]
+    masked = f"{street[:4]}****" if street else ""
+    return f"{place}{masked}"[:64]
+
+
 def unsubscribe_line(message: Message) -> str:
     if message.purpose != Purpose.MARKETING:
         return ""

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE_BY_PROVINCE": {},
     # Channel tried first when the caller names none; the first with an address wins.
     "CHANNEL_ORDER": ("wechat", "sms", "email"),
+    # Legal notices (Insurance Law Art 22/24) try these channels in turn — each with the
+    # usual retries — and end, when none delivers, in a letter a person posts (LetterTask).
+    "LEGAL_CHANNEL_ORDER": ("sms", "email"),
     # Adapters by channel: dotted path of a class with ``deliver(message, address) -> str``.
     "ADAPTERS": {
         "sms": "carecircle.notify.channels.SmsOutboxAdapter",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .choices import BlockReason, MessageStatus, Purpose
+from .choices import BlockReason, ChannelName, MessageStatus, Purpose
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,12 @@ class Gate:
 
 
 def block_reason(gate: Gate, today: dt.date) -> str | None:
-    """The first rule a message breaks, or None when it may go (order = reason shown)."""
+    """The first rule a message breaks, or None when it may go (order = reason shown).
+
+    A legal notice breaks none: the law requires it whatever the customer's marketing
+    consent, do-not-call entry, unsubscribes (of any purpose) or caps say."""
+    if gate.purpose == Purpose.LEGAL:
+        return None
     if gate.purpose == Purpose.MARKETING:
         if not gate.marketing_consent:
             return BlockReason.NO_MARKETING_CONSENT
@@ -93,6 +98,34 @@ def choose_channel(
     return (first, first_address) if first else (order[0], "")
 
 
+def legal_route(order: Sequence[str], named: str | None) -> tuple[str, ...]:
+    """The electronic channels a legal notice tries, in turn: the one the caller named first,
+    then ``order`` (``LEGAL_CHANNEL_ORDER``, SMS → e-mail), each once. A letter is always the
+    last resort and never part of the route; naming ``letter`` goes straight to it."""
+    if named == ChannelName.LETTER:
+        return ()
+    first = [named] if named else []
+    return tuple(c for c in dict.fromkeys([*first, *order]) if c != ChannelName.LETTER)
+
+
+def next_legal_channel(
+    route: Sequence[str], tried: Collection[str], address: Callable[[str], str]
+) -> tuple[str, str, tuple[str, ...]]:
+    """(channel, address, skipped) for a legal notice: the first channel of ``route`` not
+    ``tried`` yet that has an address, and the untried channels passed over for having none;
+    ``(letter, "", skipped)`` when no channel is left. Each channel is tried at most once, so
+    the fallback always ends — at the latest in a letter."""
+    skipped: list[str] = []
+    for candidate in route:
+        if candidate in tried:
+            continue
+        found = address(candidate)
+        if found:
+            return candidate, found, tuple(skipped)
+        skipped.append(candidate)
+    return ChannelName.LETTER, "", tuple(skipped)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What happens to a message: queued (goes now), deferred until ``not_before``, or blocked
@@ -112,7 +145,12 @@ def decide(
     quiet: tuple[int, int],
 ) -> Decision:
     """The gate's rules first (consent, do-not-call, unsubscribe, caps), then the address, then
-    the quiet hours: the one decision ``send`` and ``send_many`` both apply."""
+    the quiet hours: the one decision ``send`` and ``send_many`` both apply.
+
+    A legal notice is never blocked nor deferred: it goes now (queued) when ``address`` is
+    the first channel of its route that has one, else it becomes a letter a person posts."""
+    if gate.purpose == Purpose.LEGAL:
+        return Decision(MessageStatus.QUEUED if address else MessageStatus.LETTER)
     reason = block_reason(gate, today) or ("" if address else BlockReason.NO_ADDRESS)
     if reason:
         return Decision(MessageStatus.BLOCKED, reason)

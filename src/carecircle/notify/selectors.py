@@ -16,10 +16,18 @@ from carecircle.parties.models import Customer
 from . import conf, rules
 from .choices import BlockReason, ChannelName, MessageStatus, Purpose
 from .links import message_id_from
-from .models import ContactAddress, Message, Unsubscribe
+from .models import ContactAddress, LetterTask, Message, Unsubscribe
 
 # The customer fields the rules read (sending loads only these).
-CUSTOMER_FIELDS = ("name", "province", "phone_encrypted", "marketing_consent", "do_not_call_until")
+CUSTOMER_FIELDS = (
+    "name",
+    "province",
+    "city",
+    "address",
+    "phone_encrypted",
+    "marketing_consent",
+    "do_not_call_until",
+)
 
 
 def customer_timezone(customer: Customer) -> ZoneInfo:
@@ -69,15 +77,18 @@ class SendFacts:
         self.weekly_marketing_cap: int = conf.get("WEEKLY_MARKETING_CAP")
         self.quiet_hours: tuple[int, int] = conf.get("QUIET_HOURS")
         self.channel_order: tuple[str, ...] = tuple(conf.get("CHANNEL_ORDER"))
+        self.legal_order: tuple[str, ...] = tuple(conf.get("LEGAL_CHANNEL_ORDER"))
         self.timezones = {pk: customer_timezone(c) for pk, c in self.customers.items()}
         self.unsubscribed: dict[int, set[str]] = defaultdict(set)
+        self.tokens = address_tokens(ids) if addresses else {}
+        self.today: Counter[int] = Counter()
+        self.week: Counter[int] = Counter()
+        if purpose == Purpose.LEGAL:
+            return  # no unsubscribe and no cap applies to a legal notice: nothing to read
         for cid, channel in Unsubscribe.objects.filter(
             customer_id__in=ids, purpose=purpose
         ).values_list("customer_id", "channel"):
             self.unsubscribed[cid].add(channel)
-        self.tokens = address_tokens(ids) if addresses else {}
-        self.today: Counter[int] = Counter()
-        self.week: Counter[int] = Counter()
         counted = Message.objects.filter(customer_id__in=ids).counted_for_caps()
         if exclude:
             counted = counted.exclude(pk=exclude)
@@ -125,7 +136,10 @@ class SendFacts:
         )
 
     def count(self, customer_id: int, purpose: str) -> None:
-        """A message that will go counts towards the caps of the ones decided after it."""
+        """A message that will go counts towards the caps of the ones decided after it (a
+        legal notice counts towards none)."""
+        if purpose == Purpose.LEGAL:
+            return
         self.today[customer_id] += 1
         if purpose == Purpose.MARKETING:
             self.week[customer_id] += 1
@@ -142,6 +156,28 @@ def message_log(user, *, status: str = "", reason: str = "", kind: str = "") -> 
     if kind:
         messages = messages.filter(kind=kind)
     return messages
+
+
+def dispatched_at(dedupe_key: str) -> dt.datetime | None:
+    """When the message recorded under ``dedupe_key`` was dispatched — sent by a channel, or
+    its letter recorded posted — else None (not yet, or no such message). The claims clocks
+    read it (``claim:<pk>:rejection_notice``)."""
+    if not dedupe_key:
+        return None
+    return (
+        Message.objects.filter(dedupe_key=dedupe_key, status=MessageStatus.SENT)
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+
+
+def letter_tasks(user, *, posted: bool = False) -> QuerySet[LetterTask]:
+    """The letter tasks ``user`` may see: the open ones oldest first (the longest waiting on
+    top), or with ``posted`` the posted ones newest first."""
+    letters = LetterTask.objects.restrict(user).select_related("customer", "message", "posted_by")
+    if posted:
+        return letters.filter(posted_at__isnull=False).order_by("-posted_at", "-id")
+    return letters.open().order_by("created_at", "id")
 
 
 def message_for_link(token: str) -> Message | None:

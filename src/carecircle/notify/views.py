@@ -1,18 +1,23 @@
-"""Notify pages: the one-step unsubscribe link (no login) and the message log (staff)."""
+"""Notify pages: the one-step unsubscribe link (no login), the message log and the letters a
+person posts for legal notices no channel delivered (staff)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
 from . import selectors, services
 from .choices import BlockReason, MessageStatus
+from .forms import LetterPostedForm
+from .models import LetterTask
+from .services import legal
 
 
 @csrf_exempt  # the signed token is the credential; mail clients post one-click (RFC 8058)
@@ -39,11 +44,15 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
 PAGE = 100
 
 
+def _sender(request: HttpRequest) -> None:
+    if not has_perm(request.user, Perm.SEND_MESSAGES):
+        raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
+
+
 @require_GET
 @login_required
 def message_log(request: HttpRequest) -> HttpResponse:
-    if not has_perm(request.user, Perm.SEND_MESSAGES):
-        raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
+    _sender(request)
     status = request.GET.get("status", "")
     reason = request.GET.get("reason", "")
     kind = request.GET.get("kind", "")
@@ -57,3 +66,40 @@ def message_log(request: HttpRequest) -> HttpResponse:
         "kind": kind,
     }
     return render(request, "notify/log.html", context)
+
+
+def _letters_page(request: HttpRequest, *, form=None, error=None, failed_pk=None, status=200):
+    context = {
+        "open_letters": list(selectors.letter_tasks(request.user)[:PAGE]),
+        "posted_letters": list(selectors.letter_tasks(request.user, posted=True)[:20]),
+        "form": form or LetterPostedForm(),
+        "error": error,
+        "failed_pk": failed_pk,
+    }
+    return render(request, "notify/letters.html", context, status=status)
+
+
+@require_GET
+@login_required
+def letters(request: HttpRequest) -> HttpResponse:
+    """Open letter tasks, the longest waiting first, and the ones posted lately."""
+    _sender(request)
+    return _letters_page(request)
+
+
+@require_POST
+@login_required
+def letter_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person records that the letter was posted, with its tracking number."""
+    _sender(request)
+    task = get_object_or_404(LetterTask.objects.restrict(request.user), pk=pk)
+    form = LetterPostedForm(request.POST)
+    if not form.is_valid():
+        return _letters_page(request, form=form, failed_pk=task.pk, status=400)
+    try:
+        legal.record_letter_posted(
+            task, tracking_no=form.cleaned_data["tracking_no"], acting_user=request.user
+        )
+    except DomainError as exc:
+        return _letters_page(request, form=form, error=exc, failed_pk=task.pk, status=exc.status)
+    return redirect("notify:letters")

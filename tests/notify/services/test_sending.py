@@ -178,7 +178,7 @@ class Case:
 
 cases = st.builds(
     Case,
-    purpose=st.sampled_from(["service", "marketing"]),
+    purpose=st.sampled_from(["service", "marketing", "legal"]),
     consent=st.booleans(),
     do_not_call=st.booleans(),
     unsubscribed=st.sampled_from([None, "", "sms", "wechat", "email"]),
@@ -208,8 +208,9 @@ def _given(case: Case, moment: dt.datetime):
         services.set_address(customer, "wechat", "oABCDEF123456")
     if case.email:
         services.set_address(customer, "email", "zhou.jie@example.cn")
-    if case.unsubscribed is not None:
-        services.unsubscribe(customer, purpose=case.purpose, channel=case.unsubscribed)
+    if case.unsubscribed is not None:  # nobody opts out of legal notices: a service opt-out
+        purpose = "service" if case.purpose == "legal" else case.purpose
+        services.unsubscribe(customer, purpose=purpose, channel=case.unsubscribed)
     earlier = [
         (moment - dt.timedelta(minutes=1), "service", "") for _ in range(case.sent_today)
     ] + [(moment - dt.timedelta(days=3), "marketing", "") for _ in range(case.marketing_this_week)]
@@ -297,6 +298,10 @@ def _by_send_many(customer, case: Case, capture) -> tuple[dict, dict]:
 @example(case=Case(channel="email", email=True, purpose="marketing"))
 @example(case=Case(dedupe="used", sent_today=3))
 @example(case=Case(dedupe="new"))
+@example(case=Case(purpose="legal", consent=False, sent_today=3, hour=22, unsubscribed=""))
+@example(case=Case(purpose="legal", phone=False, email=True, wechat=True))
+@example(case=Case(purpose="legal", phone=False))
+@example(case=Case(purpose="legal", channel="email"))
 def test_send_and_send_many_of_one_log_the_same_message(case, django_capture_on_commit_callbacks):
     moment = dt.datetime(2026, 3, 2, case.hour, 30, tzinfo=SHANGHAI)
     with clock.frozen_at(moment), transaction.atomic():

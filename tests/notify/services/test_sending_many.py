@@ -36,12 +36,13 @@ def _outcome(m: Message) -> str:
     return m.block_reason or m.status
 
 
-@pytest.mark.parametrize("purpose", ["service", "marketing"])
+@pytest.mark.parametrize("purpose", ["service", "marketing", "legal"])
 def test_send_many_decides_every_customer_exactly_as_send_does(purpose):
     people = _people()
     ok, no_consent, dnc, unsubscribed, capped, no_phone = people
     with clock.frozen_at(TEN):
-        services.unsubscribe(unsubscribed, purpose=purpose)
+        # nobody opts out of legal notices; a service opt-out must not hold them
+        services.unsubscribe(unsubscribed, purpose="service" if purpose == "legal" else purpose)
         for n in range(3):  # the daily cap (3) reached for one customer
             services.send(capped, "generic", context={"subject": "s", "body": str(n)})
         one_by_one = {
@@ -75,15 +76,16 @@ def test_send_many_decides_every_customer_exactly_as_send_does(purpose):
         capped.pk: "frequency_cap",
         no_phone.pk: "no_address",
     }
-    expected = (
-        expected_service
-        if purpose == "service"
-        else {
+    expected = {
+        "service": expected_service,
+        "marketing": {
             **expected_service,
             no_consent.pk: "no_marketing_consent",
             dnc.pk: "do_not_call",
-        }
-    )
+        },
+        # the law's notice: no gate holds it; nowhere to send it → a letter for a person
+        "legal": {**{c.pk: "sent" for c in people}, no_phone.pk: "letter"},
+    }[purpose]
     # Outside a transaction send() returns the message sent; inside the test's transaction the
     # bulk rows stay queued until commit: compare the decision, not the delivery.
     assert {k: v.replace("queued", "sent") for k, v in bulk.items()} == expected

@@ -1,6 +1,7 @@
 """Delivery: queued messages handed to their channel adapters — one path for one message or
 fifty thousand (``deliver`` is ``deliver_many`` of one) — and ``flush_due`` for the deferred,
-the failed and the forgotten."""
+the failed and the forgotten. Legal notices are settled by ``legal.settle``: each try
+recorded, a spent channel falling back to the next or to a letter, the dispatch announced."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from carecircle.core import clock
 
 from .. import rules
 from ..channels import DeliveryError, adapter_for
-from ..choices import MessageStatus
+from ..choices import MessageStatus, Purpose
 from ..models import Message
 from ..selectors import SendFacts, address_of, address_tokens
+from . import legal as legal_notices
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
 MAX_ATTEMPTS = 3
-NO_ADDRESS = "no address for the channel"
+NO_ADDRESS = legal_notices.NO_ADDRESS
 
 
 def deliver(message_id: int) -> Message:
@@ -55,6 +57,8 @@ def deliver_many(message_ids: list[int]) -> Counter[str]:
             Message.objects.filter(pk__in=[m.pk for m in taken]).update(
                 status=MessageStatus.SENDING, attempts=F("attempts") + 1
             )
+            for m in taken:  # as the rows now are
+                m.status, m.attempts = MessageStatus.SENDING, m.attempts + 1
         tally.update(_deliver_batch(taken))
     return tally
 
@@ -84,10 +88,24 @@ def _deliver_batch(messages: list[Message]) -> Counter[str]:
                 failed[m.pk] = str(result)[:255]
             else:
                 sent[m.pk] = str(result)[:64]
+    tally: Counter[str] = Counter(
+        {MessageStatus.SENT: len(sent), MessageStatus.FAILED: len(failed)}
+    )
+    legal = [m for m in messages if m.purpose == Purpose.LEGAL]
+    requeued: list[int] = []
+    if legal:  # rare: settled one by one, with their attempts, fallbacks and dispatch event
+        requeued = legal_notices.settle(
+            legal,
+            {m.pk: sent.pop(m.pk) for m in legal if m.pk in sent},
+            {m.pk: failed.pop(m.pk) for m in legal if m.pk in failed},
+            MAX_ATTEMPTS,
+        )
     _mark_sent(sent, clock.now())
     for pk, error in failed.items():
         Message.objects.filter(pk=pk).update(status=MessageStatus.FAILED, error=error)
-    return Counter({MessageStatus.SENT: len(sent), MessageStatus.FAILED: len(failed)})
+    if requeued:  # a legal notice moved on to its next channel goes at once
+        tally.update(deliver_many(requeued))
+    return tally
 
 
 def _deliver_one(adapter: Any, message: Message, address: str) -> str | DeliveryError:

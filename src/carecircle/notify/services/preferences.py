@@ -25,7 +25,14 @@ def unsubscribe(
     via_message: Message | None = None,
     acting_user: Any = None,
 ) -> Unsubscribe:
-    """Opt the customer out (idempotent); marketing on every channel unless told otherwise."""
+    """Opt the customer out (idempotent); marketing on every channel unless told otherwise.
+    Legal notices cannot be opted out of: the law requires them (docs/notify.md)."""
+    if purpose == Purpose.LEGAL:
+        raise DomainError(
+            "legal_notices_required",
+            "法定通知不可退订 / legal notices cannot be unsubscribed from",
+            "purpose",
+        )
     with transaction.atomic():
         entry, created = Unsubscribe.objects.get_or_create(
             customer=customer,

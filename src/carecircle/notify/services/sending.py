@@ -10,6 +10,10 @@ The rules, for every outbound message (docs/notify.md):
 5. inside the customer's quiet hours the message is deferred to their end (``flush_due``);
 6. every message is logged: queued/sent, deferred, or blocked with the reason.
 
+A legal notice (``Purpose.LEGAL``) skips rules 2–5 and counts towards no cap: it goes now on
+the first channel of its route (``LEGAL_CHANNEL_ORDER``) with an address, else it is a letter
+task at once (``legal.record_new``); failures fall back at delivery (``legal.settle``).
+
 How (``_record``, for a chunk of up to 1,000 requests or for one): lock the customers
 (``select_for_update``, in pk order so two senders cannot deadlock; caps hold under
 concurrency), read the dedupe keys already used *after* the lock, read the facts the rules need
@@ -37,10 +41,11 @@ from carecircle.core.models import AuditLog
 from carecircle.parties.models import Customer
 
 from .. import kinds, rules
-from ..channels import mask_address
+from ..channels import mask_address, postal_masked
 from ..choices import ChannelName, MessageStatus, Purpose
 from ..models import Message
 from ..selectors import CUSTOMER_FIELDS, SendFacts
+from . import legal
 from .delivery import deliver_many
 
 CHUNK = 1000
@@ -136,6 +141,10 @@ def _check(kind: str, purpose: str, channel: str | None) -> None:
         raise DomainError("unknown_purpose", f"purpose 须为 {Purpose.values} 之一", "purpose")
     if channel and channel not in ChannelName.values:
         raise DomainError("unknown_channel", f"channel 须为 {ChannelName.values} 之一", "channel")
+    if channel == ChannelName.LETTER and purpose != Purpose.LEGAL:
+        raise DomainError(
+            "letter_for_legal_only", "仅法定通知可寄信函 / letters are for legal notices", "channel"
+        )
     kinds.render(kind, {})
 
 
@@ -211,6 +220,8 @@ def _record(
         if key:
             existing[key] = message
     Message.objects.bulk_create(rows, batch_size=500)
+    if purpose == Purpose.LEGAL and rows:
+        legal.record_new(rows, channel, moment)
     queued = [m.pk for m in rows if m.status == MessageStatus.QUEUED]
     if queued:
         transaction.on_commit(partial(deliver_many, queued))
@@ -233,12 +244,19 @@ def build_message(
     """The one builder of ``Message`` (not saved): channel and address, the rules' decision,
     the text, the log's fields. A message that will go counts towards the caps of the ones
     built after it."""
-    chosen, address = rules.choose_channel(
-        facts.channel_order,
-        channel,
-        lambda candidate: facts.address(customer, candidate),
-        lambda candidate: facts.is_unsubscribed(customer.pk, candidate),
-    )
+    if purpose == Purpose.LEGAL:  # its own route (SMS → e-mail), ending in a letter
+        chosen, address, _ = rules.next_legal_channel(
+            rules.legal_route(facts.legal_order, channel),
+            (),
+            lambda candidate: facts.address(customer, candidate),
+        )
+    else:
+        chosen, address = rules.choose_channel(
+            facts.channel_order,
+            channel,
+            lambda candidate: facts.address(customer, candidate),
+            lambda candidate: facts.is_unsubscribed(customer.pk, candidate),
+        )
     decision = rules.decide(
         facts.gate(customer, purpose, chosen),
         today,
@@ -262,7 +280,11 @@ def build_message(
         body=body,
         context=_json_safe(values),
         dedupe_key=dedupe_key,
-        address_masked=mask_address(chosen, address) if address else "",
+        address_masked=mask_address(chosen, address)
+        if address
+        else postal_masked(customer)
+        if chosen == ChannelName.LETTER
+        else "",
         created_at=moment,
         not_before=decision.not_before,
         requested_by=requested_by,
