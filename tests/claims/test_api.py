@@ -147,3 +147,52 @@ def test_a_4s_shop_reports_a_claim_for_a_policy_it_sold_and_not_for_others(today
     assert refused.status_code == 404
     claim = Claim.objects.get()
     assert (claim.report_channel, claim.policy_id) == ("partner", sold.pk)
+
+
+def test_the_api_reports_on_a_vehicle_links_both_policies_and_says_what_was_hurt(today):
+    from tests.claims.services.test_report_on_vehicle import both_policies
+    from tests.factories.claims import customer_user
+
+    compulsory, commercial = both_policies()
+    body = {
+        "vehicle_id": commercial.vehicle_id,
+        "accident_at": "2026-03-01T15:00:00+08:00",
+        "own_car": False,
+        "other_car": True,
+        "injured": 2,
+        "deaths": 1,
+        "liability": "equal",
+    }
+    r = client.post("/claims", json=body, headers=bearer(staff()["handler"]))
+    assert r.status_code == 201, r.json()
+    got = r.json()
+    assert (got["policy_id"], got["compulsory_policy_id"], got["vehicle_id"]) == (
+        commercial.pk,
+        compulsory.pk,
+        commercial.vehicle_id,
+    )
+    assert (got["coverage"], got["injury"], got["deaths"], got["late_report"]) == (
+        "compulsory",
+        True,
+        1,
+        False,
+    )
+    assert Claim.objects.get(pk=got["id"]).liability_share == D("0.500")
+    # a customer reporting on a vehicle they hold no policy on: 404, nothing written
+    stranger = customer_user(policy_with_cover())
+    r = client.post("/claims", json=body, headers=bearer(stranger))
+    assert r.status_code == 404
+    missing = client.post(
+        "/claims", json={"accident_at": body["accident_at"]}, headers=bearer(stranger)
+    )
+    assert (missing.status_code, missing.json()["field"]) == (400, "vehicle_id")
+    assert Claim.objects.count() == 1
+
+
+def test_the_api_registers_a_late_report_and_flags_it(today):
+    import datetime as dt
+
+    policy = policy_with_cover(effective_date=dt.date(2023, 6, 1), expiry_date=dt.date(2024, 6, 1))
+    body = {"vehicle_id": policy.vehicle_id, "accident_at": "2024-01-10T09:00:00+08:00"}
+    r = client.post("/claims", json=body, headers=bearer(staff()["handler"]))
+    assert (r.status_code, r.json()["late_report"], r.json()["status"]) == (201, True, "reported")
