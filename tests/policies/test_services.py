@@ -66,6 +66,16 @@ def test_band_and_ladder_come_from_settings(manager, car):
     assert (band.value.code, ladder.value.code) == ("pricing_band", "ncd_level")
 
 
+def test_level_minus_five_only_where_the_regions_ladder_has_it(manager):
+    beijing = VehicleFactory(owner__province="北京", owner__city="北京")
+    policy = create(manager, beijing, ncd_level=-5)
+    assert policy.ncd_coefficient == Decimal("0.400")
+    with pytest.raises(DomainError) as exc:
+        create(manager, VehicleFactory(), policy_no="PDAA2026900002", ncd_level=-5)
+    assert (exc.value.code, exc.value.field) == ("ncd_level", "ncd_level")
+    assert "−4…5" in exc.value.message
+
+
 def test_vehicle_of_another_customer_is_refused(manager, car):
     stranger_car = VehicleFactory()
     with pytest.raises(DomainError) as exc:

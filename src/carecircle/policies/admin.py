@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
 
+from carecircle.core.errors import DomainError
+
+from . import ncd
 from .models import Coverage, Policy
 
 
@@ -8,8 +12,51 @@ class CoverageInline(admin.TabularInline):
     extra = 0
 
 
+class PolicyAdminForm(forms.ModelForm):
+    """The NCD level must be on the ladder of the customer's region (−5 only in Beijing and
+    Xiamen); the coefficient follows it, never typed in (as in ``services._check_policy``)."""
+
+    class Meta:
+        model = Policy
+        fields = (
+            "policy_no",
+            "kind",
+            "customer",
+            "vehicle",
+            "effective_date",
+            "expiry_date",
+            "premium",
+            "vehicle_tax",
+            "currency",
+            "ncd_level",
+            "pricing_coefficient",
+            "traffic_violation_coefficient",
+            "channel",
+            "agent",
+            "partner",
+            "renews",
+            "cancelled_on",
+            "source",
+        )
+
+    def clean(self):
+        data = super().clean()
+        level, customer = data.get("ncd_level"), data.get("customer")
+        if level is None:
+            self.instance.ncd_coefficient = None
+        elif customer is not None:
+            try:
+                self.instance.ncd_coefficient = ncd.coefficient(
+                    level, province=customer.province, city=customer.city
+                )
+            except DomainError as exc:
+                self.add_error("ncd_level", exc.message)
+        return data
+
+
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyAdminForm
     list_display = (
         "policy_no",
         "kind",
@@ -24,5 +71,6 @@ class PolicyAdmin(admin.ModelAdmin):
     search_fields = ("policy_no",)
     date_hierarchy = "expiry_date"
     raw_id_fields = ("customer", "vehicle", "agent", "partner", "renews")
+    readonly_fields = ("ncd_coefficient",)
     inlines = [CoverageInline]
     show_full_result_count = False

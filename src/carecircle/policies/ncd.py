@@ -95,9 +95,11 @@ class NcdRules:
 
     def coefficient(self, level: int) -> Decimal:
         if level not in self.ladder:
+            low, high = _signed(self.min_level), _signed(self.max_level)
             raise DomainError(
                 "ncd_level",
-                f"NCD等级 {level} 不在系数表中 / NCD level {level} is not on the ladder",
+                f"NCD等级 {_signed(level)} 不在本地区系数表中（{low}…{high}） / NCD level "
+                f"{_signed(level)} is not on this region's ladder ({low} to {high})",
                 "ncd_level",
             )
         return Decimal(self.ladder[level]).quantize(THREE)

@@ -18,7 +18,7 @@ from carecircle.core.roles import Perm
 from carecircle.parties.models import Customer, Partner, Vehicle
 from carecircle.parties.services import require_perm, require_visible, snapshot
 
-from . import conf, rules
+from . import conf, ncd, rules
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 from .models import Coverage, Policy
 
@@ -82,11 +82,14 @@ def _check_policy(policy: Policy) -> None:
             conf.get("AUTONOMOUS_PRICING_BAND"),
         )
     policy.traffic_violation_coefficient = _coefficient(policy.traffic_violation_coefficient)
-    # The NCD coefficient is never typed in: it follows the level through the configured ladder.
+    # The NCD coefficient is never typed in: it follows the level through the ladder of the
+    # customer's region (−5 only where that ladder has it: Beijing, Xiamen).
     policy.ncd_coefficient = (
         None
         if policy.ncd_level is None
-        else rules.ncd_coefficient(policy.ncd_level, conf.get("NCD_LADDER"))
+        else ncd.coefficient(
+            policy.ncd_level, province=policy.customer.province, city=policy.customer.city
+        )
     )
     if policy.renews_id is not None:
         previous = Policy.objects.filter(pk=policy.renews_id).first()
@@ -204,7 +207,12 @@ def update_policy(
     if unknown:
         raise ValueError(f"unknown policy fields {sorted(unknown)}")
     with transaction.atomic():
-        policy = Policy.objects.select_for_update().select_related("vehicle").get(pk=policy.pk)
+        # the customer joins for the region's NCD ladder; only the policy row is locked
+        policy = (
+            Policy.objects.select_for_update(of=("self",))
+            .select_related("vehicle", "customer")
+            .get(pk=policy.pk)
+        )
         before = snapshot(policy, AUDITED_POLICY)
         before_coverages = {c.code: str(c.premium) for c in policy.coverages.all()}
         for field, value in changes.items():
