@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.test import Client, override_settings
 
+from carecircle.core import workdays
 from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
 from tests.factories import (
@@ -39,13 +40,18 @@ def _data_dir_per_worker(tmp_path_factory):
 def _seeded_rows_survive_a_flush(request):
     """A transactional test (browser, concurrency) ends with a flush that empties every table,
     including the rows data migrations seed (claims' default approval authority and fast-track
-    rule). Seed them again after such a test, so no later test depends on running first."""
+    rule, the shipped holiday schedules). Seed them again after such a test, so no later test
+    depends on running first."""
     yield
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         seed_claims_defaults = import_module(
             "carecircle.claims.migrations.0005_default_authority_and_fast_track"
         ).seed
         seed_claims_defaults(apps, None)
+        import_module("carecircle.core.migrations.0005_load_shipped_holiday_schedules").load(
+            apps, None
+        )
+        workdays.invalidate()  # the work calendar cached from the flushed rows
 
 
 @pytest.fixture

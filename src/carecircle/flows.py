@@ -6,7 +6,10 @@ Read top to bottom, this is every place one domain sets off work in another.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from carecircle.alliance.tasks import issue_after_value_run_task, issue_for_policy_task
+from carecircle.claims.services.notices import record_dispatch
 from carecircle.core.handoff import Event, Question
 from carecircle.value.public import current_tier
 
@@ -23,9 +26,16 @@ def _issue_entitlements_after_value_run(run_id: int) -> None:
     issue_after_value_run_task.enqueue()
 
 
+def _stop_legal_clock(message_id: int, dedupe_key: str, at: dt.datetime) -> None:
+    # A legal notice (Art 22 documents, Art 24 rejection) actually went: the claim's clock
+    # stops on that recorded dispatch, not on the request to send it.
+    record_dispatch(message_id, dedupe_key, at)
+
+
 ON_EVENT = {
     Event.POLICY_WRITTEN: [_issue_entitlements_for_policy],
     Event.VALUE_RUN_FINISHED: [_issue_entitlements_after_value_run],
+    Event.LEGAL_NOTICE_DISPATCHED: [_stop_legal_clock],
 }
 
 ANSWERS = {

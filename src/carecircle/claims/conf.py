@@ -12,22 +12,21 @@ from typing import Any
 from carecircle.core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
-    # Insurance Law arts 22-25, counted in business days as the issue asks (docs/claims.md).
+    # Insurance Law arts 22-25: calendar days, the last day moved past a day off (Civil Code
+    # arts 200-204; claims.clocks.legal_deadline). The days off come from the loaded State
+    # Council schedules (`carecircle calendar load YEAR`), not from settings.
     "DECISION_DAYS": 30,
     "PAYMENT_DAYS": 10,
     "REJECTION_NOTICE_DAYS": 3,
     "ADVANCE_PAYMENT_DAYS": 60,
     # Art 26: reports more than 2 years after the accident are time-barred.
     "TIME_BAR_DAYS": 730,
-    # Warn this many business days before a clock runs out.
+    # Warn this many working days before a clock runs out.
     "WARNING_DAYS": 2,
-    # Service promise (report → payment) per amount band: (upper bound in yuan, business days);
+    # Service promise (report → payment) per amount band: (upper bound in yuan, working days);
     # None = no upper bound. Injury claims get INJURY_PROMISE_DAYS.
     "PROMISE_BANDS": [("2000", 1), ("5000", 3), ("10000", 7), (None, 10)],
     "INJURY_PROMISE_DAYS": 30,
-    # Public holidays (ISO dates) and make-up working days (调休) for the business calendar.
-    "HOLIDAYS": [],
-    "EXTRA_WORKDAYS": [],
     # Compulsory insurance (交强险) limits, driver at fault / not at fault.
     "COMPULSORY_LIMITS": {
         "at_fault": {"death_disability": "180000", "medical": "18000", "property": "2000"},

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from carecircle.core.calendar import WorkCalendar
 from carecircle.core.money import to_money
+from carecircle.core.workdays import work_calendar
 
 from . import conf, rulecache, rules
 from .models import ApprovalAuthority, FastTrackRule
 from .rules.adjustment import CompulsoryLimits
 
 
-def calendar() -> rules.BusinessCalendar:
-    return rules.calendar_for(tuple(conf.get("HOLIDAYS")), tuple(conf.get("EXTRA_WORKDAYS")))
+def calendar() -> WorkCalendar:
+    """The work calendar from the loaded holiday schedules (``carecircle calendar load``)."""
+    return work_calendar()
 
 
 def clock_settings() -> rules.ClockSettings:

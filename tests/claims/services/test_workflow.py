@@ -181,9 +181,11 @@ def test_a_crash_between_approval_and_payment_loses_no_payment_and_doubles_none(
 def test_missing_documents_are_requested_in_one_notice_and_the_clock_pauses(today, people):
     handler = people["handler"]
     claim = report(policy_with_cover(), handler)
-    claim = services.transition(
-        claim, Action.REQUEST_DOCUMENTS, acting_user=handler, reason="驾驶证、行驶证、维修发票"
-    )
+    with committed():  # the notice goes after the commit; the clock pauses on its dispatch
+        claim = services.transition(
+            claim, Action.REQUEST_DOCUMENTS, acting_user=handler, reason="驾驶证、行驶证、维修发票"
+        )
+    claim.refresh_from_db()
     assert claim.clock_state == "paused" and claim.status == S.REPORTED
     with pytest.raises(DomainError) as e:
         services.transition(claim, Action.REQUEST_DOCUMENTS, acting_user=handler, reason="还缺一张")

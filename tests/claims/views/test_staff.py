@@ -57,8 +57,9 @@ def test_customers_and_seats_cannot_open_staff_pages(client, today):
 
 
 def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks_run(client, today):
-    """Rejected 2026-03-02 with no notice: the 3-day notice clock (due 03-05) is breached on
-    03-13; approved 03-02: the 10-day payment clock (due 03-16) is due soon on 03-13."""
+    """Rejected 2026-03-02 with no notice dispatched: the 3-day notice clock (due 03-05) is
+    breached on 03-11; approved and the amount accepted by the customer on a recorded call on
+    03-02: the 10-day payment clock (due Thu 03-12, calendar days) is due soon on 03-11."""
     from carecircle.claims.services.clocks import reevaluate_open_claims
     from tests.claims.services.test_workflow import approved_claim
 
@@ -70,18 +71,24 @@ def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks
         rejected, Action.REJECT, acting_user=people["approver"], reason="酒后驾驶，属责任免除"
     )
     approved = approved_claim(people)
+    assert approved.clock_state == ""  # no payment clock before the customer accepts
+    client.force_login(people["handler"])
+    r = client.post(f"/claims/{approved.pk}/act/", {"action": "accept_offer", "via": "phone_call"})
+    assert r.status_code == 302
+    approved.refresh_from_db()
+    assert (approved.offer_accepted_at, approved.offer_accepted_via) == (today, "phone_call")
     assert (rejected.clock_state, approved.clock_state) == ("ok", "ok")
     client.force_login(people["manager"])
     before = client.get("/claims/dashboard/").content.decode()
     assert rejected.claim_no not in before and approved.claim_no not in before
-    reevaluate_open_claims(dt.date(2026, 3, 13))
+    reevaluate_open_claims(dt.date(2026, 3, 11))
     rejected.refresh_from_db()
     approved.refresh_from_db()
     assert (rejected.clock_state, rejected.due_clock, str(rejected.due_on)) == (
         "breached", "rejection_notice", "2026-03-05",
     )  # fmt: skip
     assert (approved.clock_state, approved.due_clock, str(approved.due_on)) == (
-        "warning", "payment", "2026-03-16",
+        "warning", "payment", "2026-03-12",
     )  # fmt: skip
     page = client.get("/claims/dashboard/").content.decode()
     breaches = page.split('id="breaches"')[1].split("</table>")[0]

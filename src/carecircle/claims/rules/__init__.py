@@ -3,7 +3,7 @@ builds them). One module per question:
 
 - ``workflow``: the state machine (``STEPS``), the main line, from-state and reason checks;
 - ``reporting``: the policy period and the time bar for a report;
-- ``clocks``: the business calendar, the service promise and the legal clocks;
+- ``clocks``: the service promise and the legal clocks (counted by ``claims.clocks``);
 - ``approval``: authority limits and escalation;
 - ``screening``: fast-track eligibility and fraud signals;
 - ``adjustment`` (理算), ``calculator`` (“should I claim?”), ``uploads`` (file checks).
@@ -13,11 +13,9 @@ The names below are the package's public surface: ``rules.STEPS``, ``rules.evalu
 
 from .approval import Authority, escalation_target, may_approve
 from .clocks import (
-    BusinessCalendar,
     ClockFacts,
     ClockResult,
     ClockSettings,
-    calendar_for,
     evaluate_clocks,
     promise_days,
 )
@@ -52,7 +50,6 @@ __all__ = [
     "STATUS_CHANGES",
     "STEPS",
     "Authority",
-    "BusinessCalendar",
     "ClockFacts",
     "ClockResult",
     "ClockSettings",
@@ -62,7 +59,6 @@ __all__ = [
     "FraudSettings",
     "Step",
     "allowed_actions",
-    "calendar_for",
     "check_policy_covers",
     "check_transition",
     "escalation_target",

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ def clock_facts(claim: Claim) -> rules.ClockFacts:
         reported_on=timezone.localdate(claim.reported_at),
         amount=claim.amount_approved or claim.amount_assessed or claim.amount_reserved or ZERO,
         injury=claim.injury,
-        approved_on=_local(claim.approved_at),
+        offer_accepted_on=_local(claim.offer_accepted_at),
         rejected_on=_local(claim.rejected_at),
         rejection_notice_on=_local(claim.rejection_notice_at),
         documents_complete_on=_local(claim.documents_complete_at),
@@ -72,7 +72,7 @@ def save_with_clocks(claim: Claim) -> None:
 
 DATES = {
     "rep": "reported_at",
-    "appr": "approved_at",
+    "acc": "offer_accepted_at",
     "rej": "rejected_at",
     "notice": "rejection_notice_at",
     "docs": "documents_complete_at",
@@ -103,6 +103,8 @@ class Reevaluation:
     breached: int
     warnings: int
     seconds: float
+    # Years with no holiday schedule loaded that a running clock touches (see the dashboard).
+    unscheduled: tuple[int, ...] = ()
 
 
 def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
@@ -117,17 +119,18 @@ def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
     changed: list[tuple] = []
     n = breached = warnings = 0
     memo: dict[tuple, tuple] = {}
+    unscheduled: set[int] = set()
     bands: dict[tuple, int] = {}
     for row in _rows(scope.values_list(*FIELDS)):
         n += 1
-        (pk, status, reserved, assessed, approved, injury, paused, reported_on, approved_on,
+        (pk, status, reserved, assessed, approved, injury, paused, reported_on, accepted_on,
          rejected_on, notice_on, docs_on, waiting_on, *current) = row  # fmt: skip
         amount = approved or assessed or reserved or ZERO
         band_key = (amount, injury)
         days = bands.get(band_key)
         if days is None:
             days = bands[band_key] = rules.promise_days(amount, injury, cs)
-        key = (status, reported_on, days, approved_on, rejected_on, notice_on, docs_on,
+        key = (status, reported_on, days, accepted_on, rejected_on, notice_on, docs_on,
                waiting_on, paused)  # fmt: skip
         new = memo.get(key)
         if new is None:
@@ -136,7 +139,7 @@ def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
                     status=status,
                     reported_on=reported_on,
                     amount=ZERO,
-                    approved_on=approved_on,
+                    offer_accepted_on=accepted_on,
                     rejected_on=rejected_on,
                     rejection_notice_on=notice_on,
                     documents_complete_on=docs_on,
@@ -149,13 +152,21 @@ def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
                 cs,
             )
             new = memo[key] = (r.promised_on, r.promise_state, r.due_on, r.due_clock, r.clock_state)
+            unscheduled.update(r.unscheduled)
         breached += new[4] == "breached" or new[1] == "breached"
         warnings += new[4] == "warning" or new[1] == "warning"
         if new != tuple(current):
             changed.append((pk, *new))
     for i in range(0, len(changed), BATCH):
         _write(changed[i : i + BATCH])
-    return Reevaluation(n, len(changed), breached, warnings, time.perf_counter() - started)
+    return Reevaluation(
+        n,
+        len(changed),
+        breached,
+        warnings,
+        time.perf_counter() - started,
+        tuple(sorted(unscheduled)),
+    )
 
 
 def _rows(qs):
@@ -195,3 +206,20 @@ def _write(rows: list[tuple]) -> None:
         Claim.objects.bulk_update(
             objs, ["promised_on", "promise_state", "due_on", "due_clock", "clock_state"], 500
         )
+
+
+# ---- years the clocks need ------------------------------------------------------------------
+
+
+def unscheduled_years(today: dt.date | None = None) -> list[int]:
+    """Years with no holiday schedule loaded that a running clock reaches (from today to the
+    latest due or promised date on an open claim): the dashboard flags them, since their dates
+    count weekends only. (A clock already breached is not looked back on.)"""
+    today = today or clock.today()
+    running = Claim.objects.filter(
+        Q(status__in=OPEN_STATUSES)
+        | Q(status=ClaimStatus.REJECTED, rejection_notice_at__isnull=True)
+    )
+    span = running.aggregate(due=Max("due_on"), promised=Max("promised_on"))
+    last = max([today, *(d for d in span.values() if d is not None)])
+    return list(rule_settings.calendar().missing_years(today, last))

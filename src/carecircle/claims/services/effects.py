@@ -17,11 +17,12 @@ from carecircle.core.money import ZERO, parse_money, to_money
 from carecircle.parties.models import Partner
 
 from .. import conf, rule_settings
-from ..choices import SurveyMode
+from ..choices import AcceptanceChannel, SurveyMode
 from ..models import Claim
 from ..rules import adjustment
 from ..selectors.network import check_capacity
 from .inputs import score, share
+from .permissions import is_own_customer
 
 
 @dataclass(frozen=True)
@@ -146,16 +147,20 @@ def close(change: Change) -> None:
 
 
 def reopen(change: Change) -> None:
-    """A new round: the decision and its notice are undone; payments stay (the next pays only
-    the difference)."""
+    """A new round: the decision, its notice and the customer's acceptance of the amount are
+    undone; payments stay (the next pays only the difference). ``reopened_at`` lets the round
+    send one new notice for the documents it needs (Art 22)."""
     claim = change.claim
     claim.reopen_count += 1
+    claim.reopened_at = change.now
     claim.closed_at = None
     claim.approved_at = None
     claim.approved_by = None
     claim.rejected_at = None
     claim.rejection_reason = ""
     claim.rejection_notice_at = None
+    claim.offer_accepted_at = None
+    claim.offer_accepted_via = ""
     claim.escalated_to = ""
 
 
@@ -175,13 +180,27 @@ def reject(change: Change) -> None:
 # ---- documents and notices ------------------------------------------------------------------
 
 
+def requested_this_round(claim: Claim) -> bool:
+    """Whether this round's one notice for missing documents was asked for already: ever,
+    or since the claim was last reopened."""
+    asked = claim.documents_requested_at
+    return asked is not None and (claim.reopened_at is None or asked >= claim.reopened_at)
+
+
+def documents_outstanding(claim: Claim) -> bool:
+    """This round's request is out and the documents have not been marked complete since."""
+    asked, done = claim.documents_requested_at, claim.documents_complete_at
+    return requested_this_round(claim) and (done is None or done < asked)  # type: ignore[operator]
+
+
 def documents_not_yet_requested(change: Change) -> None:
-    """Missing documents are requested in one notice (Art 22): a second request is refused."""
-    requested = change.claim.documents_requested_at
-    if requested is not None:
+    """Missing documents are requested in one notice (Art 22): a second request is refused;
+    a reopened claim may send one new notice for what the reopening needs."""
+    claim = change.claim
+    if requested_this_round(claim):
         raise DomainError(
             "one_notice",
-            f"补充材料已于 {timezone.localtime(requested):%Y-%m-%d} "
+            f"补充材料已于 {timezone.localtime(claim.documents_requested_at):%Y-%m-%d} "
             "一次性告知，不得再次要求 / missing documents must be requested in one notice "
             "(Art 22); it was sent already",
             "action",
@@ -190,22 +209,24 @@ def documents_not_yet_requested(change: Change) -> None:
 
 
 def request_documents(change: Change) -> None:
-    """The one notice listing the documents (the reason); the clocks wait on the customer."""
+    """The one notice listing the documents (the reason). The clocks wait on the customer
+    only from its recorded dispatch (``notices.record_dispatch`` sets ``waiting_since``)."""
     claim = change.claim
     claim.documents_requested_at = change.now
     claim.documents_requested = change.reason
-    claim.waiting_since = change.now
 
 
 def documents_complete(change: Change) -> None:
-    """The wait on the customer ends: its business days are added to the pause."""
+    """The wait on the customer ends: its calendar days are added to the pause (Art 23:
+    the time spent supplying documents is not counted)."""
     claim, now = change.claim, change.now
     if claim.waiting_since is not None:
-        claim.paused_days += rule_settings.calendar().between(
-            timezone.localdate(claim.waiting_since), timezone.localdate(now)
+        claim.paused_days += max(
+            (timezone.localdate(now) - timezone.localdate(claim.waiting_since)).days, 0
         )
         claim.waiting_since = None
-    claim.documents_complete_at = claim.documents_complete_at or now
+    if claim.documents_complete_at is None or documents_outstanding(claim):
+        claim.documents_complete_at = now
 
 
 def rejection_notice_not_sent(change: Change) -> None:
@@ -234,8 +255,41 @@ def refer(change: Change) -> dict[str, Any]:
     return {"shop": shop.name}
 
 
-def accept_offer(change: Change) -> None:
-    change.claim.offer_accepted_at = change.now
+STAFF_CHANNELS = frozenset(AcceptanceChannel.values) - {AcceptanceChannel.PHONE_PAGE}
+
+
+def _offer_open(claim: Claim) -> None:
+    """The customer agrees an amount once per round, and only an amount there is."""
+    if claim.offer_accepted_at is not None:
+        raise DomainError(
+            "offer_accepted", "客户已接受赔付方案 / the offer was accepted already", "action",
+            status=409,
+        )  # fmt: skip
+    if not claim.amount_approved:
+        raise DomainError("no_offer", "尚无赔付金额 / there is no amount to accept", "action")
+
+
+def accept_offer(change: Change) -> dict[str, Any]:
+    """Art 23: the 10-day payment clock starts when the customer agrees the amount. On the
+    phone page the customer accepts it; a handler records an acceptance given another way
+    (a recorded call, in writing, in person) and must say which."""
+    claim = change.claim
+    _offer_open(claim)
+    via: str
+    if is_own_customer(change.acting_user, claim):
+        via = AcceptanceChannel.PHONE_PAGE
+    else:
+        via = str(change.data.get("via") or "")
+        if via not in STAFF_CHANNELS:
+            raise DomainError(
+                "accepted_via",
+                "请选择客户接受的方式（电话录音、书面、当面）/ say how the customer accepted: "
+                "a recorded call, in writing or in person",
+                "via",
+            )
+    claim.offer_accepted_at = change.now
+    claim.offer_accepted_via = via
+    return {"via": via, "amount": claim.amount_approved}
 
 
 def set_shop(claim: Claim, shop_id: Any) -> Partner:

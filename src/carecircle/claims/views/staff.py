@@ -18,10 +18,12 @@ from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
 from .. import rules, selectors, services
-from ..choices import Action
+from ..choices import AcceptanceChannel, Action
 from ..exports import report_workbook
 from ..models import Claim, ClaimFlag
 from ..selectors import network
+from ..services.clocks import unscheduled_years
+from ..services.effects import documents_outstanding, requested_this_round
 
 # Which fields each staff action's form asks for (besides the reason).
 ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
@@ -41,8 +43,18 @@ ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("all_parties_at_fault", "各方均有责 / all parties at fault", "check"),
     ],
     Action.FOLLOW_UP: [("satisfaction", "满意度1-5 / satisfaction", "text:5")],
+    # Art 23: the payment clock starts when the customer agrees the amount; a handler records
+    # an acceptance given off the phone page, with how it was given.
+    Action.ACCEPT_OFFER: [("via", "接受方式 / accepted how", "via")],
 }
-EVENT_ACTIONS = [Action.REQUEST_DOCUMENTS, Action.DOCUMENTS_COMPLETE, Action.REJECTION_NOTICE]
+EVENT_ACTIONS = [
+    Action.REQUEST_DOCUMENTS,
+    Action.DOCUMENTS_COMPLETE,
+    Action.REJECTION_NOTICE,
+    Action.ACCEPT_OFFER,
+]
+# How a handler may record the customer's acceptance (the phone page records its own).
+VIA_CHOICES = [(c.value, c.label) for c in AcceptanceChannel if c != AcceptanceChannel.PHONE_PAGE]
 
 
 def _staff(request: HttpRequest) -> None:
@@ -76,12 +88,15 @@ def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
             continue
         if step.approver_only and not approver:
             continue
-        if action == Action.REQUEST_DOCUMENTS and claim.documents_requested_at:
+        if action == Action.REQUEST_DOCUMENTS and requested_this_round(claim):
+            continue  # one notice per round (Art 22); a reopened claim may send one more
+        if action == Action.ACCEPT_OFFER and (claim.offer_accepted_at or not claim.amount_approved):
             continue
         if (
             action == Action.DOCUMENTS_COMPLETE
             and claim.documents_complete_at
             and not claim.waiting_since
+            and not documents_outstanding(claim)
         ):
             continue
         if action == Action.REJECTION_NOTICE and claim.rejection_notice_at:
@@ -111,6 +126,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "allowed": [Action(a).label for a in rules.allowed_actions(claim.status, claim.injury)],
         "adjustment": claim.adjustment or {},
         "advance": _advance_form(claim, request.user),
+        "via_choices": VIA_CHOICES,
         **extra,
     }
 
@@ -195,7 +211,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
     ):
         raise PermissionDenied("理赔经理使用 / for claims managers")
-    return render(request, "claims/dashboard.html", {"d": selectors.dashboard(request.user)})
+    ctx = {"d": selectors.dashboard(request.user), "unscheduled": unscheduled_years()}
+    return render(request, "claims/dashboard.html", ctx)
 
 
 def _since(request: HttpRequest) -> dt.datetime | None:

@@ -26,5 +26,11 @@ class Command(BaseCommand):
             f"{r.claims} open claims, {r.changed} changed, {r.breached} breached, "
             f"{r.warnings} due soon, {r.seconds:.2f} s"
         )
+        if r.unscheduled:
+            years = ", ".join(map(str, r.unscheduled))
+            self.stdout.write(
+                f"warning: no holiday schedule loaded for {years}; clocks reaching it count "
+                "weekends only (carecircle calendar load YEAR)"
+            )
         if settle:
             self.stdout.write(f"{settle_approved()} approved claims paid")
