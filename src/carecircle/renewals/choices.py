@@ -14,6 +14,8 @@ class Status(models.TextChoices):
     OPEN = "open", _("待跟进 / Open")
     CALLBACK = "callback", _("待回拨 / Call back")
     QUOTED = "quoted", _("已报价 / Quoted")
+    # The customer accepted the quote; the policies are issued when the payment arrives.
+    AWAITING_PAYMENT = "awaiting_payment", _("已接受·待支付 / Accepted, awaiting payment")
     RENEWED = "renewed", _("已续保 / Renewed")
     LOST = "lost", _("已流失 / Lost")
     REFUSED = "refused", _("拒绝 / Refused")
@@ -41,6 +43,9 @@ class Outcome(models.TextChoices):
     CALLBACK = "callback", _("约定回拨 / Call back at…")
     REFUSED = "refused", _("拒绝 / Refused")
     QUOTED = "quoted", _("已报价 / Quoted")
+    ACCEPTED = "accepted", _("接受报价 / Accepted the quote")
+    # Kept for contacts recorded before 见费出单; a seat can no longer record it: the renewal
+    # is issued when the customer pays (services.acceptance).
     RENEWED = "renewed", _("已续保 / Renewed")
     LOST = "lost", _("转投他司 / Lost to a competitor")
     WRONG_NUMBER = "wrong_number", _("号码错误 / Wrong number")
@@ -53,12 +58,15 @@ OUTCOME_STATUS = {
     Outcome.CALLBACK: Status.CALLBACK,
     Outcome.REFUSED: Status.REFUSED,
     Outcome.QUOTED: Status.QUOTED,
+    Outcome.ACCEPTED: Status.AWAITING_PAYMENT,
     Outcome.RENEWED: Status.RENEWED,
     Outcome.LOST: Status.LOST,
     Outcome.WRONG_NUMBER: Status.WRONG_NUMBER,
     Outcome.DO_NOT_CALL: Status.DO_NOT_CALL,
 }
 CONNECTED_OUTCOMES = frozenset(set(Outcome) - {Outcome.NOT_REACHED, Outcome.WRONG_NUMBER})
+# What a seat may record (the form's choices): "renewed" is the payment's doing, not the seat's.
+SEAT_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.RENEWED]
 
 
 class LostReason(models.TextChoices):

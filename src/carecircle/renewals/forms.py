@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import LostReason, Outcome
+from .choices import SEAT_OUTCOMES, LostReason
 
 
 class QuoteForm(forms.Form):
@@ -13,10 +13,18 @@ class QuoteForm(forms.Form):
         decimal_places=3,
         required=False,
     )
+    compulsory_only = forms.BooleanField(label=_("仅续交强险 / 交强险 only"), required=False)
+
+
+class ProposalActionForm(forms.Form):
+    """Resend the payment link, or cancel the unpaid offer (with a reason)."""
+
+    action = forms.ChoiceField(choices=[("resend", "resend"), ("cancel", "cancel")])
+    reason = forms.CharField(max_length=255, required=False)
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("结果 / outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("结果 / outcome"), choices=SEAT_OUTCOMES)
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
     callback_at = forms.DateTimeField(

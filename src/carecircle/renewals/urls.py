@@ -12,6 +12,7 @@ urlpatterns = [
     path("task/<int:pk>/call/", workspace.call, name="call"),
     path("task/<int:pk>/quote/", workspace.quote, name="quote"),
     path("task/<int:pk>/outcome/", workspace.outcome, name="outcome"),
+    path("task/<int:pk>/proposal/", workspace.proposal, name="proposal"),
     path("pipeline/", pipeline.pipeline, name="pipeline"),
     path("cti/events/", cti.events, name="cti_events"),
     path("supervise/", supervision.dashboard, name="supervise"),

@@ -1,5 +1,6 @@
 """The seat's work under the law: calling hours, do-not-call across channels, consent,
-attempt caps, recordings, one holder per task, idempotent outcomes, no double renewal."""
+attempt caps, recordings, one holder per task, idempotent outcomes, no double renewal, and
+见费出单: an accepted quote is a proposal the customer pays before anything is issued."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,12 +10,15 @@ import pytest
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Role
-from carecircle.policies.models import Policy
+from carecircle.notify.models import Message
+from carecircle.policies.models import Policy, Proposal
+from carecircle.policies.proposals import expire_due
 from carecircle.renewals.choices import Stage, Status
 from carecircle.renewals.models import ComplianceBlock, Contact, RenewalTask
-from carecircle.renewals.services import workspace
+from carecircle.renewals.services import acceptance, workspace
 from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, PolicyFactory, UserFactory
+from tests.policies.proposal_setup import pay
 from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 
 pytestmark = pytest.mark.django_db
@@ -207,22 +211,63 @@ def test_a_seat_cannot_work_someone_elses_renewal(seat, task_for):
     assert refused(workspace.place_call, task, other).code == "not_assignee"
 
 
-def test_renewed_creates_linked_successors_once(seat, task_for, settings):
+def test_accepted_makes_a_proposal_and_only_the_payment_issues_linked_successors_once(
+    seat, task_for, settings, django_capture_on_commit_callbacks
+):
+    """见费出单: "accepted" writes no policy; it makes a proposal from the quote and sends the
+    payment link; the payment issues the successors and closes the renewal as renewed."""
     settings.CARECIRCLE_CTI = CONNECTS
     task = task_for()
     contact = workspace.place_call(task, seat)
     workspace.make_quote(task, seat)
-    workspace.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace.record_outcome(task, seat, "accepted", idempotency_key="r1", contact=contact)
+    assert not Policy.objects.filter(renews=task.policy).exists()
+    task.refresh_from_db()
+    assert (task.status, task.stage, task.successor) == (
+        Status.AWAITING_PAYMENT,
+        Stage.TELESALES,
+        None,
+    )
+    proposal = task.proposal
+    assert (proposal.status, proposal.premium, proposal.agent) == (
+        "awaiting_payment",
+        Decimal("3255.00"),
+        seat,
+    )
+    link = Message.objects.get(kind="payment_link")
+    assert (link.purpose, link.customer_id) == ("service", task.customer_id)
+    assert f"/pay/{proposal.pay_token}/" in link.body
+    # The same post again is a no-op, not a second proposal.
+    workspace.record_outcome(task, seat, "accepted", idempotency_key="r1", contact=contact)
+    assert Proposal.objects.count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pay(proposal).outcome == "issued"
     successor = Policy.objects.get(renews=task.policy)
     assert successor.effective_date == task.expiry_date
     assert successor.expiry_date == task.expiry_date.replace(year=task.expiry_date.year + 1)
     assert successor.premium == Decimal("2400.00") and successor.channel == "telesales"
     assert Policy.objects.get(renews=task.companion).premium == Decimal("855.00")
     task.refresh_from_db()
-    assert (task.status, task.successor, task.renewed_by) == (Status.RENEWED, successor, seat)
-    # The same post again is a no-op, not a second successor.
-    workspace.record_outcome(task, seat, "renewed", idempotency_key="r1", contact=contact)
-    assert Policy.objects.filter(renews=task.policy).count() == 1
+    assert (task.status, task.stage, task.successor, task.renewed_by) == (
+        Status.RENEWED,
+        Stage.DONE,
+        successor,
+        seat,
+    )
+
+
+def test_a_seat_cannot_record_renewed_without_a_payment(seat, task_for, settings):
+    settings.CARECIRCLE_CTI = CONNECTS
+    task = task_for()
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
+    error = refused(
+        workspace.record_outcome, task, seat, "renewed", idempotency_key="r0", contact=contact
+    )
+    assert error.code == "renewed_needs_payment"
+    assert not Policy.objects.filter(renews=task.policy).exists()
 
 
 def test_a_policy_already_renewed_elsewhere_is_detected_not_duplicated(seat, task_for, settings):
@@ -239,10 +284,54 @@ def test_a_policy_already_renewed_elsewhere_is_detected_not_duplicated(seat, tas
         expiry_date=task.expiry_date + dt.timedelta(days=365),
     )
     error = refused(
-        workspace.record_outcome, task, seat, "renewed", idempotency_key="r2", contact=contact
+        workspace.record_outcome, task, seat, "accepted", idempotency_key="r2", contact=contact
     )
     assert error.code == "already_renewed" and "P-4S-RENEWED" in error.message
     assert Policy.objects.filter(renews=task.policy).count() == 1
+    assert not Proposal.objects.exists()
+
+
+def test_an_unpaid_offer_expires_and_the_renewal_returns_to_the_seats_queue(
+    seat, task_for, settings, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_CTI = CONNECTS
+    task = task_for()
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
+    workspace.record_outcome(task, seat, "accepted", idempotency_key="r3", contact=contact)
+    later = at(AS_OF + dt.timedelta(days=7), 10, 1)
+    with clock.frozen_at(later), django_capture_on_commit_callbacks(execute=True):
+        assert expire_due() == 1
+    task.refresh_from_db()
+    assert (task.status, task.stage, task.due_at, task.assignee) == (
+        Status.QUOTED,
+        Stage.TELESALES,
+        later,
+        seat,
+    )
+    assert task.proposal.status == "expired"
+
+
+def test_the_seat_resends_the_link_or_cancels_the_offer(
+    seat, task_for, settings, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_CTI = CONNECTS
+    task = task_for()
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace.record_outcome(task, seat, "accepted", idempotency_key="r4", contact=contact)
+    task.refresh_from_db()
+    acceptance.resend_link(task, seat)
+    assert Message.objects.filter(kind="payment_link").count() == 2
+    acceptance.withdraw(task, seat, "wrong quote")
+    task.refresh_from_db()
+    assert (task.status, task.proposal.status, task.proposal.close_reason) == (
+        Status.QUOTED,
+        "cancelled",
+        "wrong quote",
+    )
+    assert refused(acceptance.resend_link, task, seat).code == "no_open_proposal"
 
 
 def test_lost_needs_a_reason_and_keeps_competitor_and_price(seat, task_for, settings):

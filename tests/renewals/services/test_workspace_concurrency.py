@@ -1,5 +1,6 @@
-"""Races on PostgreSQL with real threads: two posts renewing one policy make one successor;
-concurrent dials cannot pass the daily attempt cap."""
+"""Races on PostgreSQL with real threads: two "accepted" posts on one renewal make one
+proposal; one payment notification delivered twice at once issues once; concurrent dials cannot
+pass the daily attempt cap."""
 
 import threading
 
@@ -8,7 +9,9 @@ from django.db import connection
 
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
-from carecircle.policies.models import Policy
+from carecircle.policies.models import Policy, Proposal
+from carecircle.policies.payments.services import receive, start_payment
+from carecircle.policies.payments.simulator import SimulatorGateway
 from carecircle.renewals.models import Contact, RenewalTask
 from carecircle.renewals.services import workspace
 from carecircle.renewals.services.pipeline import run_pipeline
@@ -41,7 +44,9 @@ def race(n, fn):
     return results
 
 
-def test_two_renewal_posts_at_once_make_one_successor(settings):
+def test_two_acceptance_posts_at_once_make_one_proposal_and_two_notifications_issue_once(
+    settings,
+):
     settings.CARECIRCLE_CTI = "carecircle.renewals.cti.AlwaysConnects"
     with clock.frozen_at(at(AS_OF, 10)):
         seat = make_seat("seat1")
@@ -53,11 +58,17 @@ def test_two_renewal_posts_at_once_make_one_successor(settings):
         results = race(
             2,
             lambda i: workspace.record_outcome(
-                task, seat, "renewed", idempotency_key=f"k{i}", contact=calls[i]
+                task, seat, "accepted", idempotency_key=f"k{i}", contact=calls[i]
             ),
         )
-    assert sorted(code for code, _ in results) == ["closed", "ok"]
+        assert sorted(code for code, _ in results) == ["awaiting_payment", "ok"]
+        assert Proposal.objects.count() == 1
+        order = start_payment(Proposal.objects.get())
+        body, headers = SimulatorGateway().notification(order.reference, order.amount)
+        delivered = race(2, lambda i: receive("simulator", body, headers).outcome)
+    assert sorted(outcome for _, outcome in delivered) == ["duplicate", "issued"]
     assert Policy.objects.filter(renews=task.policy).count() == 1
+    assert Policy.objects.filter(renews=task.companion).count() == 1
 
 
 def test_concurrent_dials_respect_the_daily_cap(settings):

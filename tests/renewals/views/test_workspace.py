@@ -59,3 +59,52 @@ def test_blocked_call_from_the_page_shows_the_rule(client, book):
     response = client.post(reverse("renewals:call", args=[no_consent.pk]), follow=True)
     assert "未明示同意营销联系" in response.content.decode()
     assert Contact.objects.count() == 0
+
+
+def test_accepting_on_the_page_shows_the_proposal_awaiting_payment_then_resend_and_cancel(
+    client, book, settings, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.AlwaysConnects"
+    seat, task, *_ = book
+    client.force_login(seat)
+    client.post(reverse("renewals:call", args=[task.pk]))
+    client.post(reverse("renewals:quote", args=[task.pk]), {"pricing_coefficient": ""})
+    contact = Contact.objects.get(task=task)
+    form = {"outcome": "accepted", "idempotency_key": "page-1", "contact": contact.pk}
+    # "renewed" is not a choice a seat has any more: the payment renews.
+    refused = client.post(
+        reverse("renewals:outcome", args=[task.pk]), {**form, "outcome": "renewed"}
+    )
+    assert refused.status_code == 302 and RenewalTask.objects.get(pk=task.pk).status == "open"
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(reverse("renewals:outcome", args=[task.pk]), form)
+    assert saved.url == reverse("renewals:task", args=[task.pk])
+    page = client.get(saved.url).content.decode()
+    task.refresh_from_db()
+    assert task.status == "awaiting_payment"
+    assert 'id="proposal-panel" data-status="awaiting_payment"' in page
+    assert f"/pay/{task.proposal.pay_token}/" in page
+    resend = client.post(reverse("renewals:proposal", args=[task.pk]), {"action": "resend"})
+    assert resend.status_code == 302
+    client.post(reverse("renewals:proposal", args=[task.pk]), {"action": "cancel", "reason": "x"})
+    task.refresh_from_db()
+    assert (task.status, task.proposal.status) == ("quoted", "cancelled")
+
+
+def test_another_seat_cannot_cancel_the_proposal(client, book, settings):
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.AlwaysConnects"
+    seat, task, *_ = book
+    client.force_login(seat)
+    client.post(reverse("renewals:call", args=[task.pk]))
+    client.post(reverse("renewals:quote", args=[task.pk]), {"pricing_coefficient": ""})
+    contact = Contact.objects.get(task=task)
+    client.post(
+        reverse("renewals:outcome", args=[task.pk]),
+        {"outcome": "accepted", "idempotency_key": "page-2", "contact": contact.pk},
+    )
+    other = make_seat("seat9")
+    client.force_login(other)
+    response = client.post(reverse("renewals:proposal", args=[task.pk]), {"action": "cancel"})
+    task.refresh_from_db()
+    assert response.status_code == 404 or task.proposal.status == "awaiting_payment"
+    assert task.proposal.status == "awaiting_payment"

@@ -9,100 +9,354 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parties', '0004_rules_fields'),
-        ('policies', '0002_rules_fields'),
+        ("parties", "0004_rules_fields"),
+        ("policies", "0002_rules_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间 / created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间 / updated')),
-                ('proposal_no', models.CharField(max_length=32, unique=True, verbose_name='投保单号 / proposal no.')),
-                ('status', models.CharField(choices=[('awaiting_payment', '待支付 / Awaiting payment'), ('paid', '已支付·待出单 / Paid, not yet issued'), ('issued', '已出单 / Issued'), ('expired', '已过期 / Expired unpaid'), ('cancelled', '已撤销 / Cancelled')], default='awaiting_payment', max_length=16, verbose_name='状态 / status')),
-                ('premium', carecircle.core.money.MoneyField(decimal_places=2, max_digits=14, verbose_name='保费合计 / premium')),
-                ('vehicle_tax', carecircle.core.money.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='代收车船税 / vehicle tax')),
-                ('total_due', carecircle.core.money.MoneyField(decimal_places=2, max_digits=14, verbose_name='应付合计 / total due')),
-                ('expires_at', models.DateTimeField(verbose_name='报价有效期至 / offer open until')),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('pay_token', models.CharField(max_length=64, unique=True)),
-                ('channel', models.CharField(choices=[('direct', '直销 / Direct'), ('agent', '个人代理 / Agent'), ('four_s_shop', '4S店 / 4S shop'), ('repair_shop', '修理厂 / Repair shop'), ('used_car_dealer', '二手车商 / Used-car dealer'), ('telesales', '电销 / Telesales'), ('online', '网销 / Online'), ('intermediary', '中介 / Intermediary')], max_length=16, verbose_name='渠道 / channel')),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('close_reason', models.CharField(blank=True, max_length=255)),
-                ('issue_error', models.CharField(blank=True, max_length=255)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to=settings.AUTH_USER_MODEL, verbose_name='出单人员 / seat or agent')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='parties.customer')),
-                ('vehicle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='parties.vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="创建时间 / created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="更新时间 / updated"),
+                ),
+                (
+                    "proposal_no",
+                    models.CharField(
+                        max_length=32, unique=True, verbose_name="投保单号 / proposal no."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_payment", "待支付 / Awaiting payment"),
+                            ("paid", "已支付·待出单 / Paid, not yet issued"),
+                            ("issued", "已出单 / Issued"),
+                            ("expired", "已过期 / Expired unpaid"),
+                            ("cancelled", "已撤销 / Cancelled"),
+                        ],
+                        default="awaiting_payment",
+                        max_length=16,
+                        verbose_name="状态 / status",
+                    ),
+                ),
+                (
+                    "premium",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="保费合计 / premium"
+                    ),
+                ),
+                (
+                    "vehicle_tax",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=14,
+                        verbose_name="代收车船税 / vehicle tax",
+                    ),
+                ),
+                (
+                    "total_due",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="应付合计 / total due"
+                    ),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(verbose_name="报价有效期至 / offer open until"),
+                ),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                ("pay_token", models.CharField(max_length=64, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("direct", "直销 / Direct"),
+                            ("agent", "个人代理 / Agent"),
+                            ("four_s_shop", "4S店 / 4S shop"),
+                            ("repair_shop", "修理厂 / Repair shop"),
+                            ("used_car_dealer", "二手车商 / Used-car dealer"),
+                            ("telesales", "电销 / Telesales"),
+                            ("online", "网销 / Online"),
+                            ("intermediary", "中介 / Intermediary"),
+                        ],
+                        max_length=16,
+                        verbose_name="渠道 / channel",
+                    ),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("close_reason", models.CharField(blank=True, max_length=255)),
+                ("issue_error", models.CharField(blank=True, max_length=255)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="出单人员 / seat or agent",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="parties.customer",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="parties.vehicle",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PaymentOrder',
+            name="PaymentOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gateway', models.CharField(max_length=32)),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('amount', carecircle.core.money.MoneyField(decimal_places=2, max_digits=14, verbose_name='金额 / amount')),
-                ('status', models.CharField(choices=[('created', '待支付 / Created'), ('paid', '已支付 / Paid'), ('refund_due', '待退款 / Paid, refund due')], default='created', max_length=12)),
-                ('pay_url', models.CharField(blank=True, max_length=500)),
-                ('gateway_txn', models.CharField(blank=True, max_length=64, verbose_name='支付流水号 / gateway transaction')),
-                ('created_at', models.DateTimeField()),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='policies.proposal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gateway", models.CharField(max_length=32)),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                (
+                    "amount",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="金额 / amount"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "待支付 / Created"),
+                            ("paid", "已支付 / Paid"),
+                            ("refund_due", "待退款 / Paid, refund due"),
+                        ],
+                        default="created",
+                        max_length=12,
+                    ),
+                ),
+                ("pay_url", models.CharField(blank=True, max_length=500)),
+                (
+                    "gateway_txn",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="支付流水号 / gateway transaction"
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="policies.proposal",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProposalPolicy',
+            name="ProposalPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('compulsory', '交强险 / Compulsory'), ('commercial', '商业险 / Commercial')], max_length=12, verbose_name='险种 / kind')),
-                ('effective_date', models.DateField(verbose_name='起保日期 / effective')),
-                ('expiry_date', models.DateField(verbose_name='终保日期 / expiry')),
-                ('premium', carecircle.core.money.MoneyField(decimal_places=2, max_digits=14, verbose_name='保费 / premium')),
-                ('vehicle_tax', carecircle.core.money.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='代收车船税 / vehicle tax')),
-                ('ncd_level', models.SmallIntegerField(blank=True, null=True)),
-                ('ncd_coefficient', models.DecimalField(blank=True, decimal_places=3, max_digits=5, null=True)),
-                ('pricing_coefficient', models.DecimalField(blank=True, decimal_places=3, max_digits=5, null=True)),
-                ('traffic_violation_coefficient', models.DecimalField(decimal_places=3, default=Decimal('1.000'), max_digits=5)),
-                ('policy', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposal_line', to='policies.policy')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='policies.proposal')),
-                ('renews', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='renewal_proposals', to='policies.policy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("compulsory", "交强险 / Compulsory"),
+                            ("commercial", "商业险 / Commercial"),
+                        ],
+                        max_length=12,
+                        verbose_name="险种 / kind",
+                    ),
+                ),
+                ("effective_date", models.DateField(verbose_name="起保日期 / effective")),
+                ("expiry_date", models.DateField(verbose_name="终保日期 / expiry")),
+                (
+                    "premium",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="保费 / premium"
+                    ),
+                ),
+                (
+                    "vehicle_tax",
+                    carecircle.core.money.MoneyField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="代收车船税 / vehicle tax",
+                    ),
+                ),
+                ("ncd_level", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "ncd_coefficient",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=5, null=True),
+                ),
+                (
+                    "pricing_coefficient",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=5, null=True),
+                ),
+                (
+                    "traffic_violation_coefficient",
+                    models.DecimalField(decimal_places=3, default=Decimal("1.000"), max_digits=5),
+                ),
+                (
+                    "policy",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposal_line",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="policies.proposal",
+                    ),
+                ),
+                (
+                    "renews",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="renewal_proposals",
+                        to="policies.policy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProposalCoverage',
+            name="ProposalCoverage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('compulsory', '交强险 / Compulsory liability'), ('vehicle_damage', '车损险 / Vehicle damage'), ('third_party', '第三者责任险 / Third-party liability'), ('driver_seat', '车上人员责任险(司机) / Seat liability, driver'), ('passenger_seat', '车上人员责任险(乘客) / Seat liability, passengers'), ('theft', '盗抢险 / Theft'), ('glass', '玻璃单独破碎 / Glass'), ('fire', '自燃 / Fire'), ('scratch', '车身划痕 / Scratches'), ('legal', '法律费用 / Legal expenses'), ('roadside_rescue', '道路救援服务 / Roadside rescue (service rider)'), ('safety_check', '车辆安全检测 / Safety check (service rider)'), ('designated_driver', '代为驾驶服务 / Designated driver (service rider)'), ('inspection_run', '代为送检服务 / Inspection run (service rider)'), ('other', '其他 / Other')], max_length=24, verbose_name='险别 / coverage')),
-                ('limit', carecircle.core.money.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='保额/限额 / limit')),
-                ('premium', carecircle.core.money.MoneyField(decimal_places=2, max_digits=14, verbose_name='保费 / premium')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='coverages', to='policies.proposalpolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("compulsory", "交强险 / Compulsory liability"),
+                            ("vehicle_damage", "车损险 / Vehicle damage"),
+                            ("third_party", "第三者责任险 / Third-party liability"),
+                            ("driver_seat", "车上人员责任险(司机) / Seat liability, driver"),
+                            ("passenger_seat", "车上人员责任险(乘客) / Seat liability, passengers"),
+                            ("theft", "盗抢险 / Theft"),
+                            ("glass", "玻璃单独破碎 / Glass"),
+                            ("fire", "自燃 / Fire"),
+                            ("scratch", "车身划痕 / Scratches"),
+                            ("legal", "法律费用 / Legal expenses"),
+                            ("roadside_rescue", "道路救援服务 / Roadside rescue (service rider)"),
+                            ("safety_check", "车辆安全检测 / Safety check (service rider)"),
+                            (
+                                "designated_driver",
+                                "代为驾驶服务 / Designated driver (service rider)",
+                            ),
+                            ("inspection_run", "代为送检服务 / Inspection run (service rider)"),
+                            ("other", "其他 / Other"),
+                        ],
+                        max_length=24,
+                        verbose_name="险别 / coverage",
+                    ),
+                ),
+                (
+                    "limit",
+                    carecircle.core.money.MoneyField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="保额/限额 / limit",
+                    ),
+                ),
+                (
+                    "premium",
+                    carecircle.core.money.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="保费 / premium"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="coverages",
+                        to="policies.proposalpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['status', 'expires_at'], name='policies_pr_status_5f278f_idx'),
+            model_name="proposal",
+            index=models.Index(
+                fields=["status", "expires_at"], name="policies_pr_status_5f278f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('total_due', django.db.models.expressions.CombinedExpression(models.F('premium'), '+', models.F('vehicle_tax')))), name='proposal_total_is_premium_plus_tax'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total_due",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("premium"), "+", models.F("vehicle_tax")
+                        ),
+                    )
+                ),
+                name="proposal_total_is_premium_plus_tax",
+            ),
         ),
         migrations.AddIndex(
-            model_name='paymentorder',
-            index=models.Index(fields=['proposal', 'status'], name='policies_pa_proposa_0e8b3c_idx'),
+            model_name="paymentorder",
+            index=models.Index(
+                fields=["proposal", "status"], name="policies_pa_proposa_0e8b3c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalpolicy',
-            constraint=models.UniqueConstraint(fields=('proposal', 'kind'), name='proposal_kind_once'),
+            model_name="proposalpolicy",
+            constraint=models.UniqueConstraint(
+                fields=("proposal", "kind"), name="proposal_kind_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalcoverage',
-            constraint=models.UniqueConstraint(fields=('line', 'code'), name='proposal_coverage_once'),
+            model_name="proposalcoverage",
+            constraint=models.UniqueConstraint(
+                fields=("line", "code"), name="proposal_coverage_once"
+            ),
         ),
     ]

@@ -90,11 +90,15 @@ class Quote(models.Model):
     base_premium = MoneyField(_("基准保费 / base premium"))
     ncd_level = models.SmallIntegerField()
     ncd_coefficient = models.DecimalField(max_digits=5, decimal_places=3)
+    ncd_reason = models.CharField(_("NCD说明 / why this NCD"), max_length=255, blank=True)
     pricing_coefficient = models.DecimalField(max_digits=5, decimal_places=3)
     traffic_violation_coefficient = models.DecimalField(max_digits=5, decimal_places=3)
     commercial_premium = MoneyField(_("商业险保费 / commercial premium"))
     compulsory_adjustment = models.DecimalField(max_digits=5, decimal_places=3, null=True)
     compulsory_premium = MoneyField(_("交强险保费 / compulsory premium"), null=True)
+    # 车船税 collected with 交强险: shown and totalled apart from premium (``total`` is premium).
+    vehicle_tax = MoneyField(_("代收车船税 / vehicle tax"), null=True)
+    compulsory_only = models.BooleanField(_("仅续交强险 / 交强险 only"), default=False)
     total = MoneyField(_("合计 / total"))
     last_year_total = MoneyField(_("去年合计 / last year"))
     accepted = models.BooleanField(default=False)
@@ -106,6 +110,11 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"quote {self.total} for task {self.task_id}"
+
+    @property
+    def grand_total(self):
+        """What the customer pays: premium plus the vehicle tax collected with 交强险."""
+        return self.total + (self.vehicle_tax or Decimal("0.00"))
 
     @property
     def change(self):

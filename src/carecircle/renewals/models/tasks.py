@@ -102,6 +102,14 @@ class RenewalTask(models.Model):
         on_delete=models.SET_NULL,
         related_name="renewed_from_task",
     )
+    # The offer the customer accepted (投保单), awaiting payment until it issues or lapses.
+    proposal = models.ForeignKey(
+        "policies.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="renewal_tasks",
+    )
     renewed_channel = models.CharField(
         _("续保归属渠道 / renewed by channel"), max_length=16, blank=True
     )

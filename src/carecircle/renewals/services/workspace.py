@@ -1,5 +1,5 @@
 """What seats and agents do to a renewal in the workspace: open it, call, quote, record the
-outcome (renewing it when the customer says yes). Each function is atomic; writes that a client
+outcome (a proposal to pay when the customer accepts: ``services.acceptance``). Each function is atomic; writes that a client
 may repeat (an outcome, a renewal) are idempotent; refusals say why, and compliance refusals
 are logged (``services.compliance``)."""
 
@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,9 +19,6 @@ from carecircle.core.dates import add_months
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, Role, has_perm
-from carecircle.policies.choices import Channel
-from carecircle.policies.models import Policy
-from carecircle.policies.services import policy_written
 
 from .. import cti, selectors
 from ..choices import (
@@ -31,13 +28,14 @@ from ..choices import (
     LostReason,
     Outcome,
     Stage,
+    Status,
 )
 from ..conf import renewal_settings
 from ..models import Contact, Quote, RenewalTask
 from ..quote import compute
 from ..rules import Violation
 from ..supervision.scope import can_supervise
-from . import compliance
+from . import acceptance, compliance
 
 CLOSING = {Outcome.RENEWED, Outcome.LOST, Outcome.REFUSED, Outcome.DO_NOT_CALL}
 
@@ -55,7 +53,7 @@ def contact_channel(user) -> str:
     }.get(user.role, ContactChannel.TELESALES)
 
 
-def _require_worker(task: RenewalTask, user) -> None:
+def require_worker(task: RenewalTask, user) -> None:
     if not has_perm(user, Perm.WORK_RENEWALS):
         raise DomainError("forbidden", "无续保作业权限 / you do not work renewals", status=403)
     if task.assignee_id != user.pk:
@@ -80,7 +78,7 @@ def open_task(task: RenewalTask, user) -> RenewalTask:
     now = clock.now()
     if can_supervise(user, task) and task.assignee_id != user.pk:
         return task
-    _require_worker(task, user)
+    require_worker(task, user)
     with transaction.atomic():
         task = _locked(task.pk)
         if (
@@ -114,7 +112,7 @@ def place_call(task: RenewalTask, user) -> Contact:
     """Click-to-call: the law is checked first; a blocked attempt is logged and refused."""
     conf = renewal_settings()
     now = clock.now()
-    _require_worker(task, user)
+    require_worker(task, user)
     try:
         with transaction.atomic():
             task = _locked(task.pk)
@@ -161,17 +159,24 @@ def apply_call_event(event: cti.CallEvent) -> Contact:
     return contact
 
 
-def make_quote(task: RenewalTask, user, pricing: Decimal | None = None) -> Quote:
+def make_quote(
+    task: RenewalTask, user, pricing: Decimal | None = None, *, compulsory_only: bool = False
+) -> Quote:
+    """The quote the seat gives; ``compulsory_only``: 交强险 alone (the customer buys
+    商业险 elsewhere or not at all)."""
     conf = renewal_settings()
-    _require_worker(task, user)
+    require_worker(task, user)
     _check_open(task)
     task = RenewalTask.objects.select_related(
         "policy__vehicle", "companion__vehicle", "customer"
     ).get(pk=task.pk)
-    figures = compute(task, pricing, conf)
+    figures = compute(task, pricing, conf, include_commercial=not compulsory_only)
     quote = Quote.objects.create(
         task=task,
         by=user,
+        vehicle_tax=figures.vehicle_tax,
+        compulsory_only=not figures.include_commercial or not figures.commercial_premium,
+        ncd_reason=figures.ncd_reason[:255],
         base_premium=figures.base_premium,
         ncd_level=figures.ncd_level,
         ncd_coefficient=figures.ncd_coefficient,
@@ -185,61 +190,6 @@ def make_quote(task: RenewalTask, user, pricing: Decimal | None = None) -> Quote
     )
     audit.record(user, AuditLog.Action.CREATE, quote, summary=f"renewal quote {quote.total}")
     return quote
-
-
-def _successor(old: Policy, premium: Decimal, user, quote: Quote) -> Policy:
-    commercial = old.kind == "commercial"
-    policy = Policy.objects.create(
-        policy_no=f"R{old.policy_no}"[:40],
-        kind=old.kind,
-        customer_id=old.customer_id,
-        vehicle_id=old.vehicle_id,
-        effective_date=old.expiry_date,
-        expiry_date=add_months(old.expiry_date, 12),
-        premium=premium,
-        currency=old.currency,
-        ncd_level=quote.ncd_level if commercial else None,
-        ncd_coefficient=quote.ncd_coefficient if commercial else None,
-        pricing_coefficient=quote.pricing_coefficient if commercial else None,
-        traffic_violation_coefficient=quote.traffic_violation_coefficient,
-        channel=Channel.TELESALES,
-        agent=user,
-        partner=old.partner,
-        renews=old,
-        source="renewal",
-    )
-    policy_written(policy)  # next year's service vouchers, valid from its start
-    return policy
-
-
-def _renew(task: RenewalTask, user, now: dt.datetime) -> None:
-    elsewhere = Policy.objects.filter(renews=task.policy).first()
-    if elsewhere is not None:
-        raise DomainError(
-            "already_renewed",
-            f"该保单已由{elsewhere.get_channel_display()}续保（{elsewhere.policy_no}）/ "
-            f"already renewed through {elsewhere.channel} as {elsewhere.policy_no}",
-            status=409,
-        )
-    quote = task.quotes.order_by("-at", "-pk").first()
-    if quote is None:
-        raise DomainError("no_quote", "续保前须先报价 / quote before renewing", status=409)
-    try:
-        with transaction.atomic():
-            successor = _successor(
-                task.policy, quote.commercial_premium or quote.total, user, quote
-            )
-            if task.companion is not None and quote.compulsory_premium is not None:
-                _successor(task.companion, quote.compulsory_premium, user, quote)
-    except IntegrityError:
-        raise DomainError(
-            "already_renewed", "该保单已被续保 / already renewed", status=409
-        ) from None
-    quote.accepted = True
-    quote.save(update_fields=["accepted"])
-    task.successor = successor
-    task.renewed_channel = Channel.TELESALES
-    task.renewed_by = user
 
 
 def record_outcome(
@@ -261,7 +211,7 @@ def record_outcome(
     if done is not None:
         return done
     outcome = Outcome(outcome)
-    _require_worker(task, user)
+    require_worker(task, user)
     try:
         with transaction.atomic():
             task = _locked(task.pk)
@@ -283,8 +233,8 @@ def record_outcome(
                         "接通的电话须有录音编号 / a connected call needs its recording",
                     )
                 )
-            if outcome == Outcome.RENEWED:
-                _renew(task, user, now)
+            if outcome == Outcome.ACCEPTED:
+                acceptance.accept(task, user, idempotency_key)
             contact = _save_contact(task, user, contact, outcome, idempotency_key, data, now)
             _apply(task, outcome, data, now, conf)
             task.save()
@@ -296,6 +246,21 @@ def record_outcome(
 
 
 def _validate(task, contact, outcome, data, now) -> None:
+    if outcome == Outcome.RENEWED:
+        # 见费出单: a renewal is issued when the customer pays, never on the seat's word.
+        raise DomainError(
+            "renewed_needs_payment",
+            "续保须客户付款后出单，请记录“接受报价” / a renewal is issued once paid: record "
+            "'accepted'",
+            "outcome",
+        )
+    if outcome == Outcome.ACCEPTED and task.status == Status.AWAITING_PAYMENT:
+        raise DomainError(
+            "awaiting_payment",
+            "已有待支付的投保单，可重发链接或撤销 / a proposal already awaits payment: resend "
+            "the link or cancel it",
+            status=409,
+        )
     if outcome == Outcome.CALLBACK:
         at = data.get("callback_at")
         if not at or at <= now:

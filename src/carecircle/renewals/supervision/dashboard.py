@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +65,8 @@ class Row:
     label: str
     due: int = 0
     reached: int = 0
-    renewed: int = 0
+    renewed: int = 0  # issued: the customer paid and the policy exists (见费出单)
+    awaiting_payment: int = 0  # accepted, proposal not yet paid
     lost: int = 0
     premium_due: Decimal = ZERO
     premium_renewed: Decimal = ZERO
@@ -109,6 +110,7 @@ ROW_SUMS = (
     "due",
     "reached",
     "renewed",
+    "awaiting_payment",
     "lost",
     "premium_due",
     "premium_renewed",
@@ -138,11 +140,15 @@ class Dashboard:
 
 
 def _written() -> Any:
-    """Premium of the successors: the lead policy's and its compulsory companion's."""
+    """Premium of the successors: the lead policy's and its compulsory companion's (once
+    when only 交强险 was renewed and the successor is the companion's renewal)."""
     zero = Value(ZERO, output_field=MONEY)
-    return Coalesce("successor__premium", zero, output_field=MONEY) + Coalesce(
-        "companion__renewed_by__premium", zero, output_field=MONEY
+    companion = Case(
+        When(successor_id=F("companion__renewed_by__id"), then=zero),
+        default=Coalesce("companion__renewed_by__premium", zero, output_field=MONEY),
+        output_field=MONEY,
     )
+    return Coalesce("successor__premium", zero, output_field=MONEY) + companion
 
 
 def _grouped(qs: QuerySet, dimension: str, source: str, **aggregates: Any) -> list[dict]:
@@ -179,6 +185,7 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
             n_due=Count("pk"),
             n_reached=Count("pk", filter=was_reached()),
             n_renewed=Count("pk", filter=Q(status=Status.RENEWED)),
+            n_awaiting=Count("pk", filter=Q(status=Status.AWAITING_PAYMENT)),
             n_lost=Count("pk", filter=Q(status=Status.LOST)),
             s_premium_due=Sum("premium_last_year"),
             s_premium_renewed=Sum("premium_last_year", filter=Q(status=Status.RENEWED)),
@@ -188,6 +195,7 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
         due="n_due",
         reached="n_reached",
         renewed="n_renewed",
+        awaiting_payment="n_awaiting",
         lost="n_lost",
         premium_due="s_premium_due",
         premium_renewed="s_premium_renewed",

@@ -21,10 +21,10 @@ from carecircle.value.public import reasons_for
 from .. import selectors
 from ..choices import Stage
 from ..conf import renewal_settings
-from ..forms import OutcomeForm, QuoteForm
+from ..forms import OutcomeForm, ProposalActionForm, QuoteForm
 from ..models import Contact, RenewalTask
 from ..quote import compute, pricing_range
-from ..services import workspace
+from ..services import acceptance, workspace
 from ..supervision.scope import can_supervise
 
 
@@ -39,7 +39,8 @@ def _task(request: HttpRequest, pk: int) -> RenewalTask:
     user = _worker(request)
     visible = RenewalTask.objects.restrict(user)
     return get_object_or_404(
-        visible.select_related("customer", "policy__vehicle", "companion", "assignee"), pk=pk
+        visible.select_related("customer", "policy__vehicle", "companion", "assignee", "proposal"),
+        pk=pk,
     )
 
 
@@ -96,6 +97,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             "quote_form": QuoteForm(),
             "outcome_form": OutcomeForm(initial={"idempotency_key": uuid.uuid4().hex}),
             "pending_call": next((c for c in page.contacts if not c.outcome and c.call_id), None),
+            "proposal": task.proposal,
+            "pay_link": acceptance.pay_link(task.proposal) if task.proposal else "",
         },
     )
 
@@ -132,7 +135,12 @@ def quote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "系数格式不正确 / the coefficient is not a number")
         return _back(pk)
     try:
-        made = workspace.make_quote(task, request.user, form.cleaned_data["pricing_coefficient"])
+        made = workspace.make_quote(
+            task,
+            request.user,
+            form.cleaned_data["pricing_coefficient"],
+            compulsory_only=form.cleaned_data["compulsory_only"],
+        )
     except DomainError as refused:
         messages.error(request, refused.message)
         return _back(pk)
@@ -176,4 +184,29 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, "结果已记录 / outcome recorded")
     if task.stage == Stage.DONE or data["outcome"] in workspace.CLOSING:
         return redirect("renewals:queue")
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The accepted offer awaiting payment: send the link again, or cancel the offer."""
+    task = _task(request, pk)
+    form = ProposalActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "无效操作 / unknown action")
+        return _back(pk)
+    try:
+        workspace.require_worker(task, request.user)
+        if form.cleaned_data["action"] == "resend":
+            sent = acceptance.resend_link(task, request.user)
+            messages.success(
+                request,
+                f"付款链接已发送（{sent.get_status_display()}）/ payment link sent ({sent.status})",
+            )
+        else:
+            acceptance.withdraw(task, request.user, form.cleaned_data["reason"] or "")
+            messages.success(request, "投保单已撤销 / the proposal is cancelled")
+    except DomainError as refused:
+        messages.error(request, refused.message)
     return _back(pk)
