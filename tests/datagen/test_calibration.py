@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from carecircle.datagen import rules as datagen_rules
 from carecircle.datagen.book import COVERAGES, coverage_base
 from carecircle.datagen.calibration import TARGETS, VOID_STATUSES, Target, measure
 from carecircle.datagen.config import Calibration, GenerateOptions
@@ -23,8 +24,10 @@ from carecircle.datagen.customers import USES
 from carecircle.datagen.reference import CITIES
 from carecircle.datagen.rules import compulsory_base
 from carecircle.datagen.writer import generate, read_table
+from carecircle.policies import compulsory as compulsory_rules
 from carecircle.policies import conf as policies_conf
-from carecircle.policies import rules
+from carecircle.policies import ncd, rules
+from carecircle.policies.compulsory import CompulsoryYear
 
 CUSTOMERS = 40_000
 SEED = 7
@@ -107,7 +110,11 @@ PRIOR_RECORDS = [
 
 @cache
 def _level(history: tuple[int, ...]) -> int:
-    return rules.ncd_level(history)
+    """The NCD rule (policies.ncd) on continuous years, most recent first."""
+    if not history:
+        return 0
+    claims = np.array([history[::-1]])
+    return int(ncd.ncd_levels(claims, np.ones_like(claims, dtype=bool))[0])
 
 
 @cache
@@ -142,9 +149,9 @@ def test_commercial_ncd_level_follows_each_vehicles_own_claim_history(policies, 
 def test_renewal_after_a_claim_free_year_never_loses_discount_and_a_claim_always_costs_it(
     policies, claims
 ):
-    """The NCD ladder read one step at a time: a claim-free year moves the level down (it stays
-    at −4, and at +5 while the look-back still holds more than 5 claims), and a year with n
-    claims puts the level at n or more."""
+    """The NCD ladder read one step at a time (claims − insured years, DOMAIN.md): a claim-free
+    year never raises the level, and a year with n claims leaves it at n − 3 or more (at most
+    3 insured years are subtracted)."""
     commercial = policies.filter(pl.col("kind") == "commercial")
     counts = _claims_per_policy(claims, pl.col("coverage") != "compulsory")
     steps = [
@@ -154,9 +161,9 @@ def test_renewal_after_a_claim_free_year_never_loses_discount_and_a_claim_always
     ]
     for before, n, after in steps:
         if n == 0:
-            assert after < before or after == before in (-4, 5)
+            assert after <= before
         else:
-            assert after >= min(n, 5)
+            assert after >= min(n - 3, 5)
     assert {n for _, n, _ in steps} >= {0, 1, 2}
 
 
@@ -184,7 +191,7 @@ def test_ncd_coefficient_is_the_ladder_step_of_the_level(policies):
     ladder = policies_conf.get("NCD_LADDER")
     pairs = commercial.select("ncd_level", "ncd_coefficient").unique()
     for level, coefficient in pairs.iter_rows():
-        assert coefficient == rules.ncd_coefficient(level, ladder)
+        assert coefficient == ncd.coefficient(level) == Decimal(ladder[level])
     assert set(pairs["ncd_level"]) == set(range(-4, 6))
     compulsory = policies.filter(pl.col("kind") == "compulsory")
     assert compulsory["ncd_level"].null_count() == compulsory.height
@@ -239,10 +246,12 @@ def test_commercial_coverage_premium_is_base_times_ncd_times_pricing_coefficient
     assert take[:, COVERAGES.index("third_party")].all()
 
 
-def test_compulsory_premium_is_base_times_the_floating_rate_its_claims_earn(
+def test_compulsory_premium_is_base_times_the_floating_rate_its_at_fault_accidents_earn(
     policies, vehicles, book, claims
 ):
-    group = {c.name: c.group for c in CITIES}
+    """A from the one region table; only accidents where the insured was at fault count, a
+    fatal one +30 %."""
+    group = {c.name: compulsory_rules.region_group(c.province, c.name) for c in CITIES}
     customers = read_table(book, "customers").select("customer_no", "city").collect()
     compulsory = (
         policies.filter(pl.col("kind") == "compulsory")
@@ -252,42 +261,41 @@ def test_compulsory_premium_is_base_times_the_floating_rate_its_claims_earn(
     base = compulsory_base(compulsory["seats"].to_numpy(), compulsory["use"].to_numpy())
     factor = np.round(compulsory["premium"].cast(pl.Float64).to_numpy() / base, 4)
     compulsory = compulsory.with_columns(pl.Series("factor", factor))
-    counts = _claims_per_policy(claims, pl.col("coverage") == "compulsory")
-    rows = compulsory.join(counts, on="policy_no", how="left").with_columns(
-        pl.col("claims").fill_null(0)
+    at_fault = (pl.col("coverage") == "compulsory") & (pl.col("liability_share") > 0)
+    counts = _claims_per_policy(claims, at_fault)
+    fatal = _claims_per_policy(claims, at_fault & (pl.col("deaths") > 0)).rename(
+        {"claims": "fatal"}
+    )
+    rows = (
+        compulsory.join(counts, on="policy_no", how="left")
+        .join(fatal, on="policy_no", how="left")
+        .with_columns(pl.col("claims").fill_null(0), pl.col("fatal").fill_null(0))
     )
     by_no = {r["policy_no"]: r for r in rows.iter_rows(named=True)}
     checked = 0
     for r in by_no.values():
         region = group[r["city"]]
-        allowed = {float(1 + a) for a in rules.CLAIM_FREE_DISCOUNTS[region]} | {1.0, 1.1}
+        allowed = {float(1 + a) for a in compulsory_rules.CLAIM_FREE_DISCOUNTS[region]}
+        allowed |= {1.0, 1.1, 1.3}
         assert r["factor"] in allowed
         if r["renews_policy_no"] is None:
             continue
         # claim-free years in the book just before this policy (the record may add more)
         free, prev = 0, by_no[r["renews_policy_no"]]
-        at_fault = prev["claims"]
+        last = CompulsoryYear(prev["claims"], prev["fatal"])
         while prev is not None and prev["claims"] == 0:
             free += 1
             prev = by_no.get(prev["renews_policy_no"])
+        clean = CompulsoryYear()
         candidates = {
-            float(1 + rules.compulsory_adjustment(region, years, at_fault, False))
-            for years in range(free, 4)
+            float(1 + compulsory_rules.floating_rate(region, [last] + [clean] * (years - 1)))
+            for years in range(max(free, 1), 4)
         }
         assert r["factor"] in candidates, (r, free, at_fault)
         checked += 1
     assert checked > 20_000
 
 
-@cache
-def _vectorised_matches_scalar(history: tuple[int, ...]) -> bool:
-    from carecircle.datagen.rules import ncd_levels
-
-    claims = np.array([history])
-    insured = np.ones_like(claims, dtype=bool)
-    return int(ncd_levels(claims, insured)[0]) == rules.ncd_level(history[::-1])
-
-
-def test_generator_ncd_rule_agrees_with_the_policies_rule_on_every_short_history():
-    histories = [h for n in range(1, 6) for h in itertools.product(range(4), repeat=n)]
-    assert all(_vectorised_matches_scalar(h) for h in histories)
+def test_the_generator_uses_the_policies_ncd_rule_itself():
+    # One NCD rule: the generator keeps no copy (policies.ncd proves its vectorised form).
+    assert datagen_rules.ncd_levels is ncd.ncd_levels

@@ -11,8 +11,11 @@ Rating follows DOMAIN.md (rules.py):
 - commercial coverage premium = tariff base (``coverage_base``: limit and vehicle) × NCD
   coefficient × autonomous pricing coefficient (inside the regulatory band); the policy premium
   is the sum of its coverages.
-- compulsory premium = base × (1 + A), A from the region group and the compulsory claims of the
-  previous years.
+- compulsory premium = base (by use and seats) × (1 + A), A from the one region table and the
+  previous years' at-fault and fatal compulsory accidents (not-at-fault claims never load);
+  the 车船税 collected with it goes in ``vehicle_tax`` (rules.vehicle_taxes).
+- The NCD level is ``policies.ncd.ncd_levels`` on the default ladder (−4…+5); the generator
+  keeps no NCD rule of its own.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
 from .partners import PartyIndex
 from .reference import BRANDS, CITIES
 from .rules import (
-    NCD_LADDER,
+    CITY_GROUP,
     PRICING_COEFFICIENT_BAND,
     compulsory_base,
     compulsory_factor,
+    ncd_ladder,
     ncd_levels,
+    vehicle_taxes,
 )
 
 YEARS = 3
@@ -54,7 +59,6 @@ _COVERAGE_TAKE_UP = (0.0, 1.0, 0.6, 0.5, 0.08, 0.75, 0.2, 0.15, 0.1)
 _RIDER_BASE = (0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 30.0, 60.0, 30.0)
 _BRAND_OF_MAKE = np.array([BRANDS.index(m.brand) for m in MAKES])
 _CITY_CODE = [c.code for c in CITIES]
-_CITY_GROUP = np.array([c.group for c in CITIES])
 COMPULSORY_LIMIT = 200_000.0  # 180,000 death/disability + 18,000 medical + 2,000 property
 
 
@@ -171,13 +175,14 @@ def simulate_book(
     insured = np.zeros((nv, cols), dtype=bool)  # compulsory cover (every insured year)
     commercial_cover = np.zeros((nv, cols), dtype=bool)
     claims_ncd = np.zeros((nv, cols), dtype=np.int64)
-    claims_compulsory = np.zeros((nv, cols), dtype=np.int64)
+    claims_compulsory = np.zeros((nv, cols), dtype=np.int64)  # at-fault accidents
+    fatal_compulsory = np.zeros((nv, cols), dtype=np.int64)
     start = entry + PRIOR
     for col in range(cols):
         before = np.flatnonzero((col >= start - prior) & (col < start))
         if not len(before):
             continue
-        ncd_claims, compulsory_claims = prior_claim_counts(
+        ncd_claims, compulsory_claims, fatal = prior_claim_counts(
             cal,
             rng,
             people.risk[before],
@@ -185,11 +190,13 @@ def simulate_book(
             take[before],
             entry_limit[before],
             people.price[before],
+            np.random.default_rng([options.seed, chunk, col, 19]),
         )
         insured[before, col] = True
         commercial_cover[before, col] = commercial_at_entry[before]
         claims_ncd[before, col] = ncd_claims
         claims_compulsory[before, col] = compulsory_claims
+        fatal_compulsory[before, col] = fatal
 
     years: list[PolicyYear] = []
     active = entry == 0
@@ -206,9 +213,12 @@ def simulate_book(
         # compulsory floating rate from the compulsory history
         hist_insured = insured[rows, :col]
         level = ncd_levels(claims_ncd[rows, :col], commercial_cover[rows, :col])
-        claim_free = _claim_free_years(claims_compulsory[rows, :col], hist_insured)
-        last = np.where(hist_insured[:, -1], claims_compulsory[rows, col - 1], 0)
-        factor = compulsory_factor(_CITY_GROUP[city[rows]], claim_free, last)
+        factor = compulsory_factor(
+            CITY_GROUP[city[rows]],
+            claims_compulsory[rows, :col],
+            fatal_compulsory[rows, :col],
+            hist_insured,
+        )
         pc = _pricing_coefficient(cal, people, rows, pricing_vehicle, channel, rng)
         cancel_day = effective + rng.integers(30, 330, len(rows))
         cancelled = (rng.random(len(rows)) < cal.cancellation_rate) & (cancel_day < today)
@@ -241,6 +251,7 @@ def simulate_book(
         commercial_cover[rows, col] = is_commercial
         claims_ncd[rows, col] = events.ncd_claims
         claims_compulsory[rows, col] = events.compulsory_claims
+        fatal_compulsory[rows, col] = events.compulsory_fatal
         serial = people.vehicle_index[rows] * 3 + k
         compulsory_no = policy_numbers("JQ", effective, city[rows], serial)
         commercial_no = frames.strings(
@@ -272,7 +283,15 @@ def simulate_book(
             np.array(("household", "non_operating", "operating", "ride_hailing"))[people.use[rows]],
         )
         comp_premium = np.round(base * factor, 2)
-        ncd = NCD_LADDER[level + 4]
+        tax = vehicle_taxes(
+            city[rows],
+            people.displacement[rows],
+            people.energy[rows],
+            people.seats[rows],
+            effective,
+            people.first_registration[rows],
+        )
+        ncd = ncd_ladder(level)
         cov_premium = np.round(cov_base * (ncd * np.round(pc, 3))[:, None], 2)
         comm_premium = cov_premium.sum(axis=1)
         policies.append(
@@ -288,6 +307,7 @@ def simulate_book(
                 level,
                 ncd,
                 pc,
+                tax,
             )
         )
         coverages.append(_coverage_rows(year, comp_premium, cov_premium, cov_limit))
@@ -309,16 +329,6 @@ def simulate_book(
         )
         channel = np.where(entry == k + 1, first_channel, channel)
     return Book(pl.concat(policies), pl.concat(coverages), pl.concat(claims), years)
-
-
-def _claim_free_years(claims: np.ndarray, insured: np.ndarray) -> np.ndarray:
-    n, cols = claims.shape
-    free = np.zeros(n, dtype=np.int64)
-    going = np.ones(n, dtype=bool)
-    for back in range(1, min(cols, 3) + 1):
-        going &= insured[:, -back] & (claims[:, -back] == 0)
-        free += going
-    return free
 
 
 def _pricing_coefficient(cal, people: People, rows, vehicle_noise, channel, rng) -> np.ndarray:
@@ -424,6 +434,7 @@ def _policy_rows(
     level,
     ncd,
     pc,
+    tax: tuple[np.ndarray, np.ndarray],
 ) -> pl.DataFrame:
     rows, n = year.vehicles, len(year.vehicles)
     channel = year.channel
@@ -471,6 +482,7 @@ def _policy_rows(
             "kind": pl.repeat("compulsory", n, dtype=pl.String, eager=True),
             "premium": frames.money(comp_premium),
             "renews_policy_no": renews_compulsory,
+            "vehicle_tax": frames.money(tax[0], tax[1]),
         },
     )
     commercial = frames.table(

@@ -9,6 +9,14 @@ insurer. Statuses follow the settlement clock: closed/paid for old claims, open 
 recent ones. Withdrawn and rejected claims pay nothing and do not count for NCD or the
 compulsory floating rate.
 
+Liability and deaths (the compulsory floating rate reads them): an accident with a third party
+puts the insured fully (1.0), mainly (0.7), equally (0.5), partly (0.3) or not (0) at fault
+with ``LIABILITY_P``; a single-vehicle accident is the insured's own (1.0). Not at fault, the
+insured's 交强险 pays only the no-fault limits (property ¥100, injury ¥19,800) and the
+commercial third-party cover is not called on. ``DEATH_GIVEN_INJURY`` of injury accidents kill
+someone (a tenth of those two). Both are drawn from their own seeded stream, so the rest of the
+book is drawn as before.
+
 Referral (送修): once assessed, an own-damage claim is repaired at a network shop in the
 customer's city with ``REFERRED_SHARE`` probability: at the 4S shop of the car's brand most
 often for young cars (``FOUR_S_SHARE_BY_AGE``), otherwise at an independent repair shop. The
@@ -45,6 +53,11 @@ OPEN_STAGES = (
 ROW_KINDS = ("compulsory", "vehicle_damage", "third_party", "driver_seat", "passenger_seat")
 COMPULSORY_PROPERTY = 2_000.0  # compulsory sub-limits when the insured is at fault
 COMPULSORY_INJURY = 198_000.0  # death/disability 180,000 + medical 18,000
+NO_FAULT_PROPERTY = 100.0  # the no-fault sub-limits
+NO_FAULT_INJURY = 19_800.0  # 18,000 + 1,800
+LIABILITY_SHARES = (1.0, 0.7, 0.5, 0.3, 0.0)
+LIABILITY_P = (0.45, 0.15, 0.10, 0.10, 0.20)
+DEATH_GIVEN_INJURY = 0.02
 MIN_CLAIM = 50.0
 HOUR_US = 3600 * 1_000_000
 MINUTE_US = 60 * 1_000_000
@@ -62,7 +75,8 @@ _BRAND_OF_MAKE = np.array([BRANDS.index(m.brand) for m in MAKES])
 @dataclass
 class YearEvents:
     ncd_claims: np.ndarray  # per insured vehicle row: reported, not void, with a commercial row
-    compulsory_claims: np.ndarray  # per insured vehicle row: reported, not void, compulsory
+    compulsory_claims: np.ndarray  # per row: reported, not void, compulsory, insured at fault
+    compulsory_fatal: np.ndarray  # per row: of those, accidents where someone died
     row: np.ndarray  # per accident: index into the year's vehicle rows
     accident_us: np.ndarray
     reported_us: np.ndarray
@@ -72,6 +86,8 @@ class YearEvents:
     hits: np.ndarray  # (accidents, len(ROW_KINDS)) bool
     amount: np.ndarray  # (accidents, len(ROW_KINDS)) yuan
     paid_us: np.ndarray
+    liability: np.ndarray  # per accident: the insured's share of the fault
+    deaths: np.ndarray  # per accident
     chunk: int
     k: int
     shop_code: pl.Series  # per accident: the referred shop's partner code, or null
@@ -123,6 +139,10 @@ class YearEvents:
                 "injury": pl.Series(self.injury[accident]),
                 "paid_at": frames.timestamps(paid_at, settled),
                 "closed_at": frames.timestamps(closed, closed >= 0),
+                "liability_share": frames.decimal(
+                    np.rint(self.liability[accident] * 1000).astype(np.int64), 4, 3
+                ),
+                "deaths": pl.Series(self.deaths[accident], dtype=pl.Int16),
             },
         ).with_columns(
             # Not yet a canonical column: ingest ignores it until schema.py lists it.
@@ -146,14 +166,23 @@ class Accidents:
     injury: np.ndarray
     hits: np.ndarray  # (accidents, len(ROW_KINDS)) bool
     amount: np.ndarray  # (accidents, len(ROW_KINDS)) yuan, 0 where void
+    liability: np.ndarray  # the insured's share of the fault
+    deaths: np.ndarray
 
-    def counts(self, row: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """Claims per vehicle row that count for the commercial NCD and for the compulsory
-        floating rate: reported, not void, hitting a commercial / the compulsory coverage."""
-        valid = self.reported & ~self.void
-        ncd = np.bincount(row[valid & self.hits[:, 1:].any(axis=1)], minlength=n_rows)
-        compulsory = np.bincount(row[valid & self.hits[:, 0]], minlength=n_rows)
-        return ncd, compulsory
+    def counts(self, row: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per vehicle row: claims that count for the commercial NCD (reported, not void, a
+        commercial row), at-fault compulsory accidents and the fatal ones among them."""
+        return _counts(
+            self.reported & ~self.void, self.hits, self.liability, self.deaths, row, n_rows
+        )
+
+
+def _counts(valid, hits, liability, deaths, row, n_rows):
+    ncd = np.bincount(row[valid & hits[:, 1:].any(axis=1)], minlength=n_rows)
+    at_fault = valid & hits[:, 0] & (liability > 0)
+    compulsory = np.bincount(row[at_fault], minlength=n_rows)
+    fatal = np.bincount(row[at_fault & (deaths > 0)], minlength=n_rows)
+    return ncd, compulsory, fatal
 
 
 def draw_accidents(
@@ -164,13 +193,15 @@ def draw_accidents(
     take: np.ndarray,
     limit: np.ndarray,
     price: np.ndarray,
+    fault_rng: np.random.Generator,
 ) -> Accidents:
     """One draw per accident; ``row`` indexes the per-vehicle arrays ``commercial``, ``take``
     and ``limit`` (commercial coverages in book.COVERAGES order) and ``price``.
 
     Third-party losses are layered: the compulsory policy pays property up to 2,000 and injury
     up to 198,000 (death/disability 180,000 + medical 18,000); the commercial third-party
-    coverage pays what exceeds them, up to its limit. Own damage is claimed on the vehicle-damage
+    coverage pays what exceeds them, up to its limit (not at fault: the no-fault sub-limits
+    and no commercial third-party claim). Own damage is claimed on the vehicle-damage
     coverage; an accident with neither is settled privately and never reaches the insurer."""
     n = len(row)
     comm = commercial[row]
@@ -182,13 +213,24 @@ def draw_accidents(
     excess = np.maximum(property_ - COMPULSORY_PROPERTY, 0.0) + np.maximum(
         personal - COMPULSORY_INJURY, 0.0
     )
-    tp_commercial = comm & third_party & (excess >= MIN_CLAIM)
+    liability = np.where(
+        third_party, np.array(LIABILITY_SHARES)[fault_rng.choice(5, size=n, p=LIABILITY_P)], 1.0
+    )
+    deaths = np.where(
+        injury & (fault_rng.random(n) < DEATH_GIVEN_INJURY),
+        1 + (fault_rng.random(n) < 0.1),
+        0,
+    )
+    no_fault = liability == 0
+    tp_commercial = comm & third_party & (excess >= MIN_CLAIM) & ~no_fault
     driver = comm & injury & take[row, 2] & (rng.random(n) < 0.4)
     passenger = comm & injury & take[row, 3] & (rng.random(n) < 0.2)
     hits = np.stack([third_party, own, tp_commercial, driver, passenger], axis=1)
     amount = np.zeros((n, len(ROW_KINDS)))
-    amount[:, 0] = np.minimum(property_, COMPULSORY_PROPERTY) + np.minimum(
-        personal, COMPULSORY_INJURY
+    amount[:, 0] = np.where(
+        no_fault,
+        np.minimum(property_, NO_FAULT_PROPERTY) + np.minimum(personal, NO_FAULT_INJURY),
+        np.minimum(property_, COMPULSORY_PROPERTY) + np.minimum(personal, COMPULSORY_INJURY),
     )
     amount[:, 1] = np.minimum(
         _lognormal(rng, cal.own_damage_severity, n) * np.sqrt(price[row] / 150_000),
@@ -200,7 +242,7 @@ def draw_accidents(
     amount = np.maximum(np.round(amount, 2), MIN_CLAIM) * hits
     void = rng.random(n) < cal.void_share
     amount[void] = 0.0
-    return Accidents(third_party | own, void, injury, hits, amount)
+    return Accidents(third_party | own, void, injury, hits, amount, liability, deaths)
 
 
 def prior_claim_counts(
@@ -211,12 +253,14 @@ def prior_claim_counts(
     take: np.ndarray,
     limit: np.ndarray,
     price: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """NCD and compulsory claim counts of one whole insured year before the vehicle joined the
-    book, from the same accident model as the book's own years."""
+    fault_rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NCD claims, at-fault and fatal compulsory accidents of one whole insured year before
+    the vehicle joined the book, from the same accident model as the book's own years."""
     n = len(risk)
     row = np.repeat(np.arange(n), rng.poisson(cal.event_frequency * risk))
-    return draw_accidents(cal, rng, row, commercial, take, limit, price).counts(row, n)
+    drawn = draw_accidents(cal, rng, row, commercial, take, limit, price, fault_rng)
+    return drawn.counts(row, n)
 
 
 def simulate_events(
@@ -240,7 +284,8 @@ def simulate_events(
     exposure = np.maximum(exposure_end - effective, 0)
     counts = rng.poisson(cal.event_frequency * people.risk[rows] * exposure / 365.0)
     row = np.repeat(np.arange(n_rows), counts)
-    drawn = draw_accidents(cal, rng, row, commercial, take, limit, people.price[rows])
+    fault_rng = np.random.default_rng([options.seed, chunk, k, 17])
+    drawn = draw_accidents(cal, rng, row, commercial, take, limit, people.price[rows], fault_rng)
     n = len(row)
     day = effective[row] + (rng.random(n) * exposure[row]).astype(np.int64)
     minute = np.clip(rng.normal(14.5 * 60, 4 * 60, n), 0, 1439).astype(np.int64)
@@ -259,6 +304,7 @@ def simulate_events(
     known = drawn.reported & (reported < now_us)
     row, accident, reported = row[known], accident[known], reported[known]
     injury, hits, amount = drawn.injury[known], drawn.hits[known], drawn.amount[known]
+    liability, deaths = drawn.liability[known], drawn.deaths[known]
     void = drawn.void[known]
     n = len(row)
     settle = rng.lognormal(np.log(12), 0.8, n) + np.where(
@@ -290,12 +336,11 @@ def simulate_events(
         (accident // frames.DAY_US - people.first_registration[vehicle]) / 365.0,
         np.isin(status, ASSESSED_STAGES),
     )
-    valid = ~void
-    ncd = np.bincount(row[valid & hits[:, 1:].any(axis=1)], minlength=n_rows)
-    compulsory = np.bincount(row[valid & hits[:, 0]], minlength=n_rows)
+    ncd, compulsory, fatal = _counts(~void, hits, liability, deaths, row, n_rows)
     return YearEvents(
         ncd_claims=ncd,
         compulsory_claims=compulsory,
+        compulsory_fatal=fatal,
         row=row,
         accident_us=accident,
         reported_us=reported,
@@ -308,6 +353,8 @@ def simulate_events(
         chunk=chunk,
         k=k,
         shop_code=shop_code,
+        liability=liability,
+        deaths=deaths,
     )
 
 

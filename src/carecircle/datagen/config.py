@@ -37,7 +37,7 @@ class Calibration:
     event_frequency: float = 0.30
     risk_shape: float = 0.5  # low: claims concentrate on few drivers, most keep deep NCD
     third_party_involved: float = 0.72
-    injury_share: float = 0.042
+    injury_share: float = 0.06
     own_damage_given_event: float = 0.35  # accidents whose own damage is claimed (with cover)
     void_share: float = 0.04
     # lognormal severities: (log median, sigma). Third-party losses are one amount per
@@ -55,7 +55,7 @@ class Calibration:
     third_party_limit_p: tuple[float, ...] = (0.05, 0.25, 0.2, 0.3, 0.2)
     third_party_base: tuple[float, ...] = (720.0, 900.0, 995.0, 1080.0, 1215.0)
     # autonomous pricing coefficient: centre and spread before the regulatory band clips it
-    pricing_centre: float = 0.84
+    pricing_centre: float = 0.86
     pricing_spread: float = 0.10
     # insurers load new-energy vehicles through the autonomous pricing coefficient
     new_energy_pricing_loading: float = 0.28

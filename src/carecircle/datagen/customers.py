@@ -78,6 +78,8 @@ class People:
     make: np.ndarray
     new_energy: np.ndarray
     seats: np.ndarray
+    displacement: np.ndarray  # litres, NaN for battery-electric
+    energy: np.ndarray  # parties.choices.Energy values
     use: np.ndarray
     price: np.ndarray
     entry_year: np.ndarray
@@ -174,6 +176,7 @@ def build_people(
     risk *= np.where(nev, 1.25, 1.0) * np.where(age_years[owner] < 27, 1.4, 1.0)
     vehicle_no = frames.zfill("V", vehicle_index, 10)
     klass = np.where(seats < 6, "6座以下客车", "6-10座客车")
+    displacement, energy = engines(np.random.default_rng([options.seed, chunk, 21]), make)
     vehicles = frames.table(
         "vehicles",
         {
@@ -191,6 +194,13 @@ def build_people(
             "seats": pl.Series(seats),
             "price": frames.money(price),
             "vehicle_class": pl.Series(np.where(nev, "新能源" + klass, klass)),
+            "displacement": frames.decimal(
+                np.rint(np.nan_to_num(displacement) * 100).astype(np.int64),
+                4,
+                2,
+                displacement == displacement,
+            ),
+            "energy": pl.Series(energy, dtype=pl.String),
         },
     )
     first_day = np.full(n, np.iinfo(np.int64).max)
@@ -228,6 +238,8 @@ def build_people(
         make=make,
         new_energy=nev,
         seats=seats,
+        displacement=displacement,
+        energy=energy,
         use=use,
         price=price,
         entry_year=entry_year,
@@ -271,3 +283,34 @@ def _unique_id_numbers(
             break
         k[dup] = rng.integers(0, 25, int(dup.sum()))
     return id_numbers(region, birth_ymd, base + k * 2 + male)
+
+
+# Non-new-energy vans (9 seats) run on diesel this often; the rest of the petrol cars on petrol.
+VAN_DIESEL_SHARE = 0.5
+
+
+def engines(rng: np.random.Generator, make: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Engine size (litres; NaN for battery-electric) and power source of each vehicle: one of
+    its model's common versions; new-energy models are plug-in hybrids at the model's PHEV
+    share, else battery-electric. Drawn from its own stream (the rest of the book is as
+    before)."""
+    n = len(make)
+    u = rng.random(n)
+    pick = rng.random(n)
+    displacement = np.full(n, np.nan)
+    energy = np.full(n, "petrol", dtype=object)
+    for index, m in enumerate(MAKES):
+        mine = make == index
+        if not mine.any():
+            continue
+        sizes = np.array(m.engines or (np.nan,))
+        chosen = sizes[(pick[mine] * len(sizes)).astype(np.int64)]
+        if m.new_energy:
+            phev = u[mine] < m.phev_share
+            displacement[mine] = np.where(phev, chosen, np.nan)
+            energy[mine] = np.where(phev, "plug_in_hybrid", "battery_electric")
+        else:
+            displacement[mine] = chosen
+            diesel = (m.seats >= 9) & (u[mine] < VAN_DIESEL_SHARE)
+            energy[mine] = np.where(diesel, "diesel", "petrol")
+    return displacement, energy.astype(str)

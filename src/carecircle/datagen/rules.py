@@ -1,86 +1,105 @@
-"""Pricing rules the generator applies (DOMAIN.md, post-2020 reform), scalar and vectorised.
+"""Pricing rules the generator applies, vectorised, from the app's own rule modules so the book
+and the quote cannot disagree (DOMAIN.md, post-2020 reform):
 
-- NCD level = claims in the look-back (at most 3 insured years) − consecutive claim-free
-  insured years (counted up to 4), clipped to −4…+5; no prior insured year → 0.
-- Compulsory premium = base (950 below 6 seats, 1,100 from 6) × (1 + A), A from the region
-  group and the previous years' at-fault claims.
+- NCD level: ``policies.ncd.ncd_levels`` (the one rule; the generator keeps no copy).
+- 交强险 = base (``policies.compulsory`` base table by use and seats) × (1 + A), A from the one
+  region table and last year's at-fault and fatal accidents or the years without one.
+- 车船税 (``policies.vehicle_tax``): the province's amount for the engine band, exempt power
+  sources pay nothing, a car registered in the tax year pays from that month.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from .reference import COMPULSORY_DISCOUNT
+from carecircle.policies import compulsory, vehicle_tax
+from carecircle.policies.ncd import ladder_for, ncd_levels
 
-NCD_LEVELS = tuple(range(-4, 6))
-NCD_COEFFICIENTS = (0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
-NCD_LADDER = np.array(NCD_COEFFICIENTS)
+from .reference import CITIES
+
+__all__ = [
+    "CITY_GROUP",
+    "PRICING_COEFFICIENT_BAND",
+    "compulsory_base",
+    "compulsory_factor",
+    "ncd_ladder",
+    "ncd_levels",
+    "vehicle_taxes",
+]
+
 PRICING_COEFFICIENT_BAND = (0.5, 1.5)
-LOOK_BACK_YEARS = 3
-MAX_CLAIM_FREE_YEARS = 4
+# Each generated city's floating-rate group, from the one region table.
+CITY_GROUP = np.array([compulsory.region_group(c.province, c.name) for c in CITIES])
+_DISCOUNTS = np.array([[float(d) for d in compulsory.CLAIM_FREE_DISCOUNTS[g]] for g in "ABCDE"])
 
 
-def ncd_level(claims_per_year: Sequence[int]) -> int:
-    """NCD level for the next policy from claim counts of prior insured years (oldest first)."""
-    if not claims_per_year:
-        return 0
-    claim_free = 0
-    for count in reversed(claims_per_year):
-        if count or claim_free == MAX_CLAIM_FREE_YEARS:
-            break
-        claim_free += 1
-    in_look_back = sum(claims_per_year[-LOOK_BACK_YEARS:])
-    return max(-4, min(5, in_look_back - claim_free))
-
-
-def ncd_coefficient(level: int) -> float:
-    return NCD_COEFFICIENTS[level + 4]
-
-
-def ncd_levels(claims: np.ndarray, insured: np.ndarray) -> np.ndarray:
-    """Vectorised ``ncd_level``: ``claims``/``insured`` are (n, years) with the year just
-    before the new policy last. Years before the most recent uninsured year are ignored
-    (a gap in cover breaks the look-back)."""
-    n, years = claims.shape
-    level = np.zeros(n, dtype=np.int64)
-    claim_free = np.zeros(n, dtype=np.int64)
-    counting = np.ones(n, dtype=bool)
-    in_look_back = np.zeros(n, dtype=np.int64)
-    history = np.ones(n, dtype=bool)
-    for back in range(1, years + 1):
-        col = years - back
-        history &= insured[:, col]
-        c = np.where(history, claims[:, col], 0)
-        counting &= history & (c == 0) & (claim_free < MAX_CLAIM_FREE_YEARS)
-        claim_free += counting
-        if back <= LOOK_BACK_YEARS:
-            in_look_back += c
-    level = np.clip(in_look_back - claim_free, -4, 5)
-    level[~insured[:, -1]] = 0
-    return level
+def ncd_ladder(levels: np.ndarray) -> np.ndarray:
+    """The default ladder's coefficient for each level (the levels come from ``ncd_levels``
+    on the default rules, so every level is on it)."""
+    ladder = ladder_for()
+    low = min(ladder)
+    table = np.array([float(ladder[k]) for k in range(low, max(ladder) + 1)])
+    return table[levels - low]
 
 
 def compulsory_factor(
-    group: np.ndarray, claim_free_years: np.ndarray, last_year_claims: np.ndarray
+    group: np.ndarray, at_fault: np.ndarray, fatal: np.ndarray, insured: np.ndarray
 ) -> np.ndarray:
-    """(1 + A) for each row; ``group`` holds region-group letters, ``claim_free_years`` the
-    consecutive claim-free insured years (0 = new or claimed last year)."""
-    table = np.array([COMPULSORY_DISCOUNT[g] for g in "ABCDE"])
+    """(1 + A) per row. ``at_fault``/``fatal``/``insured`` are (n, years) with the year just
+    before the new policy last: at-fault accidents, fatal at-fault accidents, 交强险 in force."""
+    n, years = at_fault.shape
+    if years == 0:
+        return np.ones(n)
+    has = insured[:, -1]
+    last = np.where(has, at_fault[:, -1], 0)
+    clean = np.zeros(n, dtype=np.int64)
+    going = np.ones(n, dtype=bool)
+    for back in range(1, min(years, 3) + 1):
+        going &= insured[:, -back] & (at_fault[:, -back] == 0)
+        clean += going
     group_index = np.searchsorted(np.array(list("ABCDE")), group)
-    years = np.clip(claim_free_years, 1, 3) - 1
-    discount = table[group_index, years]
-    a = np.where(claim_free_years > 0, discount, 0.0)
-    a = np.where(last_year_claims >= 2, 0.10, a)
+    a = np.where(clean > 0, _DISCOUNTS[group_index, np.clip(clean, 1, 3) - 1], 0.0)
+    a = np.where(last >= 1, float(compulsory.ONE_AT_FAULT), a)
+    a = np.where(last >= 2, float(compulsory.TWO_OR_MORE_AT_FAULT), a)
+    a = np.where(has & (fatal[:, -1] > 0), float(compulsory.FATAL_AT_FAULT), a)
     return 1.0 + a
 
 
 def compulsory_base(seats: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """Base compulsory premium by use and seats (household 950/1,100; company 1,000/1,130;
-    operating 1,800/2,360)."""
-    small = seats < 6
-    household = np.where(small, 950.0, 1100.0)
-    company = np.where(small, 1000.0, 1130.0)
-    operating = np.where(small, 1800.0, 2360.0)
-    return np.select([use == "non_operating", use == "operating"], [company, operating], household)
+    """Base compulsory premium per row from the configured table (``use`` as text)."""
+    table = compulsory.base_table()
+    out = np.zeros(len(seats))
+    for name, rows in table.items():
+        mine = use == name
+        if not mine.any():
+            continue
+        bounds = [b for b, _ in rows]
+        amounts = [float(a) for _, a in rows]
+        out = np.where(
+            mine, np.select([seats < b for b in bounds[:-1]], amounts[:-1], amounts[-1]), out
+        )
+    return out
+
+
+def vehicle_taxes(
+    city: np.ndarray,
+    displacement: np.ndarray,
+    energy: np.ndarray,
+    seats: np.ndarray,
+    effective: np.ndarray,
+    first_registration: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(tax, known) per row for 交强险 starting on ``effective`` (day numbers); ``known`` is
+    False where the tax is not the passenger-car rule's (over 9 seats)."""
+    schedules = np.array([[float(a) for a in vehicle_tax.schedule_for(c.province)] for c in CITIES])
+    uppers = np.array([float(u) for u, _, _ in vehicle_tax.BANDS if u is not None])
+    band = np.searchsorted(uppers, np.nan_to_num(displacement, nan=1.0) - 1e-9, side="left")
+    annual = schedules[city, band]
+    year = np.asarray(effective, dtype="datetime64[D]").astype("datetime64[Y]")
+    reg = np.asarray(first_registration, dtype="datetime64[D]")
+    same_year = reg.astype("datetime64[Y]") == year
+    month = reg.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    months = np.where(same_year, 13 - month, 12)
+    exempt = np.isin(energy, list(vehicle_tax.SETTINGS.get("VEHICLE_TAX_EXEMPT_ENERGIES")))
+    tax = np.where(exempt, 0.0, np.round(annual * months / 12, 2))
+    return tax, seats <= vehicle_tax.MAX_PASSENGER_SEATS

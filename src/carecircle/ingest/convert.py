@@ -174,6 +174,40 @@ class integer:
         return number
 
 
+@dataclass(frozen=True)
+class number:
+    """A decimal between ``low`` and ``high`` (ends included), kept to ``places`` places."""
+
+    low: Decimal
+    high: Decimal
+    places: int
+
+    def __call__(self, value: Any) -> Decimal:
+        try:
+            parsed = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise CellError(
+                "number_format", f"不是数字“{value}” / not a number: {value!r}"
+            ) from None
+        if not parsed.is_finite() or not self.low <= parsed <= self.high:
+            raise CellError(
+                "number_range",
+                f"须在{self.low}到{self.high}之间 / must be between {self.low} and {self.high}",
+            )
+        return parsed.quantize(Decimal(1).scaleb(-self.places))
+
+
+@dataclass(frozen=True)
+class defaulted:
+    """A blank cell is ``value`` (a column the model keeps NOT NULL with a default)."""
+
+    inner: Converter
+    value: Any
+
+    def __call__(self, value: Any) -> Any:
+        return self.value if blank(value) else self.inner(value)
+
+
 TRUE = {"1", "true", "yes", "y", "是", "t", "同意"}
 FALSE = {"0", "false", "no", "n", "否", "f", "不同意", ""}
 

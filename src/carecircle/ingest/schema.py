@@ -67,6 +67,8 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "seats": pl.Int16,
         "price": MONEY,
         "vehicle_class": pl.String,
+        "displacement": pl.Decimal(4, 2),  # litres (车船税 band)
+        "energy": pl.String,  # parties.choices.Energy
     },
     "policies": {
         "policy_no": pl.String,
@@ -85,6 +87,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "agent_username": pl.String,
         "renews_policy_no": pl.String,
         "cancelled_on": DATE,
+        "vehicle_tax": MONEY,  # 车船税 collected with 交强险, apart from premium
     },
     "coverages": {
         "policy_no": pl.String,
@@ -107,6 +110,8 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "paid_at": TS,
         "closed_at": TS,
         "repair_shop_code": pl.String,
+        "liability_share": pl.Decimal(4, 3),  # the insured's share of the fault, 0–1
+        "deaths": pl.Int16,
     },
     "interactions": {
         "interaction_no": pl.String,

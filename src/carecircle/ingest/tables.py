@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -15,7 +16,14 @@ from carecircle.claims.models import Claim, ClaimStatus
 from carecircle.core import pii
 from carecircle.core.models import User
 from carecircle.core.roles import Role
-from carecircle.parties.choices import CustomerKind, Gender, PartnerKind, TeamKind, VehicleUse
+from carecircle.parties.choices import (
+    CustomerKind,
+    Energy,
+    Gender,
+    PartnerKind,
+    TeamKind,
+    VehicleUse,
+)
 from carecircle.parties.models import Customer, Partner, Team, Vehicle
 from carecircle.policies.choices import Channel, CoverageCode, Currency, PolicyKind
 from carecircle.policies.models import Coverage, Policy
@@ -213,6 +221,9 @@ SPECS: dict[str, TableSpec] = {
             Column("seats", c.integer(1, 99), True),
             Column("price", c.optional(c.money)),
             Column("vehicle_class", c.text(32)),
+            # 车船税: engine size in litres and power source (battery-electric, fuel cell exempt).
+            Column("displacement", c.optional(c.number(Decimal("0.01"), Decimal("99.99"), 2))),
+            Column("energy", c.optional(c.choice(_values(Energy), "power source"))),
         ],
         [Reference("customer_no", "owner_id", Customer, "customer_no", label="customer")],
     ),
@@ -232,6 +243,7 @@ SPECS: dict[str, TableSpec] = {
             Column("pricing_coefficient", c.optional(c.coefficient)),
             Column("channel", c.choice(_values(Channel), "channel"), True),
             Column("cancelled_on", c.optional(c.date)),
+            Column("vehicle_tax", c.optional(c.money)),  # 车船税 collected with 交强险
         ],
         [
             Reference("customer_no", "customer_id", Customer, "customer_no", label="customer"),
@@ -270,6 +282,10 @@ SPECS: dict[str, TableSpec] = {
             Column("injury", c.boolean),
             Column("paid_at", c.optional(c.timestamp)),
             Column("closed_at", c.optional(c.timestamp)),
+            # The 交强险 floating rate: the insured's share of the fault (0 = not at fault;
+            # blank = not recorded) and deaths (blank = none).
+            Column("liability_share", c.optional(c.number(Decimal(0), Decimal(1), 3))),
+            Column("deaths", c.defaulted(c.integer(0, 999), 0)),
         ],
         [
             Reference("policy_no", "policy_id", Policy, "policy_no", label="policy"),

@@ -53,8 +53,10 @@ def result_type(conv: c.Converter) -> pl.DataType:
 
 def _dtype(conv: c.Converter) -> pl.DataType | None:
     """The type a converter's results are stored as (None: unknown, use the row path)."""
-    if isinstance(conv, c.optional):
+    if isinstance(conv, c.optional | c.defaulted):
         return _dtype(conv.inner)
+    if isinstance(conv, c.number):
+        return pl.Decimal(38, conv.places)
     if isinstance(conv, c.text | c.choice) or conv in (
         c.id_number,
         c.uscc,
@@ -162,6 +164,10 @@ def convert_column(conv: c.Converter, s: pl.Series, *, name: str, required: bool
         s = s.cast(pl.String)
     is_blank = blank(s)
     skip = is_blank if required else pl.Series([False] * len(s), dtype=pl.Boolean)
+    fill = None
+    if isinstance(conv, c.defaulted):  # blank → the default, like the row path
+        fill = conv.value
+        conv, skip = conv.inner, skip | is_blank
     if isinstance(conv, c.optional):
         conv, skip = conv.inner, skip | is_blank
     fast = _vector(conv, s)
@@ -183,6 +189,14 @@ def convert_column(conv: c.Converter, s: pl.Series, *, name: str, required: bool
         )
         merged = pl.col("base")
     frame = frame.with_columns(pl.when(pl.col("skip")).then(None).otherwise(merged).alias("out"))
+    if fill is not None:
+        frame = frame.with_columns(
+            pl.when(pl.col("blank"))
+            .then(pl.lit(fill))
+            .otherwise("out")
+            .cast(base.dtype)
+            .alias("out")
+        )
     bad = frame.filter(pl.col("need") & pl.col("code").is_not_null()).select(
         "idx", pl.col("code").alias("rule"), "message", pl.col("text").alias("value")
     )
