@@ -43,7 +43,14 @@ from .core import (
     make_vin,
 )
 from .ecosystem import AgreementFactory, WeatherAlertFactory
-from .notify import ContactAddressFactory, MessageFactory, UnsubscribeFactory
+from .notify import (
+    ContactAddressFactory,
+    DeliveryAttemptFactory,
+    LegalMessageFactory,
+    LetterTaskFactory,
+    MessageFactory,
+    UnsubscribeFactory,
+)
 from .parties import (
     CustomerFactory,
     PartnerContactFactory,
@@ -52,6 +59,12 @@ from .parties import (
     VehicleFactory,
 )
 from .policies import CoverageFactory, PolicyFactory
+from .proposals import (
+    PaymentOrderFactory,
+    ProposalCoverageFactory,
+    ProposalFactory,
+    ProposalPolicyFactory,
+)
 from .renewals import (
     AssignmentFactory,
     ComplianceBlockFactory,
@@ -99,12 +112,15 @@ __all__ = [
     "CoverageFactory",
     "CustomerFactory",
     "CustomerValueFactory",
+    "DeliveryAttemptFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
     "HolidayDayFactory",
     "HolidayYearFactory",
     "InteractionFactory",
     "ItemFactory",
+    "LegalMessageFactory",
+    "LetterTaskFactory",
     "ListEntryFactory",
     "ListEventFactory",
     "LocationFactory",
@@ -117,6 +133,10 @@ __all__ = [
     "PartnerFactory",
     "PlainClaimFactory",
     "PolicyFactory",
+    "PaymentOrderFactory",
+    "ProposalCoverageFactory",
+    "ProposalFactory",
+    "ProposalPolicyFactory",
     "ProductFactory",
     "QuoteFactory",
     "RatingFactory",
