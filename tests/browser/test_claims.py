@@ -57,8 +57,8 @@ def test_fast_track_from_the_phone_page_to_payment(page, live_server, book):
     page.fill("#id_location", "杭州西湖区文三路")
     page.fill("#id_description", "停车时被剐蹭左后门")
     page.fill("#id_customer_estimate", "1800")
-    page.check("#id_single_vehicle")
-    page.check("#id_liability_clear")
+    expect(page.locator("#id_own_car")).to_be_checked()  # only my car: a single-vehicle accident
+    page.select_option("#id_liability", "full")
     page.set_input_files(
         "#id_photos", files=[{"name": "door.png", "mimeType": "image/png", "buffer": PNG}]
     )
