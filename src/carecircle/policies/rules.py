@@ -1,73 +1,15 @@
-"""Pure pricing rules (docs/domain.md): NCD level and coefficient, pricing band, compulsory
-premium. No database access; settings are passed in so hypothesis can test every input.
+"""Pure pricing rules (docs/domain.md): pricing band, compulsory premium, coverage totals.
+The NCD is ``policies.ncd``. No database access; settings are passed in so hypothesis can test
+every input.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
-
-NCD_MIN_LEVEL = -4
-NCD_MAX_LEVEL = 5
-NCD_LOOK_BACK_YEARS = 3  # claims are counted over at most the last 3 insured years
-MAX_GAP = dt.timedelta(days=92)  # setting: a gap in cover longer than 3 months breaks the chain
-
-
-@dataclass(frozen=True)
-class InsuredYear:
-    """One past policy year of the vehicle and the number of claims paid in it."""
-
-    effective: dt.date
-    expiry: dt.date
-    claims: int
-
-
-def continuous_years(history: Sequence[InsuredYear], max_gap: dt.timedelta = MAX_GAP):
-    """The most recent unbroken run of insured years, most recent first."""
-    ordered = sorted(history, key=lambda y: y.effective, reverse=True)
-    run: list[InsuredYear] = []
-    for year in ordered:
-        if run and run[-1].effective - year.expiry > max_gap:
-            break
-        run.append(year)
-    return run
-
-
-def ncd_level(claims_per_year: Sequence[int]) -> int:
-    """Post-2020 NCD level from claim counts per continuous insured year, most recent first.
-
-    level = claims in the look-back (≤ 3 years) − consecutive claim-free years (counted from
-    the most recent year), clamped to −4…+5; no history (new car, transfer) → 0.
-    """
-    if any(c < 0 for c in claims_per_year):
-        raise DomainError("ncd_claims", "出险次数不能为负 / claim counts cannot be negative")
-    claims = sum(claims_per_year[:NCD_LOOK_BACK_YEARS])
-    claim_free = 0
-    for count in claims_per_year:
-        if count:
-            break
-        claim_free += 1
-    return max(NCD_MIN_LEVEL, min(NCD_MAX_LEVEL, claims - claim_free))
-
-
-def ncd_level_from_history(history: Sequence[InsuredYear], max_gap: dt.timedelta = MAX_GAP) -> int:
-    return ncd_level([y.claims for y in continuous_years(history, max_gap)])
-
-
-def ncd_coefficient(level: int, ladder: Mapping[int, str | Decimal]) -> Decimal:
-    """The coefficient for a level from the configured ladder (settings NCD_LADDER)."""
-    if level not in ladder:
-        raise DomainError(
-            "ncd_level",
-            f"NCD等级 {level} 不在系数表中 / NCD level {level} is not on the ladder",
-            "ncd_level",
-        )
-    return Decimal(str(ladder[level])).quantize(Decimal("0.001"))
 
 
 def check_pricing_coefficient(value: Decimal, band: tuple[float | str, float | str]) -> Decimal:
