@@ -1,6 +1,6 @@
 """A seat's renewal day in Chromium: the keyboard queue, a call, a quote (and one refused
-outside the band), the renewal recorded; the law blocking a call at 21:05 and a customer
-without consent; the supervisor's pipeline page. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
+outside the band), the acceptance recorded (the policy waits for the payment); the law
+blocking a call at 21:05 and a customer without consent; the supervisor's pipeline page. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +12,7 @@ from carecircle.renewals.models import ComplianceBlock, RenewalTask
 from carecircle.renewals.services.pipeline import run_pipeline
 from tests.factories import CustomerFactory, UserFactory
 from tests.playwright_fixtures import SHOTS
+from tests.policies.proposal_setup import pay
 from tests.renewals.conftest import AS_OF, at, expiring, make_seat
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,10 +73,14 @@ def test_a_seats_renewal_day(page, live_server, day):
     expect(page.locator("#quote-total")).to_contain_text("3,015.00")
     page.screenshot(path=str(SHOTS / "renewal-task.png"), full_page=True)
 
-    page.select_option("#id_outcome", "renewed")
+    # 见费出单: "accepted" makes the proposal; the policy is issued when the customer pays
+    # (tests/browser/test_renewal_payment.py follows the customer through the payment).
+    page.select_option("#id_outcome", "accepted")
     page.click("#outcome-button")
-    expect(page).to_have_url(live_server.url + "/renewals/")
     expect(page.locator(".messages")).to_contain_text("结果已记录")
+    expect(page.locator("#proposal-status")).to_contain_text("待支付")
+    assert not Policy.objects.filter(renews=first).exists()
+    assert pay(RenewalTask.objects.get(policy=first).proposal).outcome == "issued"
     successor = Policy.objects.get(renews=first)
     assert successor.premium.to_eng_string() == "2160.00"
 
