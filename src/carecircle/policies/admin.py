@@ -40,7 +40,7 @@ class PolicyAdminForm(forms.ModelForm):
         )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         level, customer = data.get("ncd_level"), data.get("customer")
         if level is None:
             self.instance.ncd_coefficient = None
