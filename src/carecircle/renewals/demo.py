@@ -1,5 +1,6 @@
 """Demo data for renewals: seat profiles, today's pipeline, and yesterday's calls so the
-queue, the task page and the supervisors' dashboards have something real to show."""
+queue, the task page and the supervisors' dashboards have something real to show (accepted
+offers mostly paid through the payment simulator, so renewals are issued policies)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.roles import Role
+from carecircle.policies.payments.services import receive, start_payment
+from carecircle.policies.payments.simulator import SimulatorGateway
 
 from .choices import LostReason, Stage
 from .models import PipelineRun, RenewalTask, SeatProfile
@@ -22,8 +25,9 @@ from .services.pipeline import run_pipeline
 
 GENERATED_SEATS = 6  # besides the demo logins, so the work is shared
 CALLS_PER_SEAT = 25
-OUTCOMES = ["renewed", "callback", "lost", "refused", "quoted"]
+OUTCOMES = ["accepted", "callback", "lost", "refused", "quoted"]
 WEIGHTS = [40, 25, 15, 5, 15]
+PAID_SHARE = 0.8  # accepted offers the customer paid the same day (the rest await payment)
 COMPETITORS = ["平安 / Ping An", "人保 / PICC", "太保 / CPIC"]
 
 
@@ -70,7 +74,7 @@ def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
                     continue
                 outcome = rng.choices(OUTCOMES, WEIGHTS)[0]
                 data: dict[str, Any] = {}
-                if outcome in ("renewed", "quoted"):
+                if outcome in ("accepted", "quoted"):
                     workspace.make_quote(task, seat)
                 if outcome == "callback":
                     data["callback_at"] = moment + dt.timedelta(days=1, hours=2)
@@ -85,8 +89,20 @@ def _work_a_day(seat: User, day: dt.date, rng: random.Random) -> None:
                 workspace.record_outcome(
                     task, seat, outcome, idempotency_key=f"demo-{task.pk}", contact=contact, **data
                 )
+                if outcome == "accepted" and rng.random() < PAID_SHARE:
+                    _customer_pays(task)
             except DomainError:
                 continue  # the rules said no (consent, do-not-call): as on a real day
+
+
+def _customer_pays(task: RenewalTask) -> None:
+    """The customer pays through the simulator: its signed notification issues the policy."""
+    proposal = RenewalTask.objects.get(pk=task.pk).proposal
+    if proposal is None:
+        return
+    order = start_payment(proposal)
+    body, headers = SimulatorGateway().notification(order.reference, order.amount)
+    receive(SimulatorGateway.name, body, headers)
 
 
 def seed(stdout: Any) -> None:
