@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from carecircle.renewals.choices import Status
+from carecircle.renewals.models import RenewalTask
 from carecircle.renewals.supervision.dashboard import dashboard
 from carecircle.renewals.supervision.losses import why_lost
 from carecircle.renewals.supervision.scope import Dimension, Period
 from tests.renewals.conftest import AS_OF
 
-from .book import MAY, rows
+from .book import MAY, rows, successor
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,28 @@ def test_a_team_leader_sees_only_the_team(book):
         1,
     )
     assert why_lost(book["leader"], MAY).endings[0]["n"] == 1
+
+
+def test_accepted_but_unpaid_is_shown_apart_and_never_counted_as_renewed(book):
+    """见费出单: a renewal counts as renewed only once its policy is issued; an accepted offer
+    awaiting payment is its own figure."""
+    open_task = RenewalTask.objects.get(
+        assignee=book["s2"], status=Status.OPEN, expiry_date__month=5
+    )
+    open_task.status = Status.AWAITING_PAYMENT
+    open_task.save()
+    s2 = rows(dashboard(book["manager"], "seat", MAY, AS_OF))["坐席二"]
+    assert (s2.due, s2.renewed, s2.awaiting_payment) == (2, 1, 1)
+    assert s2.premium_written == Decimal("4200.00")  # only the agent's issued renewal
+
+
+def test_a_compulsory_only_renewal_is_written_once(book):
+    """When only 交强险 was renewed the successor is the companion's renewal: its premium
+    counts once, not as successor and companion both."""
+    t = RenewalTask.objects.filter(assignee=book["s2"], status=Status.OPEN, companion__isnull=False)
+    t = t.filter(expiry_date__month=5).get()
+    t.successor = successor(t.companion, "900.00")
+    t.status = Status.RENEWED
+    t.save()
+    s2 = rows(dashboard(book["manager"], "seat", MAY, AS_OF))["坐席二"]
+    assert s2.premium_written == Decimal("4200.00") + Decimal("900.00")
