@@ -10,6 +10,7 @@ urlpatterns = [
     path("approvals/", staff.approvals, name="approvals"),
     path("dashboard/", staff.dashboard, name="dashboard"),
     path("reports/", staff.reports, name="reports"),
+    path("calendar/", staff.work_calendar, name="calendar"),
     path("documents/<int:document_id>/", documents.document, name="document"),
     path("my/", customer.my_claims, name="my_claims"),
     path("my/report/", customer.report, name="report"),

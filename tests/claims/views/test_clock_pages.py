@@ -68,3 +68,19 @@ def test_the_dashboard_flags_a_year_with_no_schedule_a_running_clock_reaches(cli
     workdays.invalidate()
     page = client.get("/claims/dashboard/").content.decode()
     assert "<strong>2026, 2027</strong>" in page
+
+
+def test_the_work_calendar_page_shows_the_loaded_years_and_a_years_days_read_only(client, today):
+    people = staff()
+    assert client.get("/claims/calendar/").status_code == 302  # to the login
+    client.force_login(people["handler"])
+    assert client.get("/claims/calendar/").status_code == 403
+    client.force_login(people["manager"])
+    page = client.get("/claims/calendar/?year=2025").content.decode()
+    years = page.split('id="years"')[1].split("</table>")[0]
+    assert [y for y in (2026, 2025, 2024) if f'data-year="{y}"' in years] == [2026, 2025, 2024]
+    assert "国务院办公厅关于2025年部分节假日安排的通知" in years
+    days = page.split('id="days"')[1].split("</table>")[0]
+    assert days.count('data-kind="off"') == 28 and days.count('data-kind="working"') == 5
+    assert "2025-09-28 星期日</td><td>调休上班 / working day" in days
+    assert 'method="post"' not in page.split("<h1>")[1]  # nothing to change here

@@ -9,12 +9,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.core import clock, excel
 from carecircle.core.errors import DomainError
+from carecircle.core.models import HolidayDay, HolidayYear
 from carecircle.core.roles import Perm, has_perm
 
 from .. import rules, selectors, services
@@ -213,6 +215,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("理赔经理使用 / for claims managers")
     ctx = {"d": selectors.dashboard(request.user), "unscheduled": unscheduled_years()}
     return render(request, "claims/dashboard.html", ctx)
+
+
+@require_GET
+@login_required
+def work_calendar(request: HttpRequest) -> HttpResponse:
+    """The State Council schedules the clocks count on, read-only: the loaded years and one
+    year's days (``?year=``); years a running clock reaches without a schedule are flagged.
+    Loading is `carecircle calendar load YEAR` (an administrator's job, never a click)."""
+    if not (
+        has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
+    ):
+        raise PermissionDenied("理赔经理使用 / for claims managers")
+    years = list(
+        HolidayYear.objects.annotate(
+            off=Count("days", filter=Q(days__kind=HolidayDay.Kind.OFF)),
+            working=Count("days", filter=Q(days__kind=HolidayDay.Kind.WORKING)),
+        ).order_by("-year")
+    )
+    asked = request.GET.get("year", "")
+    shown = next((y for y in years if str(y.year) == asked), years[0] if years else None)
+    days = list(shown.days.order_by("date")) if shown else []
+    ctx = {"years": years, "shown": shown, "days": days, "unscheduled": unscheduled_years()}
+    return render(request, "claims/calendar.html", ctx)
 
 
 def _since(request: HttpRequest) -> dt.datetime | None:
