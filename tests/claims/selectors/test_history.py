@@ -13,6 +13,7 @@ from carecircle.claims.selectors.history import (
     ncd_for,
     vehicle_history,
 )
+from carecircle.claims.selectors.network import claim_history
 from carecircle.policies.ncd import InsuredYear
 from tests.factories.claims import PlainClaimFactory
 from tests.factories.core import SH
@@ -178,3 +179,18 @@ def test_the_history_takes_two_queries(django_assert_num_queries):
     chain(vehicle, [1, 0, 2])
     with django_assert_num_queries(2):
         ncd_for(vehicle.pk, START, owner_id=vehicle.owner_id)
+
+
+def test_the_calculator_projects_on_the_run_the_current_policy_continues():
+    vehicle = VehicleFactory()
+    current, *_ = chain(vehicle, [0, 0, 0, 0, 0])
+    claim_on(current, 0, coverage="vehicle_damage")
+    claim_on(current, 0, coverage="third_party")  # the same accident
+    assert claim_history(current) == ([0, 0, 0, 0], 1)
+
+
+def test_after_a_four_month_lapse_the_calculator_has_no_past_run():
+    vehicle = VehicleFactory()
+    chain(vehicle, [0, 0], end=dt.date(2025, 2, 1))
+    [current] = chain(vehicle, [0])
+    assert claim_history(current) == ([], 0)

@@ -22,7 +22,7 @@ from carecircle.policies.models import Policy
 from ..choices import Action, ClaimStatus
 from ..models import Claim, ClaimTransition, RepairTerms
 from ..rules.calculator import Verdict, shop_price, should_i_claim
-from .history import vehicle_history
+from .history import accidents_by_policy, vehicle_history
 
 VOID = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
 REPAIR_KINDS = ("repair_shop", "four_s_shop")
@@ -100,6 +100,8 @@ def claim_history(policy: Policy) -> tuple[list[int], int]:
     history = vehicle_history(
         policy.vehicle_id, policy.effective_date + dt.timedelta(days=1), owner_id=policy.customer_id
     )
+    if policy.pk not in history.policy_ids:  # another holder's policy on the same day
+        return [], accidents_by_policy([policy.pk])[policy.pk]
     at = history.policy_ids.index(policy.pk)
     past = ncd.unbroken_run(history.years[at + 1 :], policy.effective_date)
     return [y.claims for y in past], history.years[at].claims
