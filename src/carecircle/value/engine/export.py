@@ -65,6 +65,7 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
             ("k.claim_no", "claim_no"),
             ("p.policy_no", "policy_no"),
             ("v.vehicle_no", "vehicle_no"),
+            ("k.coverage", "coverage"),  # service riders are not counted as accidents
             ("k.accident_at", "accident_at"),
             ("k.reported_at", "reported_at"),
             ("k.amount_reserved", "amount_reserved"),
@@ -168,6 +169,7 @@ LAYOUT: dict[str, dict[str, PolarsType]] = {
         "claim_no": pl.String,
         "policy_no": pl.String,
         "vehicle_no": pl.String,
+        "coverage": pl.String,
         "accident_at": TS,
         "reported_at": TS,
         "amount_reserved": MONEY,

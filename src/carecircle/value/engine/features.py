@@ -12,12 +12,16 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from carecircle.claims.choices import ClaimStatus
+from carecircle.policies.choices import SERVICE_RIDERS
 
 from .params import ValueParams
 
 DAY = dt.timedelta(days=1)
 TIME_ZONE = "Asia/Shanghai"
 EXCLUDED_CLAIM_STATUSES = ("withdrawn", "rejected")
+# Service riders (rescue, safety check, …) are services, not claims: they never count as an
+# accident (claims.selectors.history, the NCD's rule); their cost stays in the loss figures.
+RIDER_CODES = tuple(sorted(str(code.value) for code in SERVICE_RIDERS))
 # Claims with a reserve still outstanding: every workflow step before payment (claims/choices).
 OPEN_CLAIM_STATUSES = tuple(
     str(s.value)
@@ -169,6 +173,11 @@ def claim_features(
     open_ = pl.col("status").is_in(OPEN_CLAIM_STATUSES)
     outstanding = pl.when(open_).then((cents(pl.col("amount_reserved")) - paid).clip(lower_bound=0))
     accident = pl.col("accident_at").dt.date()
+    # Counted as an accident by the NCD's rule (claims.selectors.history): not closed without
+    # payment, not a service rider (frames without a coverage column have no riders to drop).
+    counted = ~((pl.col("status") == ClaimStatus.CLOSED.value) & (paid <= 0))
+    if "coverage" in claims.collect_schema().names():
+        counted &= ~pl.col("coverage").fill_null("").is_in(RIDER_CODES)
     return (
         claims.join(policies.select("policy_no", "customer_no"), on="policy_no", how="inner")
         .filter(
@@ -176,7 +185,7 @@ def claim_features(
             & (accident > start)
             & (accident <= as_of)
         )
-        .with_columns(paid_c=paid, outstanding_c=outstanding.otherwise(0))
+        .with_columns(paid_c=paid, outstanding_c=outstanding.otherwise(0), counted=counted)
         .with_columns(
             incurred_c=pl.col("paid_c") + pl.col("outstanding_c"),
             years_back=((as_of - accident).dt.total_days() // 365).clip(0, 2),
@@ -195,6 +204,7 @@ def claim_events(cf: pl.LazyFrame) -> pl.LazyFrame:
         outstanding_c=pl.col("outstanding_c").sum(),
         incurred_c=pl.col("incurred_c").sum(),
         years_back=pl.col("years_back").first(),
+        counted=pl.col("counted").any(),
         injury=pl.col("injury").any(),
         days_to_pay=pl.col("days_to_pay").max(),
     )
@@ -202,22 +212,25 @@ def claim_events(cf: pl.LazyFrame) -> pl.LazyFrame:
 
 def customer_claim_totals(cf: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame:
     cap = params.large_loss_cap * 100
-    recent = pl.col("years_back") == 0
+    counted = pl.col("counted")
+    this_year = pl.col("years_back") == 0
     return (
         claim_events(cf)
         .group_by("customer_no")
         .agg(
             claims_paid_c=pl.col("paid_c").sum(),
             claims_outstanding_c=pl.col("outstanding_c").sum(),
-            claims_count=pl.len().cast(pl.Int64),
+            claims_count=counted.sum().cast(pl.Int64),
             capped_incurred_f=pl.col("incurred_c").clip(upper_bound=int(cap)).sum().cast(pl.Float64)
             / 100.0,
-            claims_y0=recent.sum().cast(pl.Int64),
-            claims_y1=(pl.col("years_back") == 1).sum().cast(pl.Int64),
-            claims_y2=(pl.col("years_back") == 2).sum().cast(pl.Int64),
+            claims_y0=(counted & this_year).sum().cast(pl.Int64),
+            claims_y1=(counted & (pl.col("years_back") == 1)).sum().cast(pl.Int64),
+            claims_y2=(counted & (pl.col("years_back") == 2)).sum().cast(pl.Int64),
             max_incurred_c=pl.col("incurred_c").max(),
             large_injury_recent=(
-                recent & pl.col("injury") & (pl.col("incurred_c") >= int(params.large_claim * 100))
+                this_year
+                & pl.col("injury")
+                & (pl.col("incurred_c") >= int(params.large_claim * 100))
             ).any(),
             days_to_pay_median=pl.col("days_to_pay").median(),
         )
