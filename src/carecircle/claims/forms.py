@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -72,8 +74,8 @@ class ReportForm(forms.Form):
         self.fields["vehicle"].choices = vehicles  # type: ignore[attr-defined]
         self.fields["own_car"].initial = True
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         data["injured"] = data.get("injured") or 0
         data["deaths"] = data.get("deaths") or 0
         if not (
