@@ -16,7 +16,15 @@ from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 class ListKind(models.TextChoices):
     GREY = "grey", _("灰名单(加强审核) / Grey list (closer review)")
-    BLACK = "black", _("黑名单(不予承保或续保) / Black list (no cover or renewal)")
+    # 交强险 may never be refused to an insurable vehicle (DOMAIN.md): the black list limits
+    # commercial cover only.
+    BLACK = (
+        "black",
+        _(
+            "黑名单(商业险不予承保或续保，交强险照常) / Black list (no commercial cover or renewal; "
+            "交强险 always offered)"
+        ),
+    )
 
 
 class ListStatus(models.TextChoices):
