@@ -40,6 +40,8 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         verb = "loaded" if r.changed else "already loaded, unchanged"
         self.stdout.write(f"{r.year}: {verb} ({r.off} days off, {r.working} 调休 working days)")
+        if r.changed:  # the stored due dates move at the nightly run, or now with claims_clocks
+            self.stdout.write("run `carecircle claims_clocks` to recompute the claims clocks now")
 
 
 def _who() -> str:
