@@ -11,6 +11,7 @@ import datetime as dt
 from carecircle.alliance.tasks import issue_after_value_run_task, issue_for_policy_task
 from carecircle.claims.services.notices import record_dispatch
 from carecircle.core.handoff import Event, Question
+from carecircle.renewals.services.acceptance import on_proposal_expired, on_proposal_issued
 from carecircle.value.public import current_tier
 
 
@@ -35,6 +36,10 @@ def _stop_legal_clock(message_id: int, dedupe_key: str, at: dt.datetime) -> None
 ON_EVENT = {
     Event.POLICY_WRITTEN: [_issue_entitlements_for_policy],
     Event.VALUE_RUN_FINISHED: [_issue_entitlements_after_value_run],
+    # 见费出单: a paid proposal issued → its renewal closes as renewed; an unpaid one lapsed
+    # → its renewal goes back to the seat's queue.
+    Event.PROPOSAL_ISSUED: [on_proposal_issued],
+    Event.PROPOSAL_EXPIRED: [on_proposal_expired],
     Event.LEGAL_NOTICE_DISPATCHED: [_stop_legal_clock],
 }
 
