@@ -253,3 +253,20 @@ def test_existing_claims_get_the_compulsory_policy_in_force_linked_by_the_migrat
     migration.link(apps, None)
     got = dict(Claim.objects.values_list("pk", "compulsory_policy_id"))
     assert got == {linked_to_it.pk: compulsory.pk, after_expiry.pk: None, without.pk: None}
+
+
+def test_a_bulk_load_links_its_claims_compulsory_policies_in_one_update(today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carecircle.claims.services.reporting import link_compulsory_policies
+
+    compulsory, commercial = both_policies()
+    claims = [ClaimFactory(policy=commercial) for _ in range(3)]
+    with CaptureQueriesContext(connection) as ctx:
+        assert link_compulsory_policies() == 3
+    assert len(ctx.captured_queries) == 1
+    assert {c.pk for c in Claim.objects.filter(compulsory_policy=compulsory)} == {
+        c.pk for c in claims
+    }
+    assert link_compulsory_policies() == 0  # idempotent

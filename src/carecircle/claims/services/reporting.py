@@ -15,6 +15,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from carecircle.core import audit, clock
@@ -222,3 +232,27 @@ def enqueue_screening(claim_id: int) -> None:
     from ..tasks import screen_claim
 
     screen_claim.enqueue(claim_id)
+
+
+def link_compulsory_policies(claims: QuerySet[Claim] | None = None) -> int:
+    """Bulk loads (the generator, imports): link each unlinked claim to the 交强险 its vehicle
+    had in force on the accident day (Beijing time), in one UPDATE — the same statement as
+    migration 0011. Returns how many claims were linked."""
+    day = TruncDate(ExpressionWrapper(OuterRef("accident_at"), output_field=DateTimeField()))
+    found = (
+        Policy.objects.filter(
+            vehicle_id=OuterRef("vehicle_id"),
+            kind=rules.COMPULSORY,
+            effective_date__lte=day,
+            expiry_date__gt=day,
+        )
+        .filter(Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=day))
+        .order_by("-effective_date", "-pk")
+        .values("pk")[:1]
+    )
+    qs = Claim.objects.all() if claims is None else claims
+    return (
+        qs.filter(compulsory_policy__isnull=True)
+        .filter(Exists(found))
+        .update(compulsory_policy=Subquery(found))
+    )
