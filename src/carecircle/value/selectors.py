@@ -69,6 +69,7 @@ def _claims(customer_id: int) -> pl.DataFrame:
         "amount_reserved",
         "amount_paid",
         "status",
+        "coverage",
         "injury",
         "paid_at",
     )
@@ -88,6 +89,7 @@ def _claims(customer_id: int) -> pl.DataFrame:
             "amount_reserved": pl.Decimal(14, 2),
             "amount_paid": pl.Decimal(14, 2),
             "status": pl.String,
+            "coverage": pl.String,
             "injury": pl.Boolean,
             "paid_at": ts,
             "policy_no": pl.String,
@@ -118,7 +120,9 @@ def policy_values(
         .unique(["vehicle_no", "accident_at"])
         .join(events, on=["vehicle_no", "accident_at"])
         .group_by("policy_no")
-        .agg(accidents=pl.len(), incurred_c=pl.col("incurred_c").sum())
+        # accidents by the NCD's rule (a rider or a claim closed unpaid is no accident); their
+        # money still counts in incurred
+        .agg(accidents=pl.col("counted").sum(), incurred_c=pl.col("incurred_c").sum())
     )
     frame = (
         f.policy_features(policies.lazy(), params)
