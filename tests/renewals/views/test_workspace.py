@@ -108,3 +108,22 @@ def test_another_seat_cannot_cancel_the_proposal(client, book, settings):
     task.refresh_from_db()
     assert response.status_code == 404 or task.proposal.status == "awaiting_payment"
     assert task.proposal.status == "awaiting_payment"
+
+
+def test_the_seat_can_quote_compulsory_alone_from_the_page(client, book, settings):
+    """交强险 is renewable alone (DOMAIN.md): the page offers it and the quote holds only the
+    compulsory premium (¥855.00, Zhejiang group E, one clean year) and the 车船税 apart."""
+    settings.CARECIRCLE_CTI = "carecircle.renewals.cti.AlwaysConnects"
+    seat, task, *_ = book
+    client.force_login(seat)
+    page = client.get(reverse("renewals:task", args=[task.pk])).content.decode()
+    assert 'name="compulsory_only"' in page
+    client.post(reverse("renewals:call", args=[task.pk]))
+    client.post(
+        reverse("renewals:quote", args=[task.pk]),
+        {"pricing_coefficient": "", "compulsory_only": "on"},
+    )
+    quote = task.quotes.latest("at")
+    assert quote.compulsory_only is True
+    assert quote.commercial_premium == 0
+    assert str(quote.compulsory_premium) == "855.00"
