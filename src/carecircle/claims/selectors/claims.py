@@ -32,6 +32,8 @@ def worklist(user, view: str = "mine") -> QuerySet[Claim]:
         qs = qs.filter(flags__status=FlagStatus.OPEN).distinct()
     elif view == "breached":
         qs = qs.filter(Q(clock_state=ClockState.BREACHED) | Q(promise_state=ClockState.BREACHED))
+    elif view == "late":  # Art 26: reported past the limitation, for a person to weigh
+        qs = qs.filter(late_report=True)
     return qs.annotate(
         open_flags=Count("flags", filter=Q(flags__status=FlagStatus.OPEN), distinct=True)
     ).order_by(F("due_on").asc(nulls_last=True), "reported_at")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -16,12 +15,11 @@ from carecircle.core.errors import DomainError
 from carecircle.core.money import ZERO, parse_money, to_money
 from carecircle.parties.models import Partner
 
-from .. import conf, rule_settings
 from ..choices import AcceptanceChannel, SurveyMode
 from ..models import Claim
-from ..rules import adjustment
 from ..selectors.network import check_capacity
-from .inputs import score, share
+from .adjustment import adjust_claim  # 理算 through 交强险 then 商业险 (issue #14)
+from .inputs import score
 from .permissions import is_own_customer
 
 
@@ -81,58 +79,6 @@ def assess_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
 
 def adjust(change: Change) -> dict[str, Any]:
     return adjust_claim(change.claim, change.data)
-
-
-def _coverage_limit(claim: Claim, code: str) -> Decimal | None:
-    row = claim.policy.coverages.filter(code=code).values_list("limit", flat=True)
-    if not row:
-        return None
-    limit = row[0]
-    if limit is None and code == "vehicle_damage":
-        price = claim.vehicle.price if claim.vehicle_id else None
-        return price if price is not None else Decimal("999999999.99")
-    return limit if limit is not None else Decimal("999999999.99")
-
-
-def adjust_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
-    """理算 (``rules.adjustment``) on the assessed loss and the policy's cover; the result is
-    the amount to approve and the reserve."""
-    liability_share = share(data.get("liability_share", claim.liability_share or "1"))
-    loss = adjustment.Loss(
-        own_damage=claim.amount_assessed or ZERO,
-        other_vehicle_damage=parse_money(
-            "other_vehicle_damage", data.get("other_vehicle_damage"), default=ZERO
-        ),
-        third_party_property=parse_money(
-            "third_party_property", data.get("third_party_property"), default=ZERO
-        ),
-        medical=parse_money("medical", data.get("medical"), default=ZERO),
-        death_disability=parse_money(
-            "death_disability", data.get("death_disability"), default=ZERO
-        ),
-        liability_share=liability_share,
-        multi_vehicle=bool(data.get("multi_vehicle", not claim.single_vehicle)),
-        all_parties_at_fault=bool(data.get("all_parties_at_fault", False)),
-        deductible=parse_money("deductible", data.get("deductible"), default=ZERO),
-        vehicle_damage_limit=_coverage_limit(claim, "vehicle_damage"),
-        third_party_limit=_coverage_limit(claim, "third_party"),
-    )
-    at_fault, not_at_fault = rule_settings.compulsory_limits()
-    result = adjustment.adjust(
-        loss, at_fault, not_at_fault, to_money(conf.get("MUTUAL_COLLISION_MAX"))
-    )
-    if result.total <= 0:
-        raise DomainError(
-            "nothing_payable",
-            "理算结果为0，请改为拒赔或撤案 / nothing is payable: reject or withdraw instead",
-            "liability_share",
-        )
-    claim.liability_share = liability_share
-    claim.adjustment = result.as_dict()
-    claim.amount_approved = result.total
-    claim.amount_reserved = result.total
-    claim.escalated_to = ""
-    return {"total": result.total, "mutual_collision": result.mutual_collision}
 
 
 def follow_up(change: Change) -> None:

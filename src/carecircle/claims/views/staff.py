@@ -73,7 +73,7 @@ def _claim(request: HttpRequest, claim_id: int) -> Claim:
 def worklist(request: HttpRequest) -> HttpResponse:
     _staff(request)
     view = request.GET.get("view", "mine")
-    if view not in ("mine", "all", "flagged", "breached"):
+    if view not in ("mine", "all", "flagged", "breached", "late"):
         view = "mine"
     claims = list(selectors.worklist(request.user, view)[:200])
     return render(request, "claims/worklist.html", {"claims": claims, "view": view})
