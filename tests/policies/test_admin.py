@@ -30,3 +30,21 @@ def test_admin_refuses_minus_five_outside_beijing_and_xiamen():
     form = form_for(policy, ncd_level=-5)
     assert not form.is_valid()
     assert "−4…5" in form.errors["ncd_level"][0]
+
+
+def test_a_proposal_is_read_only_in_the_admin(admin_client):
+    """Money and issue are exactly-once through the services: the admin shows a proposal, its
+    lines and payments, and offers neither add, change nor delete."""
+    from django.urls import reverse
+
+    from tests.factories.proposals import PaymentOrderFactory, ProposalPolicyFactory
+
+    line = ProposalPolicyFactory()
+    PaymentOrderFactory(proposal=line.proposal)
+    page = admin_client.get(reverse("admin:policies_proposal_change", args=[line.proposal.pk]))
+    assert page.status_code == 200
+    assert line.proposal.proposal_no in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.get(reverse("admin:policies_proposal_add")).status_code == 403
+    delete = reverse("admin:policies_proposal_delete", args=[line.proposal.pk])
+    assert admin_client.get(delete).status_code == 403

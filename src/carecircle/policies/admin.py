@@ -5,6 +5,7 @@ from carecircle.core.errors import DomainError
 
 from . import ncd
 from .models import Coverage, Policy
+from .models_proposals import PaymentOrder, Proposal, ProposalPolicy
 
 
 class CoverageInline(admin.TabularInline):
@@ -74,3 +75,38 @@ class PolicyAdmin(admin.ModelAdmin):
     readonly_fields = ("ncd_coefficient",)
     inlines = [CoverageInline]
     show_full_result_count = False
+
+
+class ProposalLineInline(admin.TabularInline):
+    model = ProposalPolicy
+    extra = 0
+    can_delete = False
+    fields = ("kind", "renews", "effective_date", "expiry_date", "premium", "policy")
+    readonly_fields = fields
+
+
+class PaymentOrderInline(admin.TabularInline):
+    model = PaymentOrder
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in PaymentOrder._meta.fields]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    """Read-only: a proposal changes only through its services (payment, expiry, cancel), so
+    money and issue stay exactly-once; the admin is where a person finds one to refund."""
+
+    list_display = ("proposal_no", "status", "total_due", "expires_at", "paid_at", "issue_error")
+    list_filter = ("status",)
+    search_fields = ("proposal_no",)
+    inlines = (ProposalLineInline, PaymentOrderInline)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
