@@ -102,10 +102,12 @@ def _chains(policies: pl.DataFrame, counts: pl.DataFrame) -> list[tuple[list[int
 
 
 # Prior records a vehicle can bring into the book: up to 4 insured years (enough for the
-# 3-year look-back and the 4-year claim-free run) of 0..6 claims each, most recent first.
+# 3-year look-back and the 4-year claim-free run), most recent first. 0..8 claims a year cover
+# every record: a year with 8 or more claims puts any window containing it at M − N ≥ 5, the
+# cap, so more claims in it change no level (a busy ride-hailing car can claim 7 times).
 PRIOR_RECORDS = [
-    list(h) for n in range(5) for h in itertools.product(range(7), repeat=n)
-]  # 2,801 records
+    h for n in range(5) for h in itertools.product(range(9), repeat=n)
+]  # 7,381 records
 
 
 @cache
@@ -118,18 +120,19 @@ def _level(history: tuple[int, ...]) -> int:
 
 
 @cache
+def _records_at(level: int) -> list[tuple[int, ...]]:
+    """The prior records that give ``level`` on entry."""
+    return [prior for prior in PRIOR_RECORDS if _level(prior) == level]
+
+
+@cache
 def _consistent(levels: tuple[int, ...], claims: tuple[int, ...]) -> bool:
     """Some prior record gives the first level, and then every later level is the NCD rule
     applied to the claims of the policies before it (most recent first) and that record."""
-    for prior in PRIOR_RECORDS:
-        if _level(tuple(prior)) != levels[0]:
-            continue
-        if all(
-            _level(tuple(claims[:j][::-1]) + tuple(prior)) == levels[j]
-            for j in range(1, len(levels))
-        ):
-            return True
-    return False
+    return any(
+        all(_level(claims[:j][::-1] + prior) == levels[j] for j in range(1, len(levels)))
+        for prior in _records_at(levels[0])
+    )
 
 
 def test_commercial_ncd_level_follows_each_vehicles_own_claim_history(policies, claims):
