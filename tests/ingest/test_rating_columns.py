@@ -117,3 +117,33 @@ def test_liability_share_and_deaths_load_and_bad_values_are_reported(tmp_path):
         "CL2": (Decimal("0.000"), 0),
         "CL3": (None, 0),  # liability not recorded; no deaths
     }
+
+
+def test_imported_claims_are_linked_to_the_vehicles_compulsory_policy(tmp_path):
+    """交强险 pays first (issue #14): an imported commercial claim is linked to the 交强险 the
+    vehicle had in force on the accident day, as a reported claim is; none in force, none."""
+    vehicle = VehicleFactory(vehicle_no="V9", owner=CustomerFactory(customer_no="C9"))
+    dates = {"effective_date": "2025-06-01", "expiry_date": "2026-06-01"}
+    commercial = PolicyFactory(
+        policy_no="PC9", kind="commercial", vehicle=vehicle, customer=vehicle.owner, **dates
+    )
+    compulsory = PolicyFactory(
+        policy_no="PJ9", kind="compulsory", vehicle=vehicle, customer=vehicle.owner, **dates
+    )
+    header = [
+        "claim_no", "policy_no", "vehicle_no", "coverage", "accident_at", "reported_at",
+        "amount_reserved", "amount_paid", "currency", "status",
+    ]  # fmt: skip
+    rows = [
+        ["CL9", "PC9", "V9", "vehicle_damage", "2026-01-10 10:00", "2026-01-10 11:00"],
+        ["CL10", "PC9", "V9", "vehicle_damage", "2026-07-10 10:00", "2026-07-10 11:00"],
+    ]
+    path = write_csv(
+        tmp_path / "claims.csv", header, [[*r, "0", "900", "CNY", "paid"] for r in rows]
+    )
+    result = import_paths([path], progress=False)
+    assert report_rows(result) == []
+    assert "1 claims linked to their 交强险" in result.tables[0].notes[-1]
+    links = dict(Claim.objects.values_list("claim_no", "compulsory_policy_id"))
+    assert links == {"CL9": compulsory.pk, "CL10": None}
+    assert Claim.objects.get(claim_no="CL9").policy_id == commercial.pk

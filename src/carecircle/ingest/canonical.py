@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 from tqdm import tqdm
 
+from carecircle.claims.services.reporting import link_compulsory_policies
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
 
@@ -60,8 +61,13 @@ def import_frame(
         result = load_frame(spec, frame, source=source, progress=lambda n: bar.update(n))
     finally:
         bar.close()
-    result.seconds = time.perf_counter() - started
     result.notes.extend(notes or [])
+    if table == "claims":
+        # A claim is paid by the vehicle's 交强险 first (issue #14): link the one in force on the
+        # accident day, as a reported claim is linked, in one UPDATE after the load.
+        linked = link_compulsory_policies()
+        result.notes.append(f"已关联交强险 {linked} 件 / {linked} claims linked to their 交强险")
+    result.seconds = time.perf_counter() - started
     if report_to is not None and result.errors:
         write_report(result, report_to)
     return result
