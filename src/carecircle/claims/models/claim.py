@@ -157,7 +157,7 @@ class Claim(TimeStampedModel):
     waiting_since = models.DateTimeField(
         _("等待客户起 / waiting on the customer since"), null=True, blank=True
     )
-    paused_days = models.PositiveIntegerField(_("暂停工作日 / business days paused"), default=0)
+    paused_days = models.PositiveIntegerField(_("暂停天数 / calendar days paused"), default=0)
     promised_on = models.DateField(_("承诺日期 / promised by"), null=True, blank=True)
     promise_state = models.CharField(
         _("承诺状态 / promise"), max_length=12, choices=ClockState.choices, blank=True
