@@ -35,8 +35,8 @@ def test_the_letters_page_needs_a_login(client):
     assert task.posted_at is None
 
 
-@pytest.mark.parametrize("role", [Role.SEAT, Role.CLAIMS_HANDLER])
-def test_staff_without_the_send_messages_permission_are_refused_and_nothing_changes(
+@pytest.mark.parametrize("role", [Role.SEAT, Role.SALES_AGENT])
+def test_staff_who_neither_send_messages_nor_handle_claims_are_refused_and_nothing_changes(
     client, role, dispatched
 ):
     task = LetterTaskFactory()
@@ -118,4 +118,23 @@ def test_a_letter_posted_twice_is_refused_the_second_time(
     assert "already posted" in response.content.decode()
     task.refresh_from_db()
     assert task.tracking_no == "EMS1"
+    assert len(dispatched) == 1
+
+
+def test_a_claims_handler_posts_the_legal_letter_its_clock_waits_on(
+    client, dispatched, django_capture_on_commit_callbacks
+):
+    """Every legal notice today is a claim's (Art 22/24): a claims handler, who has no
+    send-messages permission, sees the letters in the menu and records one posted."""
+    task = LetterTaskFactory()
+    UserFactory(username="handler", role=Role.CLAIMS_HANDLER)
+    client.login(username="handler", password=PASSWORD)
+    page = client.get("/notify/letters/")
+    assert page.status_code == 200
+    assert 'href="/notify/letters/"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/notify/letters/{task.pk}/posted/", {"tracking_no": "EMS7"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.tracking_no == "EMS7" and task.posted_by.username == "handler"
     assert len(dispatched) == 1

@@ -9,6 +9,8 @@ class ClaimsConfig(AppConfig):
         ("claims:worklist", "理赔 / Claims", "handle_claims"),
         ("claims:approvals", "核赔 / Approvals", "approve_claims"),
         ("claims:dashboard", "理赔看板 / Claims dashboard", "approve_claims"),
+        # the legal notices no channel delivered are claims' (Art 22/24): handlers post them
+        ("notify:letters", "待寄信函 / Letters to post", "handle_claims"),
         ("claims:my_claims", "我的理赔 / My claims", "customer"),  # web.context.CUSTOMERS_ONLY
         ("claims:shop_claims", "送修案件 / Referred claims", "partner"),  # PARTNERS_ONLY
     ]

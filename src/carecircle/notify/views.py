@@ -49,6 +49,11 @@ def _sender(request: HttpRequest) -> None:
         raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
 
 
+def _letter_poster(request: HttpRequest) -> None:
+    if not legal.may_post_letters(request.user):
+        raise PermissionDenied(legal.LETTERS_REFUSED)
+
+
 @require_GET
 @login_required
 def message_log(request: HttpRequest) -> HttpResponse:
@@ -83,7 +88,7 @@ def _letters_page(request: HttpRequest, *, form=None, error=None, failed_pk=None
 @login_required
 def letters(request: HttpRequest) -> HttpResponse:
     """Open letter tasks, the longest waiting first, and the ones posted lately."""
-    _sender(request)
+    _letter_poster(request)
     return _letters_page(request)
 
 
@@ -91,7 +96,7 @@ def letters(request: HttpRequest) -> HttpResponse:
 @login_required
 def letter_posted(request: HttpRequest, pk: int) -> HttpResponse:
     """A person records that the letter was posted, with its tracking number."""
-    _sender(request)
+    _letter_poster(request)
     task = get_object_or_404(LetterTask.objects.restrict(request.user), pk=pk)
     form = LetterPostedForm(request.POST)
     if not form.is_valid():

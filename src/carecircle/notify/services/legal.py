@@ -166,12 +166,21 @@ def _fall_back(message: Message, error: str, moment: dt.datetime) -> bool:
     return False
 
 
+LETTERS_REFUSED = "需要消息推送或理赔权限 / needs the send-messages or handle-claims permission"
+
+
+def may_post_letters(user: Any) -> bool:
+    """Who posts a legal letter: the message senders, and claims staff — today every legal
+    notice is a claim's (Art 22 documents, Art 24 rejection) and its clock waits on them."""
+    return has_perm(user, Perm.SEND_MESSAGES) or has_perm(user, Perm.HANDLE_CLAIMS)
+
+
 def record_letter_posted(task: LetterTask, *, tracking_no: str, acting_user: Any) -> LetterTask:
     """A person posted the letter: the task is closed with who, when and the tracking
     number, the message is ``sent`` by letter at that moment, and the dispatch is announced
     (once: a second recording of the same letter is refused)."""
-    if not has_perm(acting_user, Perm.SEND_MESSAGES):
-        raise PermissionDenied("需要消息推送权限 / needs the send-messages permission")
+    if not may_post_letters(acting_user):
+        raise PermissionDenied(LETTERS_REFUSED)
     tracking_no = (tracking_no or "").strip()
     if not tracking_no:
         raise DomainError(
