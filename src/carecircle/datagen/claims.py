@@ -50,6 +50,9 @@ OPEN_STAGES = (
     "adjusted",
     "approved",
 )
+# Statuses are carried as codes into STATUSES (a numpy string array converts slowly).
+STATUSES = (*OPEN_STAGES, "paid", "closed", "withdrawn", "rejected")
+PAID, CLOSED, WITHDRAWN, REJECTED = (STATUSES.index(s) for s in STATUSES[len(OPEN_STAGES) :])
 ROW_KINDS = ("compulsory", "vehicle_damage", "third_party", "driver_seat", "passenger_seat")
 COMPULSORY_PROPERTY = 2_000.0  # compulsory sub-limits when the insured is at fault
 COMPULSORY_INJURY = 198_000.0  # death/disability 180,000 + medical 18,000
@@ -81,7 +84,7 @@ class YearEvents:
     accident_us: np.ndarray
     reported_us: np.ndarray
     closed_us: np.ndarray  # -1 while open
-    status: np.ndarray  # str per accident
+    status: np.ndarray  # per accident: code into STATUSES
     injury: np.ndarray
     hits: np.ndarray  # (accidents, len(ROW_KINDS)) bool
     amount: np.ndarray  # (accidents, len(ROW_KINDS)) yuan
@@ -116,8 +119,8 @@ class YearEvents:
         ).to_series()
         status = self.status[accident]
         amount = self.amount[accident, kind]
-        settled = np.isin(status, ("paid", "closed"))
-        void = np.isin(status, ("withdrawn", "rejected"))
+        settled = (status == PAID) | (status == CLOSED)
+        void = status >= WITHDRAWN
         noise = np.exp(np.random.default_rng([self.chunk, self.k, 7]).normal(0, 0.3, n))
         reserved = np.where(settled | void, 0.0, np.round(amount * noise, -1))
         paid = np.where(settled, amount, 0.0)
@@ -135,7 +138,7 @@ class YearEvents:
                 "amount_reserved": frames.money(reserved),
                 "amount_paid": frames.money(paid),
                 "currency": pl.repeat("CNY", n, dtype=pl.String, eager=True),
-                "status": pl.Series(status, dtype=pl.String),
+                "status": frames.pick(STATUSES, status),
                 "injury": pl.Series(self.injury[accident]),
                 "paid_at": frames.timestamps(paid_at, settled),
                 "closed_at": frames.timestamps(closed, closed >= 0),
@@ -319,12 +322,8 @@ def simulate_events(
     stage = np.clip((progress * len(OPEN_STAGES)).astype(np.int64), 0, len(OPEN_STAGES) - 1)
     status = np.where(
         void,
-        np.where(rng.random(n) < 0.6, "withdrawn", "rejected"),
-        np.where(
-            closed_us <= now_us,
-            "closed",
-            np.where(paid_us <= now_us, "paid", np.array(OPEN_STAGES)[stage]),
-        ),
+        np.where(rng.random(n) < 0.6, WITHDRAWN, REJECTED),
+        np.where(closed_us <= now_us, CLOSED, np.where(paid_us <= now_us, PAID, stage)),
     )
     closed = np.where(void, void_close, np.where(closed_us <= now_us, closed_us, -1))
     vehicle = rows[row]
@@ -334,7 +333,7 @@ def simulate_events(
         people.city[people.owner[vehicle]],
         _BRAND_OF_MAKE[people.make[vehicle]],
         (accident // frames.DAY_US - people.first_registration[vehicle]) / 365.0,
-        np.isin(status, ASSESSED_STAGES),
+        np.isin(status, [STATUSES.index(s) for s in ASSESSED_STAGES]),
     )
     ncd, compulsory, fatal = _counts(~void, hits, liability, deaths, row, n_rows)
     return YearEvents(

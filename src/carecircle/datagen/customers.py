@@ -18,7 +18,18 @@ from .config import GenerateOptions
 from .identifiers import id_numbers, mobiles, plates, usccs, vins, wmi_matrix
 from .names import company_names, person_names
 from .partners import PartyIndex
-from .reference import CITIES, ESTATES, MAKES, PHONE_PREFIXES, ROADS
+from .reference import (
+    BEV,
+    CITIES,
+    DIESEL,
+    ENERGIES,
+    ESTATES,
+    MAKES,
+    PETROL,
+    PHEV,
+    PHONE_PREFIXES,
+    ROADS,
+)
 
 USES = ("household", "non_operating", "operating", "ride_hailing")
 HOUSEHOLD, NON_OPERATING, OPERATING, RIDE_HAILING = range(4)
@@ -79,7 +90,7 @@ class People:
     new_energy: np.ndarray
     seats: np.ndarray
     displacement: np.ndarray  # litres, NaN for battery-electric
-    energy: np.ndarray  # parties.choices.Energy values
+    energy: np.ndarray  # code into reference.ENERGIES (parties.choices.Energy values)
     use: np.ndarray
     price: np.ndarray
     entry_year: np.ndarray
@@ -175,7 +186,6 @@ def build_people(
     )
     risk *= np.where(nev, 1.25, 1.0) * np.where(age_years[owner] < 27, 1.4, 1.0)
     vehicle_no = frames.zfill("V", vehicle_index, 10)
-    klass = np.where(seats < 6, "6座以下客车", "6-10座客车")
     displacement, energy = engines(np.random.default_rng([options.seed, chunk, 21]), make)
     vehicles = frames.table(
         "vehicles",
@@ -193,14 +203,14 @@ def build_people(
             "use": frames.pick(USES, use),
             "seats": pl.Series(seats),
             "price": frames.money(price),
-            "vehicle_class": pl.Series(np.where(nev, "新能源" + klass, klass)),
+            "vehicle_class": frames.pick(VEHICLE_CLASSES, (seats >= 6) + 2 * nev),
             "displacement": frames.decimal(
                 np.rint(np.nan_to_num(displacement) * 100).astype(np.int64),
                 4,
                 2,
                 displacement == displacement,
             ),
-            "energy": pl.Series(energy, dtype=pl.String),
+            "energy": frames.pick(ENERGIES, energy),
         },
     )
     first_day = np.full(n, np.iinfo(np.int64).max)
@@ -210,9 +220,9 @@ def build_people(
         "customers",
         {
             "customer_no": customer_no,
-            "kind": pl.Series(np.where(company, "company", "person")),
+            "kind": frames.pick(("person", "company"), company),
             "name": name,
-            "gender": frames.strings(pl.Series(np.where(male, "M", "F")), person),
+            "gender": frames.strings(frames.pick(("F", "M"), male), person),
             "birth_date": frames.dates(birth, person),
             "id_number": frames.strings(id_numbers_, person),
             "uscc": frames.strings(usccs(_DISTRICT_CODE[district], g), company),
@@ -269,48 +279,80 @@ def _unique_id_numbers(
     chunk: int,
 ) -> pl.Series:
     """Sequence codes: chunk c uses 050·(c mod 20) … +49 (odd = male), so chunks do not collide
-    (for books up to 20 chunks); duplicates inside the chunk are redrawn."""
-    n = len(region)
+    (for books up to 20 chunks); duplicates inside the chunk are redrawn (at most 50 rounds)."""
     base = (chunk % 20) * 50
     key_base = region * 10**8 + birth_ymd
-    k = rng.integers(0, 25, n)
-    for _ in range(50):
-        key = key_base * 100 + k * 2 + male
-        _, first, _counts = np.unique(key, return_index=True, return_counts=True)
-        dup = np.ones(n, dtype=bool)
-        dup[first] = False
-        if not dup.any():
-            break
-        k[dup] = rng.integers(0, 25, int(dup.sum()))
+    k = rng.integers(0, 25, len(region))
+    _redraw_duplicates(rng, k, key_base * 100 + male)
     return id_numbers(region, birth_ymd, base + k * 2 + male)
+
+
+def _redraw_duplicates(rng: np.random.Generator, k: np.ndarray, key0: np.ndarray) -> None:
+    """Redraw ``k`` in place for every row whose key ``key0 + 2k`` an earlier row already has,
+    round after round (50 at most: a day-and-district cell of more than 25 people of one sex
+    never clears). Each round checks only the redrawn rows against the settled keys (kept
+    sorted) instead of sorting the whole chunk again: the draws and the result are the same
+    as a full ``np.unique`` per round, at a fraction of the cost."""
+    key = key0 + k * 2
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    settled_key, settled_row = ordered[first], order[first]  # distinct keys, sorted
+    dup = np.sort(order[~first])
+    for _ in range(50):
+        if not len(dup):
+            break
+        k[dup] = rng.integers(0, 25, len(dup))
+        new = key0[dup] + k[dup] * 2
+        pos = np.searchsorted(settled_key, new)
+        hit = pos < len(settled_key)
+        hit[hit] = settled_key[pos[hit]] == new[hit]
+        clash = np.unique(pos[hit])  # settled rows whose key a redrawn row now has
+        cand_key = np.concatenate([settled_key[clash], new])
+        cand_row = np.concatenate([settled_row[clash], dup])
+        o = np.lexsort((cand_row, cand_key))  # by key, then the earliest row first
+        cand_key, cand_row = cand_key[o], cand_row[o]
+        keep = np.r_[True, cand_key[1:] != cand_key[:-1]]
+        settled_key = np.delete(settled_key, clash)
+        settled_row = np.delete(settled_row, clash)
+        at = np.searchsorted(settled_key, cand_key[keep])
+        settled_key = np.insert(settled_key, at, cand_key[keep])
+        settled_row = np.insert(settled_row, at, cand_row[keep])
+        dup = np.sort(cand_row[~keep])
 
 
 # Non-new-energy vans (9 seats) run on diesel this often; the rest of the petrol cars on petrol.
 VAN_DIESEL_SHARE = 0.5
+# by seats (under 6, 6–10) and power (new energy)
+VEHICLE_CLASSES = ("6座以下客车", "6-10座客车", "新能源6座以下客车", "新能源6-10座客车")
+
+
+# Per make (MAKES order): its common engine sizes (NaN-padded; a battery-electric model has
+# one NaN), how many, the PHEV share of a new-energy model, and whether it is a 9-seat van.
+_ENGINE_COUNT = np.array([max(1, len(m.engines)) for m in MAKES])
+_ENGINE_SIZES = np.array(
+    [
+        list(m.engines or (np.nan,)) + [np.nan] * (_ENGINE_COUNT.max() - _ENGINE_COUNT[i])
+        for i, m in enumerate(MAKES)
+    ]
+)
+_PHEV_SHARE = np.array([m.phev_share if m.new_energy else 0.0 for m in MAKES])
+_MAKE_IS_NEV = np.array([m.new_energy for m in MAKES])
+_MAKE_IS_VAN = np.array([m.seats >= 9 for m in MAKES])
 
 
 def engines(rng: np.random.Generator, make: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Engine size (litres; NaN for battery-electric) and power source of each vehicle: one of
+    """Engine size (litres; NaN for battery-electric) and power source (a code into
+    reference.ENERGIES) of each vehicle: one of
     its model's common versions; new-energy models are plug-in hybrids at the model's PHEV
     share, else battery-electric. Drawn from its own stream (the rest of the book is as
-    before)."""
-    n = len(make)
-    u = rng.random(n)
-    pick = rng.random(n)
-    displacement = np.full(n, np.nan)
-    energy = np.full(n, "petrol", dtype=object)
-    for index, m in enumerate(MAKES):
-        mine = make == index
-        if not mine.any():
-            continue
-        sizes = np.array(m.engines or (np.nan,))
-        chosen = sizes[(pick[mine] * len(sizes)).astype(np.int64)]
-        if m.new_energy:
-            phev = u[mine] < m.phev_share
-            displacement[mine] = np.where(phev, chosen, np.nan)
-            energy[mine] = np.where(phev, "plug_in_hybrid", "battery_electric")
-        else:
-            displacement[mine] = chosen
-            diesel = (m.seats >= 9) & (u[mine] < VAN_DIESEL_SHARE)
-            energy[mine] = np.where(diesel, "diesel", "petrol")
-    return displacement, energy.astype(str)
+    before); table lookups by make, no loop over the models."""
+    u = rng.random(len(make))
+    pick = rng.random(len(make))
+    chosen = _ENGINE_SIZES[make, (pick * _ENGINE_COUNT[make]).astype(np.int64)]
+    nev = _MAKE_IS_NEV[make]
+    phev = nev & (u < _PHEV_SHARE[make])
+    diesel = ~nev & _MAKE_IS_VAN[make] & (u < VAN_DIESEL_SHARE)
+    energy = np.select([phev, nev, diesel], [PHEV, BEV, DIESEL], PETROL)
+    displacement = np.where(nev & ~phev, np.nan, chosen)
+    return displacement, energy

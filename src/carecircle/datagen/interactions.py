@@ -19,6 +19,8 @@ from .partners import PartyIndex
 
 HOUR_US = 3600 * 1_000_000
 SERVICES = ("道路救援", "车辆安全检测", "代为驾驶", "代为送检", "洗车", "保养")
+CALL_OUTCOMES = ("sold", "refused", "not_reached", "quoted", "reached")
+SOLD, REFUSED, NOT_REACHED, QUOTED, REACHED = range(5)
 _SALE_MEDIUM = {
     "direct": "store", "agent": "visit", "four_s_shop": "store", "repair_shop": "store",
     "used_car_dealer": "store", "telesales": "phone", "online": "app", "intermediary": "visit",
@@ -68,26 +70,23 @@ def build_interactions(
             n,
             customer_no=new["customer_no"],
             medium=new["channel"].replace_strict(_SALE_MEDIUM, return_dtype=pl.String),
-            direction=pl.Series(
-                np.where(
-                    np.isin(new["channel"].to_numpy(), ["agent", "telesales", "intermediary"]),
-                    "outbound",
-                    "inbound",
-                )
+            direction=frames.pick(
+                ("inbound", "outbound"),
+                new["channel"].is_in(["agent", "telesales", "intermediary"]).to_numpy(),
             ),
             occurred_at=_daytime(rng, eff - rng.integers(0, 15, n)),
             staff_username=new["agent_username"],
             partner_code=new["partner_code"],
             policy_no=new["policy_no"],
-            summary=pl.Series(
-                np.where(rng.random(n) < 0.5, "新保投保咨询并成交", "投保方案讲解，已出单")
+            summary=frames.pick(
+                ("投保方案讲解，已出单", "新保投保咨询并成交"), rng.random(n) < 0.5
             ),
             outcome="sold",
         )
     )
 
     # phone: renewal calls for policies whose call window has opened
-    renewed = set(policies["renews_policy_no"].drop_nulls().to_list())
+    renewed = policies["renews_policy_no"].drop_nulls().implode()
     due = (
         compulsory.filter(
             pl.col("cancelled_on").is_null() & (pl.col("expiry_date").cast(pl.Int32) - 40 < today)
@@ -104,14 +103,16 @@ def build_interactions(
     window_start = expiry - 40
     day = window_start + (rng.random(m) * np.maximum(window_end - window_start, 1)).astype(np.int64)
     last = np.r_[idx[1:] != idx[:-1], True]
-    was_renewed = calls["policy_no"].is_in(list(renewed)).to_numpy()
+    was_renewed = calls["policy_no"].is_in(renewed).to_numpy()
     settled_window = expiry <= today
+    # outcome codes into CALL_OUTCOMES (gathered from a small Series: a numpy string array
+    # converts slowly)
     final = np.where(
         was_renewed,
-        "sold",
-        np.where(settled_window, np.where(rng.random(m) < 0.6, "refused", "not_reached"), "quoted"),
+        SOLD,
+        np.where(settled_window, np.where(rng.random(m) < 0.6, REFUSED, NOT_REACHED), QUOTED),
     )
-    outcome = np.where(last, final, np.where(rng.random(m) < 0.5, "not_reached", "reached"))
+    outcome = np.where(last, final, np.where(rng.random(m) < 0.5, NOT_REACHED, REACHED))
     seat = frames.pick(parties.seats, rng.integers(0, len(parties.seats), m))
     owner = calls["owner_username"]
     parts.append(
@@ -127,7 +128,7 @@ def build_interactions(
             ).to_series(),
             policy_no=calls["policy_no"],
             summary="续保提醒外呼",
-            outcome=pl.Series(outcome),
+            outcome=frames.pick(CALL_OUTCOMES, outcome),
         )
     )
 
@@ -185,7 +186,7 @@ def build_interactions(
             policy_no=closed["policy_no"],
             claim_no=closed["claim_no"],
             summary="理赔结案回访",
-            outcome=pl.Series(np.where(score <= 2, "complained", "resolved")),
+            outcome=frames.pick(("resolved", "complained"), score <= 2),
             satisfaction=pl.Series(score, dtype=pl.Int8),
         )
     )
@@ -206,7 +207,7 @@ def build_interactions(
             "service",
             s,
             customer_no=svc["customer_no"],
-            medium=pl.Series(np.where(rng.random(s) < 0.7, "app", "phone")),
+            medium=frames.pick(("phone", "app"), rng.random(s) < 0.7),
             direction="inbound",
             occurred_at=_daytime(rng, start_day + (rng.random(s) * span).astype(np.int64)),
             partner_code=merchant,
@@ -232,7 +233,7 @@ def build_interactions(
             len(who),
             customer_no=people.customer_no.gather(who),
             medium=frames.pick(("sms", "phone", "social"), kind),
-            direction=pl.Series(np.where(kind == 0, "outbound", "inbound")),
+            direction=frames.pick(("inbound", "outbound"), kind == 0),
             occurred_at=_daytime(rng, day),
             summary=frames.pick(("满意度调查(NPS)", "客户投诉", "社交媒体评价"), kind),
             outcome=frames.pick(("informed", "complained", "informed"), kind),

@@ -120,6 +120,11 @@ CITIES: tuple[City, ...] = (
 )  # fmt: skip
 
 
+# Power sources (parties.choices.Energy values) the generator gives vehicles; code = index.
+ENERGIES = ("petrol", "diesel", "plug_in_hybrid", "battery_electric")
+PETROL, DIESEL, PHEV, BEV = range(len(ENERGIES))
+
+
 @dataclass(frozen=True)
 class Make:
     brand: str

@@ -15,7 +15,7 @@ import numpy as np
 from carecircle.policies import compulsory, vehicle_tax
 from carecircle.policies.ncd import ladder_for, ncd_levels
 
-from .reference import CITIES
+from .reference import CITIES, ENERGIES
 
 __all__ = [
     "CITY_GROUP",
@@ -100,6 +100,7 @@ def vehicle_taxes(
     same_year = reg.astype("datetime64[Y]") == year
     month = reg.astype("datetime64[M]").astype(np.int64) % 12 + 1
     months = np.where(same_year, 13 - month, 12)
-    exempt = np.isin(energy, list(vehicle_tax.SETTINGS.get("VEHICLE_TAX_EXEMPT_ENERGIES")))
+    exempt_energies = list(vehicle_tax.SETTINGS.get("VEHICLE_TAX_EXEMPT_ENERGIES"))
+    exempt = np.isin(np.array(ENERGIES), exempt_energies)[energy]
     tax = np.where(exempt, 0.0, np.round(annual * months / 12, 2))
     return tax, seats <= vehicle_tax.MAX_PASSENGER_SEATS
