@@ -19,6 +19,8 @@ from carecircle.core.money import ZERO, MoneyField
 
 from .choices import Channel, CoverageCode, PolicyKind
 
+HALF_CENT = models.Value(Decimal("0.005"))
+
 
 class ProposalStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("待支付 / Awaiting payment")
@@ -91,8 +93,13 @@ class Proposal(TimeStampedModel):
     class Meta:
         indexes = [models.Index(fields=["status", "expires_at"])]
         constraints = [
+            # Within half a cent, not "=": SQLite stores decimals as floating point, so an exact
+            # sum (¥2,955.10 + ¥360.20) can compare unequal there; PostgreSQL's numeric is exact.
             models.CheckConstraint(
-                condition=Q(total_due=models.F("premium") + models.F("vehicle_tax")),
+                condition=Q(
+                    total_due__gte=models.F("premium") + models.F("vehicle_tax") - HALF_CENT,
+                    total_due__lte=models.F("premium") + models.F("vehicle_tax") + HALF_CENT,
+                ),
                 name="proposal_total_is_premium_plus_tax",
             ),
         ]

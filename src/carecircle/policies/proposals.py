@@ -177,8 +177,12 @@ def create_proposal(
             for q in quoted:
                 _add_line(proposal, q)
     except IntegrityError:
-        # A concurrent request with the same key won; return its proposal.
-        return Proposal.objects.get(idempotency_key=idempotency_key)
+        # A concurrent request with the same key won: return its proposal. Any other broken
+        # rule is a bug to see, not a race to paper over.
+        winner = Proposal.objects.filter(idempotency_key=idempotency_key).first()
+        if winner is None:
+            raise
+        return winner
     audit.record(
         acting_user,
         AuditLog.Action.CREATE,
