@@ -287,3 +287,33 @@ def test_vectorised_levels_equal_the_scalar_rule(rows, rules):
         history, start = _grid_history(c, i, g)
         expected.append(ncd.ncd_level(history, start, transferred=t, rules=rules))
     assert got.tolist() == expected
+
+
+# A book keeps a few years; the level recorded on the oldest proves the clean years before it.
+@pytest.mark.parametrize(
+    ("claims", "recorded_on_oldest", "level"),
+    [
+        pytest.param([0, 0, 0], -4, -4, id="3 held clean years on a -4 policy stay -4"),
+        pytest.param([0], -4, -4, id="1 held year recorded -4 stays -4"),
+        pytest.param([0, 0, 0], -3, -4, id="3 clean years on top of a proved 3 reach -4"),
+        pytest.param([1, 0, 0], -4, -2, id="a claim last year still gives -2"),
+        pytest.param([0, 0, 0], -2, -3, id="-2 proves nothing (it may be 1 claim - 3)"),
+        pytest.param([0, 0], None, -2, id="no recorded level proves nothing"),
+    ],
+)
+def test_the_oldest_years_recorded_level_proves_the_clean_years_before_it(
+    claims, recorded_on_oldest, level
+):
+    held = years(claims)
+    proved = ncd.clean_years_proved(recorded_on_oldest)
+    held[-1] = InsuredYear(held[-1].effective, held[-1].expiry, claims[-1], clean_before=proved)
+    assert ncd.ncd_level(held, START, rules=TEN) == level
+
+
+def test_proved_clean_years_do_not_cross_a_break_in_the_held_history():
+    # the run ends at a 4-month gap between two held years: the older year's record is
+    # outside the run and proves nothing about it
+    newer = years([0], start=START)
+    older = years([0], start=add_months(newer[0].effective, -4))
+    older = [InsuredYear(older[0].effective, older[0].expiry, 0, clean_before=4)]
+    assert ncd.ncd_level(newer + older, START, rules=TEN) == -1

@@ -37,6 +37,18 @@ class InsuredYear:
     expiry: dt.date
     claims: int
     short_term: bool = False  # known short-term (短期险); a term under the setting is one too
+    # Consecutive claim-free insured years just before this one that the history does not hold
+    # (a book keeps a few years; the level recorded on this year's policy proves them, see
+    # ``clean_years_proved``). Read only on the oldest year of the history.
+    clean_before: int = 0
+
+
+def clean_years_proved(recorded_level: int | None) -> int:
+    """Claim-free insured years a policy's recorded level proves before it: −3 needs M = 0 over
+    N = 3, −4 four clean years, −5 five; a higher level proves none (−2 may be 1 claim − 3)."""
+    if recorded_level is None or recorded_level > -3:
+        return 0
+    return -recorded_level
 
 
 def _ladder(raw: Mapping) -> dict[int, Decimal]:
@@ -172,13 +184,30 @@ def unbroken_run(
     return _run(years, rules)
 
 
-def _level(run: Sequence[InsuredYear], rules: NcdRules) -> tuple[int, int, int, int]:
-    """(level, N, M, clean years) of an unbroken run, newest first."""
-    counted = run[: rules.look_back]
-    n, m = len(counted), sum(y.claims for y in counted)
+def _counts(run: Sequence[InsuredYear], years: Sequence[InsuredYear]) -> list[int]:
+    """Claims per insured year of the run, newest first, with the clean years the oldest
+    stored year proves when the run reaches it."""
+    counts = [y.claims for y in run]
+    if run and len(run) == len(years):
+        counts += [0] * run[-1].clean_before
+    return counts
+
+
+def unbroken_counts(
+    history: Sequence[InsuredYear], start: dt.date, *, rules: NcdRules | None = None
+) -> list[int]:
+    """Claims per year of ``unbroken_run``, with the clean years proved before the oldest."""
+    rules = rules or NcdRules.from_settings()
+    return _counts(unbroken_run(history, start, rules=rules), _newest_first(history, start))
+
+
+def _level(counts: Sequence[int], rules: NcdRules) -> tuple[int, int, int, int]:
+    """(level, N, M, clean years) of an unbroken run's claims per year, newest first."""
+    counted = counts[: rules.look_back]
+    n, m = len(counted), sum(counted)
     clean = 0
-    for year in run:
-        if year.claims:
+    for count in counts:
+        if count:
             break
         clean += 1
     level = m - n
@@ -193,12 +222,7 @@ def level_from_counts(claims: Sequence[int], *, rules: NcdRules | None = None) -
     year, newest first (the calculator's future renewals); ``[]`` → 0."""
     rules = rules or NcdRules.from_settings()
     _check(claims)
-    # Any one-year dates will do: only the counts and their continuity matter.
-    run = [
-        InsuredYear(dt.date(2099 - i, 1, 1), dt.date(2100 - i, 1, 1), c)
-        for i, c in enumerate(claims)
-    ]
-    return _level(run, rules)[0] if run else 0
+    return _level(list(claims), rules)[0] if len(claims) else 0
 
 
 def assess(
@@ -221,7 +245,7 @@ def assess(
     run = _run(years, rules)
     if not run:
         return Assessment(0, SHORT_TERM, rules=rules)
-    level, n, m, clean = _level(run, rules)
+    level, n, m, clean = _level(_counts(run, years), rules)
     if start >= add_months(newest.expiry, rules.unbroken_months):
         return Assessment(max(0, level), LAPSE, n, m, clean, rules)
     return Assessment(level, RUN, n, m, clean, rules)

@@ -194,3 +194,18 @@ def test_after_a_four_month_lapse_the_calculator_has_no_past_run():
     chain(vehicle, [0, 0], end=dt.date(2025, 2, 1))
     [current] = chain(vehicle, [0])
     assert claim_history(current) == ([], 0)
+
+
+def test_a_loyal_customer_at_minus_four_who_stays_clean_keeps_minus_four():
+    """The book holds three years; the oldest policy's recorded −4 proves four clean years
+    before it, so a clean year does not move the customer up to 0.6 (a reviewer's case)."""
+    vehicle = VehicleFactory()
+    *_, oldest = chain(vehicle, [0, 0, 0])
+    oldest.ncd_level = -4
+    oldest.save(update_fields=["ncd_level"])
+    result = ncd_for(vehicle.pk, START, owner_id=vehicle.owner_id)
+    assert (result.level, result.coefficient) == (-4, Decimal("0.500"))
+    current, *_ = chain(VehicleFactory(), [0])
+    current.ncd_level = -4
+    current.save(update_fields=["ncd_level"])
+    assert claim_history(current) == ([0, 0, 0, 0], 0)

@@ -90,7 +90,7 @@ def vehicle_history(
             vehicle_id=vehicle_id, kind=kind, cancelled_on=None, effective_date__lt=start
         )
         .order_by("-effective_date", "-pk")
-        .values_list("pk", "customer_id", "effective_date", "expiry_date")
+        .values_list("pk", "customer_id", "effective_date", "expiry_date", "ncd_level")
     )
     if not rows:
         return VehicleHistory([])
@@ -102,7 +102,12 @@ def vehicle_history(
             break
         own.append(row)
     counts = accidents_by_policy([pk for pk, *_ in own])
-    years = [ncd.InsuredYear(eff, exp, counts[pk]) for pk, _owner, eff, exp in own]
+    # The book keeps a few years; a level recorded on the oldest (e.g. −4) proves the clean
+    # years before it, so a loyal customer who stays clean keeps −4 (DOMAIN.md).
+    years = [
+        ncd.InsuredYear(eff, exp, counts[pk], clean_before=ncd.clean_years_proved(level))
+        for pk, _owner, eff, exp, level in own
+    ]
     return VehicleHistory(years, transferred, [pk for pk, *_ in own])
 
 

@@ -103,8 +103,10 @@ def claim_history(policy: Policy) -> tuple[list[int], int]:
     if policy.pk not in history.policy_ids:  # another holder's policy on the same day
         return [], accidents_by_policy([policy.pk])[policy.pk]
     at = history.policy_ids.index(policy.pk)
-    past = ncd.unbroken_run(history.years[at + 1 :], policy.effective_date)
-    return [y.claims for y in past], history.years[at].claims
+    past = history.years[at + 1 :]
+    if not past:  # the current year is the oldest held: its recorded level proves the rest
+        return [0] * history.years[at].clean_before, history.years[at].claims
+    return ncd.unbroken_counts(past, policy.effective_date), history.years[at].claims
 
 
 def calculate(
