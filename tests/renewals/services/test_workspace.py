@@ -361,3 +361,34 @@ def test_lost_needs_a_reason_and_keeps_competitor_and_price(seat, task_for, sett
         "平安",
         Decimal("3100.00"),
     )
+
+
+def test_a_compulsory_only_renewal_leaves_the_commercial_to_win_and_is_not_counted_renewed(
+    seat, task_for, settings, django_capture_on_commit_callbacks
+):
+    """交强险 renewed alone (DOMAIN.md: renewable alone) renews only the 交强险: the renewal stays
+    open in the seat's queue for the 商业险, with no successor, and a later acceptance offers the
+    商业险 without the 交强险 again (a reviewer found the whole task closed as renewed)."""
+    settings.CARECIRCLE_CTI = CONNECTS
+    task = task_for()
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat, compulsory_only=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace.record_outcome(task, seat, "accepted", idempotency_key="c1", contact=contact)
+        assert pay(RenewalTask.objects.get(pk=task.pk).proposal).outcome == "issued"
+    assert Policy.objects.get(renews=task.companion).premium == Decimal("855.00")
+    assert not Policy.objects.filter(renews=task.policy).exists()
+    task.refresh_from_db()
+    assert (task.status, task.successor, task.closed_at) == (Status.QUOTED, None, None)
+
+    contact = workspace.place_call(task, seat)
+    workspace.make_quote(task, seat)
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace.record_outcome(task, seat, "accepted", idempotency_key="c2", contact=contact)
+    task.refresh_from_db()
+    assert [line.renews_id for line in task.proposal.lines.all()] == [task.policy_id]
+    assert task.proposal.premium == Decimal("2400.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pay(task.proposal).outcome == "issued"
+    task.refresh_from_db()
+    assert (task.status, task.successor) == (Status.RENEWED, Policy.objects.get(renews=task.policy))

@@ -63,7 +63,9 @@ def quoted_policies(task: RenewalTask, quote: Quote) -> list[QuotedPolicy]:
                 traffic_violation_coefficient=quote.traffic_violation_coefficient,
             )
         )
-    if compulsory is not None and quote.compulsory_premium is not None:
+    # a 交强险 already renewed (bought alone earlier) is not offered again with the 商业险
+    renewed = compulsory is not None and Policy.objects.filter(renews=compulsory).exists()
+    if compulsory is not None and quote.compulsory_premium is not None and not renewed:
         quoted.append(
             QuotedPolicy(
                 renews=compulsory,
@@ -165,6 +167,14 @@ def on_proposal_issued(proposal_id: int) -> None:
             p.renews_id: p for p in Policy.objects.filter(proposal_line__proposal_id=proposal_id)
         }
         if task.successor_id or not issued:
+            return
+        if task.policy_id not in issued and task.policy.kind == PolicyKind.COMMERCIAL:
+            # 交强险 renewed alone: the 商业险 is still to win (or to lose with a reason), so
+            # the renewal stays open, back in the seat's queue, and is not counted renewed.
+            task.status = Status.QUOTED
+            task.due_at = now
+            task.locked_by = None
+            task.save(update_fields=["status", "due_at", "locked_by"])
             return
         task.successor = issued.get(task.policy_id) or next(iter(issued.values()))
         task.renewed_channel = task.proposal.channel if task.proposal else Channel.TELESALES
