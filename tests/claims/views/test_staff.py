@@ -98,3 +98,24 @@ def test_the_dashboard_lists_legal_breaches_and_claims_due_soon_after_the_clocks
     assert approved.claim_no in page.split('id="breaches"')[1].split("</table>")[1]
     legal = page.split('data-figure="legal_breaches"')[1]
     assert legal.startswith('><div class="figure-value state-breached">1</div>')
+
+
+def test_the_adjust_form_starts_from_the_liability_the_claim_records(client, today):
+    """A reporter's 主责 (0.7) is where the handler's adjustment starts, not full liability (a
+    reviewer adjusted at 1.0 by accepting the prefilled value); unknown liability starts at 1."""
+    people = staff()
+    handler = people["handler"]
+    claim = report(policy_with_cover(), handler)
+    for action, data in (
+        (Action.DISPATCH, {}),
+        (Action.SURVEY, {"survey_mode": "on_site"}),
+        (Action.REGISTER, {}),
+        (Action.ASSESS, {"parts": "3000", "labour": "200", "paint": "100"}),
+        (Action.CHECK_LOSS, {}),
+    ):
+        claim = services.transition(claim, action, acting_user=handler, data=data)
+    client.force_login(handler)
+    assert 'name="liability_share" value="1"' in client.get(f"/claims/{claim.pk}/").content.decode()
+    Claim.objects.filter(pk=claim.pk).update(liability_share="0.700")
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'name="liability_share" value="0.7"' in page

@@ -108,11 +108,21 @@ def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
                 "action": action,
                 "label": Action(action).label,
                 "needs_reason": step.needs_reason,
-                "fields": ACTION_FIELDS.get(action, []),
+                "fields": _fields(claim, action),
                 "danger": action in (Action.REJECT, Action.WITHDRAW),
             }
         )
     return out
+
+
+def _fields(claim: Claim, action: str) -> list[tuple[str, str, str]]:
+    """The action's form fields; the adjustment starts from the liability the claim records
+    (the reporter's 主责 0.7, say), not from full liability."""
+    fields = ACTION_FIELDS.get(action, [])
+    if action == Action.ADJUST and claim.liability_share is not None:
+        share = f"{claim.liability_share.normalize():f}"
+        fields = [(n, lb, f"text:{share}" if n == "liability_share" else k) for n, lb, k in fields]
+    return fields
 
 
 def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
