@@ -17,7 +17,7 @@ from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 
-from .choices import Channel, CoverageCode, PolicyKind
+from .choices import SERVICE_RIDERS, Channel, CoverageCode, PolicyKind
 
 HALF_CENT = models.Value(Decimal("0.005"))
 
@@ -110,6 +110,13 @@ class Proposal(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status == ProposalStatus.AWAITING_PAYMENT
+
+    @property
+    def has_riders(self) -> bool:
+        """Whether the issued policies carry service riders (their vouchers follow)."""
+        return ProposalCoverage.objects.filter(
+            line__proposal=self, code__in=SERVICE_RIDERS
+        ).exists()
 
 
 class ProposalPolicy(models.Model):

@@ -54,6 +54,22 @@ def test_the_link_shows_premium_tax_and_total_apart_and_pays_through_the_simulat
     assert proposal.status == ProposalStatus.ISSUED
     new = Policy.objects.get(renews__kind="commercial", renews__isnull=False)
     assert new.policy_no in done.content.decode()
+    # the commercial policy carries roadside rescue: its vouchers follow, and the page says so
+    assert "服务权益已发放" in done.content.decode()
+
+
+def test_a_compulsory_only_issue_promises_no_services(client):
+    """交强险 has no service riders: the done page does not say services were issued."""
+    from carecircle.policies.proposals import issue
+
+    with clock.frozen_at(NOW):
+        _commercial, compulsory = old_policies()
+        alone = offer(None, compulsory, key="alone")
+        alone.status = ProposalStatus.PAID
+        alone.save(update_fields=["status"])
+        issue(alone, NOW)
+        text = client.get(f"/pay/{alone.pay_token}/done/").content.decode()
+    assert "保单已出单" in text and "服务权益已发放" not in text
 
 
 def test_an_unknown_token_is_not_found(client):

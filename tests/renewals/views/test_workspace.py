@@ -127,3 +127,6 @@ def test_the_seat_can_quote_compulsory_alone_from_the_page(client, book, setting
     assert quote.compulsory_only is True
     assert quote.commercial_premium == 0
     assert str(quote.compulsory_premium) == "855.00"
+    page = client.get(reverse("renewals:task", args=[task.pk])).content.decode()
+    assert 'id="quote-commercial"' not in page  # no ¥0.00 commercial rows beside it
+    assert "A = -10%" in page
