@@ -30,5 +30,10 @@ def test_the_demo_seeds_claims_in_various_states_once(today):
     statuses = sorted(Claim.objects.values_list("status", flat=True))
     assert statuses == ["adjusted", "paid", "registered", "registered", "rejected", "reported"]
     assert "6 claims" in out.getvalue()
+    # the clocks are evaluated by the demo itself: the nightly run then changes nothing
+    assert "clocks of 6 open claims evaluated" in out.getvalue()
+    from carecircle.claims.services.clocks import reevaluate_open_claims
+
+    assert reevaluate_open_claims().changed == 0
     seed(out)
     assert Claim.objects.count() == 6 and "already seeded" in out.getvalue()
