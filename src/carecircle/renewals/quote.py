@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from carecircle.claims.selectors.compulsory import floating_rate_for
-from carecircle.claims.selectors.history import ncd_for
+from carecircle.claims.selectors.history import VehicleRecords, ncd_for, vehicle_records
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
 from carecircle.policies import compulsory as compulsory_rules
@@ -126,11 +126,15 @@ class _Compulsory:
     tax_note: str
 
 
-def _compulsory(policy: Policy, province: str, city: str) -> _Compulsory:
+def _compulsory(
+    policy: Policy, province: str, city: str, records: VehicleRecords | None = None
+) -> _Compulsory:
     """交强险 and 车船税 for the year starting when ``policy`` expires."""
     vehicle = policy.vehicle
     start = policy.expiry_date
-    group, rate, _years = floating_rate_for(vehicle.pk, start, province=province, city=city)
+    group, rate, _years = floating_rate_for(
+        vehicle.pk, start, province=province, city=city, records=records
+    )
     base = compulsory_rules.base_premium(vehicle.use, vehicle.seats)
     tax: Decimal | None
     try:
@@ -161,6 +165,9 @@ def compute(
     compulsory = companion if has_commercial else lead
     customer = task.customer
     low, high = pricing_range(task.tier, conf)
+    # one read of the vehicle's policies and claims serves the NCD and 交强险's A
+    starts = [p.expiry_date for p in (commercial, compulsory) if p is not None]
+    records = vehicle_records(lead.vehicle_id, max(starts)) if starts else None
     base = ncd = commercial_premium = ZERO
     tv = Decimal("1.000")
     level, reason = 0, ""
@@ -174,13 +181,16 @@ def compute(
             owner_id=task.customer_id,
             province=customer.province,
             city=customer.city,
+            records=records,
         )
         level, ncd, reason = found.level, found.coefficient, found.reason
         tv = commercial.traffic_violation_coefficient
         commercial_premium = to_money(base * ncd * pricing * tv)
     else:
         pricing = ZERO  # no commercial part: no pricing choice to check (交强险 is never refused)
-    comp = _compulsory(compulsory, customer.province, customer.city) if compulsory else None
+    comp = (
+        _compulsory(compulsory, customer.province, customer.city, records) if compulsory else None
+    )
     total = commercial_premium + (comp.premium if comp else ZERO)
     last_year = task.premium_last_year
     if commercial is None and has_commercial:

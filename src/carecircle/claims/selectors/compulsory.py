@@ -22,50 +22,35 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q
-
 from carecircle.policies import compulsory
 from carecircle.policies.choices import PolicyKind
-from carecircle.policies.models import Policy
 
-from ..models import Claim
-from .history import counted
+from .history import VehicleRecords, vehicle_records
 
 LOOK_BACK = 3
 
 
-def compulsory_history(vehicle_id: int, start: dt.date) -> list[compulsory.CompulsoryYear]:
+def compulsory_history(
+    vehicle_id: int, start: dt.date, *, records: VehicleRecords | None = None
+) -> list[compulsory.CompulsoryYear]:
     """The vehicle's compulsory years before ``start``, newest first, with their at-fault and
-    fatal accidents."""
-    ids = list(
-        Policy.objects.filter(
-            vehicle_id=vehicle_id,
-            kind=PolicyKind.COMPULSORY,
-            cancelled_on=None,
-            effective_date__lt=start,
-        )
-        .order_by("-effective_date", "-pk")
-        .values_list("pk", flat=True)[:LOOK_BACK]
-    )
+    fatal accidents (``records``: the quote's one read of the vehicle, else read here)."""
+    if records is None or records.start < start:
+        records = vehicle_records(vehicle_id, start)
+    ids = [p[0] for p in records.before(start, PolicyKind.COMPULSORY)][:LOOK_BACK]
     if not ids:
         return []
     unknown_at_fault = bool(compulsory.SETTINGS.get("COMPULSORY_UNKNOWN_LIABILITY_AT_FAULT"))
-    rows = (
-        Claim.objects.filter(Q(policy_id__in=ids) | Q(compulsory_policy_id__in=ids))
-        .filter(counted())
-        .values_list(
-            "policy_id", "compulsory_policy_id", "accident_at__date", "liability_share", "deaths"
-        )
-        .order_by()
-    )
     # (policy year, accident date) → [at fault, fatal]
     accidents: dict[tuple[int, dt.date], list[bool]] = defaultdict(lambda: [False, False])
-    for policy_id, compulsory_id, day, share, deaths in rows:
-        year = compulsory_id if compulsory_id in ids else policy_id
-        at_fault = unknown_at_fault if share is None else share > Decimal(0)
+    for policy_id, compulsory_id, day, share, deaths in records.claims:
+        if policy_id not in ids and compulsory_id not in ids:
+            continue
+        year: int = compulsory_id if compulsory_id in ids else policy_id
+        fault = unknown_at_fault if share is None else share > Decimal(0)
         flags = accidents[(year, day)]
-        flags[0] |= at_fault
-        flags[1] |= at_fault and deaths > 0
+        flags[0] |= fault
+        flags[1] |= fault and deaths > 0
     at_fault = dict.fromkeys(ids, 0)
     fatal = dict.fromkeys(ids, 0)
     for (year, _day), (fault, death) in accidents.items():
@@ -75,9 +60,14 @@ def compulsory_history(vehicle_id: int, start: dt.date) -> list[compulsory.Compu
 
 
 def floating_rate_for(
-    vehicle_id: int, start: dt.date, *, province: str, city: str = ""
+    vehicle_id: int,
+    start: dt.date,
+    *,
+    province: str,
+    city: str = "",
+    records: VehicleRecords | None = None,
 ) -> tuple[str, Decimal, list[compulsory.CompulsoryYear]]:
     """(region group, A, the years behind it) for the vehicle's 交强险 starting on ``start``."""
     group = compulsory.region_group(province, city)
-    years = compulsory_history(vehicle_id, start)
+    years = compulsory_history(vehicle_id, start, records=records)
     return group, compulsory.floating_rate(group, years), years

@@ -69,6 +69,57 @@ def accidents_by_policy(policy_ids: list[int]) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
+class VehicleRecords:
+    """A vehicle's prior policies of every kind and their counted claim records, read in two
+    queries: the quote takes both the NCD and 交强险's floating rate from one read."""
+
+    start: dt.date
+    # (pk, kind, holder, effective, expiry, recorded NCD level), newest first, not cancelled
+    policies: list[tuple[int, str, int, dt.date, dt.date, int | None]]
+    # (policy, linked 交强险, accident date, liability share, deaths) of counted claims
+    claims: list[tuple]
+
+    def before(self, start: dt.date, kind: str) -> list[tuple]:
+        return [p for p in self.policies if p[1] == kind and p[3] < start]
+
+    def accidents(self, policy_ids: list[int]) -> dict[int, int]:
+        """Counted claims per policy, one per accident date (as ``accidents_by_policy``)."""
+        counts = dict.fromkeys(policy_ids, 0)
+        for policy_id, _day in {(c[0], c[2]) for c in self.claims if c[0] in counts}:
+            counts[policy_id] += 1
+        return counts
+
+
+def vehicle_records(vehicle_id: int, start: dt.date) -> VehicleRecords:
+    """The vehicle's policies that started before ``start`` and their counted claims (on the
+    policy or linked to it as its 交强险)."""
+    policies = list(
+        Policy.objects.filter(vehicle_id=vehicle_id, cancelled_on=None, effective_date__lt=start)
+        .order_by("-effective_date", "-pk")
+        .values_list("pk", "kind", "customer_id", "effective_date", "expiry_date", "ncd_level")
+    )
+    ids = [p[0] for p in policies]
+    claims = (
+        list(
+            counted_claims(
+                Claim.objects.filter(Q(policy_id__in=ids) | Q(compulsory_policy_id__in=ids))
+            )
+            .values_list(
+                "policy_id",
+                "compulsory_policy_id",
+                "accident_at__date",
+                "liability_share",
+                "deaths",
+            )
+            .order_by()
+        )
+        if ids
+        else []
+    )
+    return VehicleRecords(start, policies, claims)
+
+
+@dataclass(frozen=True)
 class VehicleHistory:
     years: list[ncd.InsuredYear]  # the owner's prior insured years, newest first
     transferred: bool = False  # the newest prior policy was held by another owner
@@ -81,17 +132,17 @@ def vehicle_history(
     *,
     owner_id: int | None = None,
     kind: str = PolicyKind.COMMERCIAL,
+    records: VehicleRecords | None = None,
 ) -> VehicleHistory:
     """The vehicle's insured years before ``start`` under ``owner_id`` (the newest prior
     policy's holder when None), newest first, with their counted claims. The history follows
     the owner: years of previous owners never count, a transfer starts a new chain."""
-    rows = list(
-        Policy.objects.filter(
-            vehicle_id=vehicle_id, kind=kind, cancelled_on=None, effective_date__lt=start
-        )
-        .order_by("-effective_date", "-pk")
-        .values_list("pk", "customer_id", "effective_date", "expiry_date", "ncd_level")
-    )
+    if records is None or records.start < start:
+        records = vehicle_records(vehicle_id, start)
+    rows = [
+        (pk, holder, eff, exp, level)
+        for pk, _k, holder, eff, exp, level in records.before(start, kind)
+    ]
     if not rows:
         return VehicleHistory([])
     owner = rows[0][1] if owner_id is None else owner_id
@@ -101,7 +152,7 @@ def vehicle_history(
         if row[1] != owner:
             break
         own.append(row)
-    counts = accidents_by_policy([pk for pk, *_ in own])
+    counts = records.accidents([pk for pk, *_ in own])
     # The book keeps a few years; a level recorded on the oldest (e.g. −4) proves the clean
     # years before it, so a loyal customer who stays clean keeps −4 (DOMAIN.md).
     years = [
@@ -127,10 +178,11 @@ def ncd_for(
     owner_id: int | None,
     province: str = "",
     city: str = "",
+    records: VehicleRecords | None = None,
 ) -> NcdResult:
     """The commercial NCD of the vehicle's policy starting on ``start`` for ``owner_id``, on
     the region's ladder (Beijing and Xiamen: 11 levels)."""
-    history = vehicle_history(vehicle_id, start, owner_id=owner_id)
+    history = vehicle_history(vehicle_id, start, owner_id=owner_id, records=records)
     rules = ncd.NcdRules.from_settings(province=province, city=city)
     assessment = ncd.assess(history.years, start, transferred=history.transferred, rules=rules)
     return NcdResult(
