@@ -2,6 +2,7 @@
 injury through escalation to the manager. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -64,7 +65,13 @@ def test_fast_track_from_the_phone_page_to_payment(page, live_server, book):
     )
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "claims-report-phone.png"), full_page=True)
+    # Focus the button first: after a full-page screenshot the page scrolls when the focused
+    # estimate field loses focus, so a plain click's mouse-up lands on another element and
+    # Chromium sends the click to the form (no submit).
+    page.get_by_role("button", name="提交报案 / Report").focus()
     page.get_by_role("button", name="提交报案 / Report").click()
+    # the report is saved when the browser lands on it: read the row only then
+    page.wait_for_url(re.compile(r".*/claims/my/\d+/$"))
     claim = Claim.objects.get()
     expect(page).to_have_url(f"{live_server.url}/claims/my/{claim.pk}/")
     expect(page.locator("#next-step")).to_contain_text("正在定损")

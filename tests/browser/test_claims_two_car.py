@@ -4,6 +4,7 @@ assessment and adjustment — 交强险 first, then 商业险 — and the approv
 "nothing payable" dead end. Screenshots go to docs/screenshots/ with CARECIRCLE_SCREENSHOTS=1."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,7 @@ def test_a_two_car_accident_from_the_phone_is_paid_by_compulsory_then_commercial
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "claims-two-car-report-phone.png"), full_page=True)
     page.get_by_role("button", name="提交报案 / Report").click()
+    page.wait_for_url(re.compile(r".*/claims/my/\d+/$"))  # saved: read the row only now
     claim = Claim.objects.get()
     expect(page).to_have_url(f"{live_server.url}/claims/my/{claim.pk}/")
     assert (claim.policy_id, claim.compulsory_policy_id, claim.single_vehicle) == (

@@ -130,6 +130,7 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
         "理赔 / Claims",
         "核赔 / Approvals",
         "理赔看板 / Claims dashboard",
+        "待寄信函 / Letters to post",  # the legal notices' letters, posted by claims staff
     ]
     assert len(nav) <= 8, labels
     page = client.get("/claims/approvals/").content.decode()
