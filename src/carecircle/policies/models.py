@@ -12,7 +12,8 @@ from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import MoneyField
 
-from .choices import Channel, CoverageCode, Currency, PolicyKind
+from .choices import Channel, Currency, PolicyKind
+from .coverage_terms import CoverageTerms
 
 
 class PolicyQuerySet(RestrictedQuerySet):
@@ -120,11 +121,8 @@ class Policy(TimeStampedModel):
         return self.policy_no
 
 
-class Coverage(models.Model):
+class Coverage(CoverageTerms):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="coverages")
-    code = models.CharField(_("险别 / coverage"), max_length=24, choices=CoverageCode.choices)
-    limit = MoneyField(_("保额/限额 / sum insured or limit"), null=True, blank=True)
-    premium = MoneyField(_("保费 / premium"))
 
     class Meta:
         constraints = [

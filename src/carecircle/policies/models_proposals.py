@@ -17,7 +17,8 @@ from carecircle.core.access import RestrictedQuerySet, customer_reach
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 
-from .choices import SERVICE_RIDERS, Channel, CoverageCode, PolicyKind
+from .choices import SERVICE_RIDERS, Channel, PolicyKind
+from .coverage_terms import CoverageTerms
 
 HALF_CENT = models.Value(Decimal("0.005"))
 
@@ -154,15 +155,15 @@ class ProposalPolicy(models.Model):
         return f"{self.proposal_id} {self.kind} {self.premium}"
 
 
-class ProposalCoverage(models.Model):
+class ProposalCoverage(CoverageTerms):
     line = models.ForeignKey(ProposalPolicy, on_delete=models.CASCADE, related_name="coverages")
-    code = models.CharField(_("险别 / coverage"), max_length=24, choices=CoverageCode.choices)
-    limit = MoneyField(_("保额/限额 / limit"), null=True, blank=True)
-    premium = MoneyField(_("保费 / premium"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["line", "code"], name="proposal_coverage_once"),
+            models.CheckConstraint(
+                condition=Q(premium__gte=0), name="proposal_coverage_premium_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
