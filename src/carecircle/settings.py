@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "carecircle.ingest",
     "carecircle.datagen",
     "carecircle.desk",
+    "carecircle.privacy",
     "carecircle.api",
     "carecircle.web",
 ]
@@ -186,6 +187,7 @@ LOGGING = {
 # deployment overrides them here, e.g. CARECIRCLE = {"NCD_LADDER": {...}, "CLAIMS": {...}}.
 CARECIRCLE: dict = {}
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["carecircle.core.backends.UnitAwareBackend"]
 
 # E-mail (notify's e-mail channel, docs/notify.md): real SMTP when EMAIL_HOST is set; the
 # console backend otherwise, so the demo never tries to reach a mail server.

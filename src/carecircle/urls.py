@@ -20,6 +20,8 @@ urlpatterns = [
     path("ecosystem/", include("carecircle.ecosystem.urls")),
     path("ecosystem/", include("carecircle.touchpoints.urls")),  # complaints, surveys
     path("notify/", include("carecircle.notify.urls")),
+    path("consents/", include("carecircle.parties.urls")),
+    path("privacy/", include("carecircle.privacy.urls")),
     path("", include("carecircle.desk.urls")),
     path("", include("carecircle.web.urls")),
 ]

@@ -7,8 +7,9 @@ import datetime as dt
 import factory
 
 from carecircle.core.calendar import WorkCalendar
-from carecircle.core.models import ApiToken, HolidayDay, HolidayYear, User
-from carecircle.core.roles import Role
+from carecircle.core.models import ApiToken, HolidayDay, HolidayYear, OrgUnit, UnitLevel, User
+from carecircle.core.org import head_office
+from carecircle.core.roles import STAFF_ROLES, Role
 from carecircle.core.validators import id_number_check_char, vin_check_char
 
 SH = dt.timezone(dt.timedelta(hours=8))  # Beijing time, the business clock's zone
@@ -29,7 +30,22 @@ def make_phone(n: int) -> str:
     return f"138{n:08d}"[:11]
 
 
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    """A sub-branch under head office unless ``parent``/``level`` say otherwise."""
+
+    class Meta:
+        model = OrgUnit
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"9{n:07d}")
+    name = factory.LazyAttribute(lambda u: f"测试机构{u.code}")
+    level = UnitLevel.SUB_BRANCH
+    parent = factory.LazyFunction(head_office)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """Staff are placed at head office (the whole book) unless a ``unit`` is given."""
+
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -37,6 +53,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.SEAT
     password = factory.django.Password("pw-for-tests-1")
+    unit = factory.LazyAttribute(lambda u: head_office() if u.role in STAFF_ROLES else None)
 
 
 class ApiTokenFactory(factory.django.DjangoModelFactory):

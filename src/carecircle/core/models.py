@@ -19,6 +19,63 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class UnitLevel(models.TextChoices):
+    HEAD_OFFICE = "head", _("总公司 / head office")
+    PROVINCE = "province", _("分公司 / provincial branch")
+    CITY = "city", _("中心支公司 / city branch")
+    SUB_BRANCH = "sub", _("支公司/营业部 / sub-branch")
+
+
+class OrgUnit(models.Model):
+    """A unit of the insurer (机构): head office → 分公司 → 中心支公司 → 支公司/营业部.
+
+    ``path`` is the chain of codes from the root (``/000000/330000/330100/``), so a unit's
+    subtree is one ``path__startswith`` and scopes never walk the tree row by row. Units are
+    moved only through ``core.org.move_unit`` (audited; rewrites the subtree's paths).
+    """
+
+    code = models.CharField(
+        _("机构代码 / unit code"),
+        max_length=16,
+        unique=True,
+        help_text=_("核心系统的机构代码 / the code the core system uses"),
+    )
+    name = models.CharField(_("机构名称 / name"), max_length=64)
+    level = models.CharField(_("层级 / level"), max_length=8, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    province = models.CharField(_("省份 / province"), max_length=16, blank=True)
+    city = models.CharField(_("城市 / city"), max_length=32, blank=True)
+    active = models.BooleanField(_("有效 / active"), default=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("机构 / organisation unit")
+        verbose_name_plural = _("机构 / organisation units")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        if not self.path:
+            prefix = self.parent.path if self.parent_id else "/"
+            self.path = f"{prefix}{self.code}/"
+        super().save(*args, **kwargs)
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    def subtree(self):
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+
 class User(AbstractUser):
     """A login: insurer staff, a partner's or merchant's staff, or a customer."""
 
@@ -35,6 +92,15 @@ class User(AbstractUser):
     )
     team = models.ForeignKey(
         "parties.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("所属机构 / unit"),
+        help_text=_("员工看到本机构及下级机构的数据 / staff see their unit and the units below it"),
     )
     partner = models.ForeignKey(
         "parties.Partner",

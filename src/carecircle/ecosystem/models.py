@@ -19,7 +19,9 @@ from .choices import AgreementStatus
 
 class AgreementQuerySet(RestrictedQuerySet):
     # Insurer staff see every agreement; a partner's or merchant's users their own.
-    reach = {Action.VIEW: Reach(partner="partner", merchant="partner", whole_book=(STAFF,))}
+    reach = {
+        Action.VIEW: Reach(partner="partner", merchant="partner", unit="unit", whole_book=(STAFF,))
+    }
 
     def in_force_on(self, day):
         return self.filter(status=AgreementStatus.ACTIVE, starts_on__lte=day, ends_on__gte=day)
@@ -38,6 +40,14 @@ class Agreement(TimeStampedModel):
     """
 
     agreement_no = models.CharField(_("协议编号 / agreement no."), max_length=32, unique=True)
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements",
+        verbose_name=_("签约机构 / contracting unit"),
+    )
     partner = models.ForeignKey(
         "parties.Partner", on_delete=models.PROTECT, related_name="agreements"
     )

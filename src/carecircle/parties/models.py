@@ -17,14 +17,22 @@ from .choices import CustomerKind, Energy, Gender, PartnerKind, TeamKind, Vehicl
 class TeamQuerySet(RestrictedQuerySet):
     # A team's figures (supervision): renewal supervisors see every team, a leader their own.
     reach = {
-        Action.VIEW: Reach(team="", whole_book=(STAFF,)),
-        Action.REPORT: Reach(team="", whole_book=(Perm.SUPERVISE_RENEWALS,)),
+        Action.VIEW: Reach(team="", unit="unit", whole_book=(STAFF,)),
+        Action.REPORT: Reach(team="", unit="unit", whole_book=(Perm.SUPERVISE_RENEWALS,)),
     }
 
 
 class Team(models.Model):
     name = models.CharField(_("名称 / name"), max_length=64, unique=True)
     kind = models.CharField(_("类型 / kind"), max_length=16, choices=TeamKind.choices)
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        verbose_name=_("所属机构 / unit"),
+    )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -104,7 +112,8 @@ class PartnerContact(PhoneMixin):
 
 class CustomerQuerySet(RestrictedQuerySet):
     reach = {
-        Action.VIEW: Reach(customer=""),
+        # A partner sees the customers of the policies it brought (masked), not their rows.
+        Action.VIEW: Reach(customer="", partner="policies__partner"),
         Action.CHANGE: Reach(customer="", needs=Perm.EDIT_CUSTOMERS),
         Action.REVEAL: Reach(customer="", needs=Perm.REVEAL_PII),
     }
@@ -151,6 +160,15 @@ class Customer(PhoneMixin, TimeStampedModel):
         blank=True,
         help_text=_("拒绝后进入免打扰名单 / set when the customer refuses calls"),
     )
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("归属机构 / servicing unit"),
+        help_text=_("客户归属的机构(通常为最近保单的出单机构) / the unit that serves the customer"),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -191,7 +209,7 @@ class Customer(PhoneMixin, TimeStampedModel):
 
 
 class VehicleQuerySet(RestrictedQuerySet):
-    reach = customer_reach("owner")
+    reach = customer_reach("owner", partner="policies__partner")
 
 
 class Vehicle(TimeStampedModel):

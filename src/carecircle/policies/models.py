@@ -17,7 +17,7 @@ from .coverage_terms import CoverageTerms
 
 
 class PolicyQuerySet(RestrictedQuerySet):
-    reach = customer_reach("customer")
+    reach = customer_reach("customer", partner="partner", unit="unit")
 
     def in_force_on(self, day):
         return self.filter(effective_date__lte=day, expiry_date__gt=day, cancelled_on__isnull=True)
@@ -80,6 +80,14 @@ class Policy(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="sold_policies",
         verbose_name=_("出单人员 / selling agent or seat"),
+    )
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("出单机构 / issuing unit"),
     )
     partner = models.ForeignKey(
         "parties.Partner",

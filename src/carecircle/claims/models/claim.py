@@ -37,11 +37,14 @@ UNDECIDED_STATUSES = frozenset(
 
 class ClaimQuerySet(RestrictedQuerySet):
     reach = {
-        **customer_reach("policy__customer"),
-        # Claims staff act on any claim (the workflow services check each step); a repair
-        # shop acts on the claims referred to it (送修, its portal), row by row, never on a
-        # whole customer.
-        Action.CHANGE: Reach(partner="repair_shop", whole_book=(Perm.HANDLE_CLAIMS,)),
+        # A partner sees the claims on the policies it brought and those sent to its shop.
+        **customer_reach(
+            "policy__customer", partner=("policy__partner", "repair_shop"), unit="unit"
+        ),
+        # Claims staff act on the claims of their unit's subtree (the workflow services check
+        # each step); a repair shop acts on the claims referred to it (送修, its portal), row
+        # by row, never on a whole customer.
+        Action.CHANGE: Reach(partner="repair_shop", unit="unit", whole_book=(Perm.HANDLE_CLAIMS,)),
     }
 
 
@@ -64,6 +67,14 @@ class Claim(TimeStampedModel):
     description = models.TextField(_("经过 / description"), blank=True)
     # 送修: the repair shop or 4S shop the claim was referred to; scorecards set the repair
     # value each shop receives against the premium it brings.
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("理赔机构 / handling unit"),
+    )
     repair_shop = models.ForeignKey(
         "parties.Partner",
         on_delete=models.PROTECT,

@@ -48,7 +48,7 @@ class RepairTerms(TimeStampedModel):
 
 
 class RepairServiceQuerySet(RestrictedQuerySet):
-    reach = customer_reach("customer")
+    reach = customer_reach("customer", partner="shop")
 
 
 class RepairService(TimeStampedModel):

@@ -23,7 +23,10 @@ from ..choices import (
 
 
 class ClaimChildQuerySet(RestrictedQuerySet):
-    reach = customer_reach("claim__policy__customer")
+    # With the claim: its unit, and the shop it was sent to (documents for the repair).
+    reach = customer_reach(
+        "claim__policy__customer", partner="claim__repair_shop", unit="claim__unit"
+    )
 
 
 class ClaimTransition(models.Model):

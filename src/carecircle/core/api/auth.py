@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
-from carecircle.core.models import ApiToken, hash_token
+from carecircle.core.models import ApiToken, OrgUnit, hash_token
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -24,9 +24,13 @@ def _token_user(token_hash: str):
 
     user_model = get_user_model()
     users, tokens = user_model._meta.db_table, ApiToken._meta.db_table
+    units = OrgUnit._meta.db_table
+    # The unit's path and parent come along: every scoped query asks for them (core.access).
     sql = (
-        f"SELECT u.*, t.id AS api_token_id, t.last_used_at AS api_token_last_used "  # noqa: S608 - table names from model meta, value bound
+        f"SELECT u.*, t.id AS api_token_id, t.last_used_at AS api_token_last_used, "  # noqa: S608 - table names from model meta, value bound
+        f"o.path AS api_unit_path, o.parent_id AS api_unit_parent "
         f'FROM "{users}" u JOIN "{tokens}" t ON t.user_id = u.id '
+        f'LEFT JOIN "{units}" o ON o.id = u.unit_id '
         f"WHERE t.token_hash = %s AND t.revoked = %s AND u.is_active = %s"
     )
     return next(iter(user_model.objects.raw(sql, [token_hash, False, True])), None)

@@ -22,6 +22,7 @@ class RenewalTaskQuerySet(RestrictedQuerySet):
         Action.VIEW: Reach(
             customer="customer",
             team="assignee__team",
+            unit="unit",
             whole_book=(Perm.SEE_ALL_CUSTOMERS, Perm.SUPERVISE_RENEWALS),
         )
     }
@@ -70,6 +71,14 @@ class RenewalTask(models.Model):
     )
     reserved_partner = models.ForeignKey(
         "parties.Partner", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_tasks",
+        verbose_name=_("续保机构 / unit"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,7 +20,7 @@ from ..choices import (
 
 
 class ComplaintQuerySet(RestrictedQuerySet):
-    reach = customer_reach("customer")
+    reach = customer_reach("customer", unit="unit")
 
     def open(self):
         return self.filter(status__in=OPEN_COMPLAINT_STATUSES)
@@ -54,6 +54,14 @@ class Complaint(models.Model):
         max_length=12,
         choices=ComplaintStatus.choices,
         default=ComplaintStatus.RECEIVED,
+    )
+    unit = models.ForeignKey(
+        "core.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("承办机构 / unit"),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,7 +12,7 @@ from ..choices import ContactType, Direction, Medium, Outcome
 
 
 class InteractionQuerySet(RestrictedQuerySet):
-    reach = customer_reach("customer")
+    reach = customer_reach("customer", partner="partner")
 
 
 class Interaction(TimeStampedModel):
