@@ -178,6 +178,12 @@ class Customer(PhoneMixin, TimeStampedModel):
         verbose_name=_("负责人 / responsible staff"),
     )
     first_insured_on = models.DateField(_("首次投保 / first insured"), null=True, blank=True)
+    # PIPL: a deletion request the law's retention (保险法第87条) does not let us honour
+    # becomes a restriction — kept, but used for nothing beyond the contract and the law.
+    restricted_at = models.DateTimeField(
+        _("限制处理 / processing restricted"), null=True, blank=True
+    )
+    anonymised_at = models.DateTimeField(_("已匿名化 / anonymised"), null=True, blank=True)
     source = models.CharField(
         _("来源 / source"),
         max_length=32,
