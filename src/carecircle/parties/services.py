@@ -169,6 +169,7 @@ def create_customer(*, acting_user, **data: Any) -> Customer:
         customer = Customer(
             customer_no=data.pop("customer_no", None) or f"C{uuid.uuid4().hex[:12].upper()}",
             source="manual",
+            unit_id=getattr(acting_user, "unit_id", None),  # 机构: served by the creator's unit
         )
         if Customer.objects.filter(customer_no=customer.customer_no).exists():
             raise _duplicate("customer_no", "客户号")

@@ -34,6 +34,7 @@ from .models_proposals import (
 )
 from .payments import conf
 from .services import policy_written
+from .units import first_unit, settle_customer_unit
 
 CENT = Decimal("0.01")
 
@@ -278,9 +279,11 @@ def check_payable(proposal: Proposal, now: dt.datetime) -> None:
 def issue(proposal: Proposal, now: dt.datetime) -> list[Policy]:
     """见费出单: the paid proposal's policies, each renewing its old one from the old expiry
     (or the day after payment, never back-dated), coverages and riders copied, 车船税 on the
-    交强险, sold by the seat. Runs inside the payment's transaction with the proposal locked;
-    a second call finds it issued and returns nothing. Announces POLICY_WRITTEN per policy
-    (vouchers for the riders) and PROPOSAL_ISSUED (the renewal closes)."""
+    交强险, sold by the seat, in the renewal's unit (the renewed policy's, which is the renewal
+    task's; else the seat's: ``policies.units``). Runs inside the payment's transaction with the
+    proposal locked; a second call finds it issued and returns nothing. Announces
+    POLICY_WRITTEN per policy (vouchers for the riders) and PROPOSAL_ISSUED (the renewal
+    closes)."""
     if proposal.status != ProposalStatus.PAID:
         return []
     first_day = timezone.localdate(now) + dt.timedelta(days=1)
@@ -289,6 +292,8 @@ def issue(proposal: Proposal, now: dt.datetime) -> list[Policy]:
     for line in lines:
         old = line.renews
         effective = max(line.effective_date, first_day)
+        # The seat is read only for a renewed policy with no unit (then cached on the proposal).
+        unit_id = old.unit_id or (proposal.agent.unit_id if proposal.agent_id else None)
         policy = Policy.objects.create(
             policy_no=f"{'PDAA' if line.kind == PolicyKind.COMMERCIAL else 'PDZA'}"
             f"{proposal.proposal_no[2:]}",
@@ -307,6 +312,7 @@ def issue(proposal: Proposal, now: dt.datetime) -> list[Policy]:
             channel=proposal.channel,
             agent_id=proposal.agent_id,
             partner_id=old.partner_id,
+            unit_id=unit_id,
             renews=old,  # one-to-one: a policy is never renewed twice, whatever races
             source="renewal",
         )
@@ -318,6 +324,8 @@ def issue(proposal: Proposal, now: dt.datetime) -> list[Policy]:
         line.save(update_fields=["policy"])
         policy_written(policy)  # next year's service vouchers, valid from its start
         issued.append(policy)
+    # A customer with no servicing unit yet is served where the policy was issued.
+    settle_customer_unit(proposal.customer_id, first_unit(*(p.unit_id for p in issued)))
     proposal.status = ProposalStatus.ISSUED
     proposal.issued_at = now
     proposal.save(update_fields=["status", "issued_at", "updated_at"])

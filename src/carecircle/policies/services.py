@@ -21,6 +21,7 @@ from carecircle.parties.services import require_perm, require_visible, snapshot
 from . import conf, ncd, rules
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 from .models import Coverage, Policy
+from .units import settle_customer_unit, writing_unit
 
 POLICY_FIELDS = (
     "kind",
@@ -178,10 +179,12 @@ def create_policy(
         policy = Policy(
             policy_no=policy_no, customer=customer, vehicle=vehicle, source="manual", **data
         )
+        policy.unit_id = writing_unit(acting_user, customer.unit_id)  # 机构 (policies.units)
         _check_policy(policy)
         _check_links(policy, acting_user)
         _save(policy)
         _set_coverages(policy, coverages)
+        settle_customer_unit(customer.pk, policy.unit_id)
         audit.record(acting_user, AuditLog.Action.CREATE, policy, summary=policy.policy_no)
         policy_written(policy)
         return policy
