@@ -49,7 +49,8 @@ from django.utils import timezone  # noqa: E402
 
 from carecircle.claims.models import Claim  # noqa: E402
 from carecircle.core import pii  # noqa: E402
-from carecircle.core.models import User  # noqa: E402
+from carecircle.core.models import OrgUnit, UnitLevel, User  # noqa: E402
+from carecircle.core.org import head_office  # noqa: E402
 from carecircle.core.roles import Role  # noqa: E402
 from carecircle.core.validators import id_number_check_char, vin_check_char  # noqa: E402
 from carecircle.parties.models import Customer, Partner, Vehicle  # noqa: E402
@@ -86,6 +87,33 @@ def _plate(i: int) -> str:
     return "浙" + PLATE_LETTERS[n % len(PLATE_LETTERS)] + "".join(serial)
 
 
+def bench_units() -> list[OrgUnit]:
+    """The benchmark's tree (#15): 浙江分公司 → 10 city branches → 4 sub-branches each; the
+    book is spread over the 40 sub-branches. Returns the sub-branches in code order."""
+    root = head_office()
+    province, _ = OrgUnit.objects.get_or_create(
+        code="33000000",
+        defaults={"name": "浙江分公司", "level": UnitLevel.PROVINCE, "parent": root},
+    )
+    subs = []
+    for city in range(1, 11):
+        city_unit, _ = OrgUnit.objects.get_or_create(
+            code=f"33{city:02d}0000",
+            defaults={"name": f"城市{city}中心支公司", "level": UnitLevel.CITY, "parent": province},
+        )
+        for sub in range(1, 5):
+            unit, _ = OrgUnit.objects.get_or_create(
+                code=f"33{city:02d}{sub:02d}00",
+                defaults={
+                    "name": f"城市{city}支公司{sub}",
+                    "level": UnitLevel.SUB_BRANCH,
+                    "parent": city_unit,
+                },
+            )
+            subs.append(unit)
+    return subs
+
+
 def _bulk(model, rows):
     with transaction.atomic():
         return model.objects.bulk_create(rows, batch_size=BATCH)
@@ -104,6 +132,7 @@ def build_book(total: int, start: int, seed: int = 7) -> None:
     )
     today = dt.date.today()
     now = timezone.now()
+    units = bench_units()
     for lo in range(start, total, BATCH * 4):
         hi = min(total, lo + BATCH * 4)
         customers = []
@@ -117,6 +146,7 @@ def build_book(total: int, start: int, seed: int = 7) -> None:
                 city=city,
                 marketing_consent=i % 3 == 0,
                 source="bench",
+                unit=units[i % len(units)],
             )
             c.set_phone(f"1{rng.choice('356789')}{rng.randrange(10**9):09d}")
             c.set_id_number(_id_number(i, rng))
@@ -155,8 +185,9 @@ def build_book(total: int, start: int, seed: int = 7) -> None:
                         channel="four_s_shop" if v.pk % 4 == 0 else "telesales",
                         partner=partners[v.pk % len(partners)] if v.pk % 4 == 0 else None,
                         renews=prev,
+                        unit_id=c.unit_id,
                     )
-                    for v, prev in zip(vehicles, previous, strict=True)
+                    for v, prev, c in zip(vehicles, previous, customers, strict=True)
                 ],
             )
         _bulk(
@@ -171,8 +202,9 @@ def build_book(total: int, start: int, seed: int = 7) -> None:
                     expiry_date=today + dt.timedelta(days=265),
                     premium=Decimal("855.00"),
                     channel="telesales",
+                    unit_id=c.unit_id,
                 )
-                for v in vehicles
+                for v, c in zip(vehicles, customers, strict=True)
             ],
         )
         _bulk(
@@ -196,6 +228,7 @@ def build_book(total: int, start: int, seed: int = 7) -> None:
                     reported_at=accident + dt.timedelta(hours=2),
                     amount_reserved=Decimal("3000.00"),
                     status="registered" if p.pk % 2 else "closed",
+                    unit_id=p.unit_id,
                 )
                 for p in previous
                 if p.pk % 7 == 0
@@ -237,13 +270,17 @@ def percentiles(ms: list[float]) -> dict[str, float]:
     }
 
 
-def sample_customers(n: int, rng: random.Random) -> list[Customer]:
-    ids = Customer.objects.order_by("pk").values_list("pk", flat=True)
+def sample_customers(n: int, rng: random.Random, user=None) -> list[Customer]:
+    """Random customers of the book — of ``user``'s scope when given (a city manager)."""
+    book = Customer.objects.restrict(user) if user is not None else Customer.objects.all()
+    ids = book.order_by("pk").values_list("pk", flat=True)
     lo, hi = ids.first(), ids.last()
+    if lo is None:
+        raise SystemExit("no customer in the manager's unit: build the book with this script")
     picked: dict[int, Customer] = {}
     while len(picked) < n:
         probe = rng.randint(lo, hi)
-        c = Customer.objects.filter(pk__gte=probe).order_by("pk").first()
+        c = book.filter(pk__gte=probe).order_by("pk").first()
         if c is not None:
             picked[c.pk] = c
     return list(picked.values())
@@ -304,6 +341,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=0, help="build up to N if fewer")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--head-office", action="store_true", help="measure a head-office manager")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -316,14 +354,18 @@ def main() -> None:
         have = Customer.objects.count()
     if have == 0:
         raise SystemExit("empty book: load one (carecircle generate) or pass --customers N")
+    bench_units()
 
+    # The manager of one city branch (#15): every query carries the unit filter of a tenth of
+    # the book; ``--head-office`` measures the unfiltered path instead.
     user, _ = User.objects.get_or_create(username="bench-manager", defaults={"role": "manager"})
     user.role = Role.MANAGER
+    user.unit = head_office() if args.head_office else OrgUnit.objects.get(code="33010000")
     user.save()
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     rng = random.Random(args.seed)
-    sample = sample_customers(min(args.samples, have), rng)
+    sample = sample_customers(min(args.samples, have), rng, user)
     plan = [(c, queries_for(c)) for c in sample]
 
     # Warm-up: templates compiled, connection open, caches primed.
@@ -360,6 +402,7 @@ def main() -> None:
         "benchmark": "customer360",
         "database": connection.vendor,
         "customers": have,
+        "manager_unit": user.unit.code,
         "samples": len(plan),
         "search_ms": percentiles(search_ms),
         "search_by_kind_ms": {k: percentiles(v) for k, v in sorted(by_kind.items())},
