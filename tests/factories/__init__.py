@@ -60,6 +60,7 @@ from .parties import (
     VehicleFactory,
 )
 from .policies import CoverageFactory, PolicyFactory
+from .privacy import DataExportFactory, PrivacyRequestFactory, RetentionRunFactory
 from .proposals import (
     PaymentOrderFactory,
     ProposalCoverageFactory,
@@ -113,6 +114,7 @@ __all__ = [
     "CoverageFactory",
     "CustomerFactory",
     "CustomerValueFactory",
+    "DataExportFactory",
     "DeliveryAttemptFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
@@ -136,6 +138,7 @@ __all__ = [
     "PaymentOrderFactory",
     "PlainClaimFactory",
     "PolicyFactory",
+    "PrivacyRequestFactory",
     "ProductFactory",
     "ProposalCoverageFactory",
     "ProposalFactory",
@@ -148,6 +151,7 @@ __all__ = [
     "RenewalTaskFactory",
     "RepairServiceFactory",
     "RepairTermsFactory",
+    "RetentionRunFactory",
     "SeatProfileFactory",
     "StatementFactory",
     "StatementLineFactory",

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "privacy"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("my/", views.my, name="my"),
+    path("my/request/", views.my_request, name="my_request"),
+    path("my/exports/<int:export_id>/", views.download, name="download"),
+    path("queue/", views.queue, name="queue"),
+    path("requests/<int:request_id>/", views.detail, name="request"),
+]
