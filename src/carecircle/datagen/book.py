@@ -29,6 +29,7 @@ from . import frames
 from .claims import YearEvents, prior_claim_counts, simulate_events
 from .config import Calibration, GenerateOptions
 from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
+from .org import TREE
 from .partners import PartyIndex
 from .reference import BRANDS, CITIES
 from .rules import (
@@ -412,10 +413,15 @@ def _partner_codes(rng, parties: PartyIndex, city, make) -> dict[int, np.ndarray
 
 def _staff_for_vehicle(rng, parties: PartyIndex, people: People) -> dict[int, pl.Series]:
     nv = len(people.owner)
+    city = people.city[people.owner]
     owner = people.owner_username.gather(people.owner)
     is_agent = owner.str.starts_with("agent")
-    agent = frames.pick(parties.agents, rng.integers(0, len(parties.agents), nv))
-    seat = frames.pick(parties.seats, rng.integers(0, len(parties.seats), nv))
+    agent = frames.pick(
+        parties.agents, parties.local_agents(rng.integers(0, len(parties.agents), nv), city)
+    )
+    seat = frames.pick(
+        parties.seats, parties.local_seats(rng.integers(0, len(parties.seats), nv), city)
+    )
     return {
         AGENT: pl.select(pl.when(is_agent).then(owner).otherwise(agent)).to_series(),
         TELESALES: pl.select(pl.when(~is_agent).then(owner).otherwise(seat)).to_series(),
@@ -454,6 +460,15 @@ def _policy_rows(
         agent = pl.select(
             pl.when(pl.Series(channel == ch)).then(agent_username[ch].gather(rows)).otherwise(agent)
         ).to_series()
+    # Issuing unit (出单机构): the seat's or agent's 支公司 for what they sold; otherwise the
+    # 支公司 of the customer's district (属地) — a partner's policies are in its own city, so
+    # under the 中心支公司 that signs its agreement.
+    local = frames.pick(TREE.district_unit, people.district[people.owner[rows]])
+    unit = pl.select(
+        pl.when(agent.is_not_null())
+        .then(agent.replace_strict(parties.staff_unit, default=None))
+        .otherwise(local)
+    ).to_series()
     renews_compulsory = pl.repeat(None, n, dtype=pl.String, eager=True)
     renews_commercial = renews_compulsory
     if prev is not None:
@@ -473,6 +488,7 @@ def _policy_rows(
         "partner_code": partner_code,
         "agent_username": agent,
         "cancelled_on": frames.dates(year.cancelled, year.cancelled >= 0),
+        "unit_code": unit,
     }
     compulsory = frames.table(
         "policies",

@@ -17,6 +17,7 @@ from . import frames
 from .config import GenerateOptions
 from .identifiers import id_numbers, mobiles, plates, usccs, vins, wmi_matrix
 from .names import company_names, person_names
+from .org import TREE
 from .partners import PartyIndex
 from .reference import (
     BEV,
@@ -84,6 +85,7 @@ class People:
     vehicle_no: pl.Series
     owner: np.ndarray
     city: np.ndarray  # per customer
+    district: np.ndarray  # per customer: index into the districts of CITIES (org.TREE)
     company: np.ndarray  # per customer
     owner_username: pl.Series  # per customer
     make: np.ndarray
@@ -145,10 +147,13 @@ def build_people(
         pl.when(pl.Series(person)).then(address + estate + flat).otherwise(address)
     ).to_series()
     owner_is_agent = rng.random(n) < 0.6
+    # the same draws as ever, moved to an agent or seat of the customer's own city (org.py)
+    agent = parties.local_agents(rng.integers(0, len(parties.agents), n), city)
+    seat = parties.local_seats(rng.integers(0, len(parties.seats), n), city)
     owner_username = pl.select(
         pl.when(pl.Series(owner_is_agent))
-        .then(frames.pick(parties.agents, rng.integers(0, len(parties.agents), n)))
-        .otherwise(frames.pick(parties.seats, rng.integers(0, len(parties.seats), n)))
+        .then(frames.pick(parties.agents, agent))
+        .otherwise(frames.pick(parties.seats, seat))
     ).to_series()
     dnc = rng.random(n) < 0.03
     customer_no = frames.zfill("C", g, 10)
@@ -234,6 +239,8 @@ def build_people(
             "do_not_call_until": frames.dates(today + rng.integers(1, 183, n), dnc),
             "first_insured_on": frames.dates(first_day - prior_years * 365),
             "owner_username": owner_username,
+            # the district's 支公司 until the latest policy says otherwise (writer.py)
+            "unit_code": frames.pick(TREE.district_unit, district),
         },
     )
     return People(
@@ -243,6 +250,7 @@ def build_people(
         vehicle_no=vehicle_no,
         owner=owner,
         city=city,
+        district=district,
         company=company,
         owner_username=owner_username,
         make=make,

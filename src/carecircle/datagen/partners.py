@@ -15,6 +15,7 @@ import polars as pl
 from . import frames
 from .identifiers import usccs
 from .names import person_names
+from .org import HEAD_OFFICE, Home, city_units, common_unit, homes, seller_units
 from .reference import BRANDS, CITIES, COMPANY_WORDS
 
 MERCHANT_SERVICES = ("洗车", "保养", "轮胎", "停车", "道路救援", "美容")
@@ -43,6 +44,15 @@ class PartyIndex:
     agents: tuple[str, ...]
     seats: tuple[str, ...]
     claims_handlers: tuple[str, ...]
+    agent_home: Home  # each agent's home city (datagen.org): customers get a local one
+    seat_home: Home
+    staff_unit: dict[str, str]  # seat, agent or claims handler username → its unit
+
+    def local_agents(self, drawn: np.ndarray, city: np.ndarray) -> np.ndarray:
+        return self.agent_home.local(drawn, city)
+
+    def local_seats(self, drawn: np.ndarray, city: np.ndarray) -> np.ndarray:
+        return self.seat_home.local(drawn, city)
 
 
 def _per_city(customers: int, per: int, minimum: int) -> np.ndarray:
@@ -117,6 +127,8 @@ def build_partners(customers: int, seed: int) -> tuple[pl.DataFrame, PartyIndex]
     columns = {k: pl.Series(v, dtype=pl.String) for k, v in rows.items()}
     columns["uscc"] = usccs(region, np.arange(n) + 700_000_000_000)
     _staff, names = _staff_usernames(customers)
+    agent_home, seat_home = homes(len(names["agent"])), homes(len(names["seat"]))
+    staff_unit = staff_units(customers)
     index = PartyIndex(
         four_s=indexes["four_s"],
         repair=indexes["repair"],
@@ -126,6 +138,9 @@ def build_partners(customers: int, seed: int) -> tuple[pl.DataFrame, PartyIndex]
         agents=names["agent"],
         seats=names["seat"],
         claims_handlers=names["claims"],
+        agent_home=agent_home,
+        seat_home=seat_home,
+        staff_unit=staff_unit,
     )
     return frames.table("partners", columns), index
 
@@ -144,17 +159,30 @@ def _staff_usernames(customers: int) -> tuple[None, dict[str, tuple[str, ...]]]:
     return None, names
 
 
+def staff_units(customers: int) -> dict[str, str]:
+    """Each seat's, agent's and claims handler's unit (datagen.org)."""
+    _, names = _staff_usernames(customers)
+    units: dict[str, str] = {}
+    for key, place in (("seat", seller_units), ("agent", seller_units), ("claims", city_units)):
+        units |= dict(zip(names[key], place(homes(len(names[key]))), strict=True))
+    return units
+
+
 def build_staff(customers: int, seed: int, partners: pl.DataFrame) -> pl.DataFrame:
     """Insurer staff in teams of twelve with a leader each, plus one user per 4S shop and
-    merchant (partner and merchant users)."""
+    merchant (partner and merchant users). Each insurer staff member has a unit: seats and
+    agents a 支公司 of their home city, claims handlers its 中心支公司, a team and its leader the
+    deepest unit holding all its members, the service manager and the manager head office."""
     rng = np.random.default_rng([seed, 10**6 + 1])
     _, names = _staff_usernames(customers)
+    placed = staff_units(customers)
     cols: dict[str, list[str | None]] = {
         k: [] for k in ("username", "role", "team", "team_kind", "employee_no", "licence_no")
     }
     cols["partner_code"] = []
+    cols["unit_code"] = []
 
-    def add(username, role, team, team_kind, licensed, partner=None):
+    def add(username, role, team, team_kind, licensed, partner=None, unit=None):
         cols["username"].append(username)
         cols["role"].append(role)
         cols["team"].append(team)
@@ -164,6 +192,7 @@ def build_staff(customers: int, seed: int, partners: pl.DataFrame) -> pl.DataFra
         licence = f"0200014403008000{2020 + len(cols['username']) % 6}{len(cols['username']):06d}"
         cols["licence_no"].append(licence if licensed else None)
         cols["partner_code"].append(partner)
+        cols["unit_code"].append(unit)
 
     groups = (
         ("seat", "seat", "电销", "telesales", True),
@@ -174,11 +203,13 @@ def build_staff(customers: int, seed: int, partners: pl.DataFrame) -> pl.DataFra
         for t in range(0, len(names[key]), TEAM_SIZE):
             team = f"{label}{t // TEAM_SIZE + 1:02d}组"
             lead_role = "claims_approver" if key == "claims" else "manager"
-            add(f"lead_{key}{t // TEAM_SIZE + 1:03d}", lead_role, team, kind, licensed)
-            for username in names[key][t : t + TEAM_SIZE]:
-                add(username, role, team, kind, licensed)
-    add("service_manager01", "service_manager", "客服中心", "service", False)
-    add("manager01", "manager", "管理层", "management", False)
+            members = names[key][t : t + TEAM_SIZE]
+            unit = common_unit([placed[m] for m in members])
+            add(f"lead_{key}{t // TEAM_SIZE + 1:03d}", lead_role, team, kind, licensed, None, unit)
+            for username in members:
+                add(username, role, team, kind, licensed, None, placed[username])
+    add("service_manager01", "service_manager", "客服中心", "service", False, None, HEAD_OFFICE[0])
+    add("manager01", "manager", "管理层", "management", False, None, HEAD_OFFICE[0])
     for code, kind in partners.select("code", "kind").iter_rows():
         if kind in ("four_s_shop", "merchant"):
             role = "partner_user" if kind == "four_s_shop" else "merchant_user"

@@ -2,7 +2,7 @@
 
     DIR/<table>/part-00000.parquet, part-00001.parquet, …
 
-``staff`` and ``partners`` are a single part; the other tables have one part per chunk of
+``org_units`` (the tree, datagen.org), ``staff`` and ``partners`` are a single part; the other tables have one part per chunk of
 customers (``chunk_size``, default 100,000). Columns and dtypes are exactly
 ``carecircle.ingest.schema.TABLES``. Chunks are independent (their own random streams, global
 numbering from a cheap planning pass), so they run in parallel worker processes and memory
@@ -24,6 +24,7 @@ from .book import simulate_book
 from .config import GenerateOptions
 from .customers import MAKE_NEV, build_people, plan_chunk
 from .interactions import build_interactions
+from .org import TREE
 from .partners import PartyIndex, build_partners, build_staff
 
 PART = "part-{:05d}.parquet"
@@ -62,16 +63,42 @@ def generate_chunk(
     book = simulate_book(options, chunk, people, parties)
     interactions = build_interactions(options, chunk, people, parties, book.policies, book.claims)
     tables = {
-        "customers": people.customers,
+        "customers": servicing_units(people.customers, book.policies),
         "vehicles": people.vehicles,
         "policies": book.policies,
         "coverages": book.coverages,
-        "claims": book.claims,
+        "claims": claim_units(book.claims, book.policies),
         "interactions": interactions,
     }
     for name, df in tables.items():
         _write(df, out, name, chunk)
     return {name: df.height for name, df in tables.items()}
+
+
+def servicing_units(customers: pl.DataFrame, policies: pl.DataFrame) -> pl.DataFrame:
+    """A customer's servicing unit is the issuing unit of their latest policy (the last to
+    take effect; the highest policy number among those of one day)."""
+    latest = (
+        policies.select("customer_no", "effective_date", "policy_no", "unit_code")
+        .sort("effective_date", "policy_no")
+        .unique("customer_no", keep="last")
+        .select("customer_no", pl.col("unit_code").alias("latest_unit"))
+    )
+    return (
+        customers.join(latest, on="customer_no", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("latest_unit", "unit_code").alias("unit_code"))
+        .drop("latest_unit")
+    )
+
+
+def claim_units(claims: pl.DataFrame, policies: pl.DataFrame) -> pl.DataFrame:
+    """A claim belongs to its policy's unit."""
+    units = policies.select("policy_no", pl.col("unit_code").alias("policy_unit"))
+    return (
+        claims.join(units, on="policy_no", how="left", maintain_order="left")
+        .with_columns(pl.col("policy_unit").alias("unit_code"))
+        .drop("policy_unit")
+    )
 
 
 def _run(args: tuple) -> tuple[int, dict[str, int]]:
@@ -87,13 +114,14 @@ def generate(
     """Write the whole book under ``out``; returns rows per table. ``progress(n)`` is called
     with the number of customers finished after each chunk."""
     out = Path(out)
-    for table in LOAD_ORDER:
+    for table in ("org_units", *LOAD_ORDER):
         folder = out / table
         if folder.exists():
             for stale in folder.glob("part-*.parquet"):
                 stale.unlink()
     partners, parties = build_partners(options.customers, options.seed)
     staff = build_staff(options.customers, options.seed, partners)
+    _write(TREE.units, out, "org_units", 0)
     _write(partners, out, "partners", 0)
     _write(staff, out, "staff", 0)
     counts = {name: 0 for name in LOAD_ORDER}

@@ -11,12 +11,14 @@ from tqdm import tqdm
 from carecircle.claims.services.reporting import link_compulsory_policies
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
+from carecircle.core.org import load_units
 
+from . import units
 from .loader import load_frame
 from .mapping import Mapping
 from .readers import FileError, read_any
 from .results import ImportResult, RowError, TableResult, write_report
-from .schema import LOAD_ORDER, TABLES
+from .schema import LOAD_ORDER, ORG_UNITS, TABLES
 from .tables import SPECS
 
 
@@ -26,7 +28,7 @@ class ImportError_(Exception):
 
 def detect_table(path: Path) -> str | None:
     stem = path.name.split(".")[0].lower()
-    for table in sorted(TABLES, key=len, reverse=True):
+    for table in sorted([*TABLES, "org_units"], key=len, reverse=True):
         if stem == table or stem.startswith(table + "_") or stem.startswith(table + "-"):
             return table
     return None
@@ -48,6 +50,7 @@ def import_frame(
     notes: list[str] | None = None,
 ) -> TableResult:
     spec = SPECS[table]
+    frame = units.with_aliases(frame)
     bar = tqdm(
         total=frame.height,
         desc=f"{table:<12}",
@@ -62,6 +65,10 @@ def import_frame(
     finally:
         bar.close()
     result.notes.extend(notes or [])
+    if table == "staff":
+        placed = units.place_teams()
+        if placed:
+            result.notes.append(f"已为 {placed} 个团队定机构 / {placed} teams placed in a unit")
     if table == "claims":
         # A claim is paid by the vehicle's 交强险 first (issue #14): link the one in force on the
         # accident day, as a reported claim is linked, in one UPDATE after the load.
@@ -73,10 +80,39 @@ def import_frame(
     return result
 
 
+def import_units(path: Path, *, acting_user=None) -> TableResult:
+    """The organisation tree (``org_units``: code, name, level, parent_code[, province,
+    city]) through ``core.org.load_units``: idempotent, each change audited, a bad row
+    reported like any row error."""
+    result = TableResult("org_units", str(path))
+    started = time.perf_counter()
+    try:
+        read = read_any(path, set(ORG_UNITS))
+    except FileError as exc:
+        result.errors.append(RowError(0, "", path.name, exc.code, exc.message))
+        write_report(result, _report_path(path, "org_units"))
+        return result
+    rows = units.unit_rows(read.frame)
+    result.rows = len(rows)
+    loaded = load_units(rows, by=acting_user, reason="import")
+    result.inserted = loaded.created
+    result.updated = loaded.updated + loaded.moved
+    result.unchanged = loaded.unchanged
+    for row, code, message in loaded.errors:
+        result.errors.append(RowError(row, "code", code, "org_unit", message))
+    result.rejected = loaded.rejected
+    result.seconds = time.perf_counter() - started
+    if result.errors:
+        write_report(result, _report_path(path, "org_units"))
+    return result
+
+
 def import_path(
     path: Path, *, mapping: Mapping | None = None, table: str | None = None, progress: bool = True
 ) -> TableResult:
     table = table or (mapping.table if mapping else None) or detect_table(path)
+    if table == "org_units":
+        return import_units(path)
     if table not in SPECS:
         raise ImportError_(
             f"无法判断 {path.name} 是哪张表，请用 --table 指定 / cannot tell which table {path.name} "
@@ -110,7 +146,7 @@ def import_paths(
     progress: bool = True,
 ) -> ImportResult:
     result = ImportResult()
-    order = {name: i for i, name in enumerate(LOAD_ORDER)}
+    order = {name: i for i, name in enumerate(("org_units", *LOAD_ORDER))}
     for path in sorted(paths, key=lambda p: order.get(table or detect_table(p) or "", 99)):
         result.tables.append(import_path(path, mapping=mapping, table=table, progress=progress))
     _audit(result, acting_user, [str(p) for p in paths])
@@ -121,7 +157,7 @@ def load_canonical_dir(path: Path, *, acting_user=None, progress: bool = True) -
     """A folder written by ``carecircle generate``: DIR/<table>.parquet or DIR/<table>/*.parquet."""
     path = Path(path)
     result = ImportResult()
-    for table in LOAD_ORDER:
+    for table in ("org_units", *LOAD_ORDER):
         for candidate in (path / table, path / f"{table}.parquet"):
             if candidate.exists():
                 result.tables.append(import_path(candidate, table=table, progress=progress))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import polars as pl
 from django.db import connections, transaction
 
-from . import pgkeys, pgload, vframe
+from . import pgkeys, pgload, units, vframe
 from .results import TableResult
 from .tables import TableSpec
 
@@ -37,7 +37,7 @@ def load(
     checked = vframe.check(spec, df, duplicates)
     errors = checked.errors
     plan = pgload.Plan(spec, connections[spec.model._base_manager.db])
-    good = pgkeys.other_ids(plan, checked.good)
+    good = units.fill_frame(spec.name, pgkeys.other_ids(plan, checked.good))
     own = plan.self_ref()
     if own is not None:
         plan.own_ids = pgkeys.OwnIds(plan, good, own)

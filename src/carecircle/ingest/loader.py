@@ -19,7 +19,7 @@ from django.utils import timezone
 from carecircle.core import bulk
 
 from . import convert as c
-from . import fast
+from . import fast, units
 from .results import RowError, TableResult
 from .tables import TableSpec, ensure_teams
 
@@ -244,6 +244,7 @@ def _load_batch(
     own_keys = {str(v.get(spec.key_fields[0])) for _, v in converted}
     with transaction.atomic():
         kept = _drop_orphans(spec, _resolve(spec, converted, errors, own_keys), errors)
+        units.fill_rows(spec.name, kept)
         if spec.name == "staff":
             teams = ensure_teams([v for _, v in kept])
             for _, v in kept:

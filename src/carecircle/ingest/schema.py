@@ -27,6 +27,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "employee_no": pl.String,
         "licence_no": pl.String,
         "partner_code": pl.String,
+        "unit_code": pl.String,  # 机构代码: the unit the person sits in
     },
     "partners": {
         "code": pl.String,
@@ -53,6 +54,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "do_not_call_until": DATE,
         "first_insured_on": DATE,
         "owner_username": pl.String,
+        "unit_code": pl.String,  # servicing unit (the unit of the latest policy)
     },
     "vehicles": {
         "vehicle_no": pl.String,
@@ -88,6 +90,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "renews_policy_no": pl.String,
         "cancelled_on": DATE,
         "vehicle_tax": MONEY,  # 车船税 collected with 交强险, apart from premium
+        "unit_code": pl.String,  # issuing unit (出单机构)
     },
     "coverages": {
         "policy_no": pl.String,
@@ -112,6 +115,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "repair_shop_code": pl.String,
         "liability_share": pl.Decimal(4, 3),  # the insured's share of the fault, 0–1
         "deaths": pl.Int16,
+        "unit_code": pl.String,  # the policy's unit
     },
     "interactions": {
         "interaction_no": pl.String,
@@ -128,6 +132,17 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "outcome": pl.String,
         "satisfaction": pl.Int8,
     },
+}
+
+# The organisation tree (机构), loaded before every table (``core.org.load_units``): parents
+# before children; not a TABLES entry because a unit's path is built from its parent's.
+ORG_UNITS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "code": pl.String,
+    "name": pl.String,
+    "level": pl.String,  # head | province | city | sub
+    "parent_code": pl.String,
+    "province": pl.String,
+    "city": pl.String,
 }
 
 # Load order respects foreign keys.

@@ -14,7 +14,7 @@ from django.db import models
 
 from carecircle.claims.models import Claim, ClaimStatus
 from carecircle.core import pii
-from carecircle.core.models import User
+from carecircle.core.models import OrgUnit, User
 from carecircle.core.roles import Role
 from carecircle.parties.choices import (
     CustomerKind,
@@ -143,6 +143,11 @@ def _claim_check(v: dict[str, Any]) -> RowProblems:
     return [REPORTED_BEFORE_ACCIDENT] if v["reported_at"] < v["accident_at"] else []
 
 
+# 机构: a row's unit by its code; an unknown code rejects the row (never a silent default).
+# A blank one is filled by the rule in ``units.py`` (the selling unit, else the default).
+UNIT = Reference("unit_code", "unit_id", OrgUnit, "code", required=False, label="unit")
+
+
 def _values(choices: type[models.TextChoices]) -> list[str]:
     return [str(v) for v in choices.values]
 
@@ -175,7 +180,7 @@ SPECS: dict[str, TableSpec] = {
             Column("employee_no", c.text(32)),
             Column("licence_no", c.text(64)),
         ],
-        [Reference("partner_code", "partner_id", Partner, "code", required=False)],
+        [Reference("partner_code", "partner_id", Partner, "code", required=False), UNIT],
         derived_fields=("team_id",),
     ),
     "customers": TableSpec(
@@ -198,7 +203,7 @@ SPECS: dict[str, TableSpec] = {
             Column("do_not_call_until", c.optional(c.date)),
             Column("first_insured_on", c.optional(c.date)),
         ],
-        [Reference("owner_username", "owner_id", User, "username", required=False)],
+        [Reference("owner_username", "owner_id", User, "username", required=False), UNIT],
         check=_customer_check,
         finish=customer_finish,
         derived_fields=PII_FIELDS,
@@ -251,6 +256,7 @@ SPECS: dict[str, TableSpec] = {
             Reference("partner_code", "partner_id", Partner, "code", required=False),
             Reference("agent_username", "agent_id", User, "username", required=False),
             Reference("renews_policy_no", "renews_id", Policy, "policy_no", required=False),
+            UNIT,
         ],
         check=_policy_check,
         sort_by="effective_date",
@@ -292,6 +298,7 @@ SPECS: dict[str, TableSpec] = {
             Reference("vehicle_no", "vehicle_id", Vehicle, "vehicle_no", label="vehicle"),
             # 送修: the repair or 4S shop the claim was referred to, when there was one.
             Reference("repair_shop_code", "repair_shop_id", Partner, "code", required=False),
+            UNIT,
         ],
         check=_claim_check,
     ),

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument("--mapping", type=Path, help="JSON or TOML column mapping")
-        parser.add_argument("--table", choices=sorted(TABLES), help="which canonical table")
+        parser.add_argument(
+            "--table", choices=sorted([*TABLES, "org_units"]), help="which canonical table"
+        )
         parser.add_argument("--format", choices=["canonical", "fremotor1"], default="canonical")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument("--no-progress", action="store_true")
