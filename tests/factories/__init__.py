@@ -32,6 +32,7 @@ from .claims import (
     RepairServiceFactory,
     RepairTermsFactory,
 )
+from .consent import ConsentEventFactory, ConsentFactory
 from .core import (
     SH,
     ApiTokenFactory,
@@ -60,6 +61,12 @@ from .parties import (
     VehicleFactory,
 )
 from .policies import CoverageFactory, PolicyFactory
+from .policy_parties import (
+    CompanyContactFactory,
+    EndorsementFactory,
+    OwnershipTransferFactory,
+    PolicyPartyFactory,
+)
 from .privacy import DataExportFactory, PrivacyRequestFactory, RetentionRunFactory
 from .proposals import (
     PaymentOrderFactory,
@@ -106,9 +113,12 @@ __all__ = [
     "ClaimFlagFactory",
     "ClaimPaymentFactory",
     "ClaimTransitionFactory",
+    "CompanyContactFactory",
     "ComplaintEventFactory",
     "ComplaintFactory",
     "ComplianceBlockFactory",
+    "ConsentEventFactory",
+    "ConsentFactory",
     "ContactAddressFactory",
     "ContactFactory",
     "CoverageFactory",
@@ -116,6 +126,7 @@ __all__ = [
     "CustomerValueFactory",
     "DataExportFactory",
     "DeliveryAttemptFactory",
+    "EndorsementFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
     "HolidayDayFactory",
@@ -132,12 +143,14 @@ __all__ = [
     "ModelVersionFactory",
     "OfferFactory",
     "OrgUnitFactory",
+    "OwnershipTransferFactory",
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
     "PaymentOrderFactory",
     "PlainClaimFactory",
     "PolicyFactory",
+    "PolicyPartyFactory",
     "PrivacyRequestFactory",
     "ProductFactory",
     "ProposalCoverageFactory",

@@ -6,6 +6,7 @@ import datetime as dt
 
 import factory
 
+from carecircle.parties.consent import backfill_marketing
 from carecircle.parties.models import Customer, Partner, PartnerContact, Team, Vehicle
 
 from .core import make_id_number, make_phone, make_vin
@@ -56,6 +57,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
             obj.set_id_number(make_id_number(n))
         if create:
             obj.save()
+            if obj.marketing_consent:  # recorded as an import would: every marketing channel
+                backfill_marketing([obj.pk])
 
 
 class VehicleFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from carecircle.core.roles import Perm, has_perm
 from carecircle.core.validators import validate_plate, validate_uscc, validate_vin
 
 from .choices import CustomerKind, Energy, Gender, PartnerKind, TeamKind, VehicleUse
+from .models_consent import Consent, ConsentEvent  # noqa: F401  (consent, recorded)
 
 
 class TeamQuerySet(RestrictedQuerySet):
