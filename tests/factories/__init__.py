@@ -61,12 +61,6 @@ from .parties import (
     VehicleFactory,
 )
 from .policies import CoverageFactory, PolicyFactory
-from .policy_parties import (
-    CompanyContactFactory,
-    EndorsementFactory,
-    OwnershipTransferFactory,
-    PolicyPartyFactory,
-)
 from .privacy import DataExportFactory, PrivacyRequestFactory, RetentionRunFactory
 from .proposals import (
     PaymentOrderFactory,
@@ -113,7 +107,6 @@ __all__ = [
     "ClaimFlagFactory",
     "ClaimPaymentFactory",
     "ClaimTransitionFactory",
-    "CompanyContactFactory",
     "ComplaintEventFactory",
     "ComplaintFactory",
     "ComplianceBlockFactory",
@@ -126,7 +119,6 @@ __all__ = [
     "CustomerValueFactory",
     "DataExportFactory",
     "DeliveryAttemptFactory",
-    "EndorsementFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
     "HolidayDayFactory",
@@ -143,14 +135,12 @@ __all__ = [
     "ModelVersionFactory",
     "OfferFactory",
     "OrgUnitFactory",
-    "OwnershipTransferFactory",
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
     "PaymentOrderFactory",
     "PlainClaimFactory",
     "PolicyFactory",
-    "PolicyPartyFactory",
     "PrivacyRequestFactory",
     "ProductFactory",
     "ProposalCoverageFactory",
