@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from carecircle.alliance.tasks import issue_after_value_run_task, issue_for_policy_task
+from carecircle.claims.selectors.cancellation import claims_stopping_cancellation
 from carecircle.claims.services.notices import record_dispatch
 from carecircle.core.handoff import Event, Question
 from carecircle.renewals.services.acceptance import on_proposal_expired, on_proposal_issued
@@ -45,4 +46,6 @@ ON_EVENT = {
 
 ANSWERS = {
     Question.CUSTOMER_TIER: current_tier,
+    # A policy cancelled on an ownership transfer (过户退保) waits for its open claims.
+    Question.CLAIMS_STOPPING_CANCELLATION: claims_stopping_cancellation,
 }

@@ -61,6 +61,12 @@ from .parties import (
     VehicleFactory,
 )
 from .policies import CoverageFactory, PolicyFactory
+from .policy_parties import (
+    CompanyContactFactory,
+    EndorsementFactory,
+    OwnershipTransferFactory,
+    PolicyPartyFactory,
+)
 from .privacy import DataExportFactory, PrivacyRequestFactory, RetentionRunFactory
 from .proposals import (
     PaymentOrderFactory,
@@ -107,6 +113,7 @@ __all__ = [
     "ClaimFlagFactory",
     "ClaimPaymentFactory",
     "ClaimTransitionFactory",
+    "CompanyContactFactory",
     "ComplaintEventFactory",
     "ComplaintFactory",
     "ComplianceBlockFactory",
@@ -119,6 +126,7 @@ __all__ = [
     "CustomerValueFactory",
     "DataExportFactory",
     "DeliveryAttemptFactory",
+    "EndorsementFactory",
     "FastTrackRuleFactory",
     "HeldBackValueFactory",
     "HolidayDayFactory",
@@ -135,12 +143,14 @@ __all__ = [
     "ModelVersionFactory",
     "OfferFactory",
     "OrgUnitFactory",
+    "OwnershipTransferFactory",
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
     "PaymentOrderFactory",
     "PlainClaimFactory",
     "PolicyFactory",
+    "PolicyPartyFactory",
     "PrivacyRequestFactory",
     "ProductFactory",
     "ProposalCoverageFactory",

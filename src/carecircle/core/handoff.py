@@ -36,6 +36,9 @@ class Event(enum.StrEnum):
 
 class Question(enum.StrEnum):
     CUSTOMER_TIER = "customer_tier"  # customer_id → the current tier code, "" when unvalued
+    # policy_ids, on → {policy_id: [claim_no, …]}: the claims that stop cancelling a policy
+    # from ``on`` (open ones, or an accident on or after ``on``); a policy with none is absent.
+    CLAIMS_STOPPING_CANCELLATION = "claims_stopping_cancellation"
 
 
 @cache

@@ -49,3 +49,33 @@ SERVICE_RIDERS = frozenset(
 class Currency(models.TextChoices):
     CNY = "CNY", _("人民币 / yuan")
     EUR = "EUR", _("欧元 / euro")
+
+
+class PartyRole(models.TextChoices):
+    """The parties to a policy (policies.models_parties.PolicyParty). ``Policy.customer`` is
+    the applicant; the insured and the owner are the same person unless the vehicle changed
+    hands (过户) or a company insures a car it does not own."""
+
+    APPLICANT = "applicant", _("投保人 / Applicant")
+    INSURED = "insured", _("被保险人 / Insured")
+    OWNER = "owner", _("车主 / Vehicle owner")
+
+
+# Shown for a policy that has no party rows (a book loaded before parties were recorded): its
+# customer is the policyholder and nothing more is known.
+POLICYHOLDER = "policyholder"
+POLICYHOLDER_LABEL = _("投保人 / Policyholder")
+
+
+class EndorsementKind(models.TextChoices):
+    """A change to an issued policy (批改)."""
+
+    TRANSFER = "transfer", _("过户批改 / Ownership transfer")
+    CANCELLATION = "cancellation", _("过户退保 / Cancelled on transfer")
+
+
+class InForce(models.TextChoices):
+    """What a vehicle's policies in force do when it changes hands, as the customer chooses."""
+
+    TRANSFER = "transfer", _("保单随车过户 / Transfer to the new owner")
+    CANCEL = "cancel", _("退保并退还未到期保费 / Cancel, refund the unearned premium")

@@ -144,7 +144,10 @@ class Coverage(CoverageTerms):
         return f"{self.policy.policy_no} {self.get_code_display()}"
 
 
-# Proposals (投保单) and payments live in their own module; imported here so Django sees them.
+# Proposals (投保单) and payments, the parties to a policy and the endorsements of ownership
+# transfers (过户) live in their own modules; imported here so Django sees them.
+from .models_endorsements import Endorsement, OwnershipTransfer  # noqa: E402, F401
+from .models_parties import CompanyContact, PolicyParty  # noqa: E402, F401
 from .models_proposals import (  # noqa: E402, F401
     PaymentOrder,
     PaymentStatus,

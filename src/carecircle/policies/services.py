@@ -21,6 +21,7 @@ from carecircle.parties.services import require_perm, require_visible, snapshot
 from . import conf, ncd, rules
 from .choices import Channel, CoverageCode, Currency, PolicyKind
 from .models import Coverage, Policy
+from .policy_parties import default_parties_for
 from .units import settle_customer_unit, writing_unit
 
 POLICY_FIELDS = (
@@ -71,7 +72,9 @@ def _check_policy(policy: Policy) -> None:
             "expiry_date",
         )
     policy.premium = parse_money("premium", policy.premium)
-    if policy.vehicle.owner_id != policy.customer_id:
+    # A new policy is bought by the vehicle's owner. An issued one keeps its applicant when
+    # the vehicle changes hands (过户: policies.endorsements), so an update does not re-check.
+    if policy.pk is None and policy.vehicle.owner_id != policy.customer_id:
         raise DomainError(
             "vehicle_not_customers",
             "车辆不属于该客户 / the vehicle belongs to another customer",
@@ -191,8 +194,10 @@ def create_policy(
 
 
 def policy_written(policy: Policy) -> None:
-    """After a new policy commits, the domains that act on it do (carecircle.flows: its
-    service entitlements are issued at once instead of at the nightly run)."""
+    """A new policy's parties are recorded (applicant = insured = owner = its customer); after
+    it commits, the domains that act on it do (carecircle.flows: its service entitlements are
+    issued at once instead of at the nightly run)."""
+    default_parties_for([policy])
     handoff.after_commit(Event.POLICY_WRITTEN, policy_id=policy.pk)
 
 

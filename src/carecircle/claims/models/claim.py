@@ -84,6 +84,20 @@ class Claim(TimeStampedModel):
         verbose_name=_("修理厂 / repair shop"),
     )
     source = models.CharField(max_length=32, blank=True)
+    # Who drove: a customer (their 360 lists the claim), or only a name for someone who is
+    # not one (a friend, a hired driver). Set by claims.services.driver.record_driver.
+    driver = models.ForeignKey(
+        "parties.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims_driven",
+        verbose_name=_("驾驶人 / driver"),
+        db_index=False,  # a partial index below: most claims name no driver
+    )
+    driver_name = models.CharField(
+        _("驾驶人姓名(非客户) / driver's name (not a customer)"), max_length=64, blank=True
+    )
 
     # ---- workflow (issue #5) -------------------------------------------------------------
     report_channel = models.CharField(
@@ -215,6 +229,9 @@ class Claim(TimeStampedModel):
                 name="claim_referred_paid_idx",
                 condition=Q(repair_shop__isnull=False),
             ),
+            models.Index(
+                fields=["driver"], name="claim_driver_idx", condition=Q(driver__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -223,6 +240,10 @@ class Claim(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0) & Q(amount_reserved__gte=0),
                 name="claim_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(driver__isnull=True) | Q(driver_name=""),
+                name="claim_driver_customer_or_name",
             ),
             models.CheckConstraint(
                 condition=Q(liability_share__isnull=True)
