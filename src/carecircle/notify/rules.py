@@ -12,7 +12,11 @@ from .choices import BlockReason, ChannelName, MessageStatus, Purpose
 
 @dataclass(frozen=True)
 class Gate:
-    """What the rules need to know about the customer and their recent messages."""
+    """What the rules need to know about the customer and their recent messages.
+
+    ``marketing_consent``: the customer consents to marketing on the channel the message goes
+    by (parties.consent, per channel); ``restricted``: their processing is restricted
+    (``Customer.restricted_at``) — no marketing at all, only contract and legal processing."""
 
     purpose: str
     marketing_consent: bool
@@ -22,17 +26,19 @@ class Gate:
     marketing_this_week: int
     daily_cap: int
     weekly_marketing_cap: int
+    restricted: bool = False
 
 
 def block_reason(gate: Gate, today: dt.date) -> str | None:
     """The first rule a message breaks, or None when it may go (order = reason shown).
 
     A legal notice breaks none: the law requires it whatever the customer's marketing
-    consent, do-not-call entry, unsubscribes (of any purpose) or caps say."""
+    consent, do-not-call entry, unsubscribes (of any purpose) or caps say. A service notice
+    needs no marketing consent and goes to a restricted customer too (the contract)."""
     if gate.purpose == Purpose.LEGAL:
         return None
     if gate.purpose == Purpose.MARKETING:
-        if not gate.marketing_consent:
+        if not gate.marketing_consent or gate.restricted:
             return BlockReason.NO_MARKETING_CONSENT
         if gate.do_not_call_until is not None and gate.do_not_call_until >= today:
             return BlockReason.DO_NOT_CALL

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 
 from carecircle.core import pii
+from carecircle.parties import consent
 from carecircle.parties.models import Customer
 
 from . import conf, rules
@@ -25,8 +26,8 @@ CUSTOMER_FIELDS = (
     "city",
     "address",
     "phone_encrypted",
-    "marketing_consent",
     "do_not_call_until",
+    "restricted_at",
 )
 
 
@@ -83,6 +84,8 @@ class SendFacts:
         self.tokens = address_tokens(ids) if addresses else {}
         self.today: Counter[int] = Counter()
         self.week: Counter[int] = Counter()
+        # Marketing: the channels each customer consents to (parties.consent), one query.
+        self.consented = consent.marketing_channels(ids) if purpose == Purpose.MARKETING else {}
         if purpose == Purpose.LEGAL:
             return  # no unsubscribe and no cap applies to a legal notice: nothing to read
         for cid, channel in Unsubscribe.objects.filter(
@@ -120,19 +123,24 @@ class SendFacts:
     def is_unsubscribed(self, customer_id: int, channel: str) -> bool:
         return bool(self.unsubscribed[customer_id] & {"", channel})
 
+    def may_market(self, customer_id: int, channel: str) -> bool:
+        """The customer consents to marketing on ``channel`` (read for marketing only)."""
+        return channel in self.consented.get(customer_id, ())
+
     def address(self, customer: Customer, channel: str) -> str:
         return address_of(customer, channel, self.tokens)
 
     def gate(self, customer: Customer, purpose: str, channel: str) -> rules.Gate:
         return rules.Gate(
             purpose=purpose,
-            marketing_consent=customer.marketing_consent,
+            marketing_consent=self.may_market(customer.pk, channel),
             do_not_call_until=customer.do_not_call_until,
             unsubscribed=self.is_unsubscribed(customer.pk, channel),
             sent_today=self.today[customer.pk],
             marketing_this_week=self.week[customer.pk],
             daily_cap=self.daily_cap,
             weekly_marketing_cap=self.weekly_marketing_cap,
+            restricted=customer.restricted_at is not None,
         )
 
     def count(self, customer_id: int, purpose: str) -> None:

@@ -9,6 +9,7 @@ from django.core import mail
 from carecircle.core import clock
 from carecircle.notify import services
 from carecircle.notify.links import unsubscribe_path
+from carecircle.parties import consent
 from tests.factories import CustomerFactory
 from tests.notify.helpers import SHANGHAI, send
 
@@ -21,8 +22,7 @@ def test_a_deferred_marketing_message_is_blocked_if_consent_is_withdrawn_overnig
     customer = CustomerFactory(marketing_consent=True)
     with clock.frozen_at(dt.datetime(2026, 3, 2, 6, 0, tzinfo=SHANGHAI)):
         message = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
-    customer.marketing_consent = False
-    customer.save()
+    consent.withdraw_marketing(customer, source="import", acting_user=None)
     with clock.frozen_at(dt.datetime(2026, 3, 2, 9, 5, tzinfo=SHANGHAI)):
         assert services.flush_due() == {"sent": 0, "blocked": 1, "failed": 0}
     message.refresh_from_db()

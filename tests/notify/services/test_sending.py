@@ -12,6 +12,7 @@ from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.notify import services
 from carecircle.notify.models import Message, OutboxEntry
+from carecircle.parties import consent
 from carecircle.parties.models import Customer
 from tests.factories import CustomerFactory
 from tests.notify.helpers import MORNING, SHANGHAI, send
@@ -53,8 +54,7 @@ def test_a_customer_who_withdrew_consent_gets_no_more_marketing(
 ):
     customer = CustomerFactory(marketing_consent=True)
     first = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
-    customer.marketing_consent = False
-    customer.save()
+    consent.withdraw_marketing(customer, source="import", acting_user=None)
     second = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
     assert [first.status, second.status] == ["sent", "blocked"]
     assert second.block_reason == "no_marketing_consent"

@@ -3,7 +3,9 @@
 The rules, for every outbound message (docs/notify.md):
 
 1. idempotent on ``dedupe_key``: the message already recorded under the key is the answer;
-2. marketing needs explicit consent and is held while the customer is on the do-not-call list;
+2. marketing needs explicit consent on the channel it goes by (``parties.consent``; a
+   customer whose processing is restricted gets none) and is held while the customer is on
+   the do-not-call list; service notices need no marketing consent;
 3. an unsubscribe (per purpose, one channel or all) is honoured;
 4. frequency caps count every message that went or will go (not blocked ones), the batch's
    own messages included;
@@ -251,11 +253,17 @@ def build_message(
             lambda candidate: facts.address(customer, candidate),
         )
     else:
+        # Marketing passes over a channel the customer has not consented to, as over one they
+        # unsubscribed from: SMS refused, WeChat agreed → WeChat.
+        marketing = purpose == Purpose.MARKETING
         chosen, address = rules.choose_channel(
             facts.channel_order,
             channel,
             lambda candidate: facts.address(customer, candidate),
-            lambda candidate: facts.is_unsubscribed(customer.pk, candidate),
+            lambda candidate: (
+                facts.is_unsubscribed(customer.pk, candidate)
+                or (marketing and not facts.may_market(customer.pk, candidate))
+            ),
         )
     decision = rules.decide(
         facts.gate(customer, purpose, chosen),
