@@ -9,7 +9,10 @@ Which claims count (DOMAIN.md "No-claim discount"):
 - service riders (rescue, safety check, designated driver, inspection run) are not claims;
 - one accident is one claim: claims of one policy year on the same accident date count once.
 Which policies make an insured year: the vehicle's policies of that kind, not cancelled, held
-by the same owner; the newest prior policy held by someone else means a transfer (过户).
+by the same owner; the newest prior policy held by someone else means a transfer (过户). A
+recorded transfer (``policies.OwnershipTransfer``) starts the chain again from its date: no
+policy that began before it counts, whoever the policy's applicant is (a policy transferred
+with the vehicle keeps the seller as applicant).
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from carecircle.policies import conf as policies_conf
 from carecircle.policies import ncd
 from carecircle.policies.choices import SERVICE_RIDERS, PolicyKind
-from carecircle.policies.models import Policy
+from carecircle.policies.models import OwnershipTransfer, Policy
 
 from ..choices import ClaimStatus
 from ..models import Claim
@@ -78,6 +81,8 @@ class VehicleRecords:
     policies: list[tuple[int, str, int, dt.date, dt.date, int | None]]
     # (policy, linked 交强险, accident date, liability share, deaths) of counted claims
     claims: list[tuple]
+    # the vehicle's latest ownership transfer on or before ``start`` (read with the policies)
+    transferred_on: dt.date | None = None
 
     def before(self, start: dt.date, kind: str) -> list[tuple]:
         return [p for p in self.policies if p[1] == kind and p[3] < start]
@@ -93,11 +98,22 @@ class VehicleRecords:
 def vehicle_records(vehicle_id: int, start: dt.date) -> VehicleRecords:
     """The vehicle's policies that started before ``start`` and their counted claims (on the
     policy or linked to it as its 交强险)."""
-    policies = list(
-        Policy.objects.filter(vehicle_id=vehicle_id, cancelled_on=None, effective_date__lt=start)
-        .order_by("-effective_date", "-pk")
-        .values_list("pk", "kind", "customer_id", "effective_date", "expiry_date", "ncd_level")
+    # The latest transfer comes as a column of the same query (one scalar subquery on the
+    # transfers' (vehicle, on) index): no extra round trip for the quote.
+    moved = Subquery(
+        OwnershipTransfer.objects.filter(vehicle_id=vehicle_id, on__lte=start)
+        .order_by("-on")
+        .values("on")[:1]
     )
+    rows = list(
+        Policy.objects.filter(vehicle_id=vehicle_id, cancelled_on=None, effective_date__lt=start)
+        .annotate(moved=moved)
+        .order_by("-effective_date", "-pk")
+        .values_list(
+            "pk", "kind", "customer_id", "effective_date", "expiry_date", "ncd_level", "moved"
+        )
+    )
+    policies = [row[:6] for row in rows]
     ids = [p[0] for p in policies]
     claims = (
         list(
@@ -116,7 +132,7 @@ def vehicle_records(vehicle_id: int, start: dt.date) -> VehicleRecords:
         if ids
         else []
     )
-    return VehicleRecords(start, policies, claims)
+    return VehicleRecords(start, policies, claims, rows[0][6] if rows else None)
 
 
 @dataclass(frozen=True)
@@ -133,16 +149,30 @@ def vehicle_history(
     owner_id: int | None = None,
     kind: str = PolicyKind.COMMERCIAL,
     records: VehicleRecords | None = None,
+    transferred_on: dt.date | None = None,
 ) -> VehicleHistory:
     """The vehicle's insured years before ``start`` under ``owner_id`` (the newest prior
     policy's holder when None), newest first, with their counted claims. The history follows
-    the owner: years of previous owners never count, a transfer starts a new chain."""
-    if records is None or records.start < start:
+    the owner: years of previous owners never count, a transfer starts a new chain — one the
+    policies show (a prior policy held by someone else) or a recorded one: no year that began
+    before the transfer date (``transferred_on``, else the vehicle's latest transfer on or
+    before ``start``) counts."""
+    if (
+        records is None
+        or records.start < start
+        or (records.transferred_on is not None and records.transferred_on > start)
+    ):
         records = vehicle_records(vehicle_id, start)
+    moved = transferred_on if transferred_on is not None else records.transferred_on
     rows = [
         (pk, holder, eff, exp, level)
         for pk, _k, holder, eff, exp, level in records.before(start, kind)
     ]
+    if moved is not None and moved <= start:
+        kept = [row for row in rows if row[2] >= moved]
+        if len(kept) < len(rows) and not kept:
+            return VehicleHistory([], transferred=True)
+        rows = kept
     if not rows:
         return VehicleHistory([])
     owner = rows[0][1] if owner_id is None else owner_id
@@ -179,10 +209,14 @@ def ncd_for(
     province: str = "",
     city: str = "",
     records: VehicleRecords | None = None,
+    transferred_on: dt.date | None = None,
 ) -> NcdResult:
     """The commercial NCD of the vehicle's policy starting on ``start`` for ``owner_id``, on
-    the region's ladder (Beijing and Xiamen: 11 levels)."""
-    history = vehicle_history(vehicle_id, start, owner_id=owner_id, records=records)
+    the region's ladder (Beijing and Xiamen: 11 levels). A transfer (``transferred_on``, else
+    the vehicle's latest recorded one) starts the chain again: level 0, "transferred"."""
+    history = vehicle_history(
+        vehicle_id, start, owner_id=owner_id, records=records, transferred_on=transferred_on
+    )
     rules = ncd.NcdRules.from_settings(province=province, city=city)
     assessment = ncd.assess(history.years, start, transferred=history.transferred, rules=rules)
     return NcdResult(
