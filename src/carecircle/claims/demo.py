@@ -48,8 +48,10 @@ def seed(stdout: Any) -> None:
         )
     today = clock.today()
     customer_login = User.objects.filter(username="customer").select_related("customer").first()
+    # The demo claims sit where the handler works (机构: the policy's unit, in their subtree).
+    handled = Policy.objects.restrict(handler)
     candidates = list(
-        Policy.objects.filter(kind="commercial").in_force_on(today).exclude(ncd_coefficient=None)
+        handled.filter(kind="commercial").in_force_on(today).exclude(ncd_coefficient=None)
         .filter(effective_date__lte=today - dt.timedelta(days=60))
         # Claims are on vehicle damage: a policy without it would pay nothing.
         .filter(coverages__code="vehicle_damage").distinct()
