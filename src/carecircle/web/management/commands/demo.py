@@ -11,17 +11,21 @@ from io import StringIO
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
-from carecircle.core.models import User
+from carecircle.core.models import OrgUnit, UnitLevel, User
+from carecircle.core.org import head_office
 from carecircle.core.roles import Role
+from carecircle.ecosystem.models import Agreement
 from carecircle.parties.models import Customer, Partner, Team
+from carecircle.renewals.models import RenewalTask
+from carecircle.touchpoints.models import Complaint
 from carecircle.value.public import current_run
 from carecircle.web.demo import demo_steps
 
 DEMO_PASSWORD = "carecircle"  # noqa: S105 - printed on purpose: demo logins only
 DEMO_LOGINS: list[tuple[str, str, str]] = [
-    ("manager", Role.MANAGER, "王经理 / Branch manager"),
+    ("manager", Role.MANAGER, "王经理 / Manager (head office)"),
     ("teamlead", Role.SEAT, "李组长 / Telesales team leader"),
     ("seat", Role.SEAT, "张坐席 / Telesales seat"),
     ("agent", Role.SALES_AGENT, "陈代理 / Sales agent"),
@@ -66,11 +70,20 @@ class Command(BaseCommand):
             step_started = time.perf_counter()
             step(self.stdout)
             self.stdout.write(f"✓ {label} ready in {time.perf_counter() - step_started:.1f} s")
+        placed = place_unplaced_rows()
+        if any(placed.values()):
+            self.stdout.write(f"✓ units given to rows the steps made without one: {placed}")
         elapsed = time.perf_counter() - started
         self.stdout.write(f"✓ demo ready in {elapsed:.0f} s / 演示数据已就绪")
         self.stdout.write(f"\nDemo logins (password / 密码: {DEMO_PASSWORD}):")
+        seats = dict(
+            User.objects.filter(username__in=[u for u, _, _ in logins]).values_list(
+                "username", "unit__name"
+            )
+        )
         for username, role, label in logins:
-            self.stdout.write(f"  {username:<10} {role:<16} {label}")
+            where = seats.get(username) or "—"
+            self.stdout.write(f"  {username:<10} {role:<16} {label}  [{where}]")
         call_command("stats")
         if not options["no_serve"]:
             self.stdout.write(f"\nServing http://{options['addrport']}/  (Ctrl-C to stop)")
@@ -93,9 +106,46 @@ def start_task_worker() -> subprocess.Popen:
     )  # fmt: skip
 
 
+def demo_units() -> dict[str, OrgUnit]:
+    """Where the demo logins sit (机构), worked out from the book so a re-run finds the same:
+    the demo city is the 中心支公司 with the most customers, the demo branch its 支公司 with the
+    most customers. Head office for the manager and the service manager (each runs national
+    work: the admin, moves in the tree, the alliance catalogue and settlement, agreements and
+    complaints, the cockpit); the seat, the team leader and the agent in the demo 支公司 (a
+    telesales team and an agent sell in a 支公司); the claims handler and the approver at the
+    demo 中心支公司 (claims are handled for a whole city)."""
+    root = head_office()
+    busiest = (
+        OrgUnit.objects.filter(level=UnitLevel.CITY)
+        .annotate(n=Count("children__customers"))
+        .order_by("-n", "code")
+        .values_list("pk", flat=True)
+    )
+    city_pk = busiest.first()
+    city: OrgUnit = OrgUnit.objects.get(pk=city_pk) if city_pk else root
+    branch_pk = (
+        OrgUnit.objects.filter(parent=city, level=UnitLevel.SUB_BRANCH)
+        .annotate(n=Count("customers"))
+        .order_by("-n", "code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    branch: OrgUnit = OrgUnit.objects.get(pk=branch_pk) if branch_pk else city
+    return {
+        "manager": root,
+        "service": root,
+        "seat": branch,
+        "teamlead": branch,
+        "agent": branch,
+        "claims": city,
+        "approver": city,
+    }
+
+
 @transaction.atomic
 def create_demo_logins() -> list[tuple[str, str, str]]:
-    """Idempotent: re-running the demo keeps the same logins and ownerships."""
+    """Idempotent: re-running the demo keeps the same logins, units and ownerships."""
+    units = demo_units()
     team, _ = Team.objects.get_or_create(
         name="电销一组 / Telesales team 1", defaults={"kind": "telesales"}
     )
@@ -109,19 +159,24 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
         user.role = role
         user.is_staff = role == Role.MANAGER  # the manager may open the admin
         user.is_superuser = role == Role.MANAGER
+        if username in units and user.unit_id is None:  # a transfer made later is kept
+            user.unit = units[username]
         user.save()
         users[username] = user
     team.leader = users["teamlead"]
+    team.unit = team.unit or units["teamlead"]
     team.save()
     User.objects.filter(username__in=["teamlead", "seat"]).update(team=team)
 
     # Give the seat, the agent and the team leader a book of their own (责任落实): customers
-    # of their channel move to them from the generated staff.
+    # of their channel in their own city move to them from the generated staff.
     demo_users = [u.pk for u in users.values()]
+    city = units["claims"]
+    local = Customer.objects.filter(unit__path__startswith=city.path)
     for username, channel in (("seat", "telesales"), ("agent", "agent"), ("teamlead", "direct")):
         if not Customer.objects.filter(owner=users[username]).exists():
             ids = list(
-                Customer.objects.filter(policies__channel=channel)
+                local.filter(policies__channel=channel)
                 .exclude(owner__in=demo_users)
                 .values_list("pk", flat=True)
                 .distinct()[:300]
@@ -129,17 +184,18 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
             Customer.objects.filter(pk__in=ids).update(owner=users[username])
 
     shop = (
-        Partner.objects.filter(kind="four_s_shop")
+        Partner.objects.filter(kind="four_s_shop", policies__unit__path__startswith=city.path)
         .annotate(n=Count("policies"))
-        .order_by("-n")
+        .order_by("-n", "pk")
         .first()
-    )
+    ) or Partner.objects.filter(kind="four_s_shop").order_by("pk").first()
     merchant = Partner.objects.filter(kind="merchant").order_by("pk").first()
     customer = (
-        Customer.objects.annotate(v=Count("vehicles", distinct=True), c=Count("policies__claims"))
+        local.annotate(v=Count("vehicles", distinct=True), c=Count("policies__claims"))
         .filter(v__gte=2, c__gte=1)
         .order_by("pk")
         .first()
+        or local.order_by("pk").first()
         or Customer.objects.order_by("pk").first()
     )
     User.objects.filter(pk=users["partner"].pk).update(partner=shop)
@@ -150,3 +206,27 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
     ):
         User.objects.filter(pk=users["customer"].pk).update(customer=customer)
     return DEMO_LOGINS
+
+
+def place_unplaced_rows() -> dict[str, int]:
+    """Rows the demo steps wrote straight to the tables (not through a service that sets the
+    unit) get one: an agreement the 中心支公司 of its partner's city (the 分公司 of a
+    municipality), a complaint and a renewal task their customer's unit."""
+    by_city = dict(OrgUnit.objects.filter(level=UnitLevel.CITY).values_list("city", "pk"))
+    by_city.update(
+        (province, pk)
+        for province, pk in OrgUnit.objects.filter(level=UnitLevel.PROVINCE).values_list(
+            "province", "pk"
+        )
+        if province not in by_city
+    )
+    agreements = 0
+    for agreement in Agreement.objects.filter(unit__isnull=True).select_related("partner"):
+        unit = by_city.get(agreement.partner.city)
+        if unit is not None:
+            Agreement.objects.filter(pk=agreement.pk).update(unit_id=unit)
+            agreements += 1
+    customer_unit = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("unit")[:1])
+    complaints = Complaint.objects.filter(unit__isnull=True).update(unit=customer_unit)
+    tasks = RenewalTask.objects.filter(unit__isnull=True).update(unit=customer_unit)
+    return {"agreements": agreements, "complaints": complaints, "renewal_tasks": tasks}
