@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import org_views, views
 
 app_name = "desk"
 
@@ -8,4 +8,7 @@ app_name = "desk"
 # the value pages.
 urlpatterns = [
     path("value/", views.portfolio, name="portfolio"),
+    path("org/", org_views.org_page, name="org"),
+    path("org/move/", org_views.org_move, name="org_move"),
+    path("org/place/", org_views.org_place, name="org_place"),
 ]

@@ -1,5 +1,6 @@
-"""The customer 360 read model: profile, vehicles with their renewal chains, claims,
-interactions and one timeline merged from every domain that meets the customer.
+"""The customer 360 read model: profile, vehicles with their renewal chains, the customer's
+roles on each policy (投保人 · 被保险人 · 车主), claims (driven by them too), interactions and one
+timeline merged from every domain that meets the customer.
 
 Every queryset starts from ``Model.objects.restrict(user)``; the page costs a fixed number of
 indexed queries whatever the customer's history holds (the tests count them).
@@ -11,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,10 @@ from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimTransition
 from carecircle.core import clock
 from carecircle.core.roles import Perm, Role, has_perm
+from carecircle.parties.choices import CustomerKind
 from carecircle.parties.models import Customer, Vehicle
-from carecircle.policies.models import Coverage, Policy
+from carecircle.policies.models import CompanyContact, Coverage, Policy, PolicyParty
+from carecircle.policies.policy_parties import roles_in, roles_label
 from carecircle.renewals.models import Contact
 from carecircle.touchpoints.choices import ContactType
 from carecircle.touchpoints.models import Interaction
@@ -48,6 +51,20 @@ class PolicyChain:
 
     kind_label: str
     policies: list[Policy]
+
+
+@dataclass
+class PolicyRoles:
+    """The customer's roles on one policy, e.g. "投保人 · 被保险人 / Applicant · Insured" on
+    浙A12345 商业险 2026."""
+
+    policy: Policy
+    roles: list[str]
+    label: str
+
+    @property
+    def year(self) -> int:
+        return self.policy.effective_date.year
 
 
 @dataclass
@@ -91,6 +108,9 @@ class Customer360:
     policy_count: int
     today: dt.date
     timeline: list[TimelineEntry] = field(default_factory=list)
+    roles: list[PolicyRoles] = field(default_factory=list)  # newest policy first
+    contacts: list[CompanyContact] = field(default_factory=list)  # a company's people
+    can_transfer: bool = False  # may record an ownership transfer (过户) of their vehicles
 
     @property
     def do_not_call(self) -> bool:
@@ -284,36 +304,79 @@ def timeline(user: Any, customer: Customer, interactions: list[Interaction]) -> 
     return entries[:TIMELINE_SHOWN]
 
 
+def _policies_of(customer: Customer) -> tuple[list[int], dict[int, list[str]]]:
+    """The ids of the policies the customer is on — as the policyholder (``Policy.customer``)
+    or in any party role — with the roles recorded for them; one query (a UNION ALL of two
+    index reads), before any scope: the pages' querysets apply ``restrict``."""
+    rows = (
+        PolicyParty.objects.filter(customer=customer)
+        .values_list("policy_id", "role")
+        .union(
+            Policy.objects.filter(customer=customer)
+            .annotate(no_role=Value("", output_field=CharField()))
+            .values_list("pk", "no_role"),
+            all=True,
+        )
+    )
+    roles: dict[int, list[str]] = {}
+    for policy_id, role in rows:
+        recorded = roles.setdefault(policy_id, [])
+        if role:
+            recorded.append(role)
+    return list(roles), roles
+
+
 def customer_360(user: Any, customer: Customer) -> Customer360:
-    """Everything on the 360 page in a fixed number of indexed queries (six, plus three for
-    the timeline's claim steps, redemptions and renewal contacts)."""
+    """Everything on the 360 page in a fixed number of indexed queries (seven, plus three for
+    the timeline's claim steps, redemptions and renewal contacts, plus a company's contact
+    people)."""
     vehicles = list(Vehicle.objects.restrict(user).filter(owner=customer).order_by("pk"))
+    policy_ids, recorded = _policies_of(customer)
     policies = list(
         Policy.objects.restrict(user)
-        .filter(customer=customer)
+        .filter(pk__in=policy_ids)
+        # whether any party is recorded: none → the customer reads as the policyholder
+        .annotate(has_parties=Exists(PolicyParty.objects.filter(policy=OuterRef("pk"))))
         .select_related("vehicle", "partner", "agent")
         .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.order_by("pk")))
         .order_by("effective_date", "pk")
     )
     claims = list(
         Claim.objects.restrict(user)
-        .filter(policy__customer=customer)
+        # the claims on those policies (two index reads: by policy, by driver) and the claims
+        # where the customer drove someone else's car
+        .filter(Q(policy_id__in=policy_ids) | Q(driver=customer))
         .select_related("policy", "vehicle")
         .order_by("-accident_at", "-pk")[:CLAIMS_SHOWN]
     )
+    for cl in claims:
+        cl.as_driver = cl.driver_id == customer.pk  # type: ignore[attr-defined]
     interactions = list(
         Interaction.objects.restrict(user)
         .filter(customer=customer)
         .select_related("staff", "partner")
         .order_by("-occurred_at", "-pk")[:INTERACTIONS_SHOWN]
     )
+    contacts = []
+    if customer.kind == CustomerKind.COMPANY:
+        contacts = list(
+            CompanyContact.objects.restrict(user)
+            .filter(company=customer, active=True)
+            .order_by("pk")
+        )
     today = clock.today()
     grouped: dict[int, VehiclePolicies] = {v.pk: VehiclePolicies(v) for v in vehicles}
     per_vehicle: dict[int, list[Policy]] = {}
+    roles: list[PolicyRoles] = []
     for p in policies:
         # A policy on a vehicle the customer no longer owns still belongs on their timeline.
         grouped.setdefault(p.vehicle_id, VehiclePolicies(p.vehicle))
         per_vehicle.setdefault(p.vehicle_id, []).append(p)
+        has_parties = bool(p.has_parties)  # type: ignore[attr-defined]
+        held = roles_in(p, customer.pk, recorded.get(p.pk, ()), has_parties=has_parties)
+        p.roles = held  # type: ignore[attr-defined]
+        p.roles_label = roles_label(held)  # type: ignore[attr-defined]
+        roles.append(PolicyRoles(p, held, p.roles_label))  # type: ignore[attr-defined]
     for vehicle_id, vehicle_policies in per_vehicle.items():
         grouped[vehicle_id].chains = _chains(vehicle_policies, today)
     return Customer360(
@@ -326,4 +389,7 @@ def customer_360(user: Any, customer: Customer) -> Customer360:
         policy_count=len(policies),
         today=today,
         timeline=timeline(user, customer, interactions),
+        roles=roles[::-1],
+        contacts=contacts,
+        can_transfer=has_perm(user, Perm.EDIT_POLICIES),
     )
