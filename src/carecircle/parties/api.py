@@ -11,6 +11,7 @@ from carecircle.core.api.pagination import LimitOffsetNoCount
 from carecircle.core.api.schemas import ERRORS
 
 from . import services
+from .api_consent import router as consent_router
 from .models import Customer, Vehicle
 from .schemas import (
     CustomerFilters,
@@ -24,6 +25,7 @@ from .schemas import (
 )
 
 router = Router(tags=["parties"])
+router.add_router("", consent_router)  # /customers/{id}/consents (docs/consent.md)
 
 
 def _customers(request: HttpRequest):

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 
 from carecircle.core import audit, locks, pii
 from carecircle.core.errors import DomainError, invalid
@@ -25,8 +24,10 @@ from carecircle.core.validators import (
     is_new_energy_plate,
 )
 
+from . import consent
 from .choices import CustomerKind
 from .models import Customer, Vehicle
+from .models_consent import ConsentSource
 
 REVEALABLE = {"phone": "phone_encrypted", "id_number": "id_number_encrypted"}
 
@@ -180,15 +181,24 @@ def create_customer(*, acting_user, **data: Any) -> Customer:
             if field in data:
                 setattr(customer, field, data[field])
         _set_identity(customer, data)
-        if customer.marketing_consent:
-            customer.marketing_consent_at = timezone.now()
+        customer.marketing_consent = False  # the cache of the consent rows recorded below
         customer.full_clean(exclude=["owner"])
         customer.save()
         audit.record(acting_user, AuditLog.Action.CREATE, customer, summary=customer.customer_no)
+        if data.get("marketing_consent"):  # an integration's flag: every channel, as imported
+            _set_marketing(customer, True, acting_user)
         return customer
 
 
 AUDITED_CUSTOMER = (*CUSTOMER_FIELDS, "phone_masked", "id_number_masked", "uscc")
+
+
+def _set_marketing(customer: Customer, granted: bool, acting_user) -> None:
+    """``marketing_consent`` through the API is recorded as consent on every marketing channel
+    (source ``import``: another system says so); the flag is the cache ``parties.consent``
+    keeps."""
+    consent.set_marketing(customer, granted, source=ConsentSource.IMPORT, acting_user=acting_user)
+    customer.refresh_from_db(fields=["marketing_consent", "marketing_consent_at"])
 
 
 def update_customer(customer: Customer, *, acting_user, **changes: Any) -> Customer:
@@ -206,10 +216,11 @@ def update_customer(customer: Customer, *, acting_user, **changes: Any) -> Custo
             if field in changes:
                 setattr(customer, field, changes[field])
         _set_identity(customer, changes)
-        if changes.get("marketing_consent") and not before["marketing_consent"]:
-            customer.marketing_consent_at = timezone.now()
+        customer.marketing_consent = before["marketing_consent"]  # a cache: set below
         customer.full_clean(exclude=["owner"])
         customer.save()
+        if changes.get("marketing_consent") is not None:
+            _set_marketing(customer, changes["marketing_consent"], acting_user)
         audit.record(
             acting_user,
             AuditLog.Action.UPDATE,
