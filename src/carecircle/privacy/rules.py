@@ -3,8 +3,8 @@ record kind, and whether 保险法第87条 still keeps a customer's records. No 
 
 One definition of "past its retention" serves every kind: a record whose end date is on or
 before ``cutoff(today, period)`` — today moved back by the period — is past it. So a record
-that ended on 10 March 2021 with a 5-year period is kept through 10 March 2026 and anonymised
-from 11 March 2026 on.
+that ended on 10 March 2021 with a 5-year period is kept through 9 March 2026 and is past it
+from 10 March 2026, the fifth anniversary, on.
 """
 
 from __future__ import annotations

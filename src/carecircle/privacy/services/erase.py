@@ -3,7 +3,8 @@
 - ``art87`` reads a customer's policies and claims and says whether the law still keeps their
   records, and until when.
 - ``restrict`` marks a customer whose records the law keeps: kept, but used for nothing beyond
-  the contract and the law (marketing consent withdrawn).
+  the contract and the law (``parties.consent`` allows no marketing and no sharing while
+  ``restricted_at`` is set, whatever was consented).
 - ``anonymise`` clears a customer's personal data everywhere it is held and keeps the rows
   other rows point to: name → 已匿名, mobile and ID (ciphertext, blind index, mask, last four),
   birth date, address, plates and VINs, contact addresses, free text about them; their login is
@@ -68,18 +69,14 @@ def clock_day(moment: dt.datetime) -> dt.date:
 
 
 def restrict(customer: Customer, *, acting_user: Any, reason: str) -> bool:
-    """Restrict processing (once); marketing consent is withdrawn with it. True if changed."""
+    """Restrict processing (once); True if it changed."""
     with transaction.atomic():
         c = locks.lock(Customer, pk=customer.pk)
         if c.restricted_at is not None:
             return False
         now = clock.now()
         c.restricted_at = now
-        fields = ["restricted_at"]
-        if c.marketing_consent:
-            c.marketing_consent, c.marketing_consent_at = False, now
-            fields += ["marketing_consent", "marketing_consent_at"]
-        c.save(update_fields=[*fields, "updated_at"])
+        c.save(update_fields=["restricted_at", "updated_at"])
         audit.record(
             acting_user,
             AuditLog.Action.UPDATE,
