@@ -97,15 +97,12 @@ def org_move(request: HttpRequest) -> HttpResponse:
         unit = _unit_in_scope(user, form.cleaned_data["unit"], form, "unit")
         parent = _unit_in_scope(user, form.cleaned_data["new_parent"], form, "new_parent")
         if unit is not None and parent is not None:
-            if unit.pk == getattr(user, "unit_id", None) and not user.is_superuser:
-                form.add_error("unit", "不能移动自己所在的机构 / you cannot move your own unit")
+            try:
+                move_unit(unit, parent, by=user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
             else:
-                try:
-                    move_unit(unit, parent, by=user, reason=form.cleaned_data["reason"])
-                except DomainError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    return redirect(reverse("desk:org") + "?done=move")
+                return redirect(reverse("desk:org") + "?done=move")
     return _page(request, user, move=form, status=400)
 
 
