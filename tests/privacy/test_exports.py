@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
+from carecircle.parties import consent
 from carecircle.privacy.choices import ExportStatus, RequestKind
 from carecircle.privacy.models import DataExport
 from carecircle.privacy.services import exports, requests
@@ -198,3 +199,18 @@ def test_a_second_request_while_one_is_being_made_files_nothing_new(world):
     # The nightly catch-up queues it again (the immediate backend makes it at once).
     assert requests.retry_pending() == 1
     assert DataExport.objects.get().status == ExportStatus.READY
+
+
+def test_the_copy_holds_each_consent_now_and_its_history(world, django_capture_on_commit_callbacks):
+    alice, login = world["alice"], world["alice_login"]
+    consent.grant(alice, "marketing", channel="sms", source="phone_page", acting_user=login)
+    consent.withdraw(alice, "marketing", channel="sms", source="phone_page", acting_user=login)
+    export = ask(world, django_capture_on_commit_callbacks)
+    _, raw = exports.open_for(export.pk, login)
+    consents = json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("data/consents.json"))
+    assert [(k["key"], k["withdrawn_at"] is not None) for k in consents["current"]] == [
+        ("marketing:sms", True)
+    ]
+    assert [e["action"] for e in consents["history"]] == ["grant", "withdraw"]
+    assert all("recorded_by" not in e for e in consents["history"])
+    assert export.counts["consents"] == 3

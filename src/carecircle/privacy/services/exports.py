@@ -32,6 +32,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog, User
 from carecircle.notify.models import ContactAddress, LetterTask, Message, Unsubscribe
 from carecircle.parties.models import Customer, Vehicle
+from carecircle.parties.models_consent import Consent, ConsentEvent
 from carecircle.policies.models import Coverage, Policy, Proposal
 from carecircle.renewals.models import Contact, Quote
 from carecircle.touchpoints.models import Complaint, ComplaintEvent, Interaction, Referral, Survey
@@ -72,7 +73,7 @@ data/vouchers.json      服务券、核销与预约 / vouchers, redemptions and 
 data/complaints.json    投诉及处理过程 / complaints and how they were handled
 data/surveys.json       满意度调查 / surveys
 data/referrals.json     您推荐的人（对方姓名已脱敏）/ people you referred (their names masked)
-data/consents.json      营销同意与退订 / marketing consent and unsubscribes
+data/consents.json      同意的现状与历史、退订 / consents now and their history, unsubscribes
 data/tier_history.json  客户等级变化及原因 / your tier over time, and why
 data/list_entries.json  名单记录 / list entries
 data/privacy_requests.json 您提出的个人信息权利请求 / your privacy requests
@@ -204,10 +205,12 @@ def collect(customer: Customer) -> dict[str, Any]:
         "surveys": [row(s) for s in Survey.objects.filter(customer=c).order_by("sent_at", "pk")],
         "referrals": referrals,
         "consents": {
-            "marketing_consent": c.marketing_consent,
-            "marketing_consent_at": _plain(c.marketing_consent_at),
-            "do_not_call_until": _plain(c.do_not_call_until),
+            "current": [row(k) for k in Consent.objects.filter(customer=c).order_by("key")],
+            "history": [
+                row(e) for e in ConsentEvent.objects.filter(customer=c).order_by("at", "pk")
+            ],
             "unsubscribes": unsubscribes,
+            "do_not_call_until": _plain(c.do_not_call_until),
         },
         "tier_history": value.tier_history(c.pk),
         "list_entries": value.list_entries(c.pk),
