@@ -15,6 +15,7 @@ urlpatterns = [
     path("value/", include("carecircle.value.urls")),
     path("renewals/", include("carecircle.renewals.urls")),
     path("pay/", include("carecircle.policies.urls")),  # proposals: payment link, gateway
+    path("policies/", include("carecircle.policies.urls_endorsements")),  # 批改: 过户
     path("claims/", include("carecircle.claims.urls")),
     path("alliance/", include("carecircle.alliance.urls")),
     path("ecosystem/", include("carecircle.ecosystem.urls")),

@@ -107,8 +107,9 @@ def test_the_360_page_runs_a_bounded_number_of_queries(
     client = login(manager)
     # More history must not add queries: a second car with its own chain.
     PolicyFactory(vehicle=VehicleFactory(owner=history["customer"]))
-    with django_assert_max_num_queries(15):
-        # session, user, customer+owner, vehicles, policies, coverages, claims,
+    with django_assert_max_num_queries(16):
+        # session, user, customer+owner, vehicles, the policies the customer is on (as
+        # policyholder or party, with their roles: one UNION), policies, coverages, claims,
         # interactions, audit insert; for staff the value balance: current value,
         # tier history, list entries (+ their events when there are any), and the
         # customer's policies and claims for the value by vehicle and policy
@@ -122,7 +123,8 @@ def test_a_partner_users_360_page_runs_a_bounded_number_of_queries(
     customer, car, *_ = customer_with_history(name="孙丽")
     PolicyFactory(vehicle=car, partner=shop, channel="four_s_shop", renews=None)
     client = login(UserFactory(role=Role.PARTNER_USER, partner=shop))
-    with django_assert_max_num_queries(10):  # 9 before the timeline's claim steps
+    # 9 before the timeline's claim steps, 10 before the parties' roles (one UNION query)
+    with django_assert_max_num_queries(11):
         response = client.get(url(customer))
     assert response.status_code == 200
     assert response.context["view"].shown_name == "孙*"
@@ -258,11 +260,12 @@ def test_the_360_page_runs_a_fixed_number_of_queries_whatever_the_timeline_holds
 ):
     client = login(manager)
     other_contacts(history["customer"], n=n, staff=manager)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         # 12 as before (session, user, customer+owner, vehicles, policies, coverages, claims,
         # interactions, the value balance's current value, tier history and list entries,
         # audit insert), plus one each for the claim steps, the redemptions and the renewal
-        # contacts
+        # contacts, plus the policies the customer is on with their roles (one UNION of the
+        # party rows and the policies they hold: the roles cost one query, not one per row)
         assert client.get(url(history["customer"])).status_code == 200
 
 
@@ -277,8 +280,9 @@ def test_a_partner_users_360_page_runs_a_fixed_number_of_queries(
     claim.repair_shop = shop
     claim.save(update_fields=["repair_shop"])
     client = login(UserFactory(role=Role.PARTNER_USER, partner=shop))
-    with django_assert_num_queries(10):
-        # the 9 of before plus the claim steps (no redemptions nor renewal calls: no query)
+    with django_assert_num_queries(11):
+        # the 9 of before plus the claim steps (no redemptions nor renewal calls: no query),
+        # plus the policies the customer is on with their roles (one UNION)
         assert client.get(url(customer)).status_code == 200
 
 

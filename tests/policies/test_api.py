@@ -222,7 +222,8 @@ def test_policy_list_query_count_is_bounded(book, api_as, django_assert_max_num_
         )
         CoverageFactory(policy=previous)
     client = api_as(book["manager"])
-    # token lookup, token touch, page (with renewal join), coverages.
-    with django_assert_max_num_queries(4):
+    # token lookup, token touch, page (with renewal join), coverages, parties (one prefetch
+    # for the page: a policy's parties by role, or its customer as the policyholder).
+    with django_assert_max_num_queries(5):
         response = client.get("/api/policies", {"limit": 100})
     assert len(response.json()["items"]) == 13

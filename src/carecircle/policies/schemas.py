@@ -10,7 +10,8 @@ from ninja import Field, Schema
 
 from carecircle.core.api.schemas import Coefficient, InputSchema, Money, RowId
 
-from .choices import Channel, CoverageCode, Currency, PolicyKind
+from .choices import Channel, CoverageCode, Currency, EndorsementKind, InForce, PolicyKind
+from .policy_parties import parties_of
 
 
 class CoverageOut(Schema):
@@ -23,6 +24,16 @@ class CoverageIn(InputSchema):
     code: str = Field(..., max_length=24)
     premium: Money
     limit: Money | None = None
+
+
+class PartyOut(Schema):
+    """One role on a policy: ``applicant`` (投保人), ``insured`` (被保险人), ``owner`` (车主),
+    or ``policyholder`` for a policy with no party recorded (its customer)."""
+
+    role: str
+    customer_id: int
+    contact_id: int | None = None
+    since: dt.date | None = None
 
 
 class PolicyOut(Schema):
@@ -46,6 +57,7 @@ class PolicyOut(Schema):
     renews_policy_no: str | None
     cancelled_on: dt.date | None
     coverages: list[CoverageOut]
+    parties: list[PartyOut]
 
     @staticmethod
     def resolve_renews_policy_no(obj) -> str | None:
@@ -54,6 +66,10 @@ class PolicyOut(Schema):
     @staticmethod
     def resolve_coverages(obj) -> list:
         return list(obj.coverages.all())
+
+    @staticmethod
+    def resolve_parties(obj) -> list:
+        return parties_of(obj)
 
 
 class PolicyIn(InputSchema):
@@ -116,3 +132,43 @@ class PolicyFilters(InputSchema):
         if self.in_force_on is not None:
             qs = qs.in_force_on(self.in_force_on)  # type: ignore[attr-defined]
         return qs
+
+
+class TransferIn(InputSchema):
+    """An ownership transfer (过户): the new owner, the day the vehicle changed hands, and
+    whether the policies in force are transferred or cancelled with a refund."""
+
+    new_owner_id: RowId
+    on: dt.date
+    in_force: str = Field(..., max_length=12, description="transfer | cancel")
+
+
+class EndorsementOut(Schema):
+    id: int
+    kind: EndorsementKind
+    policy_id: int
+    policy_no: str
+    transfer_id: int | None
+    effective_on: dt.date
+    before: dict
+    after: dict
+    refund: Money | None
+    note: str
+
+    @staticmethod
+    def resolve_policy_no(obj) -> str:
+        return obj.policy.policy_no
+
+
+class TransferOut(Schema):
+    id: int
+    vehicle_id: int
+    from_owner_id: int
+    to_owner_id: int
+    on: dt.date
+    in_force: InForce
+    endorsements: list[EndorsementOut]
+
+    @staticmethod
+    def resolve_endorsements(obj) -> list:
+        return list(obj.endorsements.all())
