@@ -149,6 +149,29 @@ def allows(
     return ConsentAction.GRANT in latest.values()
 
 
+def allowing(
+    purpose: str,
+    channel: str | None = None,
+    partner: Partner | int | None = None,
+    *,
+    use: str | None = None,
+    path: str = "",
+) -> Q:
+    """A filter for rows whose customer (``path`` from the row, "" for customers) consents now:
+    an ``EXISTS`` on the current state, and not restricted for marketing and sharing. Combine
+    it (``~allowing(...)``, ``Case(When(...))``) where a queryset needs it as one condition."""
+    prefix = f"{path}__" if path else ""
+    granted = Consent.objects.filter(
+        _key_filter(purpose, channel, partner, use),
+        customer_id=OuterRef(f"{prefix}pk" if path else "pk"),
+        granted=True,
+    )
+    q = Q(Exists(granted))
+    if purpose in STOPPED_BY_RESTRICTION:
+        q &= Q(**{f"{prefix}restricted_at__isnull": True})
+    return q
+
+
 def customers_allowing(
     qs: QuerySet,
     purpose: str,
@@ -161,16 +184,7 @@ def customers_allowing(
     """``qs`` narrowed to rows whose customer (``path`` from the row, "" for a Customer
     queryset) consents now — one ``EXISTS`` subquery, no query per customer; restricted
     customers left out for marketing and sharing."""
-    prefix = f"{path}__" if path else ""
-    granted = Consent.objects.filter(
-        _key_filter(purpose, channel, partner, use),
-        customer_id=OuterRef(f"{prefix}pk" if path else "pk"),
-        granted=True,
-    )
-    qs = qs.filter(Exists(granted))
-    if purpose in STOPPED_BY_RESTRICTION:
-        qs = qs.filter(**{f"{prefix}restricted_at__isnull": True})
-    return qs
+    return qs.filter(allowing(purpose, channel, partner, use=use, path=path))
 
 
 def marketing_channels(customer_ids: Iterable[int]) -> dict[int, set[str]]:

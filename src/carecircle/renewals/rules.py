@@ -168,11 +168,15 @@ def violations(
     *,
     unanswered_today: int,
     recent_contacts: int,
+    phone_consent: bool,
 ) -> list[Violation]:
     """Every rule a call on ``task`` to ``customer`` would break at ``now``;
     ``unanswered_today`` counts the customer's unanswered attempts since local midnight
     (``day_start``), ``recent_contacts`` their contacts from every channel in the last
-    ``contact_cap_days``."""
+    ``contact_cap_days``, ``phone_consent`` whether the customer consents to marketing by
+    phone call (``parties.consent``; SMS or WeChat consent does not open the phone). A
+    customer whose processing is restricted is not called for a sale at all; a call-back the
+    customer asked for is theirs, not marketing."""
     found = []
     local = local_time(customer, now, conf)
     start, end = calling_hours(customer, conf)
@@ -193,16 +197,21 @@ def violations(
                 f"customer is on the do-not-call list until {customer.do_not_call_until}",
             )
         )
-    if (
-        conf.renewal_calls_need_consent
-        and not customer.marketing_consent
-        and not task.customer_asked
-    ):
+    if customer.restricted_at is not None and not task.customer_asked:
         found.append(
             Violation(
                 Rule.NO_CONSENT,
-                "客户未明示同意营销联系，请改用续保通知或等待客户来电 / no explicit marketing "
-                "consent: send the renewal notice instead or wait for the customer to call",
+                "客户个人信息已限制处理，不得营销呼叫，请改用续保通知 / the customer's data is "
+                "restricted: no sales calls; send the renewal notice instead",
+            )
+        )
+    elif conf.renewal_calls_need_consent and not phone_consent and not task.customer_asked:
+        found.append(
+            Violation(
+                Rule.NO_CONSENT,
+                "客户未明示同意营销联系（电话），请改用续保通知或等待客户来电 / no explicit "
+                "consent to marketing by phone call: send the renewal notice instead or wait for "
+                "the customer to call",
             )
         )
     earliest = task.expiry_date - dt.timedelta(days=conf.earliest_call_days)

@@ -13,6 +13,7 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from carecircle.claims.models import Claim
 from carecircle.core.models import User
 from carecircle.core.roles import Role
+from carecircle.parties import consent
 from carecircle.parties.models import Customer
 from carecircle.value.public import current_value
 
@@ -46,12 +47,12 @@ OPENING = (
 
 def queue(user, now: dt.datetime) -> list[RenewalTask]:
     """Call-backs that are due first, then by priority; tasks not yet callable, and customers
-    who may not be called (no marketing consent, do-not-call), last — those are renewed by
-    notice, the agent or the customer calling in."""
+    who may not be called (no phone-marketing consent, restricted, do-not-call), last — those
+    are renewed by notice, the agent or the customer calling in."""
     no_calls = Case(
         When(
             Q(customer__do_not_call_until__gte=now.date())
-            | (Q(customer__marketing_consent=False) & Q(customer_asked=False)),
+            | (~consent.allowing("marketing", "phone", path="customer") & Q(customer_asked=False)),
             then=Value(1),
         ),
         default=Value(0),
@@ -146,5 +147,6 @@ def call_violations(
     since = now - dt.timedelta(days=conf.contact_cap_days)
     recent = contacts.filter(at__gte=since).count()
     return rules.violations(
-        task, customer, now, conf, unanswered_today=unanswered, recent_contacts=recent
-    )
+        task, customer, now, conf, unanswered_today=unanswered, recent_contacts=recent,
+        phone_consent=consent.allows(customer, "marketing", "phone"),
+    )  # fmt: skip
