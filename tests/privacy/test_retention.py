@@ -293,3 +293,21 @@ def test_an_interaction_is_cleared_exactly_when_its_local_date_is_past_the_perio
         assert retention.run(today)["counts"]["interactions"] == 0
     finally:
         Interaction.objects.filter(pk__in=[r.pk for r in rows]).delete()
+
+
+def test_the_nightly_job_applies_the_schedule_escalates_late_requests_and_requeues_exports(
+    world, django_capture_on_commit_callbacks
+):
+    late = requests.submit(
+        world["alice"],
+        acting_user=world["alice_login"],
+        kind="correction",
+        details="地址 / address",
+    )
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("privacy", "nightly", "--today", "2026-03-24", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["escalated"], result["exports_queued"], result["as_of"]) == (1, 0, "2026-03-24")
+    late.refresh_from_db()
+    assert late.escalated_to == world["sm_a"]
