@@ -3,8 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from carecircle.core.models import User
+from carecircle.claims.models import Claim
+from carecircle.core.models import UnitLevel, User
 from carecircle.core.roles import Role
+from carecircle.ecosystem.models import Agreement
 from carecircle.parties.models import Customer
 from carecircle.policies.models import Policy
 
@@ -47,6 +49,30 @@ def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
         Customer.objects.restrict(logins["teamlead"]).count()
         > Customer.objects.filter(owner=logins["teamlead"]).count()
     )
+    # 机构: head office for the manager and the service manager, the busiest city branch for
+    # claims staff, one of its sub-branches for the seat, the team leader and the agent.
+    units = {name: user.unit for name, user in logins.items()}
+    assert units["manager"].code == units["service"].code == "00000000"
+    assert units["claims"] == units["approver"]
+    assert units["claims"].level == UnitLevel.CITY
+    for seller in ("seat", "teamlead", "agent"):
+        assert units[seller].level == UnitLevel.SUB_BRANCH
+        assert units[seller].parent == units["claims"]
+    assert all(units[name] is None for name in ("partner", "merchant", "customer"))
+    assert logins["teamlead"].team.unit == units["teamlead"]
+    # The claims handler works the demo claims, all in their city.
+    demo_claims = Claim.objects.filter(description__startswith="[演示]")
+    assert demo_claims.count() >= 5
+    assert demo_claims.restrict(logins["claims"], "change").count() == demo_claims.count()
+    assert (
+        not Claim.objects.restrict(logins["claims"])
+        .exclude(unit__path__startswith=units["claims"].path)
+        .exists()
+    )
+    # The customer and the 4S shop are from the demo city; every agreement has a unit.
+    assert logins["customer"].customer.unit.path.startswith(units["claims"].path)
+    assert not Agreement.objects.filter(unit__isnull=True).exists()
+    assert "[成都中心支公司]" in out or f"[{units['claims'].name}]" in out
 
 
 def test_running_the_demo_twice_keeps_the_same_book_and_logins():
