@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from carecircle.core import audit, locks
+from carecircle.core.access import in_subtree
 from carecircle.core.errors import DomainError
-from carecircle.core.models import AuditLog
+from carecircle.core.models import AuditLog, OrgUnit
 from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.models import Partner
 
@@ -43,11 +44,32 @@ def _require(user) -> None:
         raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
 
 
+def _contracting_unit(acting_user: Any, unit: OrgUnit | None) -> int | None:
+    """签约机构: the unit chosen, which must be within the signer's subtree, else the signer's
+    own unit."""
+    if unit is None:
+        return getattr(acting_user, "unit_id", None)
+    if not in_subtree(acting_user, unit.pk):
+        raise PermissionDenied(
+            f"签约机构 {unit.code} 不在您的管辖范围内 / unit {unit.code} is outside your scope"
+        )
+    return unit.pk
+
+
 def create_agreement(
-    partner: Partner, *, acting_user: Any, agreement_no: str, starts_on, ends_on, **terms: Any
+    partner: Partner,
+    *,
+    acting_user: Any,
+    agreement_no: str,
+    starts_on,
+    ends_on,
+    unit: OrgUnit | None = None,
+    **terms: Any,
 ) -> Agreement:
-    """A new active agreement; periods of one partner's active agreements may not overlap."""
+    """A new active agreement, signed by ``unit`` (the signer's own unit by default, or a unit
+    within their subtree); periods of one partner's active agreements may not overlap."""
     _require(acting_user)
+    unit_id = _contracting_unit(acting_user, unit)
     unknown = set(terms) - set(TERMS)
     if unknown:
         raise ValueError(f"unknown agreement terms {sorted(unknown)}")
@@ -81,6 +103,7 @@ def create_agreement(
             starts_on=starts_on,
             ends_on=ends_on,
             created_by=acting_user,
+            unit_id=unit_id,
             **terms,
         )
         audit.record(acting_user, AuditLog.Action.CREATE, agreement, summary=str(agreement))
@@ -88,7 +111,10 @@ def create_agreement(
 
 
 def end_agreement(agreement: Agreement, *, acting_user: Any, on) -> Agreement:
+    """Ends an agreement the user sees (their subtree's; ``Agreement``'s reach)."""
     _require(acting_user)
+    if not Agreement.objects.restrict(acting_user).filter(pk=agreement.pk).exists():
+        raise PermissionDenied("该协议不在您的管辖范围内 / this agreement is outside your scope")
     with transaction.atomic():
         agreement = locks.lock(Agreement, pk=agreement.pk)
         before = {"status": agreement.status, "ends_on": agreement.ends_on}

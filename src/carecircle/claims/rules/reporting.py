@@ -26,6 +26,7 @@ class PolicyTerm:
     customer_id: int | None = None
     partner_id: int | None = None
     policy_no: str = ""
+    unit_id: int | None = None  # 机构: the issuing unit, which handles the claim
 
     @property
     def end(self) -> dt.date:

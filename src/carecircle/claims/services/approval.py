@@ -19,7 +19,7 @@ from ..choices import Action, ClaimStatus
 from ..models import Claim
 from .clocks import save_with_clocks
 from .locks import lock_claim
-from .permissions import ensure_visible, require
+from .permissions import ensure_changeable, require
 from .timeline import record
 
 
@@ -37,9 +37,12 @@ def record_approval_audit(claim: Claim, actor, amount: Decimal) -> None:
 
 def approve(claim: Claim, *, acting_user, reason: str = "") -> Outcome:
     """核赔 within the approver's authority. Above it the claim is escalated to the next level
-    (recorded) and the approval is refused with a 403 naming the limit and the new level."""
-    ensure_visible(acting_user, claim)
+    (recorded) and the approval is refused with a 403 naming the limit and the new level.
+    Both checks hold: the claim must be within the approver's subtree (``restrict`` for
+    ``change``) *and* its amount within their authority — a limit never reaches another
+    branch's claims."""
     require(acting_user, claim, Action.APPROVE)
+    ensure_changeable(acting_user, claim)
     ladder = rule_settings.authority_ladder()
     refusal: DomainError | None = None
     with transaction.atomic():

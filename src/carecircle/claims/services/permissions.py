@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
+from carecircle.core.access import Action as Access
 from carecircle.core.roles import Perm, has_perm
 
 from .. import rules
@@ -39,3 +40,10 @@ def ensure_visible(user, claim: Claim) -> None:
     """Refuse (403) a claim outside the actor's reach."""
     if not Claim.objects.restrict(user).filter(pk=claim.pk).exists():
         raise PermissionDenied("无权访问该赔案 / this claim is outside your access")
+
+
+def ensure_changeable(user, claim: Claim) -> None:
+    """Refuse (403) a claim the actor may not act on: claims staff act on their unit's subtree
+    (``Claim``'s reach for ``change``), whatever their authority limit."""
+    if not Claim.objects.restrict(user, Access.CHANGE).filter(pk=claim.pk).exists():
+        raise PermissionDenied("该赔案不在您的机构范围内 / this claim is outside your unit")

@@ -47,17 +47,14 @@ from .timeline import record
 
 TERM_FIELDS = (
     "pk", "kind", "effective_date", "expiry_date", "cancelled_on", "customer_id", "partner_id",
-    "policy_no",
+    "policy_no", "unit_id",
 )  # fmt: skip
 
 
 def vehicle_terms(vehicle_id: int) -> list[rules.PolicyTerm]:
     """Every policy year on the vehicle (a handful), in one small query."""
     rows = Policy.objects.filter(vehicle_id=vehicle_id).values_list(*TERM_FIELDS)
-    return [
-        rules.PolicyTerm(pk, kind, eff, exp, canc, cust, partner, no)
-        for pk, kind, eff, exp, canc, cust, partner, no in rows
-    ]
+    return [rules.PolicyTerm(*row) for row in rows]
 
 
 def _may_report(acting_user, terms: list[rules.PolicyTerm]) -> bool:
@@ -138,6 +135,10 @@ def report_claim(
             policy_id=cover.policy.pk,
             compulsory_policy_id=cover.compulsory.pk if cover.compulsory else None,
             vehicle_id=vehicle_id,
+            # 机构: the claim is handled by the unit that issued the policy carrying it (the
+            # 交强险's when the 商业险 has none).
+            unit_id=cover.policy.unit_id
+            or (cover.compulsory.unit_id if cover.compulsory else None),
             coverage=coverage,
             accident_at=accident_at,
             reported_at=now,

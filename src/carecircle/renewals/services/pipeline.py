@@ -98,6 +98,7 @@ def _expiring(as_of: dt.date, conf: RenewalSettings) -> list[tuple]:
             "agent__role",
             "agent__is_active",
             "partner_id",
+            "unit_id",  # 机构: the renewal is worked where the expiring policy was issued
         )
         .order_by("vehicle_id", "expiry_date", "kind")  # "commercial" < "compulsory"
     )
@@ -165,6 +166,7 @@ def create_new_tasks(as_of: dt.date, conf: RenewalSettings, lifts) -> int:
                 policy_id=lead[0],
                 companion_id=companion_id,
                 customer_id=lead[4],
+                unit_id=lead[11],
                 expiry_date=lead[3],
                 premium_last_year=premium,
                 stage=Stage.RESERVED if reserved else Stage.TELESALES,

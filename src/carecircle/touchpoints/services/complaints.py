@@ -133,6 +133,7 @@ def receive(
             partner=partner,
             merchant=merchant,
             staff=staff,
+            unit_id=complaint_unit(customer, acting_user, claim=claim, policy=policy),
             source="manual",
         )
         complaint.complaint_no = f"TS{moment:%Y%m}{complaint.pk:06d}"
@@ -149,6 +150,23 @@ def receive(
             f"received; we will answer by {complaint.due_at:%Y-%m-%d %H:%M}",
         )
         return complaint
+
+
+def complaint_unit(customer: Customer, acting_user: Any, *, claim=None, policy=None) -> int | None:
+    """The unit (机构) that handles a complaint: the claim's when it is about a claim, the
+    policy's when about a policy, else the customer's servicing unit; a customer with none yet
+    leaves it with the recording staff member's unit (never with no unit when someone records
+    it: a complaint with no unit reaches head office only)."""
+    for unit_id in (
+        getattr(claim, "unit_id", None),
+        getattr(policy, "unit_id", None),
+        customer.unit_id,
+    ):
+        if unit_id:
+            return unit_id
+    if getattr(acting_user, "is_insurer_staff", False):
+        return getattr(acting_user, "unit_id", None)
+    return None
 
 
 def _root_cause_defaults(category, claim, interaction, partner, staff):
