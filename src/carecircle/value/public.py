@@ -157,7 +157,12 @@ def explain_tier(customer_id: int) -> TierExplanation | None:
     said = plain_reasons(value.reasons)
     if "tenure" in reasons.codes(value) and value.tenure_years is not None:
         n = reasons.years(value.tenure_years)
-        said.insert(0, Reason("tenure", f"您在我们这里投保{n}年", f"{n} years with us"))
+        said.insert(
+            0,
+            Reason(
+                "tenure", f"您在我们这里投保{n}年", f"{n} year{'s' if n != '1' else ''} with us"
+            ),
+        )
     zh, en = reasons.tier_names(value.tier)
     by_person = last is not None and last.decided_by_id is not None
     return TierExplanation(value.tier, zh, en, last.as_of if last else None, by_person, said)
