@@ -198,6 +198,18 @@ def marketing_channels(customer_ids: Iterable[int]) -> dict[int, set[str]]:
     return granted
 
 
+def partners_agreed(customer: Customer, use: str) -> set[int]:
+    """The partners ``customer`` consents to share with for ``use`` now (none while
+    restricted), in one query."""
+    if is_restricted(customer):
+        return set()
+    return set(
+        Consent.objects.filter(
+            customer=customer, purpose=ConsentPurpose.SHARING, use=use, granted=True
+        ).values_list("partner_id", flat=True)
+    )
+
+
 def history(customer: Customer) -> QuerySet[ConsentEvent]:
     """The customer's consent events, newest first, with the partner and who recorded them."""
     return ConsentEvent.objects.filter(customer=customer).select_related("partner", "recorded_by")
@@ -545,6 +557,10 @@ def ensure_sharing(
     when ``agreed`` (the customer ticked the wording on their page, or staff record it from a
     call recording or a paper form named in ``source``), records the grant and passes; else
     ``DomainError`` ``sharing_consent`` naming the partner and the data."""
+    # Restriction read from the row, not from a customer object loaded earlier.
+    customer.restricted_at = (
+        Customer.objects.filter(pk=customer.pk).values_list("restricted_at", flat=True).first()
+    )
     if is_restricted(customer):
         raise DomainError(
             "restricted",

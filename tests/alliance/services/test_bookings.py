@@ -36,8 +36,8 @@ def test_booking_respects_the_locations_daily_capacity(wash):
     login = UserFactory(role=Role.CUSTOMER, customer=customer)
     vouchers = [VoucherFactory(product=offer.product, customer=customer) for _ in range(3)]
     day = dt.date(2026, 6, 5)
-    services.book(vouchers[0], location, day, acting_user=login)
-    services.book(vouchers[1], location, day, acting_user=login)
+    services.book(vouchers[0], location, day, acting_user=login, share_consent=True)
+    services.book(vouchers[1], location, day, acting_user=login)  # agreed with the first
     with pytest.raises(DomainError) as err:
         services.book(vouchers[2], location, day, acting_user=login)
     assert (err.value.code, err.value.status) == ("full", 409)

@@ -26,7 +26,8 @@ def test_a_customer_sees_books_and_rates_their_vouchers(client, wash):
     assert used.display_code not in page  # a used code is not shown again
     assert "¥35.50" in page  # value delivered
     response = client.post(
-        f"/alliance/my/vouchers/{mine.pk}/book/", {"location": location.pk, "day": "2026-06-03"}
+        f"/alliance/my/vouchers/{mine.pk}/book/",
+        {"location": location.pk, "day": "2026-06-03", "share_consent": "on"},
     )
     assert response.status_code == 302
     assert Booking.objects.get().day == dt.date(2026, 6, 3)

@@ -12,14 +12,30 @@ from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, has_perm
+from carecircle.parties import consent
+from carecircle.parties.models_consent import SharingUse
 
 from ..choices import BookingStatus, RedemptionStatus, VoucherStatus
 from ..models import Booking, MerchantLocation, MerchantOffer, Rating, Redemption, Voucher
 from ..rules import merchant_of
 
 
-def book(voucher: Voucher, location: MerchantLocation, day: dt.date, *, acting_user) -> Booking:
-    """A customer books a visit for one of their vouchers at a location offering the service."""
+def book(
+    voucher: Voucher,
+    location: MerchantLocation,
+    day: dt.date,
+    *,
+    acting_user,
+    share_consent: bool = False,
+    consent_source: str | None = None,
+) -> Booking:
+    """A customer books a visit for one of their vouchers at a location offering the service.
+
+    The booking gives the merchant the customer's name and mobile number (PIPL Art 23): it
+    needs the customer's consent naming that merchant — held already, or given now
+    (``share_consent``: ticked on the booking page under the wording; staff booking for the
+    customer name the ``consent_source``, a call recording or a paper form). A customer whose
+    processing is restricted is shared with no merchant (``parties.consent.ensure_sharing``)."""
     if getattr(acting_user, "customer_id", None) != voucher.customer_id and not has_perm(
         acting_user, Perm.ISSUE_VOUCHERS
     ):
@@ -33,6 +49,10 @@ def book(voucher: Voucher, location: MerchantLocation, day: dt.date, *, acting_u
     ).exists():
         raise DomainError("location", "该门店不提供此服务 / not offered there", "location")
     with transaction.atomic():
+        consent.ensure_sharing(
+            voucher.customer, location.merchant, SharingUse.SERVICE_BOOKING,
+            acting_user=acting_user, agreed=share_consent, source=consent_source,
+        )  # fmt: skip
         taken = (
             Booking.objects.select_for_update()
             .filter(location=location, day=day, status=BookingStatus.BOOKED)

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
+from carecircle.parties import consent
+from carecircle.parties.models import Customer
+from carecircle.parties.models_consent import SharingUse
 
 from .. import qr, selectors, services
 from ..models import MerchantLocation, Redemption, Voucher
@@ -28,13 +31,18 @@ def my_services(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("仅限客户 / customers only")
     vouchers = selectors.my_vouchers(user)
     portal = request.build_absolute_uri(reverse("alliance:merchant_portal"))
+    agreed = consent.partners_agreed(
+        Customer.objects.get(pk=getattr(user, "customer_id", 0)), SharingUse.SERVICE_BOOKING
+    )
     for v in vouchers:
         if v.status == "issued":
             v.qr_svg = qr.svg_inline(qr.payload(portal, v.code))  # type: ignore[attr-defined]
         where = MerchantLocation.objects.restrict(user).filter(
             merchant__alliance_offers__product=v.product_id, merchant__alliance_offers__active=True
         )
+        where = where.select_related("merchant")  # the merchant each booking would name
         v.locations = list(where[:20]) if v.status == "issued" else []  # type: ignore[attr-defined]
+        v.sharing = sharing_wordings(v.locations, agreed)  # type: ignore[attr-defined]
     context = {
         "vouchers": vouchers,
         "delivered": selectors.services_delivered(user),
@@ -42,6 +50,24 @@ def my_services(request: HttpRequest) -> HttpResponse:
         "error": request.GET.get("error", ""),
     }
     return render(request, "alliance/my_services.html", context)
+
+
+def sharing_wordings(locations: list[MerchantLocation], agreed: set[int]) -> list[dict]:
+    """Art 23 on the booking form: for each merchant among ``locations``, the wording that
+    names it and the data it would receive, and whether the customer agreed already."""
+    merchants = {loc.merchant_id: loc.merchant for loc in locations}
+    out = []
+    for merchant in merchants.values():
+        wording, text = consent.sharing_text(merchant, SharingUse.SERVICE_BOOKING)
+        out.append(
+            {
+                "merchant": merchant,
+                "wording": wording,
+                "text": text,
+                "agreed": merchant.pk in agreed,
+            }
+        )
+    return out
 
 
 @require_GET
@@ -77,7 +103,10 @@ def book(request: HttpRequest, voucher_id: int) -> HttpResponse:
     )
     try:
         day = dt.date.fromisoformat(request.POST.get("day", ""))
-        services.book(voucher, location, day, acting_user=user)
+        services.book(
+            voucher, location, day, acting_user=user,
+            share_consent=request.POST.get("share_consent") == "on",
+        )  # fmt: skip
     except (DomainError, ValueError) as error:
         return back("alliance:my_services", getattr(error, "message", "日期无效 / invalid day"))
     return redirect("alliance:my_services")
