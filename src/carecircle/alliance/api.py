@@ -74,6 +74,8 @@ def redeem(request: HttpRequest, payload: RedeemIn):
                 user, rules.code_from_scan(payload.code), refused.code, remote_addr=remote_addr
             )
         raise
+    # Typed or scanned at the counter: the merchant reads this code back, in this answer only.
+    redemption.counter_code = redemption.voucher.display_code  # type: ignore[attr-defined]
     return (201 if created else 200), redemption
 
 

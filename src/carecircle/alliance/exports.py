@@ -38,7 +38,7 @@ def statement_rows(statement: Statement) -> list[list[str]]:
                 statement.merchant.name,
                 f"{statement.month:%Y-%m}",
                 line.get_kind_display(),
-                r.voucher.display_code if r else "",
+                r.voucher.masked_code if r else "",
                 r.voucher.product.name if r else "",
                 f"{r.redeemed_at:%Y-%m-%d %H:%M}" if r else "",
                 f"{line.amount:.2f}",

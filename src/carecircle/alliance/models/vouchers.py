@@ -125,3 +125,19 @@ class Voucher(models.Model):
     @property
     def display_code(self) -> str:
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    @property
+    def masked_code(self) -> str:
+        """The code as anyone but its owner sees it (lists, statements, the issuer's page):
+        the last four symbols, enough to tell vouchers apart, never enough to redeem one."""
+        return "****-****-" + self.code[-4:]
+
+    def code_for(self, user) -> str:
+        """The full code for the voucher's owner only (ADR 0008; a merchant reads a code only
+        at the counter, in the redemption's own response)."""
+        owner = getattr(user, "customer_id", None)
+        return (
+            self.display_code
+            if owner is not None and owner == self.customer_id
+            else self.masked_code
+        )
