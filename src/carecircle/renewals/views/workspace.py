@@ -35,6 +35,33 @@ def _worker(request: HttpRequest) -> Any:
     return user
 
 
+# Who holds a renewal is said to the task's assignee, to that person's team and to those who
+# supervise the task; to anyone else (a leader or seat of another team, an agent) a refusal
+# names nobody.
+NAMELESS = {
+    "not_assignee": "该续保由其他坐席负责 / this renewal belongs to another seat",
+    "locked": "其他坐席正在处理该续保 / another seat has this task now",
+}
+
+
+def _said(refused: DomainError, task: RenewalTask, user: Any) -> str:
+    if refused.code not in NAMELESS:
+        return refused.message
+    if refused.code == "locked":
+        holder = RenewalTask.objects.select_related("locked_by").get(pk=task.pk).locked_by
+    else:
+        holder = task.assignee
+    team = getattr(user, "team_id", None)
+    if (
+        holder is None
+        or task.assignee_id == user.pk
+        or (team and holder.team_id == team)
+        or can_supervise(user, task)
+    ):
+        return refused.message
+    return NAMELESS[refused.code]
+
+
 def _task(request: HttpRequest, pk: int) -> RenewalTask:
     user = _worker(request)
     visible = RenewalTask.objects.restrict(user)
@@ -72,7 +99,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "renewals/locked.html",
-            {"task": task, "message": refused.message},
+            {"task": task, "message": _said(refused, task, request.user)},
             status=refused.status,
         )
     conf = renewal_settings()
@@ -114,7 +141,7 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         contact = workspace.place_call(task, request.user)
     except DomainError as refused:
-        messages.error(request, refused.message)
+        messages.error(request, _said(refused, task, request.user))
         return _back(pk)
     if contact.connected:
         messages.success(
@@ -142,7 +169,7 @@ def quote(request: HttpRequest, pk: int) -> HttpResponse:
             compulsory_only=form.cleaned_data["compulsory_only"],
         )
     except DomainError as refused:
-        messages.error(request, refused.message)
+        messages.error(request, _said(refused, task, request.user))
         return _back(pk)
     messages.success(request, f"报价 ¥{made.total:,.2f} / quoted ¥{made.total:,.2f}")
     return _back(pk)
@@ -179,7 +206,7 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"] or "",
         )
     except DomainError as refused:
-        messages.error(request, refused.message)
+        messages.error(request, _said(refused, task, request.user))
         return _back(pk)
     messages.success(request, "结果已记录 / outcome recorded")
     if task.stage == Stage.DONE or data["outcome"] in workspace.CLOSING:
@@ -208,5 +235,5 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             acceptance.withdraw(task, request.user, form.cleaned_data["reason"] or "")
             messages.success(request, "投保单已撤销 / the proposal is cancelled")
     except DomainError as refused:
-        messages.error(request, refused.message)
+        messages.error(request, _said(refused, task, request.user))
     return _back(pk)
