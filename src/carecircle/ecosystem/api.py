@@ -187,7 +187,7 @@ def drill(request: HttpRequest, partner_id: int, figure: str, q: Query[MonthIn])
     partner = partner_for(user, partner_id)
     if figure not in scorecards.DRILLS:
         raise Http404(figure)
-    records = scorecards.drill(partner, _month(q.month), figure)
+    records = scorecards.drill(partner, _month(q.month), figure, user)
     return _Rows(records, user)
 
 

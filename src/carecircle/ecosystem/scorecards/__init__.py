@@ -5,7 +5,8 @@ records behind every number (drill-down).
   given partners (None = all) with a handful of grouped queries;
 - ``lines``: ``scorecard(partner, month)`` compares them to the agreement in force, line by
   line from one table (``LINES``);
-- ``records``: ``drill(partner, month, what)``, the records behind a figure;
+- ``records``: ``drill(partner, month, what, user)``, the records behind a figure (staff
+  read only their unit's subtree);
 - ``stored``: ``compute_month(month)`` stores them as ``PartnerMonth`` rows for the health view
   and the cockpit.
 

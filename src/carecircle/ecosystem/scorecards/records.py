@@ -74,6 +74,12 @@ DRILL: dict[str, Drill] = {
 DRILLS = tuple(DRILL)
 
 
-def drill(partner: Partner, month: dt.date, what: str):
-    """The records behind a figure, as a queryset (callers page and mask)."""
-    return DRILL[what].records(partner, month)
+def drill(partner: Partner, month: dt.date, what: str, user: Any = None):
+    """The records behind a figure, as a queryset (callers page and mask). The figures are
+    the partner's across the book; the records behind them, naming customers, are for insurer
+    staff only those of their unit's subtree (``restrict``). A partner's own users read every
+    record naming it, masked."""
+    records = DRILL[what].records(partner, month)
+    if getattr(user, "is_insurer_staff", False):
+        records = records.restrict(user)
+    return records

@@ -123,7 +123,7 @@ def drill(request: HttpRequest, partner_id: int, what: str) -> HttpResponse:
     if what not in scorecards.DRILLS:
         raise Http404(what)
     month = month_asked(request)
-    records = scorecards.drill(partner, month, what)
+    records = scorecards.drill(partner, month, what, request.user)
     total = records.count()
     full_names = has_perm(request.user, Perm.REVEAL_PII) or sees_all_partners(request.user)
     rows = list(records[:DRILL_PAGE])
