@@ -17,7 +17,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.policies import proposals, services
-from carecircle.policies.models import CompanyContact, PolicyParty
+from carecircle.policies.models import CompanyContact, Policy, PolicyParty
 from carecircle.policies.models_proposals import ProposalStatus
 from carecircle.policies.policy_parties import (
     POLICYHOLDER,
@@ -86,6 +86,19 @@ def test_the_bulk_helper_takes_policies_pairs_or_a_frame_and_is_safe_to_run_agai
         ("insured", a.customer_id),
         ("owner", a.customer_id),
     ]
+
+
+def test_the_bulk_helper_copies_a_loaded_book_inside_the_database():
+    generated = [PolicyFactory(source="generate") for _ in range(3)]
+    manual = PolicyFactory(source="manual")
+    default_parties_for([generated[0]])
+    assert default_parties_for(Policy.objects.filter(source="generate")) == 6
+    assert default_parties_for(Policy.objects.filter(source="generate")) == 0
+    assert [len(roles(p)) for p in generated] == [3, 3, 3]
+    assert roles(manual) == []
+    assert set(PolicyParty.objects.values_list("customer_id", flat=True)) == {
+        p.customer_id for p in generated
+    }
 
 
 def test_the_bulk_helper_leaves_a_role_already_recorded_alone():

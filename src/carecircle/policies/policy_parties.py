@@ -15,7 +15,8 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import F, QuerySet
 
 from carecircle.core import audit
 from carecircle.core.bulk import OnConflict, insert_rows
@@ -35,15 +36,22 @@ from .models_parties import CompanyContact, PolicyParty
 ROLE_ORDER = {role: n for n, role in enumerate([*PartyRole.values, POLICYHOLDER])}
 
 
-def default_parties_for(policies: pl.DataFrame | Iterable[Policy | Sequence[int]]) -> int:
-    """Applicant = insured = owner = the policy's customer, for each policy given: Policy
-    rows, ``(policy_id, customer_id)`` pairs, or a Polars frame with ``policy_id`` and
-    ``customer_id`` columns (the generator's and the importer's form). Roles a policy already
-    has are left as they are, so it is safe to run again.
+def default_parties_for(
+    policies: QuerySet[Policy] | pl.DataFrame | Iterable[Policy | Sequence[int]],
+) -> int:
+    """Applicant = insured = owner = the policy's customer, for each policy given: a Policy
+    queryset (a loaded book: ``Policy.objects.filter(source="generate")``), a Polars frame
+    with ``policy_id`` and ``customer_id`` columns, Policy rows or ``(policy_id,
+    customer_id)`` pairs. Roles a policy already has are left as they are, so it is safe to
+    run again.
 
-    A frame goes in one bulk insert (COPY into a staging table on PostgreSQL, then
-    ``ON CONFLICT DO NOTHING``) and the rows written are returned; a few policies (a sale, an
-    issued proposal) in one ``INSERT … ON CONFLICT DO NOTHING``, returning the rows sent."""
+    A queryset is copied inside the database (``INSERT … SELECT … ON CONFLICT DO NOTHING``,
+    one statement per role, nothing read into Python) and a frame in one bulk insert (COPY
+    into a staging table on PostgreSQL): both return the rows written. A few policies (a sale,
+    an issued proposal) go in one ``INSERT … ON CONFLICT DO NOTHING``, returning the rows
+    sent."""
+    if isinstance(policies, QuerySet):
+        return _parties_in_database(policies)
     if isinstance(policies, pl.DataFrame):
         frame = policies.select(
             pl.col("policy_id").cast(pl.Int64), pl.col("customer_id").cast(pl.Int64)
@@ -66,6 +74,28 @@ def default_parties_for(policies: pl.DataFrame | Iterable[Policy | Sequence[int]
         ignore_conflicts=True,
     )
     return len(made)
+
+
+def _parties_in_database(policies: QuerySet[Policy]) -> int:
+    table = PolicyParty._meta.db_table
+    using = policies.db
+    connection = connections[using]
+    q = connection.ops.quote_name
+    chosen = policies.order_by().values(party_policy=F("pk"), party_customer=F("customer_id"))
+    inner, params = chosen.query.sql_with_params()
+    written = 0
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for role in PartyRole.values:
+            # WHERE true: SQLite needs it to read ON CONFLICT after a SELECT.
+            cursor.execute(
+                f"INSERT INTO {q(table)} ({q('policy_id')}, {q('customer_id')}, {q('role')}) "  # noqa: S608
+                f"SELECT p.{q('party_policy')}, p.{q('party_customer')}, %s FROM ({inner}) p "
+                "WHERE true "
+                f"ON CONFLICT ({q('policy_id')}, {q('role')}) DO NOTHING",
+                [role, *params],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 def roles_label(roles: Iterable[str]) -> str:
