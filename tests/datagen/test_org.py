@@ -131,23 +131,29 @@ def test_a_team_and_its_leader_sit_at_the_deepest_unit_holding_its_members(book)
             assert leaders["unit_code"][0] == common_unit(members["unit_code"].to_list())
 
 
-def test_a_policy_sits_in_its_sellers_unit_else_in_the_customers_district_branch(book):
+def test_a_policy_is_issued_in_the_customers_city_by_a_local_sellers_branch(book):
     policies = _t(book, "policies")
     staff = _t(book, "staff").select(
         pl.col("username").alias("agent_username"), pl.col("unit_code").alias("seller_unit")
     )
-    units = TREE.units.select(pl.col("code").alias("unit_code"), pl.col("city").alias("unit_city"))
+    city = dict(TREE.units.select("code", "city").iter_rows())
     customers = _t(book, "customers").select("customer_no", pl.col("city").alias("customer_city"))
     joined = (
         policies.join(staff, on="agent_username", how="left")
-        .join(units, on="unit_code", how="left")
         .join(customers, on="customer_no", how="left")
+        .with_columns(
+            pl.col("unit_code").replace_strict(city).alias("unit_city"),
+            pl.col("seller_unit").replace_strict(city, default=None).alias("seller_city"),
+        )
     )
     assert policies["unit_code"].null_count() == 0
-    sold = joined.filter(pl.col("agent_username").is_not_null())
-    assert sold.height and (sold["unit_code"] == sold["seller_unit"]).all()
-    local = joined.filter(pl.col("agent_username").is_null())
-    assert local.height and (local["unit_city"] == local["customer_city"]).all()
+    # 属地: every policy is issued in the customer's own city
+    assert (joined["unit_city"] == joined["customer_city"]).all()
+    local = joined.filter(pl.col("seller_city") == pl.col("customer_city"))
+    assert local.height > 1_000
+    assert (local["unit_code"] == local["seller_unit"]).all()  # by the local seller's 支公司
+    level = dict(TREE.units.select("code", "level").iter_rows())
+    assert {level[c] for c in joined["unit_code"].unique()} == {"sub"}
 
 
 def test_a_customer_sits_in_the_unit_of_their_latest_policy(book):

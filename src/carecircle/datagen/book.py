@@ -29,7 +29,7 @@ from . import frames
 from .claims import YearEvents, prior_claim_counts, simulate_events
 from .config import Calibration, GenerateOptions
 from .customers import MAKES, NON_OPERATING, OPERATING, RIDE_HAILING, People
-from .org import TREE
+from .org import CODES, DISTRICT_UNIT
 from .partners import PartyIndex
 from .reference import BRANDS, CITIES
 from .rules import (
@@ -76,6 +76,7 @@ class PolicyYear:
     compulsory_no: pl.Series
     commercial_no: pl.Series  # null where no commercial policy
     events: YearEvents | None = None
+    unit: np.ndarray | None = None  # issuing unit per row (index into org.CODES)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Book:
     coverages: pl.DataFrame
     claims: pl.DataFrame
     years: list[PolicyYear] = field(default_factory=list)
+    customer_unit: np.ndarray | None = None  # per customer: unit of the latest policy, or -1
 
 
 def add_years(days: np.ndarray, years: int | np.ndarray) -> np.ndarray:
@@ -329,7 +331,27 @@ def simulate_book(
             np.where(switch < 0.90, TELESALES, np.where(switch < 0.95, ONLINE, AGENT)),
         )
         channel = np.where(entry == k + 1, first_channel, channel)
-    return Book(pl.concat(policies), pl.concat(coverages), pl.concat(claims), years)
+    return Book(
+        pl.concat(policies),
+        pl.concat(coverages),
+        pl.concat(claims),
+        years,
+        latest_units(years, people.owner, len(people.city)),
+    )
+
+
+def latest_units(years: list[PolicyYear], owner: np.ndarray, customers: int) -> np.ndarray:
+    """Each customer's servicing unit: the issuing unit of their latest policy (the last to
+    take effect; among one day's, the later vehicle-year). -1 for a customer with none."""
+    customer = np.concatenate([owner[y.vehicles] for y in years])
+    effective = np.concatenate([y.effective for y in years])
+    unit = np.concatenate([y.unit for y in years if y.unit is not None])
+    order = np.lexsort((np.arange(len(customer)), effective, customer))
+    sorted_customer = customer[order]
+    last = order[np.append(sorted_customer[1:] != sorted_customer[:-1], True)]
+    out = np.full(customers, -1, dtype=np.int64)
+    out[customer[last]] = unit[last]
+    return out
 
 
 def _pricing_coefficient(cal, people: People, rows, vehicle_noise, channel, rng) -> np.ndarray:
@@ -460,15 +482,20 @@ def _policy_rows(
         agent = pl.select(
             pl.when(pl.Series(channel == ch)).then(agent_username[ch].gather(rows)).otherwise(agent)
         ).to_series()
-    # Issuing unit (出单机构): the seat's or agent's 支公司 for what they sold; otherwise the
-    # 支公司 of the customer's district (属地) — a partner's policies are in its own city, so
-    # under the 中心支公司 that signs its agreement.
-    local = frames.pick(TREE.district_unit, people.district[people.owner[rows]])
-    unit = pl.select(
-        pl.when(agent.is_not_null())
-        .then(agent.replace_strict(parties.staff_unit, default=None))
-        .otherwise(local)
-    ).to_series()
+    # Issuing unit (出单机构): motor business is written where the vehicle is (属地). A seat's
+    # or agent's policy is issued by their 支公司 when they are of the customer's city; every
+    # other policy (direct, online, a partner's — always a partner of the customer's city —
+    # and, in a small book, one sold from another city) by the 支公司 of the customer's district.
+    owner = people.owner[rows]
+    seller_unit = agent.replace_strict(parties.staff_unit, default=-1, return_dtype=pl.Int64)
+    seller_city = agent.replace_strict(parties.staff_city, default=-1, return_dtype=pl.Int64)
+    local_seller = (seller_city.fill_null(-1).to_numpy() == people.city[owner]) & (
+        seller_unit.fill_null(-1).to_numpy() >= 0
+    )
+    year.unit = np.where(
+        local_seller, seller_unit.fill_null(-1).to_numpy(), DISTRICT_UNIT[people.district[owner]]
+    )
+    unit = frames.pick(CODES, year.unit)
     renews_compulsory = pl.repeat(None, n, dtype=pl.String, eager=True)
     renews_commercial = renews_compulsory
     if prev is not None:

@@ -34,6 +34,7 @@ import polars as pl
 
 from . import frames
 from .config import Calibration, GenerateOptions
+from .org import CODES
 from .partners import _per_city
 from .reference import BRANDS, MAKES
 
@@ -108,6 +109,7 @@ class YearEvents:
         )
 
     def frame(self, year: PolicyYear, vehicle_no: pl.Series) -> pl.DataFrame:
+        assert year.unit is not None, "the policies of the year are written first"
         accident, kind = np.nonzero(self.hits)
         own_damage = pl.Series(kind == ROW_KINDS.index("vehicle_damage"))
         vehicle_row = self.row[accident]
@@ -146,6 +148,8 @@ class YearEvents:
                     np.rint(self.liability[accident] * 1000).astype(np.int64), 4, 3
                 ),
                 "deaths": pl.Series(self.deaths[accident], dtype=pl.Int16),
+                # a claim belongs to its policy's unit
+                "unit_code": frames.pick(CODES, year.unit[vehicle_row]),
             },
         ).with_columns(
             # Not yet a canonical column: ingest ignores it until schema.py lists it.

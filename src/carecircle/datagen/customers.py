@@ -17,7 +17,6 @@ from . import frames
 from .config import GenerateOptions
 from .identifiers import id_numbers, mobiles, plates, usccs, vins, wmi_matrix
 from .names import company_names, person_names
-from .org import TREE
 from .partners import PartyIndex
 from .reference import (
     BEV,
@@ -239,8 +238,7 @@ def build_people(
             "do_not_call_until": frames.dates(today + rng.integers(1, 183, n), dnc),
             "first_insured_on": frames.dates(first_day - prior_years * 365),
             "owner_username": owner_username,
-            # the district's 支公司 until the latest policy says otherwise (writer.py)
-            "unit_code": frames.pick(TREE.district_unit, district),
+            # unit_code: the latest policy's unit, set once the book is simulated (writer.py)
         },
     )
     return People(

@@ -118,6 +118,9 @@ def _build_tree() -> Tree:
 
 
 TREE = _build_tree()
+CODES: tuple[str, ...] = tuple(TREE.units["code"])  # a unit's index is its position here
+INDEX: dict[str, int] = {code: i for i, code in enumerate(CODES)}
+DISTRICT_UNIT = np.array([INDEX[c] for c in TREE.district_unit])  # per district: unit index
 _CITY_P = np.array([c.weight for c in CITIES]) / sum(c.weight for c in CITIES)
 
 

@@ -15,7 +15,7 @@ import polars as pl
 from . import frames
 from .identifiers import usccs
 from .names import person_names
-from .org import HEAD_OFFICE, Home, city_units, common_unit, homes, seller_units
+from .org import HEAD_OFFICE, INDEX, Home, city_units, common_unit, homes, seller_units
 from .reference import BRANDS, CITIES, COMPANY_WORDS
 
 MERCHANT_SERVICES = ("洗车", "保养", "轮胎", "停车", "道路救援", "美容")
@@ -46,7 +46,8 @@ class PartyIndex:
     claims_handlers: tuple[str, ...]
     agent_home: Home  # each agent's home city (datagen.org): customers get a local one
     seat_home: Home
-    staff_unit: dict[str, str]  # seat, agent or claims handler username → its unit
+    staff_unit: dict[str, int]  # seat or agent username → its unit (index into org.CODES)
+    staff_city: dict[str, int]  # seat or agent username → its home city (index into CITIES)
 
     def local_agents(self, drawn: np.ndarray, city: np.ndarray) -> np.ndarray:
         return self.agent_home.local(drawn, city)
@@ -128,7 +129,12 @@ def build_partners(customers: int, seed: int) -> tuple[pl.DataFrame, PartyIndex]
     columns["uscc"] = usccs(region, np.arange(n) + 700_000_000_000)
     _staff, names = _staff_usernames(customers)
     agent_home, seat_home = homes(len(names["agent"])), homes(len(names["seat"]))
-    staff_unit = staff_units(customers)
+    sellers = (*names["agent"], *names["seat"])
+    placed = staff_units(customers)
+    staff_unit = {u: INDEX[placed[u]] for u in sellers}
+    staff_city = dict(
+        zip(sellers, np.concatenate([agent_home.city, seat_home.city]).tolist(), strict=True)
+    )
     index = PartyIndex(
         four_s=indexes["four_s"],
         repair=indexes["repair"],
@@ -141,6 +147,7 @@ def build_partners(customers: int, seed: int) -> tuple[pl.DataFrame, PartyIndex]
         agent_home=agent_home,
         seat_home=seat_home,
         staff_unit=staff_unit,
+        staff_city=staff_city,
     )
     return frames.table("partners", columns), index
 

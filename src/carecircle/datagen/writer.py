@@ -20,11 +20,12 @@ import polars as pl
 
 from carecircle.ingest.schema import LOAD_ORDER
 
+from . import frames
 from .book import simulate_book
 from .config import GenerateOptions
 from .customers import MAKE_NEV, build_people, plan_chunk
 from .interactions import build_interactions
-from .org import TREE
+from .org import CODES, DISTRICT_UNIT, TREE
 from .partners import PartyIndex, build_partners, build_staff
 
 PART = "part-{:05d}.parquet"
@@ -63,11 +64,13 @@ def generate_chunk(
     book = simulate_book(options, chunk, people, parties)
     interactions = build_interactions(options, chunk, people, parties, book.policies, book.claims)
     tables = {
-        "customers": servicing_units(people.customers, book.policies),
+        "customers": people.customers.with_columns(
+            servicing_units(book.customer_unit, people.district)
+        ),
         "vehicles": people.vehicles,
         "policies": book.policies,
         "coverages": book.coverages,
-        "claims": claim_units(book.claims, book.policies),
+        "claims": book.claims,
         "interactions": interactions,
     }
     for name, df in tables.items():
@@ -75,30 +78,12 @@ def generate_chunk(
     return {name: df.height for name, df in tables.items()}
 
 
-def servicing_units(customers: pl.DataFrame, policies: pl.DataFrame) -> pl.DataFrame:
-    """A customer's servicing unit is the issuing unit of their latest policy (the last to
-    take effect; the highest policy number among those of one day)."""
-    latest = (
-        policies.select("customer_no", "effective_date", "policy_no", "unit_code")
-        .sort("effective_date", "policy_no")
-        .unique("customer_no", keep="last")
-        .select("customer_no", pl.col("unit_code").alias("latest_unit"))
-    )
-    return (
-        customers.join(latest, on="customer_no", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("latest_unit", "unit_code").alias("unit_code"))
-        .drop("latest_unit")
-    )
-
-
-def claim_units(claims: pl.DataFrame, policies: pl.DataFrame) -> pl.DataFrame:
-    """A claim belongs to its policy's unit."""
-    units = policies.select("policy_no", pl.col("unit_code").alias("policy_unit"))
-    return (
-        claims.join(units, on="policy_no", how="left", maintain_order="left")
-        .with_columns(pl.col("policy_unit").alias("unit_code"))
-        .drop("policy_unit")
-    )
+def servicing_units(latest: np.ndarray | None, district: np.ndarray) -> pl.Series:
+    """A customer's servicing unit is the issuing unit of their latest policy (book.py); the
+    支公司 of their district when they have none."""
+    local = DISTRICT_UNIT[district]
+    unit = local if latest is None else np.where(latest >= 0, latest, local)
+    return frames.pick(CODES, unit).alias("unit_code")
 
 
 def _run(args: tuple) -> tuple[int, dict[str, int]]:
