@@ -544,6 +544,102 @@ ROUTES: dict[str, list[Check]] = {
         Check(GET, roles(200, anon=200), args=lambda w, s, r: {"token": s.unsubscribe_token}),
         Check(GET, roles(404, anon=404), args=lambda w, s, r: {"token": "forged"}),
     ],
+    # -- endorsements (批改: 过户) ------------------------------------------------------------
+    "policies/vehicles/<int:vehicle_id>/transfer/": [
+        Check(GET, scoped(200, AGENT, MANAGER, HO, other=403), args=obj("vehicle_id", "vehicle")),
+        Check(
+            POST,
+            scoped(200, AGENT, MANAGER, HO, other=403),
+            args=obj("vehicle_id", "vehicle"),
+            data={},
+            why="edit-policies and the car in scope; an empty form is shown again",
+        ),
+    ],
+    "policies/transfers/<int:transfer_id>/": [
+        Check(GET, scoped(200, AGENT, MANAGER, HO, other=403), args=obj("transfer_id", "transfer"))
+    ],
+    # -- consents (PIPL Art 23) ---------------------------------------------------------------
+    "consents/my/": [
+        Check(GET, allow(200, CUSTOMER)),
+        Check(POST, allow(400, CUSTOMER), data={}, why="neither grant nor withdraw: refused"),
+    ],
+    "consents/customers/<int:customer_id>/": [
+        Check(
+            GET,
+            scoped(200, *STAFF),
+            args=obj("customer_id", "customer"),
+            why="staff, for a customer in scope; 404 for anyone else",
+        )
+    ],
+    # -- the customer's rights (PIPL Arts 24, 44–47) -----------------------------------------
+    "privacy/my/": [Check(GET, allow(200, CUSTOMER))],
+    "privacy/my/request/": [Check(POST, allow(400, CUSTOMER), data={"kind": "correction"})],
+    "privacy/my/exports/<int:export_id>/": [
+        Check(
+            GET,
+            scoped(410, CUSTOMER, other=403),
+            args=obj("export_id", "export"),
+            why="the customer's own copy only (not ready yet: 410); staff never download it",
+        )
+    ],
+    "privacy/queue/": [
+        Check(
+            GET,
+            allow(200, MANAGER, SERVICE, HO),
+            query={"status": "open"},
+            shows=(
+                lambda w, s: f"/privacy/requests/{s.privacy_request.pk}/",
+                seen_by(MANAGER, SERVICE, HO),
+            ),
+        )
+    ],
+    "privacy/requests/<int:request_id>/": [
+        Check(
+            GET,
+            scoped(200, MANAGER, SERVICE, HO, other=403),
+            args=obj("request_id", "privacy_request"),
+        ),
+        Check(
+            POST,
+            scoped(200, MANAGER, SERVICE, HO, other=403),
+            args=obj("request_id", "privacy_request"),
+            data={"decision": ""},
+        ),
+    ],
+    # -- the organisation (机构) ---------------------------------------------------------------
+    "org/": [
+        Check(
+            GET,
+            allow(200, *STAFF),
+            shows=(lambda w, s: s.unit.code, seen_by(*STAFF)),
+            why="staff see their unit's subtree",
+        )
+    ],
+    "org/move/": [
+        Check(
+            POST,
+            allow(400, MANAGER, HO),
+            data=lambda w, s, r: {
+                "unit": s.unit.code,
+                "new_parent": s.city_unit.code,
+                "reason": "矩阵 / matrix",
+            },
+            shows=(lambda w, s: "机构已在该上级之下", seen_by(MANAGER, HO)),
+            why="view-audit holders move units of their subtree (here: where it already sits); "
+            "another branch's unit reads as unknown",
+        )
+    ],
+    "org/place/": [
+        Check(
+            POST,
+            scoped(302, MANAGER, HO, other=403, miss=400),
+            data=lambda w, s, r: {
+                "username": s.seat.username,
+                "unit": s.city_unit.code,
+                "reason": "矩阵 / matrix",
+            },
+        )
+    ],
     "notify/u/<str:token>/undo/": [
         Check(POST, roles(200, anon=200), args=lambda w, s, r: {"token": s.unsubscribe_token}),
         Check(POST, roles(404, anon=404), args=lambda w, s, r: {"token": "forged"}),
@@ -825,6 +921,46 @@ API_ROUTES: dict[str, list[Check]] = {
                 seen_by(CUSTOMER, *STAFF),
             ),
         )
+    ],
+    "GET api/customers/{customer_id}/consents": [
+        Check(GET, api_scoped(200, CUSTOMER, *STAFF), args=obj("customer_id", "customer")),
+    ],
+    "POST api/customers/{customer_id}/consents": [
+        Check(
+            POST,
+            api_scoped(400, CUSTOMER, *STAFF),
+            args=obj("customer_id", "customer"),
+            data={"purpose": "marketing", "action": "withdraw", "source": "nonsense"},
+            why="partners and merchants reach no consent; a bad source is refused after scope",
+        )
+    ],
+    "POST api/vehicles/{vehicle_id}/transfer": [
+        Check(
+            POST,
+            api_scoped(
+                400,
+                AGENT,
+                MANAGER,
+                HO,
+                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, SHOP),
+            ),
+            args=obj("vehicle_id", "vehicle"),
+            data=lambda w, s, r: {
+                "new_owner_id": s.customer.pk,
+                "on": "2026-03-01",
+                "in_force": "nonsense",
+            },
+        )
+    ],
+    "GET api/transfers/{transfer_id}": [
+        Check(
+            GET,
+            api_scoped(200, CUSTOMER, *STAFF),
+            args=obj("transfer_id", "transfer"),
+        )
+    ],
+    "GET api/policies/{policy_id}/endorsements": [
+        Check(GET, api_scoped(200, *SEES_A), args=obj("policy_id", "policy")),
     ],
     "GET api/ecosystem/scorecards": [
         Check(GET, api(403, manager=200, service=200, ho=200, shop=200, merchant=200)),

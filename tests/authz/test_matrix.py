@@ -117,7 +117,7 @@ def _run(route: Route, check: Check, world: World, clients) -> list[str]:
                         f"{check.method} {url} as {role}: side {side.name}'s row "
                         f"{'listed' if listed else 'missing'}, declared the opposite"
                     )
-            if check.shows and response.status_code == 200:
+            if check.shows and response.status_code in (200, 400):
                 text, seen = check.shows
                 shown = text(world, side) in response.content.decode()
                 if shown != seen[role][0 if own else 1]:

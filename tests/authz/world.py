@@ -44,6 +44,7 @@ from tests.factories import (
     ComplaintFactory,
     CoverageFactory,
     CustomerFactory,
+    DataExportFactory,
     InteractionFactory,
     LetterTaskFactory,
     ListEntryFactory,
@@ -52,9 +53,11 @@ from tests.factories import (
     MessageFactory,
     ModelVersionFactory,
     OfferFactory,
+    OwnershipTransferFactory,
     PartnerFactory,
     PaymentOrderFactory,
     PolicyFactory,
+    PrivacyRequestFactory,
     ProductFactory,
     ProposalFactory,
     RedemptionFactory,
@@ -229,6 +232,14 @@ def _side(
     proposal = ProposalFactory(vehicle=vehicle, customer=customer, pay_token=f"authz-pay-{n}")
     order = PaymentOrderFactory(proposal=proposal, reference=f"AUTHZPAY{name}")
     survey = SurveyFactory(customer=customer, sent_at=NOW, expires_at=NOW + dt.timedelta(days=7))
+    # A second car the customer bought from someone of the same unit (过户).
+    transfer = OwnershipTransferFactory(
+        vehicle=VehicleFactory(owner=customer),
+        from_owner=CustomerFactory(unit=unit, city=city),
+        to_owner=customer,
+    )
+    privacy_request = PrivacyRequestFactory(customer=customer, received_at=NOW)
+    export = DataExportFactory(customer=customer, request__customer=customer)
 
     return Side(
         name=name,
@@ -268,6 +279,9 @@ def _side(
             "order": order,
             "survey": survey,
             "survey_token": token_for(survey),
+            "transfer": transfer,
+            "privacy_request": privacy_request,
+            "export": export,
         },
     )
 
