@@ -14,9 +14,11 @@ Three families of figures, each with its own clock:
 - **overdue** now: open renewals at or inside the first checkpoint (33 days before expiry)
   whose customer has not been reached yet.
 
-Who sees what: a supervisor (``Perm.SUPERVISE_RENEWALS``) the whole book; a team leader
-(``Team.leader``) the renewals assigned to their team and the activity of its members;
-anyone else is refused.
+Who sees what: a supervisor (``Perm.SUPERVISE_RENEWALS``) the renewals of their unit's
+subtree (head office the whole book); a team leader (``Team.leader``) the renewals assigned to
+their team and the activity of its members; anyone else is refused. ``?unit=`` narrows any of
+these to one unit of the user's subtree (``core.unit_scope``), and "by unit" groups the figures
+by the units directly below the one shown.
 
 Periods, dimensions, scope and the overdue renewals live in ``supervision.scope``; the
 overdue list in ``supervision.overdue``, the why-we-lose analysis in ``supervision.losses``,
@@ -157,9 +159,25 @@ def _grouped(qs: QuerySet, dimension: str, source: str, **aggregates: Any) -> li
     return [{"key": row[key], "names": tuple(row[n] for n in names), **row} for row in rows]
 
 
-def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dashboard:
-    """Figures per ``dimension`` for ``period``; overdue counted as of ``as_of``."""
-    scope = scope_for(user)
+def _by_unit(rows: dict[Any, Row], scope: Scope) -> dict[Any, Row]:
+    """Rows per renewal unit rolled up to the units directly below the one shown (机构)."""
+    units = scope.units
+    rolled: dict[Any, Row] = {}
+    for row in rows.values():
+        key = units.group_key(row.key)
+        target = rolled.get(key)
+        if target is None:
+            target = rolled[key] = Row(key, units.group_label(key))
+        target.add(row)
+    return rolled
+
+
+def dashboard(
+    user: Any, dimension: str, period: Period, as_of: dt.date, unit_code: str | None = ""
+) -> Dashboard:
+    """Figures per ``dimension`` for ``period``; overdue counted as of ``as_of``; narrowed to
+    one unit's subtree with ``unit_code`` (``?unit=``)."""
+    scope = scope_for(user, unit_code)
     dimension = Dimension(dimension)
     conf = renewal_settings()
     checkpoint = max(conf.checkpoint_days)
@@ -220,7 +238,11 @@ def dashboard(user: Any, dimension: str, period: Period, as_of: dt.date) -> Dash
     blocks = activity_in(ComplianceBlock.objects.all(), scope).filter(at__gte=begin, at__lt=end)
     merge(_grouped(blocks, dimension, "block", n=Count("pk")), blocked="n")
 
-    ordered = sorted(rows.values(), key=lambda r: (-r.due, -r.calls, r.label))
+    if dimension == Dimension.UNIT:
+        rows = _by_unit(rows, scope)
+        ordered = sorted(rows.values(), key=lambda r: scope.units.group_order(r.key))
+    else:
+        ordered = sorted(rows.values(), key=lambda r: (-r.due, -r.calls, r.label))
     total = Row("total", str(_("合计 / Total")))
     for row in ordered:
         total.add(row)

@@ -115,10 +115,11 @@ class LossAnalysis:
     reasons: list[dict[str, Any]]
 
 
-def why_lost(user: Any, period: Period) -> LossAnalysis:
+def why_lost(user: Any, period: Period, unit_code: str | None = "") -> LossAnalysis:
     """Why we lose customers: how the renewals due in the period ended, the lost ones by
-    reason × segment × tier, and the competitors that took them with the price gap."""
-    scope = scope_for(user)
+    reason × segment × tier, and the competitors that took them with the price gap; narrowed
+    to one unit's subtree with ``unit_code``."""
+    scope = scope_for(user, unit_code)
     due = due_in(scope, period)
     endings = (
         due.values("status")

@@ -27,11 +27,19 @@ class OverduePage:
     checkpoint_days: int
 
 
-def _key_filter(dimension: str, raw: str) -> Q:
-    """The dashboard row a drill-down came from: ``by`` + ``key`` ("none" = no value)."""
+def _key_filter(dimension: str, raw: str, scope: Scope) -> Q:
+    """The dashboard row a drill-down came from: ``by`` + ``key`` ("none" = no value); a unit
+    row is its unit's subtree, the row of the unit shown only the renewals booked on it."""
     lookup, _names = key_of(dimension, "task")
     if raw == "none":
         return Q(**{f"{lookup}__isnull": True})
+    if dimension == Dimension.UNIT:
+        unit = scope.units.by_code(raw)
+        if unit is None:
+            return Q(pk__in=[])
+        if scope.units.root is not None and unit.pk == scope.units.root.pk:
+            return Q(unit_id=unit.pk)
+        return Q(unit_id__in=scope.units.ids_under(unit))
     if dimension in (Dimension.SEAT, Dimension.TEAM):
         try:
             return Q(**{lookup: int(raw)})
@@ -48,14 +56,16 @@ def overdue_list(
     key: str = "",
     number: int = 1,
     per_page: int = 50,
+    unit_code: str | None = "",
 ) -> OverduePage:
     """The overdue renewals themselves, nearest expiry first, optionally for one dashboard
-    row (``dimension`` + ``key``); one query for the page (LIMIT per_page + 1)."""
-    scope = scope_for(user)
+    row (``dimension`` + ``key``) and one unit's subtree (``unit_code``); one query for the
+    page (LIMIT per_page + 1), and one for the user's units when a unit is asked for."""
+    scope = scope_for(user, unit_code)
     tasks = overdue_in(scope, as_of)
     label = ""
     if dimension in Dimension.values and key:
-        tasks = tasks.filter(_key_filter(dimension, key))
+        tasks = tasks.filter(_key_filter(dimension, key, scope))
     else:
         dimension = None
     start = (number - 1) * per_page
@@ -81,6 +91,7 @@ def overdue_list(
                 (first.assignee.team.name if first.assignee and first.assignee.team else "",),
             ),
             Dimension.CHANNEL: lambda: label_of(dimension, first.policy.channel, ()),
+            Dimension.UNIT: lambda: scope.units.group_label(key),
             Dimension.BRANCH: lambda: label_of(dimension, first.customer.city, ()),
         }[Dimension(dimension)]()
     for task in found:

@@ -5,7 +5,7 @@ those overdue now, and percentages as the pages show them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,9 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, TextCh
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core import dates
-from carecircle.core.access import Action
+from carecircle.core.access import Action, in_subtree
+from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import UnitScope, unit_scope
 from carecircle.parties.models import Team
 from carecircle.policies.choices import Channel
 
@@ -30,7 +32,8 @@ class Dimension(TextChoices):
     SEAT = "seat", _("按坐席 / By seat")
     TEAM = "team", _("按团队 / By team")
     CHANNEL = "channel", _("按渠道 / By channel")
-    BRANCH = "branch", _("按机构(城市) / By branch (city)")
+    UNIT = "unit", _("按机构 / By unit")
+    BRANCH = "branch", _("按客户城市 / By customer's city")
 
 
 class PeriodKind(TextChoices):
@@ -78,35 +81,47 @@ class Period:
 
 @dataclass(frozen=True)
 class Scope:
-    """The whole book (``team_id`` None) or one team."""
+    """The whole book as the user sees it (``team_id`` None: their unit's subtree, head office
+    every unit) or one team; narrowed to one unit's subtree when ``units`` has one chosen."""
 
     user: Any
     team_id: int | None
     team_name: str = ""
+    units: UnitScope = field(default_factory=lambda: UnitScope(None, units=[]))
 
     @property
     def whole_book(self) -> bool:
         return self.team_id is None
 
+    @property
+    def unit_name(self) -> str:
+        """The unit the figures are about ("" for the whole national book)."""
+        root = self.units.root
+        if root is None or (root.parent_id is None and self.units.chosen is None):
+            return ""
+        return root.name
 
-def scope_for(user: Any) -> Scope:
-    """Whose figures the pages show: every team's for renewal supervisors, the team a leader
-    leads; anyone else is refused. Which teams a user may report on is ``Team``'s reach."""
+
+def scope_for(user: Any, unit_code: str | None = "") -> Scope:
+    """Whose figures the pages show: renewal supervisors their unit's subtree (head office
+    every renewal; ``restrict`` narrows the rows), the team a leader leads; anyone else is
+    refused. ``unit_code`` (``?unit=``) narrows to one unit of the user's subtree; a unit
+    outside it is a 404 — checked after the permission, so a refusal stays a refusal."""
+    if has_perm(user, Perm.SUPERVISE_RENEWALS):
+        return Scope(user, None, units=unit_scope(user, unit_code))
     teams = Team.objects.restrict(user, Action.REPORT)
-    if teams.reaches_all(user, Action.REPORT):
-        return Scope(user, None)
     team = teams.filter(pk=getattr(user, "team_id", None)).first()
     if team is None:
         raise PermissionDenied("无续保督导权限 / you do not supervise renewals")
-    return Scope(user, team.pk, team.name)
+    return Scope(user, team.pk, team.name, units=unit_scope(user, unit_code))
 
 
 def can_supervise(user: Any, task: RenewalTask | None = None) -> bool:
-    """Renewal supervisors supervise every renewal, a team leader the team's (``Team``'s
-    reach for ``report``, core.access)."""
+    """Renewal supervisors supervise the renewals of their unit's subtree (head office every
+    renewal), a team leader the team's (``Team``'s reach for ``report``, core.access)."""
+    if has_perm(user, Perm.SUPERVISE_RENEWALS):
+        return task is None or in_subtree(user, task.unit_id)
     teams = Team.objects.restrict(user, Action.REPORT)
-    if teams.reaches_all(user, Action.REPORT):
-        return True
     if task is None:
         return teams.exists()
     return task.assignee is not None and teams.filter(pk=task.assignee.team_id).exists()
@@ -114,15 +129,15 @@ def can_supervise(user: Any, task: RenewalTask | None = None) -> bool:
 
 def tasks_in(scope: Scope) -> QuerySet[RenewalTask]:
     """The renewals in ``scope``: those the user may see, assigned to the team when the scope
-    is one team."""
-    tasks = RenewalTask.objects.restrict(scope.user)
+    is one team, of the chosen unit's subtree when one is chosen."""
+    tasks = scope.units.narrow(RenewalTask.objects.restrict(scope.user))
     return tasks if scope.whole_book else tasks.filter(assignee__team_id=scope.team_id)
 
 
 def activity_in(qs: QuerySet, scope: Scope) -> QuerySet:
     """Activity rows (contacts, quotes, blocks) the user may see, of the team's members when
-    the scope is one team."""
-    qs = qs.restrict(scope.user)  # type: ignore[attr-defined]
+    the scope is one team, on renewals of the chosen unit's subtree when one is chosen."""
+    qs = scope.units.narrow(qs.restrict(scope.user), "task__unit")  # type: ignore[attr-defined]
     return qs if scope.whole_book else qs.filter(by__team_id=scope.team_id)
 
 
@@ -161,7 +176,8 @@ def overdue_in(scope: Scope, as_of: dt.date) -> QuerySet[RenewalTask]:
 
 # Per dimension and source: (key lookup, label lookups). A seat is the renewal's assignee for
 # results and overdue, the person who acted for activity; a channel is the channel that sold
-# last year's policy; a branch is the customer's city (the insurer's city branch).
+# last year's policy; a unit (机构) is the renewal's unit, rolled up to the units directly
+# below the one shown (``core.unit_scope``); a branch is the customer's city.
 KEYS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     Dimension.SEAT: {
         "task": ("assignee_id", ("assignee__display_name", "assignee__username")),
@@ -175,6 +191,10 @@ KEYS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "task": ("policy__channel", ()),
         "contact": ("task__policy__channel", ()),
         "act": ("task__policy__channel", ()),
+    },
+    Dimension.UNIT: {
+        "task": ("unit_id", ()),
+        "act": ("task__unit_id", ()),
     },
     Dimension.BRANCH: {
         "task": ("customer__city", ()),

@@ -52,11 +52,13 @@ def _cell(value: Any, fmt: str | None) -> Any:
 def workbook(board: Dashboard, analysis: LossAnalysis) -> bytes:
     """About, figures by the chosen dimension, endings, reasons lost, competitors, blocks."""
     scope = _("全部 / whole book") if board.scope.whole_book else board.scope.team_name
+    unit = board.scope.unit_name or _("全部 / all units")
     about = excel.Sheet(
         "说明 About",
         rows=[
             ("续保考核督导 / Renewal supervision",),
             ("范围 / Scope", scope),
+            ("机构 / Unit", unit),
             ("周期 / Period", f"{board.period.start} – {board.period.last_day}"),
             ("维度 / By", str(Dimension(board.dimension).label)),
             ("超时未触达截至 / Overdue as of", str(board.as_of)),

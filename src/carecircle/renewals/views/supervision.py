@@ -1,9 +1,10 @@
 """考核督导 pages: the supervision dashboard, its Excel export, the overdue list and "why we
 lose customers".
 
-Thin views: parse the period and the dimension, ask ``supervision`` for the figures, render.
-Supervisors (``Perm.SUPERVISE_RENEWALS``) see the whole book, team leaders their team;
-anyone else gets 403 and the refusal is audited.
+Thin views: parse the period, the dimension and the unit (``?unit=``), ask ``supervision`` for
+the figures, render. Supervisors (``Perm.SUPERVISE_RENEWALS``) see their unit's subtree (head
+office the whole book), team leaders their team; anyone else gets 403 and the refusal is
+audited; a unit outside the user's subtree is a 404.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from carecircle.core.models import AuditLog
 from ..supervision.dashboard import dashboard as figures
 from ..supervision.losses import why_lost as loss_analysis
 from ..supervision.overdue import overdue_list
-from ..supervision.scope import Dimension, Period, PeriodKind
+from ..supervision.scope import Dimension, Period, PeriodKind, Scope
 from ..supervision.workbook import workbook
 
 
@@ -61,8 +62,13 @@ def _refuse(request: HttpRequest, error: PermissionDenied) -> None:
     raise error
 
 
-def _common(period: Period, dimension: str | None = None) -> dict[str, Any]:
+def _unit(request: HttpRequest) -> str:
+    return request.GET.get("unit", "")
+
+
+def _common(period: Period, scope: Scope, dimension: str | None = None) -> dict[str, Any]:
     return {
+        "units": scope.units,
         "period": period,
         "previous": period.previous(),
         "next": period.next(),
@@ -78,10 +84,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, notice = _period(request)
     dimension = _dimension(request)
     try:
-        board = figures(request.user, dimension, period, clock.today())
+        board = figures(request.user, dimension, period, clock.today(), _unit(request))
     except PermissionDenied as error:
         _refuse(request, error)
-    context = {**_common(period, dimension), "board": board, "notice": notice}
+    context = {**_common(period, board.scope, dimension), "board": board, "notice": notice}
     return render(request, "renewals/supervise/dashboard.html", context)
 
 
@@ -90,10 +96,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def why_lost(request: HttpRequest) -> HttpResponse:
     period, notice = _period(request)
     try:
-        analysis = loss_analysis(request.user, period)
+        analysis = loss_analysis(request.user, period, _unit(request))
     except PermissionDenied as error:
         _refuse(request, error)
-    context = {**_common(period), "a": analysis, "notice": notice}
+    context = {**_common(period, analysis.scope), "a": analysis, "notice": notice}
     return render(request, "renewals/supervise/why_lost.html", context)
 
 
@@ -112,6 +118,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
             dimension=request.GET.get("by"),
             key=request.GET.get("key", ""),
             number=number,
+            unit_code=_unit(request),
         )
     except PermissionDenied as error:
         _refuse(request, error)
@@ -125,16 +132,21 @@ def export(request: HttpRequest) -> HttpResponse:
     period, _notice = _period(request)
     dimension = _dimension(request)
     try:
-        board = figures(request.user, dimension, period, clock.today())
-        analysis = loss_analysis(request.user, period)
+        board = figures(request.user, dimension, period, clock.today(), _unit(request))
+        analysis = loss_analysis(request.user, period, _unit(request))
     except PermissionDenied as error:
         _refuse(request, error)
     content = workbook(board, analysis)
+    unit = board.scope.units.code
     audit.record(
         request.user,
         AuditLog.Action.VIEW,
         object_type="renewals.supervision",
-        summary=f"exported renewal supervision {dimension} {period.kind} {period.start}",
+        summary=f"exported renewal supervision {dimension} {period.kind} {period.start}"
+        + (f" unit {unit}" if unit else ""),
     )
-    name = f"renewal-supervision-{dimension}-{period.kind}-{period.start:%Y%m%d}.xlsx"
+    name = (
+        f"renewal-supervision-{dimension}-{period.kind}-{period.start:%Y%m%d}"
+        f"{f'-{unit}' if unit else ''}.xlsx"
+    )
     return excel.download(content, name)
