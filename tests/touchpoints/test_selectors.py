@@ -19,6 +19,11 @@ RECEIVED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
+def head_office():
+    """A head-office manager: the figures over the whole book."""
+    return UserFactory(username="hq-figures", role=Role.MANAGER)
+
+
 def test_the_regulators_rates_per_10k_policies_and_per_100m_premium():
     for premium in ("3000", "5000"):
         PolicyFactory(
@@ -41,7 +46,7 @@ def test_the_regulators_rates_per_10k_policies_and_per_100m_premium():
         )
     start = dt.datetime(2026, 3, 1, tzinfo=SH)
     rates = selectors.complaint_rates(
-        start, dt.datetime(2026, 4, 1, tzinfo=SH), dt.date(2026, 3, 31)
+        start, dt.datetime(2026, 4, 1, tzinfo=SH), dt.date(2026, 3, 31), head_office()
     )
     assert rates["complaints"] == 2
     assert rates["per_10k_policies"] == Decimal("10000.00")  # 2 complaints on 2 policies
@@ -59,7 +64,7 @@ def test_results_per_touchpoint_partner_and_staff_with_nps():
             with clock.frozen_at(SENT + dt.timedelta(hours=1)):
                 surveys.answer(s, csat=csat, nps=nps)
     start, end = dt.datetime(2026, 3, 1, tzinfo=SH), dt.datetime(2026, 4, 1, tzinfo=SH)
-    (row,) = selectors.survey_results(start, end, "partner")
+    (row,) = selectors.survey_results(start, end, "partner", head_office())
     assert row == {
         "key": "好车4S店",
         "sent": 4,
@@ -68,8 +73,8 @@ def test_results_per_touchpoint_partner_and_staff_with_nps():
         "csat": Decimal("3.67"),
         "nps": Decimal("33.3"),  # 2 promoters, 1 detractor of 3
     }
-    assert selectors.survey_results(start, end, "staff")[0]["key"] == "agent7"
-    assert selectors.survey_results(start, end, "touchpoint")[0]["key"] == "claims"
+    assert selectors.survey_results(start, end, "staff", head_office())[0]["key"] == "agent7"
+    assert selectors.survey_results(start, end, "touchpoint", head_office())[0]["key"] == "claims"
 
 
 def test_results_per_branch_follow_the_customers_city():
@@ -81,7 +86,7 @@ def test_results_per_branch_follow_the_customers_city():
     start, end = dt.datetime(2026, 3, 1, tzinfo=SH), dt.datetime(2026, 4, 1, tzinfo=SH)
     rows = {
         r["key"]: (r["answered"], r["csat"], r["nps"])
-        for r in selectors.survey_results(start, end, "branch")
+        for r in selectors.survey_results(start, end, "branch", head_office())
     }
     assert rows == {
         "宁波": (1, Decimal("4.00"), Decimal("0.0")),  # an 8 is passive

@@ -1,6 +1,7 @@
 """Touchpoints' reads for the pages and the cockpit: the regulator's complaint rates, survey
-results per touchpoint / staff / partner / branch, the referral summary. Figures over the whole
-book for a period (the pages that show them need a handler's or manager's permission)."""
+results per touchpoint / staff / partner / branch, the referral summary. Figures over the part
+of the book the user sees (``restrict``: a branch's staff their unit's subtree, head office the
+whole book) for a period, narrowed to one unit's subtree with ``units`` (``?unit=``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q, Sum
 
+from carecircle.core.unit_scope import UnitScope
 from carecircle.policies.models import Policy
 
 from . import rules
@@ -18,13 +20,25 @@ from .models import Complaint, Referral, Survey
 
 
 def complaint_rates(
-    start: dt.datetime, end: dt.datetime, day_for_in_force: dt.date
+    start: dt.datetime,
+    end: dt.datetime,
+    day_for_in_force: dt.date,
+    user: Any,
+    units: UnitScope | None = None,
 ) -> dict[str, Any]:
     """Complaints received in [start, end) per 10,000 policies in force and per 100 million
-    yuan of premium written in the period (the regulator's two measures)."""
-    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end).count()
-    policies = Policy.objects.in_force_on(day_for_in_force).count()
-    premium = Policy.objects.filter(
+    yuan of premium written in the period (the regulator's two measures), over the complaints
+    and policies ``user`` sees (a branch: its subtree's complaints against its policies)."""
+
+    def scoped(qs):
+        qs = qs.restrict(user)
+        return qs if units is None else units.narrow(qs)
+
+    complaints = (
+        scoped(Complaint.objects.all()).filter(received_at__gte=start, received_at__lt=end).count()
+    )
+    policies = scoped(Policy.objects.all()).in_force_on(day_for_in_force).count()
+    premium = scoped(Policy.objects.all()).filter(
         effective_date__gte=start.date(), effective_date__lt=end.date(), cancelled_on__isnull=True
     ).aggregate(p=Sum("premium"))["p"] or Decimal(0)
     return {
@@ -45,12 +59,16 @@ SURVEY_GROUPS = {
 }
 
 
-def survey_results(start: dt.datetime, end: dt.datetime, by: str) -> list[dict[str, Any]]:
-    """CSAT average and NPS per touchpoint / staff / partner / branch for surveys sent in
-    [start, end): sent, answered, response rate."""
+def survey_results(
+    start: dt.datetime, end: dt.datetime, by: str, user: Any
+) -> list[dict[str, Any]]:
+    """CSAT average and NPS per touchpoint / staff / partner / branch for the surveys ``user``
+    sees sent in [start, end): sent, answered, response rate."""
     column = SURVEY_GROUPS[by]
-    sent = Survey.objects.filter(sent_at__gte=start, sent_at__lt=end).exclude(
-        status=SurveyStatus.NOT_SENT
+    sent = (
+        Survey.objects.restrict(user)
+        .filter(sent_at__gte=start, sent_at__lt=end)
+        .exclude(status=SurveyStatus.NOT_SENT)
     )
     rows = (
         sent.values(column)
@@ -86,8 +104,9 @@ def survey_results(start: dt.datetime, end: dt.datetime, by: str) -> list[dict[s
     return out
 
 
-def referral_summary(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    rows = Referral.objects.filter(recorded_at__gte=start, recorded_at__lt=end)
+def referral_summary(start: dt.datetime, end: dt.datetime, user: Any) -> dict[str, Any]:
+    """Referrals recorded in [start, end) by the referrers ``user`` sees."""
+    rows = Referral.objects.restrict(user).filter(recorded_at__gte=start, recorded_at__lt=end)
     by_status = {r["status"]: r["n"] for r in rows.values("status").annotate(n=Count("id"))}
     total = sum(by_status.values())
     won = by_status.get(ReferralStatus.WON, 0)

@@ -34,7 +34,7 @@ def test_referrals_record_who_referred_whom_and_the_outcome():
     with pytest.raises(DomainError):
         referrals.referral_outcome(won, acting_user=seat, status="quoted")
     summary = selectors.referral_summary(
-        dt.datetime(2026, 3, 1, tzinfo=SH), dt.datetime(2026, 4, 1, tzinfo=SH)
+        dt.datetime(2026, 3, 1, tzinfo=SH), dt.datetime(2026, 4, 1, tzinfo=SH), seat
     )
     assert summary == {
         "total": 2,

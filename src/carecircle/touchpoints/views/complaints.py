@@ -17,6 +17,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import User
 from carecircle.core.money import parse_money
 from carecircle.core.roles import ROLE_PERMS, Perm, Role, has_perm
+from carecircle.core.unit_scope import unit_scope_for
 from carecircle.parties.models import Customer, Partner
 
 from ..choices import ComplaintChannel, ComplaintStatus, ContactType, Severity
@@ -41,7 +42,9 @@ def _handler(request: HttpRequest) -> Any:
 def complaint_list(request: HttpRequest) -> HttpResponse:
     _handler(request)
     now = clock.now()
-    qs = Complaint.objects.restrict(request.user).select_related("customer", "owner", "partner")
+    units = unit_scope_for(request)  # ?unit=: one unit of the user's subtree (404 outside it)
+    mine = units.narrow(Complaint.objects.restrict(request.user))
+    qs = mine.select_related("customer", "owner", "partner")
     status = request.GET.get("status", "open")
     if status == "open":
         qs = qs.open()
@@ -60,9 +63,10 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": ComplaintStatus.choices,
         "now": now,
-        "overdue": Complaint.objects.restrict(request.user).overdue(now).count(),
-        "rates": complaint_rates(start, end, clock.today()),
+        "overdue": mine.overdue(now).count(),
+        "rates": complaint_rates(start, end, clock.today(), request.user, units),
         "month": month,
+        "units": units,
     }
     return render(request, "touchpoints/complaints.html", context)
 

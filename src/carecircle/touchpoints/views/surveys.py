@@ -78,11 +78,11 @@ def survey_results(request: HttpRequest) -> HttpResponse:
         by = "touchpoint"
     _, _, start, end = dates.month_bounds(month)
     context = {
-        "rows": selectors.survey_results(start, end, by),
+        "rows": selectors.survey_results(start, end, by, request.user),
         "by": by,
         "groups": list(selectors.SURVEY_GROUPS),
         "month": month,
         "months": dates.months_back(dates.first_of(clock.today()), 12),
-        "referrals": selectors.referral_summary(start, end),
+        "referrals": selectors.referral_summary(start, end, request.user),
     }
     return render(request, "touchpoints/survey_results.html", context)
