@@ -252,3 +252,17 @@ def test_the_org_units_table_loads_the_tree_and_reports_bad_rows(tmp_path):
     assert OrgUnit.objects.get(code="44010600").path == "/00000000/44000000/44010000/44010600/"
     again = import_paths([path], progress=False).tables[0]
     assert (again.inserted, again.unchanged, again.rejected) == (0, 3, 1)
+
+
+def test_the_rule_looks_units_up_in_chunks_for_large_files(tmp_path, book, monkeypatch):
+    monkeypatch.setattr("carecircle.ingest.units.CHUNK", 2)
+    for n in range(5):
+        PolicyFactory(policy_no=f"PC{n}", vehicle__vehicle_no=f"VC{n}", unit=book["xihu"])
+    rows = [
+        [f"K{n}", f"PC{n}", f"VC{n}", "vehicle_damage", "2026-03-01 10:00", "2026-03-01 11:00",
+         "1000", "0", "CNY", "reported"]
+        for n in range(5)
+    ]  # fmt: skip
+    result = import_paths([write_csv(tmp_path / "claims.csv", CLAIM_HEADER, rows)], progress=False)
+    assert result.rejected == 0
+    assert set(Claim.objects.values_list("unit__code", flat=True)) == {"33010600"}

@@ -66,7 +66,16 @@ def default_unit_id() -> int:
     return pk
 
 
+CHUNK = 10_000  # ids per lookup: a file of a million claims asks in chunks, not one IN list
+
+
 def _units_of(attname: str, ids: set[int]) -> dict[int, int]:
+    if len(ids) > CHUNK:
+        ordered = sorted(ids)
+        found: dict[int, int] = {}
+        for start in range(0, len(ordered), CHUNK):
+            found |= _units_of(attname, set(ordered[start : start + CHUNK]))
+        return found
     if not ids:
         return {}
     if attname in ("agent_id", "owner_id"):
