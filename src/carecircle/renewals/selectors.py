@@ -8,11 +8,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from carecircle.claims.models import Claim
+from carecircle.core.access import unit_subtree_ids
 from carecircle.core.models import User
-from carecircle.core.roles import Role
+from carecircle.core.roles import Perm, Role, has_perm
 from carecircle.parties import consent
 from carecircle.parties.models import Customer
 from carecircle.value.public import current_value
@@ -128,10 +129,22 @@ def pipeline_summary(user) -> dict[str, Any]:
             .select_related("customer")
             .order_by("-priority")[:50]
         ),
-        "seats": User.objects.filter(
-            role__in=[Role.SEAT, Role.SALES_AGENT], is_active=True
-        ).order_by("username"),
+        "seats": assignable_seats(user),
     }
+
+
+def assignable_seats(user) -> QuerySet[User]:
+    """The seats and agents ``user`` may give renewals to: those of their unit's subtree; a
+    team leader without supervise-renewals only the team's. No one else is offered or
+    accepted (another unit's seat is unknown to them)."""
+    seats = User.objects.filter(role__in=[Role.SEAT, Role.SALES_AGENT], is_active=True)
+    units = unit_subtree_ids(user)
+    if units is not None:
+        seats = seats.filter(unit_id__in=units)
+    if not has_perm(user, Perm.SUPERVISE_RENEWALS):
+        team = getattr(user, "team_id", None)
+        seats = seats.filter(team_id=team) if team else seats.none()
+    return seats.order_by("username")
 
 
 def call_violations(

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from carecircle.core.errors import DomainError
-from carecircle.core.models import User
 from carecircle.core.roles import Perm, has_perm
 
 from .. import selectors
@@ -37,7 +36,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "reassign":
             form = ReassignForm(request.POST)
             if form.is_valid():
-                to_user = get_object_or_404(User, pk=form.cleaned_data["to_user"])
+                to_user = get_object_or_404(
+                    selectors.assignable_seats(user), pk=form.cleaned_data["to_user"]
+                )
                 tasks = RenewalTask.objects.restrict(user).filter(pk__in=form.cleaned_data["tasks"])
                 try:
                     moved = reassign(list(tasks), to_user, user, form.cleaned_data["note"])
