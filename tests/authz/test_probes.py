@@ -322,3 +322,38 @@ def test_a_partner_still_drills_into_its_own_records(world: World, clients):
         [world.a.policy.policy_no, world.shared["policy_a"].policy_no]
     )
     assert all(re.fullmatch(r".\*+", r["customer"]) for r in rows)
+
+
+# ---- renewals: a supervisor gives renewals only to seats of their scope ----------------------
+
+
+def _reassign(client, task, to_user):
+    return client.post(
+        "/renewals/pipeline/",
+        {"action": "reassign", "tasks": str(task.pk), "to_user": to_user.pk, "note": ""},
+    )
+
+
+@pytest.mark.parametrize("role", [LEADER, MANAGER])
+def test_a_supervisor_cannot_give_renewals_to_a_seat_outside_their_scope(
+    role: str, world: World, clients
+):
+    """A leader gives the team's renewals to the team's seats, a city-branch manager to seats
+    of the subtree: another unit's seat is unknown to them (404), and not offered."""
+    client, task = clients[role], world.a.task
+    assert _reassign(client, task, world.b.seat).status_code == 404
+    task.refresh_from_db()
+    world.a.customer.refresh_from_db()
+    assert (task.assignee_id, world.a.customer.owner_id) == (world.a.seat.pk, world.a.seat.pk)
+    page = client.get("/renewals/pipeline/").content.decode()
+    assert world.a.seat.display_name in page
+    assert not any(name in page for name in _names(world.b))
+    assert _reassign(client, task, world.a.leader).status_code == 302
+    task.refresh_from_db()
+    assert task.assignee_id == world.a.leader.pk
+
+
+def test_the_head_office_gives_renewals_to_any_seat(world: World, clients):
+    assert _reassign(clients[HO], world.a.task, world.b.seat).status_code == 302
+    world.a.task.refresh_from_db()
+    assert world.a.task.assignee_id == world.b.seat.pk
