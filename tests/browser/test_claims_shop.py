@@ -23,6 +23,8 @@ from tests.factories.claims import policy_with_cover, shop
 from tests.playwright_fixtures import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The customer agreed on a recorded call that the shop receives their data (PIPL Art 23).
+AGREED = {"share_consent": True, "consent_source": "call_recording"}
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 STAMP = "2026-03-02 10:00"
 PORTAL = "送修案件 / Referred claims"
@@ -58,7 +60,10 @@ def referrals(tmp_path, settings):
         ):
             claim = report(_policy(name, phone, plate), handler, description="倒车碰到柱子")
             services.transition(
-                claim, Action.REFER, acting_user=handler, data={"repair_shop_id": partner.pk}
+                claim,
+                Action.REFER,
+                acting_user=handler,
+                data={"repair_shop_id": partner.pk, **AGREED},
             )
             claims[key] = Claim.objects.get(pk=claim.pk)
         yield claims

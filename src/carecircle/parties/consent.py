@@ -297,10 +297,13 @@ def lines(customer: Customer) -> list[Line]:
     return out
 
 
-def sharing_text(partner: Partner, use: str) -> tuple[str, str]:
-    """(wording id, text) a page shows before the customer's data goes to ``partner``."""
+def sharing_text(partner: Partner | tuple[str, str], use: str) -> tuple[str, str]:
+    """(wording id, text) a page shows before the customer's data goes to ``partner`` (or to
+    the partner a (Chinese, English) pair such as "the shop you choose" stands for, when the
+    page offers a choice; the event records the text with the partner chosen)."""
     wording = consent_wording.CURRENT[ConsentPurpose.SHARING]
-    return wording, consent_wording.render(wording, partner_name=partner.name, use=use)
+    name = partner if isinstance(partner, tuple) else partner.name
+    return wording, consent_wording.render(wording, partner_name=name, use=use)
 
 
 # ---- writes -----------------------------------------------------------------------------------

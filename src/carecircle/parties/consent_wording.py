@@ -13,7 +13,9 @@ from .models_consent import ConsentChannel, ConsentPurpose, SharingUse
 @dataclass(frozen=True)
 class Wording:
     purpose: str
-    text: str  # "中文 / English", placeholders {channel}, {partner}, {data}, {use}
+    # "中文 / English"; placeholders {channel_zh} {channel_en} {partner_zh} {partner_en}
+    # {data_zh} {data_en} {use_zh} {use_en}
+    text: str
 
 
 WORDINGS: dict[str, Wording] = {
@@ -26,8 +28,8 @@ WORDINGS: dict[str, Wording] = {
     ),
     "sharing-v1": Wording(
         ConsentPurpose.SHARING,
-        "我同意本公司向{partner}提供我的{data_zh}，仅用于{use_zh}；对方不得用于其他目的。我可随时撤回，撤回前已"
-        "提供的信息不受影响。 / I agree that the company gives {partner} my {data_en}, only for "
+        "我同意本公司向{partner_zh}提供我的{data_zh}，仅用于{use_zh}；对方不得用于其他目的。我可随时撤回，撤回前已"
+        "提供的信息不受影响。 / I agree that the company gives {partner_en} my {data_en}, only for "
         "{use_en}; they may not use it for anything else. I can withdraw at any time; what was "
         "given before I withdraw stays given.",
     ),
@@ -72,16 +74,24 @@ CHANNEL_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(wording: str, *, channel: str = "", partner_name: str = "", use: str = "") -> str:
-    """The text of ``wording`` as the customer sees it; KeyError for an unknown id."""
+def render(
+    wording: str, *, channel: str = "", partner_name: str | tuple[str, str] = "", use: str = ""
+) -> str:
+    """The text of ``wording`` as the customer sees it; KeyError for an unknown id.
+    ``partner_name``: the partner's name, or a (Chinese, English) pair for words that stand
+    for the partner a page lets the customer choose."""
     template = WORDINGS[wording].text
+    partner_zh, partner_en = (
+        partner_name if isinstance(partner_name, tuple) else (partner_name, partner_name)
+    )
     channel_zh, channel_en = CHANNEL_WORDS.get(channel, ("", ""))
     data_zh, data_en = SHARED_DATA.get(use, ("", ""))
     use_zh, use_en = USE_WORDS.get(use, ("", ""))
     return template.format(
         channel_zh=channel_zh,
         channel_en=channel_en,
-        partner=partner_name,
+        partner_zh=partner_zh,
+        partner_en=partner_en,
         data_zh=data_zh,
         data_en=data_en,
         use_zh=use_zh,

@@ -24,6 +24,7 @@ def calculator_form(client, partner):
     assert form is not None and "按此价格预约维修 / Book at this price" in form.group(0)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
     fields["description"] = "前保险杠刮擦"
+    fields["share_consent"] = "on"  # the wording under the form, ticked (PIPL Art 23)
     return fields
 
 
@@ -78,7 +79,8 @@ def test_a_claims_handler_books_for_the_customer_once_per_key(client, today):
     partner = shop()
     client.force_login(staff()["handler"])
     fields = {"policy": policy.pk, "shop": partner.pk, "parts": "1200", "hours": "3",
-              "booked_for": "2026-03-04", "idempotency_key": "seat-1"}  # fmt: skip
+              "booked_for": "2026-03-04", "idempotency_key": "seat-1",
+              "share_consent": "on", "consent_source": "call_recording"}  # fmt: skip
     first = client.post("/claims/repairs/book/", fields)
     second = client.post("/claims/repairs/book/", fields)
     service = RepairService.objects.get()

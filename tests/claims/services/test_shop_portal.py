@@ -19,6 +19,8 @@ from tests.factories import PartnerFactory, UserFactory
 from tests.factories.claims import customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
+# The customer agreed on a recorded call that the shop receives their data (PIPL Art 23).
+AGREED = {"share_consent": True, "consent_source": "call_recording"}
 
 
 @pytest.fixture
@@ -28,11 +30,17 @@ def referral(today):
     mine, other = shop(name="西湖汽修"), shop(name="滨江4S店", kind="four_s_shop")
     claim = report(policy, people["handler"])
     services.transition(
-        claim, Action.REFER, acting_user=people["handler"], data={"repair_shop_id": mine.pk}
+        claim,
+        Action.REFER,
+        acting_user=people["handler"],
+        data={"repair_shop_id": mine.pk, **AGREED},
     )
     theirs = report(policy_with_cover(), people["handler"])
     services.transition(
-        theirs, Action.REFER, acting_user=people["handler"], data={"repair_shop_id": other.pk}
+        theirs,
+        Action.REFER,
+        acting_user=people["handler"],
+        data={"repair_shop_id": other.pk, **AGREED},
     )
     user = UserFactory(username="xihu", role=Role.PARTNER_USER, partner=mine)
     return {"claim": claim, "theirs": theirs, "user": user, "people": people, "policy": policy}
@@ -141,7 +149,7 @@ def test_a_shop_at_its_weekly_capacity_takes_no_new_referral_but_keeps_its_own(c
     small.repair_terms.capacity_per_week = 1
     small.repair_terms.save()
     first = report(policy_with_cover(), people["handler"])
-    refer = {"repair_shop_id": small.pk}
+    refer = {"repair_shop_id": small.pk, **AGREED}
     services.transition(first, Action.REFER, acting_user=people["handler"], data=refer)
     policy = policy_with_cover()
     second = report(policy, people["handler"])

@@ -70,7 +70,8 @@ def test_the_customer_chooses_a_shop_accepts_and_rates(client, today):
     client.force_login(me)
     assert (
         client.post(
-            f"/claims/my/{claim.pk}/", {"what": "shop", "repair_shop_id": partner.pk}
+            f"/claims/my/{claim.pk}/",
+            {"what": "shop", "repair_shop_id": partner.pk, "share_consent": "on"},
         ).status_code
         == 302
     )

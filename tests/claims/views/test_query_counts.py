@@ -13,6 +13,8 @@ from tests.factories import UserFactory
 from tests.factories.claims import customer_user, policy_with_cover, shop, staff
 
 pytestmark = pytest.mark.django_db
+# The customer agreed on a recorded call that the shop receives their data (PIPL Art 23).
+AGREED = {"share_consent": True, "consent_source": "call_recording"}
 
 
 def queries(client, url: str) -> int:
@@ -25,7 +27,10 @@ def add_claims(n, policy, people, partner):
     for _ in range(n):
         claim = report(policy, people["handler"])
         services.transition(
-            claim, Action.REFER, acting_user=people["handler"], data={"repair_shop_id": partner.pk}
+            claim,
+            Action.REFER,
+            acting_user=people["handler"],
+            data={"repair_shop_id": partner.pk, **AGREED},
         )
 
 

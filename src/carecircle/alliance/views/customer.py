@@ -61,7 +61,7 @@ def sharing_wordings(locations: list[MerchantLocation], agreed: set[int]) -> lis
         wording, text = consent.sharing_text(merchant, SharingUse.SERVICE_BOOKING)
         out.append(
             {
-                "merchant": merchant,
+                "partner_id": merchant.pk,
                 "wording": wording,
                 "text": text,
                 "agreed": merchant.pk in agreed,

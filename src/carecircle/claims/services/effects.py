@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from carecircle.core.errors import DomainError
 from carecircle.core.money import ZERO, parse_money, to_money
+from carecircle.parties import consent
 from carecircle.parties.models import Partner
+from carecircle.parties.models_consent import SharingUse
 
 from ..choices import AcceptanceChannel, SurveyMode
 from ..models import Claim
@@ -58,10 +60,10 @@ def survey(change: Change) -> None:
 
 
 def assess(change: Change) -> dict[str, Any]:
-    return assess_claim(change.claim, change.data)
+    return assess_claim(change.claim, change.data, acting_user=change.acting_user)
 
 
-def assess_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
+def assess_claim(claim: Claim, data: dict[str, Any], *, acting_user: Any = None) -> dict[str, Any]:
     """定损: parts, labour and paint; the total is the assessed loss and the reserve."""
     parts = parse_money("parts", data.get("parts"), default=ZERO)
     labour = parse_money("labour", data.get("labour"), default=ZERO)
@@ -70,7 +72,7 @@ def assess_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
     if total <= 0 and not claim.injury:
         raise DomainError("assessment_empty", "定损金额须大于0 / the assessed loss is 0", "parts")
     if data.get("repair_shop_id"):
-        set_shop(claim, data["repair_shop_id"])
+        set_shop(claim, data["repair_shop_id"], acting_user=acting_user, data=data)
     claim.assessment = {"parts": str(parts), "labour": str(labour), "paint": str(paint)}
     claim.amount_assessed = total
     claim.amount_reserved = total
@@ -197,7 +199,10 @@ def use_pay_advance(change: Change) -> None:
 
 def refer(change: Change) -> dict[str, Any]:
     """送修: the customer or handler chooses a network shop (within its weekly capacity)."""
-    shop = set_shop(change.claim, change.data.get("repair_shop_id"))
+    shop = set_shop(
+        change.claim, change.data.get("repair_shop_id"), acting_user=change.acting_user,
+        data=change.data,
+    )  # fmt: skip
     return {"shop": shop.name}
 
 
@@ -238,7 +243,14 @@ def accept_offer(change: Change) -> dict[str, Any]:
     return {"via": via, "amount": claim.amount_approved}
 
 
-def set_shop(claim: Claim, shop_id: Any) -> Partner:
+def set_shop(
+    claim: Claim, shop_id: Any, *, acting_user: Any = None, data: dict[str, Any] | None = None
+) -> Partner:
+    """The claim goes to ``shop_id`` — and with it the customer's name, mobile number, vehicle
+    and the claim (PIPL Art 23): only with the customer's consent naming that shop for repair,
+    held already or given now (``share_consent`` in ``data``: ticked on the phone page; a
+    handler names the ``consent_source``, a call recording or a paper form). A customer whose
+    processing is restricted is sent to no shop."""
     shop = Partner.objects.filter(
         pk=shop_id, kind__in=("repair_shop", "four_s_shop"), active=True
     ).first()
@@ -253,5 +265,11 @@ def set_shop(claim: Claim, shop_id: Any) -> Partner:
         )
     if claim.repair_shop_id != shop.pk:
         check_capacity(shop, terms)
+        data = data or {}
+        consent.ensure_sharing(
+            claim.policy.customer, shop, SharingUse.REPAIR, acting_user=acting_user,
+            agreed=data.get("share_consent") in (True, "on", "1", "true"),
+            source=data.get("consent_source"),
+        )  # fmt: skip
     claim.repair_shop = shop
     return shop

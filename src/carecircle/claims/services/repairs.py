@@ -17,7 +17,9 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.money import to_money
 from carecircle.core.roles import Perm, has_perm
+from carecircle.parties import consent
 from carecircle.parties.models import Customer, Partner
+from carecircle.parties.models_consent import SharingUse
 
 from ..models import RepairService, RepairTerms
 from ..rules.calculator import shop_price
@@ -45,9 +47,14 @@ def book_repair(
     labour_hours: Any,
     booked_for: dt.date,
     idempotency_key: str | None = None,
+    share_consent: bool = False,
+    consent_source: str | None = None,
 ) -> RepairService:
     """折扣维修: a repair at the negotiated price, recorded as a service — no claim, NCD kept.
-    The same ``idempotency_key`` returns the booking already made (for the same customer)."""
+    The same ``idempotency_key`` returns the booking already made (for the same customer).
+    The shop receives the customer's data (PIPL Art 23): consent naming it for repair, held or
+    given now (``share_consent``; staff name the ``consent_source``), and never for a customer
+    whose processing is restricted (``parties.consent.ensure_sharing``)."""
     own = getattr(acting_user, "customer_id", None) == customer.pk
     if not (
         own
@@ -80,6 +87,10 @@ def book_repair(
         raise DomainError("negative_amount", "金额不能为负 / amounts cannot be negative", "parts")
     try:
         with transaction.atomic():
+            consent.ensure_sharing(
+                customer, shop, SharingUse.REPAIR, acting_user=acting_user,
+                agreed=share_consent, source=consent_source,
+            )  # fmt: skip
             return _book(customer, vehicle, shop, terms, description, parts, hours,
                          booked_for, acting_user, key)  # fmt: skip
     except IntegrityError:

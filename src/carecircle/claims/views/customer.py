@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
+from carecircle.parties import consent
+from carecircle.parties.models_consent import SharingUse
 from carecircle.policies.models import Policy
 
 from .. import rules, selectors, services
@@ -131,6 +133,12 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _shop_sharing() -> list[dict[str, Any]]:
+    """Art 23 beside the shop choice: the wording for the shop the customer picks."""
+    wording, text = consent.sharing_text(("所选修理厂", "the shop you choose"), SharingUse.REPAIR)
+    return [{"partner_id": "", "wording": wording, "text": text, "agreed": False}]
+
+
 def _my_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
     return {
         "claim": claim,
@@ -138,6 +146,7 @@ def _my_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, A
         "next_step": selectors.next_step_for_customer(claim),
         "documents": claim.documents.all(),
         "shops": network.shops() if claim.status in rules.STEPS[Action.REFER].sources else [],
+        "shop_sharing": _shop_sharing(),
         "can_accept": claim.status in (ClaimStatus.ADJUSTED, ClaimStatus.APPROVED)
         and not claim.offer_accepted_at,
         "can_rate": claim.status in (ClaimStatus.PAID, ClaimStatus.FOLLOWED_UP, ClaimStatus.CLOSED)
@@ -162,7 +171,8 @@ def my_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
             elif what == "shop":
                 services.transition(
                     claim, Action.REFER, acting_user=request.user,
-                    data={"repair_shop_id": request.POST.get("repair_shop_id")},
+                    data={"repair_shop_id": request.POST.get("repair_shop_id"),
+                          "share_consent": request.POST.get("share_consent") == "on"},
                 )  # fmt: skip
             elif what == "accept":
                 services.transition(claim, Action.ACCEPT_OFFER, acting_user=request.user)

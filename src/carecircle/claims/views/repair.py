@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.core import clock, pii
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
+from carecircle.parties import consent
 from carecircle.parties.models import Customer, Partner
+from carecircle.parties.models_consent import SharingUse
 from carecircle.policies.models import Policy
 
 from .. import rules
@@ -58,12 +60,19 @@ def calculator(request: HttpRequest) -> HttpResponse:
                 deductible=request.GET.get("deductible", "0"),
             )
             ctx.update(verdict=verdict, policy=policy, terms=terms, shop=shop)
+            ctx["shop_sharing"] = _sharing(customer, shop)  # Art 23: the shop gets their data
             # The no-claim path can be booked at once; the key makes a repeated POST harmless.
             ctx["booking_key"] = uuid.uuid4().hex
             ctx["tomorrow"] = clock.today() + dt.timedelta(days=1)
         except (DomainError, Partner.DoesNotExist, PermissionDenied) as exc:
             ctx["error"] = getattr(exc, "message", str(exc))
     return render(request, "claims/calculator.html", ctx)
+
+
+def _sharing(customer: Customer, shop: Partner) -> list[dict[str, Any]]:
+    wording, text = consent.sharing_text(shop, SharingUse.REPAIR)
+    agreed = shop.pk in consent.partners_agreed(customer, SharingUse.REPAIR)
+    return [{"partner_id": shop.pk, "wording": wording, "text": text, "agreed": agreed}]
 
 
 def _int(value: Any) -> int:
@@ -115,6 +124,8 @@ def book_repair(request: HttpRequest) -> HttpResponse:
             labour_hours=request.POST.get("hours", "0"),
             booked_for=booked_for,
             idempotency_key=request.POST.get("idempotency_key"),
+            share_consent=request.POST.get("share_consent") == "on",
+            consent_source=request.POST.get("consent_source") or None,
         )
     except DomainError as exc:
         ctx = {
