@@ -37,6 +37,25 @@ def _require_handler(user) -> None:
         raise PermissionDenied("需要投诉处理权限 / needs the handle-complaints permission")
 
 
+def may_own(user: Any, complaint: Complaint) -> bool:
+    """A complaint's owner handles complaints and reaches it by the one rule (its unit in
+    their subtree): never another branch's handler, never a customer or a partner."""
+    return (
+        has_perm(user, Perm.HANDLE_COMPLAINTS)
+        and Complaint.objects.restrict(user).filter(pk=complaint.pk).exists()
+    )
+
+
+def _check_owner(owner: User | None, complaint: Complaint) -> None:
+    if owner is not None and not may_own(owner, complaint):
+        raise DomainError(
+            "unknown_owner",
+            "承办人须为能处理该投诉的人员 / the owner must be a complaint handler who can "
+            "reach this complaint",
+            "owner_id",
+        )
+
+
 def _event(complaint, actor, action, before, note="") -> ComplaintEvent:
     return ComplaintEvent.objects.create(
         complaint=complaint,
@@ -136,6 +155,7 @@ def receive(
             unit_id=complaint_unit(customer, acting_user, claim=claim, policy=policy),
             source="manual",
         )
+        _check_owner(owner, complaint)
         complaint.complaint_no = f"TS{moment:%Y%m}{complaint.pk:06d}"
         complaint.save(update_fields=["complaint_no"])
         _event(complaint, acting_user, "receive", "", summary[:255])
@@ -265,6 +285,7 @@ def _transition(complaint: Complaint, action: str, actor, note: str = "", **fiel
 
 def start(complaint: Complaint, *, acting_user: Any, owner: User | None = None, note: str = ""):
     _require_handler(acting_user)
+    _check_owner(owner, complaint)
     with transaction.atomic():
         return _transition(complaint, "start", acting_user, note, owner=owner or acting_user)
 

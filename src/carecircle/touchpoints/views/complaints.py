@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -117,12 +118,16 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "touchpoints/complaint_new.html", {"form": form, "error": error})
 
 
-def _handlers() -> list[User]:
-    """Who may own a complaint: active users whose role handles complaints."""
+def _handlers(complaint: Complaint) -> list[User]:
+    """Who may own the complaint: active users whose role handles complaints, in a unit that
+    holds the complaint's (its own, a branch above it, head office) — never another branch's."""
     roles = [r for r in Role if Perm.HANDLE_COMPLAINTS in ROLE_PERMS.get(r, frozenset())]
-    return list(
-        User.objects.filter(is_active=True, role__in=roles).order_by("role", "username")[:200]
-    )
+    if complaint.unit is not None:
+        holding = Q(unit__code__in=complaint.unit.path.strip("/").split("/"))
+    else:  # a complaint with no unit reaches head office only
+        holding = Q(unit__parent__isnull=True)
+    handlers = User.objects.filter(holding, is_active=True, role__in=roles)
+    return list(handlers.order_by("role", "username")[:200])
 
 
 def _visible(request: HttpRequest, complaint_id: int) -> Complaint:
@@ -145,7 +150,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int, error: Any = None)
     own = getattr(user, "customer_id", None) == complaint.customer_id
     context = {
         "c": complaint,
-        "handlers": _handlers() if has_perm(user, Perm.HANDLE_COMPLAINTS) else [],
+        "handlers": _handlers(complaint) if has_perm(user, Perm.HANDLE_COMPLAINTS) else [],
         "events": complaint.events.select_related("actor"),
         "handler": has_perm(user, Perm.HANDLE_COMPLAINTS),
         "own": own,
@@ -166,7 +171,9 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
         if action == "start":
             owner = None
             if request.POST.get("owner"):
-                owner = next((h for h in _handlers() if str(h.pk) == request.POST["owner"]), None)
+                owner = next(
+                    (h for h in _handlers(complaint) if str(h.pk) == request.POST["owner"]), None
+                )
                 if owner is None:
                     raise DomainError(
                         "unknown_owner", "承办人须为投诉处理人员 / not a handler", "owner"
