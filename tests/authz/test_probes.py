@@ -357,3 +357,40 @@ def test_the_head_office_gives_renewals_to_any_seat(world: World, clients):
     assert _reassign(clients[HO], world.a.task, world.b.seat).status_code == 302
     world.a.task.refresh_from_db()
     assert world.a.task.assignee_id == world.b.seat.pk
+
+
+# ---- complaints: an owner who can reach the complaint ----------------------------------------
+
+
+def test_a_complaint_goes_only_to_a_handler_who_can_reach_it(world: World, clients):
+    """A complaint of unit A is offered to, and can be given to, complaint handlers whose unit
+    holds unit A (its own, the city branch, head office) — not to another branch's service
+    manager, nor to anyone who does not handle complaints (the API took any user id)."""
+    from tests.factories import UserFactory
+
+    other = UserFactory(
+        username="service_b", display_name="服务经理B", role="service_manager", unit=world.b.unit
+    )
+    complaint, manager = world.a.complaint, clients[MANAGER]
+    page = manager.get(f"/ecosystem/complaints/{complaint.pk}/").content.decode()
+    assert world.users["service"].username in page
+    assert "服务经理B" not in page and "service_b" not in page
+    refused = manager.post(
+        f"/ecosystem/complaints/{complaint.pk}/start/", {"owner": other.pk, "note": ""}
+    )
+    assert refused.status_code == 400
+    for owner in (other, world.a.customer_user, world.a.merchant_user):
+        api = manager.post(
+            f"/api/complaints/{complaint.pk}/steps",
+            {"action": "start", "owner_id": owner.pk},
+            content_type="application/json",
+        )
+        assert api.status_code == 400, owner
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.owner_id) == ("received", None)
+    given = manager.post(
+        f"/api/complaints/{complaint.pk}/steps",
+        {"action": "start", "owner_id": world.users["service"].pk},
+        content_type="application/json",
+    )
+    assert (given.status_code, given.json()["owner_id"]) == (200, world.users["service"].pk)
