@@ -244,14 +244,15 @@ def test_a_partner_user_sees_only_the_steps_of_claims_sent_to_their_shop(login):
     other_contacts(customer, staff=UserFactory(role=Role.CLAIMS_HANDLER))
     client = login(UserFactory(role=Role.PARTNER_USER, partner=shop))
     view = client.get(url(customer)).context["view"]
-    assert {e.source for e in view.timeline} == {"interaction"}  # as before: no other source
+    # Row by row (#15): the customer's contacts with the insurer are not the shop's.
+    assert {e.source for e in view.timeline} == set()
     claim = customer_claim(customer)
     claim.repair_shop = shop
     claim.save(update_fields=["repair_shop"])
     view = client.get(url(customer)).context["view"]
     steps = [e for e in view.timeline if e.source == "claim_step"]
     assert [(e.who, e.url) for e in steps] == [("保险公司 / Insurer", "")]
-    assert {e.source for e in view.timeline} == {"interaction", "claim_step"}
+    assert {e.source for e in view.timeline} == {"claim_step"}
 
 
 @pytest.mark.parametrize("n", [1, 20])
