@@ -3,7 +3,7 @@
 import pytest
 
 from carecircle.parties.models import Vehicle
-from tests.factories import VehicleFactory, make_vin
+from tests.factories import CustomerFactory, PolicyFactory, VehicleFactory, make_vin
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,18 @@ def test_vehicle_list_query_count_is_bounded(book, api_as, django_assert_max_num
     with django_assert_max_num_queries(3):
         response = client.get("/api/vehicles", {"limit": 100})
     assert len(response.json()["items"]) == 21
+
+
+def test_an_insured_vehicle_changes_owner_only_by_a_transfer_endorsement(book, api_as):
+    """#15: a car with policies changes hands by 过户 (from a date, policies transferred or
+    cancelled, NCD restarted) — a plain edit of its owner is refused and nothing changes."""
+    car = VehicleFactory(owner=book["mine"])
+    PolicyFactory(vehicle=car)
+    other_of_mine = CustomerFactory(owner=book["seat"])
+    response = api_as(book["seat"]).patch(
+        f"/api/vehicles/{car.pk}", {"owner_id": other_of_mine.pk}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "transfer_required"
+    car.refresh_from_db()
+    assert car.owner_id == book["mine"].pk

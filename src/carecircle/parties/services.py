@@ -298,6 +298,16 @@ def update_vehicle(vehicle: Vehicle, *, acting_user, **changes: Any) -> Vehicle:
             )
             if new_owner is None:
                 raise DomainError("owner_unknown", "车主不存在 / owner not found", "owner_id")
+            if new_owner.pk != vehicle.owner_id and vehicle.policies.exists():
+                # An insured car changes hands by endorsement, from a date, with its
+                # policies transferred or cancelled and the NCD chain restarted.
+                raise DomainError(
+                    "transfer_required",
+                    "已投保车辆须办理过户批改 / an insured vehicle changes owner by a transfer "
+                    "endorsement (POST /api/vehicles/{id}/transfer)",
+                    "owner_id",
+                    status=409,
+                )
             vehicle.owner = new_owner
         for field in VEHICLE_FIELDS:
             if field in changes:
