@@ -36,7 +36,8 @@ SUMMARY = (
 
 
 def report_workbook(r: dict[str, Any]) -> bytes:
-    """The summary, the cycle time by step and one sheet per breakdown (``DIMENSIONS``).
+    """The summary, the cycle time by step and one sheet per breakdown (``DIMENSIONS``, and
+    the units when the report has them).
     Money and means are Decimals; openpyxl writes them as numbers."""
     sheets = [
         excel.Sheet(
@@ -48,7 +49,10 @@ def report_workbook(r: dict[str, Any]) -> bytes:
             [[s["label"], s["mean"], s["count"]] for s in r["cycle_days"]],
         ),
     ]
-    for key, (_, label) in DIMENSIONS.items():
+    groups = [(key, label) for key, (_, label) in DIMENSIONS.items()]
+    if r.get("by_unit"):
+        groups.insert(2, ("unit", "机构 / unit"))
+    for key, label in groups:
         sheets.append(
             excel.Sheet(
                 f"by_{key}",

@@ -85,7 +85,14 @@ def test_the_excel_export_has_a_sheet_per_dimension_with_the_same_figures(client
     client.force_login(book["manager"])
     xlsx = client.get("/claims/reports/?format=xlsx")
     wb = load_workbook(io.BytesIO(xlsx.content))
-    assert wb.sheetnames == ["summary", "cycle_time", "by_handler", "by_shop", "by_branch"]
+    assert wb.sheetnames == [
+        "summary",
+        "cycle_time",
+        "by_handler",
+        "by_shop",
+        "by_unit",
+        "by_branch",
+    ]
     summary = {row[0]: row[1] for row in wb["summary"].iter_rows(values_only=True)}
     assert summary["每千案投诉 / complaints per 1,000 claims"] == pytest.approx(333.3)
     branch = {row[0]: row for row in wb["by_branch"].iter_rows(min_row=2, values_only=True)}

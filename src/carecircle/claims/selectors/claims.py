@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from carecircle.core.money import ZERO
 from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import UnitScope
 
 from .. import rule_settings, rules
 from ..choices import ClaimStatus, ClockState, FlagStatus
@@ -24,8 +25,11 @@ def claims_for(user) -> QuerySet[Claim]:
     )
 
 
-def worklist(user, view: str = "mine") -> QuerySet[Claim]:
+def worklist(user, view: str = "mine", units: UnitScope | None = None) -> QuerySet[Claim]:
+    """Open claims to work on; ``units`` narrows to one unit's subtree (``?unit=``)."""
     qs = claims_for(user).filter(status__in=OPEN_STATUSES)
+    if units is not None:
+        qs = units.narrow(qs)
     if view == "mine":
         qs = qs.filter(Q(handler=user) | Q(handler__isnull=True))
     elif view == "flagged":
@@ -39,14 +43,18 @@ def worklist(user, view: str = "mine") -> QuerySet[Claim]:
     ).order_by(F("due_on").asc(nulls_last=True), "reported_at")
 
 
-def approval_queue(user) -> list[Claim]:
-    """Adjusted claims this approver may approve, escalated ones to their level first."""
+def approval_queue(user, units: UnitScope | None = None) -> list[Claim]:
+    """Adjusted claims this approver may approve (their subtree's, ``units`` narrowing it),
+    escalated ones to their level first."""
     if not has_perm(user, Perm.APPROVE_CLAIMS):
         return []
     ladder = rule_settings.authority_ladder()
     role = "manager" if user.is_superuser else user.role
     out = []
-    for claim in claims_for(user).filter(status=S.ADJUSTED).order_by("reported_at")[:200]:
+    adjusted = claims_for(user).filter(status=S.ADJUSTED)
+    if units is not None:
+        adjusted = units.narrow(adjusted)
+    for claim in adjusted.order_by("reported_at")[:200]:
         amount = claim.amount_approved or ZERO
         claim.within_authority = rules.may_approve(amount, role, ladder)  # type: ignore[attr-defined]
         if claim.escalated_to and claim.escalated_to != role and not user.is_superuser:

@@ -1,6 +1,7 @@
 """The claims dashboard and report: open claims by status, clocks breached or due soon; cycle
-times, fast-track share, payments against reserves, by handler, shop and branch. ``restrict``
-applied to every figure."""
+times, fast-track share, payments against reserves, by handler, shop, unit (机构) and the
+customer's city. ``restrict`` applied to every figure; ``units`` (``?unit=``) narrows them to
+one unit's subtree."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, Sum
 
 from carecircle.core.money import ZERO, to_money
+from carecircle.core.unit_scope import UnitScope
 
 from .. import rules
 from ..choices import Action, ClaimStatus, ClockState, FlagStatus
@@ -19,8 +21,13 @@ from ..models import OPEN_STATUSES, Claim, ClaimTransition
 from . import breakdowns
 
 
-def dashboard(user) -> dict[str, Any]:
+def _scoped(user, units: UnitScope | None):
     qs = Claim.objects.restrict(user)
+    return qs if units is None else units.narrow(qs)
+
+
+def dashboard(user, units: UnitScope | None = None) -> dict[str, Any]:
+    qs = _scoped(user, units)
     open_qs = qs.filter(status__in=OPEN_STATUSES)
     by_status = dict(open_qs.values_list("status").annotate(n=Count("pk")).order_by())
     legal = qs.filter(clock_state=ClockState.BREACHED).select_related("policy__customer")
@@ -49,10 +56,13 @@ def _days(a: dt.datetime, b: dt.datetime) -> Decimal:
     return Decimal((b - a).total_seconds() / 86400).quantize(Decimal("0.01"))
 
 
-def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
+def report(
+    user, since: dt.datetime | None = None, units: UnitScope | None = None
+) -> dict[str, Any]:
     """Cycle time per step and end to end, fast-track share, payments vs reserves, reopen rate,
-    satisfaction after claims, complaints per 1,000 claims; by handler, shop and branch."""
-    qs = Claim.objects.restrict(user)
+    satisfaction after claims, complaints per 1,000 claims; by handler, shop, unit and the
+    customer's city."""
+    qs = _scoped(user, units)
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
     ids = qs.values("pk")
@@ -110,5 +120,6 @@ def report(user, since: dt.datetime | None = None) -> dict[str, Any]:
         **breakdowns.totals(qs, n),
         "by_handler": breakdowns.breakdown(qs, "handler"),
         "by_shop": breakdowns.breakdown(qs, "shop"),
+        "by_unit": breakdowns.by_unit(qs, units) if units is not None else [],
         "by_branch": breakdowns.breakdown(qs, "branch"),
     }

@@ -18,6 +18,7 @@ from carecircle.core import clock, excel
 from carecircle.core.errors import DomainError
 from carecircle.core.models import HolidayDay, HolidayYear
 from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import unit_scope_for
 
 from .. import rules, selectors, services
 from ..choices import AcceptanceChannel, Action
@@ -75,8 +76,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "mine")
     if view not in ("mine", "all", "flagged", "breached", "late"):
         view = "mine"
-    claims = list(selectors.worklist(request.user, view)[:200])
-    return render(request, "claims/worklist.html", {"claims": claims, "view": view})
+    units = unit_scope_for(request)
+    claims = list(selectors.worklist(request.user, view, units)[:200])
+    ctx = {"claims": claims, "view": view, "units": units, "unit_keep": [("view", view)]}
+    return render(request, "claims/worklist.html", ctx)
 
 
 def _forms_for(claim: Claim, user) -> list[dict[str, Any]]:
@@ -211,9 +214,9 @@ def act(request: HttpRequest, claim_id: int) -> HttpResponse:
 def approvals(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.APPROVE_CLAIMS):
         raise PermissionDenied("核赔人使用 / for approvers")
-    return render(
-        request, "claims/approvals.html", {"claims": selectors.approval_queue(request.user)}
-    )
+    units = unit_scope_for(request)
+    claims = selectors.approval_queue(request.user, units)
+    return render(request, "claims/approvals.html", {"claims": claims, "units": units})
 
 
 @require_GET
@@ -223,7 +226,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
     ):
         raise PermissionDenied("理赔经理使用 / for claims managers")
-    ctx = {"d": selectors.dashboard(request.user), "unscheduled": unscheduled_years()}
+    units = unit_scope_for(request)
+    ctx = {
+        "d": selectors.dashboard(request.user, units),
+        "unscheduled": unscheduled_years(),
+        "units": units,
+    }
     return render(request, "claims/dashboard.html", ctx)
 
 
@@ -264,13 +272,18 @@ def reports(request: HttpRequest) -> HttpResponse:
         has_perm(request.user, Perm.APPROVE_CLAIMS) or has_perm(request.user, Perm.VIEW_COCKPIT)
     ):
         raise PermissionDenied("理赔经理使用 / for claims managers")
-    r = selectors.report(request.user, _since(request))
+    units = unit_scope_for(request)
+    r = selectors.report(request.user, _since(request), units)
     if request.GET.get("format") == "xlsx":
-        return excel.download(report_workbook(r), "claims-report.xlsx")
+        name = f"claims-report-{units.code}.xlsx" if units.chosen else "claims-report.xlsx"
+        return excel.download(report_workbook(r), name)
     groups = [
         ("按理赔员 / By handler", r["by_handler"], "handler"),
         ("按修理厂 / By shop", r["by_shop"], "shop"),
-        ("按机构(城市) / By branch (city)", r["by_branch"], "branch"),
+        ("按机构 / By unit", r["by_unit"], "unit"),
+        ("按客户城市 / By customer's city", r["by_branch"], "branch"),
     ]
-    ctx = {"r": r, "groups": groups, "days": request.GET.get("days", "")}
+    days = request.GET.get("days", "")
+    keep = [("days", days)] if days else []
+    ctx = {"r": r, "groups": groups, "days": days, "units": units, "keep": keep}
     return render(request, "claims/reports.html", ctx)
