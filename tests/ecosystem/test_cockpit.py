@@ -24,8 +24,10 @@ TODAY = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)
 
 
 def test_the_book_month_holds_premium_renewals_claims_satisfaction_and_complaints(book):
-    # total, 3 touchpoints (claims, phone, and brand: the complaint on the timeline), 2 tiers
-    assert cockpit.compute_book_month(FEB) == 1 + 3 + 2
+    # Rows with no unit: total, 3 touchpoints (claims, phone, and brand: the complaint on the
+    # timeline), 2 tiers; and head office's total and phone rows: the complaint is handled by
+    # the unit of the head-office manager who recorded it (the customer has none).
+    assert cockpit.compute_book_month(FEB) == 1 + 3 + 2 + 2
     with clock.frozen_at(TODAY):
         c = cockpit.cockpit(FEB)
     t = c.total
@@ -48,8 +50,10 @@ def test_the_book_month_holds_premium_renewals_claims_satisfaction_and_complaint
 
 def test_recomputing_a_month_replaces_its_rows(book):
     cockpit.compute_book_month(FEB)
+    first = BookMonth.objects.filter(month=FEB).count()
     cockpit.compute_book_month(FEB)
-    assert BookMonth.objects.filter(month=FEB, dimension="total").count() == 1
+    assert BookMonth.objects.filter(month=FEB).count() == first
+    assert BookMonth.objects.filter(month=FEB, dimension="total", unit__isnull=True).count() == 1
 
 
 def test_the_health_view_flags_partners_off_their_agreement(book):
@@ -83,7 +87,8 @@ def test_the_aggregate_command_stores_thirteen_months(db, book):
     with clock.frozen_at(TODAY):
         call_command("ecosystem", "aggregate", stdout=out)
     assert '"months": 13' in out.getvalue()
-    assert BookMonth.objects.filter(dimension="total").count() == 13
+    # one total per month for the rows with no unit (机构), one per unit with business
+    assert BookMonth.objects.filter(dimension="total", unit__isnull=True).count() == 13
 
 
 def test_claim_steps_redemptions_and_renewal_contacts_count_as_contacts_per_touchpoint(book):
@@ -133,8 +138,9 @@ def test_claim_steps_redemptions_and_renewal_contacts_count_as_contacts_per_touc
             outcome="quoted",
             idempotency_key=f"cockpit-{k}",
         )
-    # total, 5 touchpoints (claims, phone, brand, and now service and sales), 2 tiers
-    assert cockpit.compute_book_month(FEB) == 1 + 5 + 2
+    # total, 5 touchpoints (claims, phone, brand, and now service and sales), 2 tiers; and
+    # head office's total and phone rows (the complaint)
+    assert cockpit.compute_book_month(FEB) == 1 + 5 + 2 + 2
     with clock.frozen_at(TODAY):
         c = cockpit.cockpit(FEB)
     contacts = {x["key"]: x["interactions"] for x in c.touchpoints}

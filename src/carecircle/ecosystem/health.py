@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from carecircle.core import clock, dates
 from carecircle.core.money import ZERO
@@ -104,13 +104,11 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
 def _book_premium(month: dt.date, first: dt.date, after: dt.date) -> Decimal:
     """The month's written premium: from the cockpit's aggregate when stored (a scan of the
     policies otherwise)."""
-    stored = (
-        BookMonth.objects.filter(month=month, dimension="total", key="")
-        .values_list("premium", flat=True)
-        .first()
-    )
-    if stored is not None:
-        return stored
+    stored = BookMonth.objects.filter(month=month, dimension="total", key="").aggregate(
+        p=Sum("premium"), n=Count("id")
+    )  # one row per unit (机构): the book is their sum
+    if stored["n"]:
+        return stored["p"] or Decimal(0)
     return Policy.objects.filter(
         effective_date__gte=first, effective_date__lt=after, cancelled_on__isnull=True
     ).aggregate(p=Sum("premium"))["p"] or Decimal(0)

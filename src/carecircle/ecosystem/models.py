@@ -151,10 +151,14 @@ class PartnerMonth(models.Model):
 
 
 class BookMonth(models.Model):
-    """The whole book's figures for one month and one slice (``dimension``/``key``), read by
-    the cockpit. Slices: tier, touchpoint, total. Written by ``cockpit.compute_month``."""
+    """One unit's figures (机构; ``unit`` None: the rows with no unit) for one month and one
+    slice (``dimension``/``key``), read by the cockpit, which sums the units a user sees.
+    Slices: tier, touchpoint, total. Written by ``cockpit.compute_book_month``."""
 
     month = models.DateField()
+    unit = models.ForeignKey(
+        "core.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     dimension = models.CharField(max_length=16)
     key = models.CharField(max_length=32, blank=True)
     customers = models.PositiveIntegerField(default=0)
@@ -176,11 +180,20 @@ class BookMonth(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["month", "dimension", "key"], name="book_month_once")
+            models.UniqueConstraint(
+                fields=["month", "unit", "dimension", "key"],
+                condition=Q(unit__isnull=False),
+                name="book_month_once_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "dimension", "key"],
+                condition=Q(unit__isnull=True),
+                name="book_month_once_without_unit",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.dimension}={self.key}"
+        return f"{self.month:%Y-%m} {self.unit_id or '-'} {self.dimension}={self.key}"
 
 
 class WeatherAlert(models.Model):

@@ -1,4 +1,6 @@
-"""The manager's cockpit and the ecosystem health view; the cockpit exports as CSV."""
+"""The manager's cockpit and the ecosystem health view; the cockpit exports as CSV. The cockpit
+shows what the manager sees: their unit's subtree (head office the whole book), ``?unit=``
+narrowing it to one unit of that subtree (a unit outside it is a 404)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from carecircle.core import dates
 from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import unit_scope_for
 from carecircle.parties.choices import PartnerKind
 
 from .. import cockpit as cockpit_data
@@ -32,7 +35,8 @@ def cockpit(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_COCKPIT):
         raise PermissionDenied("需要驾驶舱权限 / needs the cockpit permission")
     month = month_asked(request)
-    c = cockpit_data.cockpit(month)
+    units = unit_scope_for(request)
+    c = cockpit_data.cockpit(month, request.user, units)
     charts = {
         "trend": c.trend,
         "tiers": [
@@ -60,8 +64,11 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         ],
     }
     alerts = health_data.alerts(month)[3] if c.stored else []
+    if c.partner_ids is not None:  # a branch: the alerts of its own partners only
+        alerts = [a for a in alerts if a.partner.pk in c.partner_ids]
     context = {
         "c": c,
+        "units": units,
         "month": month,
         "months": _months(),
         "charts": charts,
@@ -77,9 +84,11 @@ def cockpit_export(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_COCKPIT):
         raise PermissionDenied("需要驾驶舱权限 / needs the cockpit permission")
     month = month_asked(request)
-    c = cockpit_data.cockpit(month)
+    units = unit_scope_for(request)
+    c = cockpit_data.cockpit(month, request.user, units)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cockpit-{month:%Y-%m}.csv"'
+    unit = f"-{units.code}" if units.chosen else ""
+    response["Content-Disposition"] = f'attachment; filename="cockpit-{month:%Y-%m}{unit}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
     writer = csv.writer(response)
     for row in cockpit_data.export_rows(c):
