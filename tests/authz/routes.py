@@ -25,11 +25,15 @@ API's OpenAPI schema (each path × method). ``undeclared()`` is what the matrix 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from carecircle.api.api import api as ninja_api
 
 from .world import (
     AGENT,
@@ -1027,6 +1031,7 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
             yield prefix + str(p.pattern), (f"{namespace}{p.name}" if p.name else None), p
 
 
+@functools.cache
 def page_routes() -> list[Route]:
     """Every URL pattern that is not an API operation (those come from the schema)."""
     out, seen = [], set()
@@ -1040,8 +1045,6 @@ def page_routes() -> list[Route]:
 
 def ninja_paths() -> set[str]:
     """The API's URL patterns as the URL conf has them, in the schema's spelling."""
-    import re
-
     return {
         "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", pattern)
         for pattern, _, p in _walk(get_resolver())
@@ -1049,9 +1052,8 @@ def ninja_paths() -> set[str]:
     }
 
 
+@functools.cache
 def api_operations() -> list[Route]:
-    from carecircle.api.api import api as ninja_api
-
     schema = ninja_api.get_openapi_schema()
     out = []
     for path, operations in schema["paths"].items():
