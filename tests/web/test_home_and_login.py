@@ -61,8 +61,9 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
     manager, login, django_assert_max_num_queries
 ):
     client = login(manager)
-    # session, user, five figures (+ one pg_class estimate lookup on PostgreSQL)
-    with django_assert_max_num_queries(8):
+    # session, user, five figures, the user's units for the unit select (+ one pg_class
+    # estimate lookup on PostgreSQL)
+    with django_assert_max_num_queries(9):
         client.get("/")
 
 
