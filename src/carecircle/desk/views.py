@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
+from carecircle.core.unit_scope import unit_scope_for
 from carecircle.parties.models import Customer
 from carecircle.parties.selectors import customer_for
 
@@ -54,5 +55,6 @@ def _staff(request: HttpRequest) -> Any:
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    context = {"p": portfolio_for(user), "tier_order": TIER_ORDER}
+    units = unit_scope_for(request)  # ?unit=: one unit (机构) of the user's subtree, else 404
+    context = {"p": portfolio_for(user, units), "tier_order": TIER_ORDER, "units": units}
     return render(request, "desk/portfolio.html", context)

@@ -1,11 +1,14 @@
 """Home dashboard figures for staff, each through ``restrict``; cheap on a million customers.
 
-For a user who sees the whole book on PostgreSQL, a table past ``ESTIMATE_ABOVE`` rows is
-not counted but estimated (shown with ≈): whole tables from ``pg_class.reltuples``, filtered
-counts (policies in force, open claims) from the planner's row estimate, both kept fresh by
-autovacuum's ANALYZE. Measured at 1,000,000 customers (4,000,000 policies): an exact
-in-force count took 4.6–15 s; the estimate was within 0.2%. Smaller books and scoped users
-(a seat's own customers) get exact counts. Figures are cached for ``CACHE_SECONDS``.
+For a user who sees the whole book (head office) on PostgreSQL, a table past
+``ESTIMATE_ABOVE`` rows is not counted but estimated (shown with ≈): whole tables from
+``pg_class.reltuples``, filtered counts (policies in force, open claims) from the planner's row
+estimate, both kept fresh by autovacuum's ANALYZE. Measured at 1,000,000 customers (4,000,000
+policies): an exact in-force count took 4.6–15 s; the estimate was within 0.2%. Smaller books
+and scoped users (a branch's subtree, a seat's own customers) get exact counts. ``?unit=``
+narrows the figures to one unit (机构) of the user's subtree. Figures are cached for
+``CACHE_SECONDS``: once for the whole book, per unit for branch staff who see their subtree,
+per user otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.claims.models import OPEN_STATUSES, Claim
 from carecircle.core import clock
 from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import UnitScope
 from carecircle.parties.models import Customer, Partner, Vehicle
 from carecircle.policies.models import Policy
 
@@ -77,30 +81,43 @@ LABELS = {
 }
 
 
-def _counts(user: Any, whole_book: bool) -> dict[str, tuple[int, bool]]:
+def _counts(user: Any, whole_book: bool, units: UnitScope) -> dict[str, tuple[int, bool]]:
     # Estimates only stand in for unfiltered counts, i.e. for users who see the whole book.
     estimates = _estimates(Customer, Vehicle, Policy, Claim) if whole_book else {}
-    in_force = Policy.objects.restrict(user).in_force_on(clock.today())
-    open_claims = Claim.objects.restrict(user).filter(status__in=OPEN_STATUSES)
+    in_force = units.narrow(Policy.objects.restrict(user)).in_force_on(clock.today())
+    open_claims = units.narrow(Claim.objects.restrict(user)).filter(status__in=OPEN_STATUSES)
+    customers = units.narrow(Customer.objects.restrict(user))
+    vehicles = units.narrow(Vehicle.objects.restrict(user), "owner__unit")
     return {
-        "customers": _count(Customer.objects.restrict(user), estimates, filtered=False),
-        "vehicles": _count(Vehicle.objects.restrict(user), estimates, filtered=False),
+        "customers": _count(customers, estimates, filtered=False),
+        "vehicles": _count(vehicles, estimates, filtered=False),
         "policies_in_force": _count(in_force, estimates, filtered=True),
         "claims_open": _count(open_claims, estimates, filtered=True),
+        # Partners are the whole network's (a partner belongs to no unit).
         "partners": (Partner.objects.restrict(user).filter(active=True).count(), False),
     }
 
 
-def staff_figures(user: Any) -> list[Figure]:
-    """The dashboard figures for ``user``; staff only. Cached for ``CACHE_SECONDS``, shared
-    by everyone who sees the whole book, per user otherwise."""
+def _cache_key(user: Any, whole_book: bool, units: UnitScope) -> str:
+    if whole_book:
+        return "web:dashboard:whole-book"
+    if has_perm(user, Perm.SEE_ALL_CUSTOMERS):  # a branch: its subtree, or the unit chosen
+        return f"web:dashboard:unit:{units.code or getattr(user, 'unit_id', None)}"
+    return f"web:dashboard:user:{user.pk}:{units.code}"
+
+
+def staff_figures(user: Any, units: UnitScope | None = None) -> list[Figure]:
+    """The dashboard figures for ``user``, narrowed to the unit ``units`` has chosen; staff
+    only. Cached for ``CACHE_SECONDS``: shared by everyone who sees the whole book, per unit
+    for branch staff who see their subtree, per user otherwise."""
     if not getattr(user, "is_insurer_staff", False):
         return []
-    whole_book = has_perm(user, Perm.SEE_ALL_CUSTOMERS)
-    key = "web:dashboard:whole-book" if whole_book else f"web:dashboard:user:{user.pk}"
+    units = units or UnitScope(user)
+    whole_book = units.chosen is None and Customer.objects.reaches_all(user)
+    key = _cache_key(user, whole_book, units)
     counts = cache.get(key)
     if counts is None:
-        counts = _counts(user, whole_book)
+        counts = _counts(user, whole_book, units)
         cache.set(key, counts, CACHE_SECONDS)
     return [
         Figure(name, str(LABELS[name]), value, approximate)

@@ -6,6 +6,11 @@ hundred numbers.  The Pareto curves use ``NTILE(100)`` over the metric's order, 
 has 100 points whatever the book size.  A run never changes once current except through a
 person's tier decision, which adds a ``TierHistory`` row; the cache key holds the run id and
 the newest history id, so figures are recomputed exactly when they can differ.
+
+Who sees what: head office the whole book (the run's stored Pareto curves), branch staff the
+customers their unit's subtree serves (机构, the customer's servicing unit), seats their own;
+``?unit=`` narrows any of these to one unit of the user's subtree, and "by unit" groups the
+customers by the units directly below the one shown.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.money import to_money
 from carecircle.core.roles import Perm, has_perm
+from carecircle.core.unit_scope import UnitScope
 from carecircle.parties.choices import VehicleUse
 from carecircle.policies.choices import Channel
 from carecircle.value.models import CustomerValue, TierHistory, ValueRun
@@ -83,11 +89,13 @@ class Portfolio:
     by_channel: list[Group]
     by_region: list[Group]
     by_vehicle_use: list[Group]
+    by_unit: list[Group]
     tiers: list[Group]
     migration: dict[str, dict[str, int]]  # tier a year ago ("" = none) → tier now → customers
     year_ago: dt.date
     whole_book: bool
     notes: list[str] = field(default_factory=list)
+    unit_name: str = ""  # the unit the figures are about ("" = the whole book or one's own)
 
     @property
     def charts(self) -> dict[str, Any]:
@@ -216,10 +224,32 @@ def _stored_pareto(run: ValueRun) -> list[Pareto] | None:
     ]
 
 
-def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
+def _by_unit(values: QuerySet, units: UnitScope) -> list[Group]:
+    """Customers by servicing unit (机构), rolled up to the units directly below the one
+    shown: one GROUP BY over the units, summed per group."""
+    rolled = units.rollup(
+        (int(g.key) if g.key else None, g) for g in _by(values, F("customer__unit_id"), {})
+    )
+    out = []
+    for key in sorted(rolled, key=units.group_order):
+        groups = rolled[key]
+        out.append(
+            Group(
+                key,
+                units.group_label(key),
+                sum(g.customers for g in groups),
+                sum((g.premium for g in groups), Decimal("0.00")),
+                sum((g.margin for g in groups), Decimal("0.00")),
+                sum((g.lifetime_value for g in groups), Decimal("0.00")),
+            )
+        )
+    return out
+
+
+def _compute(user: Any, run: ValueRun, whole_book: bool, units: UnitScope) -> Portfolio:
     values = CustomerValue.objects.filter(run=run)
     if not whole_book:
-        values = values.restrict(user)
+        values = units.narrow(values.restrict(user), "customer__unit")
     totals = values.aggregate(
         n=Count("pk"),
         premium=Sum("annual_premium"),
@@ -245,6 +275,7 @@ def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
         by_vehicle_use=_by(
             values, F("vehicle_use"), {str(u.value): str(u.label) for u in VehicleUse}
         ),
+        by_unit=_by_unit(values, units),
         tiers=[tiers[t] for t in TIER_ORDER if t in tiers],
         migration=_migration(values),
         year_ago=year_ago,
@@ -252,27 +283,39 @@ def _compute(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
     )
 
 
-def _compute_without_jit(user: Any, run: ValueRun, whole_book: bool) -> Portfolio:
+def _compute_without_jit(user: Any, run: ValueRun, whole_book: bool, units: UnitScope) -> Portfolio:
     """PostgreSQL's JIT compiles each of these one-off aggregates for ~0.7 s and wins nothing."""
     if connection.vendor != "postgresql":
-        return _compute(user, run, whole_book)
+        return _compute(user, run, whole_book, units)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
-        return _compute(user, run, whole_book)
+        return _compute(user, run, whole_book, units)
 
 
-def portfolio_for(user: Any) -> Portfolio | None:
-    """The current run's portfolio as ``user`` may see it (whole book or their customers)."""
+def _scope_key(user: Any, whole_book: bool, units: UnitScope) -> str:
+    if whole_book:
+        return "all"
+    if has_perm(user, Perm.SEE_ALL_CUSTOMERS):  # a branch: its subtree, or the unit chosen
+        return f"unit:{units.code or getattr(user, 'unit_id', None)}"
+    return f"user:{user.pk}:{units.code}"
+
+
+def portfolio_for(user: Any, units: UnitScope | None = None) -> Portfolio | None:
+    """The current run's portfolio as ``user`` may see it (the whole book for head office,
+    a branch's subtree, a seat's own customers), narrowed to the unit ``units`` has chosen."""
     run = current_run()
     if run is None:
         return None
-    whole_book = has_perm(user, Perm.SEE_ALL_CUSTOMERS)
+    units = units or UnitScope(user)
+    whole_book = units.chosen is None and CustomerValue.objects.reaches_all(user)
     marker = TierHistory.objects.aggregate(top=Max("id"))["top"] or 0
-    scope = "all" if whole_book else f"user:{user.pk}"
-    key = f"value:portfolio:{run.pk}:{marker}:{scope}"
+    key = f"value:portfolio:{run.pk}:{marker}:{_scope_key(user, whole_book, units)}"
     found = cache.get(key)
     if found is None:
-        found = _compute_without_jit(user, run, whole_book)
+        found = _compute_without_jit(user, run, whole_book, units)
+        root = units.root
+        if root is not None and (units.chosen is not None or root.parent_id is not None):
+            found.unit_name = root.name
         cache.set(key, found, CACHE_SECONDS)
     return found
