@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from carecircle.core.roles import Role
 from carecircle.parties.models import Customer
-from carecircle.renewals.models import RenewalTask
+from carecircle.renewals.models import PipelineRun, RenewalTask
 from carecircle.renewals.supervision.scope import can_supervise
 from tests.factories import UserFactory
 from tests.renewals.supervision.book import build_book
@@ -141,3 +141,21 @@ def test_a_city_branch_supervisor_may_reassign_their_subtrees_renewals_only(book
     assert can_supervise(city_a)
     assert can_supervise(city_a, book["t1"])
     assert not can_supervise(city_a, book["t3"])
+
+
+def test_a_city_branch_supervisor_opens_the_pipeline_page_of_their_subtree_but_does_not_rebuild(
+    client, book
+):
+    city_a = UserFactory(username="mgr-a", role=Role.MANAGER, unit=book["tree"].city_a)
+    client.force_login(city_a)
+    response = client.get(reverse("renewals:pipeline"))
+    assert response.status_code == 200
+    # Their open renewal is T6 (A1); T3 and T5 (B1) are not theirs.
+    assert sum(row["n"] for row in response.context["by_stage"]) == 1
+    assert response.context["can_run"] is False
+    runs = PipelineRun.objects.count()
+    client.post(reverse("renewals:pipeline"))  # the nightly rebuild is head office's
+    assert PipelineRun.objects.count() == runs
+    client.force_login(book["manager"])
+    client.post(reverse("renewals:pipeline"))
+    assert PipelineRun.objects.count() == runs + 1

@@ -29,6 +29,12 @@ def _supervisor(request: HttpRequest) -> Any:
     return user
 
 
+def _may_run(user: Any) -> bool:
+    """The pipeline builds the whole book's renewals: head office's supervisors run it; a
+    branch's supervisor works their subtree's renewals here but does not rebuild the book."""
+    return has_perm(user, Perm.SUPERVISE_RENEWALS) and RenewalTask.objects.reaches_all(user)
+
+
 @login_required
 def pipeline(request: HttpRequest) -> HttpResponse:
     user = _supervisor(request)
@@ -49,7 +55,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
                 messages.error(
                     request, " ".join(str(e) for e in form.errors.get("tasks", form.errors))
                 )
-        elif has_perm(user, Perm.SUPERVISE_RENEWALS):
+        elif _may_run(user):
             run = run_pipeline()
             messages.success(request, f"续保清单已更新 / pipeline built: {run.counts}")
         return redirect("renewals:pipeline")
@@ -59,6 +65,6 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         "renewals/pipeline.html",
         {
             **summary,
-            "can_run": has_perm(user, Perm.SUPERVISE_RENEWALS),
+            "can_run": _may_run(user),
         },
     )
