@@ -250,3 +250,22 @@ class TestCustomersAllowingAgreesWithAllows(HypothesisTestCase):
             if consent.allows(p, "marketing", channel)
         }
         assert bulk == one_by_one
+
+
+def test_the_set_based_backfill_for_a_bulk_load_matches_the_one_by_one_backfill():
+    given = dt.datetime(2025, 1, 2, 3, 4, tzinfo=SH)
+    flagged, plain, recorded = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    Customer.objects.filter(pk__in=[flagged.pk, recorded.pk]).update(
+        marketing_consent=True, marketing_consent_at=given
+    )
+    system_grant(recorded, channel="phone")
+    assert consent.backfill_flagged() == 1
+    events = ConsentEvent.objects.filter(customer=flagged).order_by("channel")
+    assert [(e.key, e.action, e.source, e.wording, e.at) for e in events] == [
+        (f"marketing:{ch}", "grant", "import", "marketing-legacy", given)
+        for ch in ("email", "phone", "sms", "wechat")
+    ]
+    assert consent.allows(flagged, "marketing", "wechat") is True
+    assert not ConsentEvent.objects.filter(customer=plain).exists()
+    assert ConsentEvent.objects.filter(customer=recorded).count() == 1
+    assert consent.backfill_flagged() == 0  # idempotent

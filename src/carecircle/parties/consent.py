@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -642,4 +642,59 @@ def backfill_marketing(
             ConsentEvent.objects.bulk_create(events, batch_size=1000)
             Consent.objects.bulk_create(states, batch_size=1000, ignore_conflicts=True)
         done += len(todo)
+    return done
+
+
+def backfill_flagged(
+    *, source: str = ConsentSource.IMPORT, wording: str = "marketing-legacy"
+) -> int:
+    """``backfill_marketing`` for the whole book in two set-based statements (INSERT … SELECT):
+    every customer with the flag set and no marketing event yet gets a grant on each channel,
+    given at ``marketing_consent_at`` (else when the customer was created). For a bulk load of
+    a million customers (the importer, the generator) after the rows are in. Returns the number
+    of customers backfilled."""
+    if source not in SYSTEM_SOURCES:
+        raise DomainError("consent_source", "批量补录仅限导入 / bulk backfill is for imports")
+    q = connection.ops.quote_name
+    channels = " UNION ALL ".join(
+        f"SELECT CAST(%s AS TEXT) AS {q('channel')}, CAST(%s AS TEXT) AS {q('text')}"
+        for _ in MARKETING_CHANNELS
+    )
+    channel_params: list[Any] = []
+    for channel in MARKETING_CHANNELS:
+        channel_params += [channel, consent_wording.render(wording, channel=channel)]
+    event, state, customer = (q(m._meta.db_table) for m in (ConsentEvent, Consent, Customer))
+    given = f"COALESCE(c.{q('marketing_consent_at')}, c.{q('created_at')})"
+    todo = (
+        f"FROM {customer} c CROSS JOIN ({channels}) ch WHERE c.{q('marketing_consent')} = %s "  # noqa: S608 (quoted names, parameters)
+        f"AND NOT EXISTS (SELECT 1 FROM {event} e WHERE e.{q('customer_id')} = c.{q('id')} "
+        f"AND e.{q('purpose')} = %s)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {customer} c WHERE c.{q('marketing_consent')} = %s "  # noqa: S608 (quoted names, parameters)
+            f"AND NOT EXISTS (SELECT 1 FROM {event} e WHERE e.{q('customer_id')} = c.{q('id')} "
+            f"AND e.{q('purpose')} = %s)",
+            [True, ConsentPurpose.MARKETING],
+        )
+        done = int(cursor.fetchone()[0])
+        # The state first: its NOT EXISTS still sees no event for these customers.
+        cursor.execute(
+            f"INSERT INTO {state} ({q('customer_id')}, {q('purpose')}, {q('channel')}, "
+            f"{q('partner_id')}, {q('use')}, {q('key')}, {q('granted')}, {q('granted_at')}, "
+            f"{q('withdrawn_at')}, {q('source')}, {q('wording')}) "
+            f"SELECT c.{q('id')}, %s, ch.{q('channel')}, NULL, '', 'marketing:' || ch.{q('channel')}, "
+            f"%s, {given}, NULL, %s, %s {todo}",
+            [ConsentPurpose.MARKETING, True, source, wording, *channel_params,
+             True, ConsentPurpose.MARKETING],
+        )  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO {event} ({q('customer_id')}, {q('purpose')}, {q('channel')}, "
+            f"{q('partner_id')}, {q('use')}, {q('key')}, {q('action')}, {q('source')}, "
+            f"{q('wording')}, {q('text')}, {q('at')}, {q('recorded_at')}, {q('recorded_by_id')}) "
+            f"SELECT c.{q('id')}, %s, ch.{q('channel')}, NULL, '', 'marketing:' || ch.{q('channel')}, "
+            f"%s, %s, %s, ch.{q('text')}, {given}, %s, NULL {todo}",
+            [ConsentPurpose.MARKETING, ConsentAction.GRANT, source, wording,
+             clock.now(), *channel_params, True, ConsentPurpose.MARKETING],
+        )  # fmt: skip
     return done
