@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Customer, Partner, PartnerContact, Team, Vehicle
+from .models_consent import Consent, ConsentEvent
 
 # Ciphertexts and blind indexes are never edited by hand: change personal data through the
 # services (validated, de-duplicated, audited).
@@ -64,3 +65,31 @@ class VehicleAdmin(admin.ModelAdmin):
     search_fields = ("vehicle_no", "plate", "vin")
     raw_id_fields = ("owner",)
     show_full_result_count = False
+
+
+class ReadOnlyConsentAdmin(admin.ModelAdmin):
+    """Consent is evidence: read here, recorded only through parties.consent."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyConsentAdmin):
+    list_display = ("customer", "key", "action", "source", "wording", "at", "recorded_by")
+    list_filter = ("purpose", "action", "source", "wording")
+    raw_id_fields = ("customer", "partner", "recorded_by")
+    date_hierarchy = "at"
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyConsentAdmin):
+    list_display = ("customer", "key", "granted", "granted_at", "withdrawn_at", "source")
+    list_filter = ("purpose", "granted", "source")
+    raw_id_fields = ("customer", "partner")
