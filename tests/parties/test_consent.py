@@ -3,6 +3,7 @@ answer now or at a past moment, restriction stops marketing and sharing, and who
 what from which source."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from carecircle.parties import consent
+from carecircle.parties.demo import seed
 from carecircle.parties.models import Customer
 from carecircle.parties.models_consent import AppendOnly, Consent, ConsentEvent
 from tests.factories import SH, CustomerFactory, PartnerFactory, UserFactory
@@ -269,3 +271,14 @@ def test_the_set_based_backfill_for_a_bulk_load_matches_the_one_by_one_backfill(
     assert not ConsentEvent.objects.filter(customer=plain).exists()
     assert ConsentEvent.objects.filter(customer=recorded).count() == 1
     assert consent.backfill_flagged() == 0  # idempotent
+
+
+def test_the_demo_step_records_the_generated_books_flags_once():
+    flagged = CustomerFactory()
+    Customer.objects.filter(pk=flagged.pk).update(marketing_consent=True)
+    out = StringIO()
+    seed(out)
+    seed(out)
+    assert "consent recorded for 1 customers" in out.getvalue()
+    assert "consent recorded for 0 customers" in out.getvalue()
+    assert Consent.objects.filter(customer=flagged, granted=True).count() == 4
