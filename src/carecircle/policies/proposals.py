@@ -293,7 +293,8 @@ def issue(proposal: Proposal, now: dt.datetime) -> list[Policy]:
         old = line.renews
         effective = max(line.effective_date, first_day)
         # The seat is read only for a renewed policy with no unit (then cached on the proposal).
-        unit_id = old.unit_id or (proposal.agent.unit_id if proposal.agent_id else None)
+        agent = proposal.agent if old.unit_id is None and proposal.agent_id else None
+        unit_id = old.unit_id or (agent.unit_id if agent is not None else None)
         policy = Policy.objects.create(
             policy_no=f"{'PDAA' if line.kind == PolicyKind.COMMERCIAL else 'PDZA'}"
             f"{proposal.proposal_no[2:]}",
