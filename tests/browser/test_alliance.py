@@ -74,7 +74,9 @@ def test_customer_sees_a_voucher_merchant_redeems_it_statement_shows_it(
     expect(page.locator("#redeemed")).to_contain_text("¥35.50")
     expect(page.locator("#redeemed")).to_contain_text("钱**")
     expect(page.locator("#todays-list tbody tr")).to_have_count(1)
-    expect(page.locator("#todays-list")).to_contain_text(voucher.display_code)
+    # the list shows the code masked: only the voucher's owner reads it whole (#15, ADR 0008)
+    expect(page.locator("#todays-list")).to_contain_text(voucher.masked_code)
+    expect(page.locator("#todays-list")).not_to_contain_text(voucher.display_code)
     # a second try, typed (lower case, as read aloud), is refused in place, in both languages
     page.fill("#code", voucher.display_code.lower())
     page.get_by_role("button", name="核销 / Redeem").click()
@@ -93,7 +95,7 @@ def test_customer_sees_a_voucher_merchant_redeems_it_statement_shows_it(
     expect(row).to_contain_text("¥35.50")
     row.get_by_role("link", name="2026-06").click()
     expect(page.locator("#statement-total")).to_have_text("¥35.50")
-    expect(page.locator("#statement-lines")).to_contain_text(voucher.display_code)
+    expect(page.locator("#statement-lines")).to_contain_text(voucher.masked_code)
     page.screenshot(path=str(SHOTS / "alliance-statement.png"), full_page=True)
 
     # and the activity dashboard counts the customer as active
