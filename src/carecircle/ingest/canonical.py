@@ -6,12 +6,17 @@ import time
 from pathlib import Path
 
 import polars as pl
+from django.db.models import Exists, OuterRef, Q
 from tqdm import tqdm
 
 from carecircle.claims.services.reporting import link_compulsory_policies
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
 from carecircle.core.org import load_units
+from carecircle.parties import consent
+from carecircle.policies.choices import PartyRole
+from carecircle.policies.models import Policy, PolicyParty
+from carecircle.policies.policy_parties import default_parties_for
 
 from . import units
 from .loader import load_frame
@@ -149,6 +154,7 @@ def import_paths(
     order = {name: i for i, name in enumerate(("org_units", *LOAD_ORDER))}
     for path in sorted(paths, key=lambda p: order.get(table or detect_table(p) or "", 99)):
         result.tables.append(import_path(path, mapping=mapping, table=table, progress=progress))
+    complete_the_book(result)
     _audit(result, acting_user, [str(p) for p in paths])
     return result
 
@@ -164,8 +170,27 @@ def load_canonical_dir(path: Path, *, acting_user=None, progress: bool = True) -
                 break
     if not result.tables:
         raise ImportError_(f"{path} 中没有可导入的表 / no canonical tables found in {path}")
+    complete_the_book(result)
     _audit(result, acting_user, [str(path)])
     return result
+
+
+def complete_the_book(result: ImportResult) -> None:
+    """What a bulk load owes the rules after its rows are in (#15): the marketing flag of loaded
+    customers recorded as consent per channel (source import; the checks read the consent
+    record, not the flag), and applicant = insured = owner for policies that name no parties.
+    Both are set-based and leave earlier rows alone, so a re-import adds nothing."""
+    loaded = {t.table: t for t in result.tables if t.inserted or t.updated}
+    if "customers" in loaded:
+        n = consent.backfill_flagged()
+        loaded["customers"].notes.append(f"marketing consent recorded for {n:,} customers")
+    if "policies" in loaded:
+        # Lacking any role (not "lacking all": the helper writes one role per statement).
+        lacking = Q()
+        for role in PartyRole.values:
+            lacking |= ~Exists(PolicyParty.objects.filter(policy=OuterRef("pk"), role=role))
+        n = default_parties_for(Policy.objects.filter(lacking))
+        loaded["policies"].notes.append(f"{n:,} policy parties (applicant, insured, owner)")
 
 
 def _audit(result: ImportResult, acting_user, sources: list[str]) -> None:
