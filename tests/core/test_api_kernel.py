@@ -171,6 +171,7 @@ def test_openapi_document_lists_every_path(client):
         "/api/complaints/{complaint_id}/steps",
         "/api/customers",
         "/api/customers/{customer_id}",
+        "/api/customers/{customer_id}/consents",
         "/api/ecosystem/partners/{partner_id}/scorecard",
         "/api/ecosystem/partners/{partner_id}/scorecard/{figure}",
         "/api/ecosystem/scorecards",
@@ -178,8 +179,11 @@ def test_openapi_document_lists_every_path(client):
         "/api/interactions/{interaction_id}",
         "/api/policies",
         "/api/policies/{policy_id}",
+        "/api/policies/{policy_id}/endorsements",
+        "/api/transfers/{transfer_id}",
         "/api/vehicles",
         "/api/vehicles/{vehicle_id}",
+        "/api/vehicles/{vehicle_id}/transfer",
     ]
     assert set(schema["components"]["securitySchemes"]) == {"BearerTokenAuth", "SessionAuth"}
     assert schema["components"]["schemas"]["PolicyOut"]["properties"]["premium"]["type"] == "string"
