@@ -133,9 +133,8 @@ def unit_subtree_ids(user) -> list[int] | None:
     """The ids of the units under ``user``'s unit (itself included); ``None`` for a
     head-office user or a superuser (every unit); ``[]`` for staff with no unit. Cached on
     the user for the request."""
-    cached = getattr(user, "_unit_subtree", False)
-    if cached is not False:
-        return cached
+    if hasattr(user, "_unit_subtree"):
+        return user._unit_subtree
     ids: list[int] | None
     if user.is_superuser:
         ids = None

@@ -60,7 +60,7 @@ class OrgUnit(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.path:
-            prefix = self.parent.path if self.parent_id else "/"
+            prefix = self.parent.path if self.parent is not None else "/"
             self.path = f"{prefix}{self.code}/"
         super().save(*args, **kwargs)
 

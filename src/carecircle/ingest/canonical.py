@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import time
+from functools import reduce
 from pathlib import Path
 
 import polars as pl
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from tqdm import tqdm
 
 from carecircle.claims.services.reporting import link_compulsory_policies
@@ -186,9 +188,13 @@ def complete_the_book(result: ImportResult) -> None:
         loaded["customers"].notes.append(f"marketing consent recorded for {n:,} customers")
     if "policies" in loaded:
         # Lacking any role (not "lacking all": the helper writes one role per statement).
-        lacking = Q()
-        for role in PartyRole.values:
-            lacking |= ~Exists(PolicyParty.objects.filter(policy=OuterRef("pk"), role=role))
+        lacking = reduce(
+            operator.or_,
+            [
+                ~Exists(PolicyParty.objects.filter(policy=OuterRef("pk"), role=role))
+                for role in PartyRole.values
+            ],
+        )
         n = default_parties_for(Policy.objects.filter(lacking))
         loaded["policies"].notes.append(f"{n:,} policy parties (applicant, insured, owner)")
 
