@@ -995,9 +995,29 @@ ADMIN_EXCEPTIONS: dict[str, list[Check]] = {
 }
 
 
+@functools.cache
+def more_routes() -> dict[str, list[Check]]:
+    """Rows declared in ``tests/authz/more/<area>.py`` (each module's ``ROUTES``): one file per
+    area, so changes in flight side by side do not edit the same table."""
+    import importlib
+    import pkgutil
+
+    from . import more
+
+    out: dict[str, list[Check]] = {}
+    for info in sorted(pkgutil.iter_modules(more.__path__), key=lambda m: m.name):
+        rows = importlib.import_module(f"{more.__name__}.{info.name}").ROUTES
+        clash = set(rows) & (set(out) | set(ROUTES) | set(API_ROUTES))
+        assert not clash, f"declared twice: {sorted(clash)}"
+        out.update(rows)
+    return out
+
+
 def declared(key: str) -> list[Check] | None:
     if key in ROUTES:
         return ROUTES[key]
+    if key in more_routes():
+        return more_routes()[key]
     if key in API_ROUTES:
         return API_ROUTES[key]
     if key in ADMIN_EXCEPTIONS:
@@ -1078,4 +1098,5 @@ def undeclared() -> list[str]:
 
 def unused() -> list[str]:
     keys = {r.key for r in all_routes()}
-    return sorted(k for k in [*ROUTES, *API_ROUTES, *ADMIN_EXCEPTIONS] if k not in keys)
+    declared_keys = [*ROUTES, *API_ROUTES, *more_routes(), *ADMIN_EXCEPTIONS]
+    return sorted(k for k in declared_keys if k not in keys)

@@ -13,6 +13,7 @@ from carecircle.core.validators import validate_plate, validate_uscc, validate_v
 
 from .choices import CustomerKind, Energy, Gender, PartnerKind, TeamKind, VehicleUse
 from .models_consent import Consent, ConsentEvent  # noqa: F401  (consent, recorded)
+from .models_lists import *  # noqa: F403  (list effects, #16)
 
 
 class TeamQuerySet(RestrictedQuerySet):
