@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SALES_AGENT = "sales_agent", _("销售代理人 / Sales agent")
     CLAIMS_HANDLER = "claims_handler", _("理赔员 / Claims handler")
     CLAIMS_APPROVER = "claims_approver", _("核赔人 / Claims approver")
+    UNDERWRITER = "underwriter", _("核保人 / Underwriter")
     SERVICE_MANAGER = "service_manager", _("服务经理 / Service manager")
     PARTNER_USER = "partner_user", _("合作伙伴用户 / Partner user")
     MERCHANT_USER = "merchant_user", _("商户用户 / Merchant user")
@@ -48,6 +49,9 @@ class Perm(enum.StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"
     SEND_MESSAGES = "send_messages"
     VIEW_COCKPIT = "view_cockpit"
+    # Underwriting (#16): the referral queue (核保) — a black-listed customer's commercial
+    # renewal is accepted with conditions or declined with a written reason.
+    UNDERWRITE = "underwrite"
 
 
 # Who may do what. Partner, merchant and customer users never see others' full personal data.
@@ -72,6 +76,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CLAIMS_APPROVER: frozenset(
         {Perm.SEE_ALL_CUSTOMERS, Perm.REVEAL_PII, Perm.HANDLE_CLAIMS, Perm.APPROVE_CLAIMS}
     ),
+    # The underwriter reads the customer's book (claims, policies) in their unit's subtree to
+    # decide a referral; no full personal data, no claims or renewal work.
+    Role.UNDERWRITER: frozenset({Perm.SEE_ALL_CUSTOMERS, Perm.UNDERWRITE}),
     Role.SEAT: frozenset(
         {Perm.REVEAL_PII, Perm.EDIT_CUSTOMERS, Perm.WORK_RENEWALS, Perm.ISSUE_VOUCHERS}
     ),
@@ -97,6 +104,7 @@ STAFF_ROLES = frozenset(
         Role.CLAIMS_HANDLER,
         Role.CLAIMS_APPROVER,
         Role.SERVICE_MANAGER,
+        Role.UNDERWRITER,
     }
 )
 
