@@ -31,6 +31,7 @@ from .claims import (
     RegisteredClaimFactory,
     RepairServiceFactory,
     RepairTermsFactory,
+    ReserveMovementFactory,
 )
 from .consent import ConsentEventFactory, ConsentFactory
 from .core import (
@@ -164,6 +165,7 @@ __all__ = [
     "RenewalTaskFactory",
     "RepairServiceFactory",
     "RepairTermsFactory",
+    "ReserveMovementFactory",
     "RetentionRunFactory",
     "SeatProfileFactory",
     "StatementFactory",

@@ -19,6 +19,7 @@ from carecircle.claims.models import (
     FastTrackRule,
     RepairService,
     RepairTerms,
+    ReserveMovement,
 )
 from carecircle.core.roles import Role
 
@@ -147,6 +148,21 @@ class ClaimPaymentFactory(factory.django.DjangoModelFactory):
     payee = "customer"
     idempotency_key = factory.Sequence(lambda n: f"pay-{n}")
     created_at = factory.LazyFunction(lambda: at(5))
+
+
+class ReserveMovementFactory(factory.django.DjangoModelFactory):
+    """An opening case reserve of ¥1,000 on the claim's own coverage."""
+
+    class Meta:
+        model = ReserveMovement
+
+    claim = factory.SubFactory(ClaimFactory)
+    coverage = factory.LazyAttribute(lambda o: o.claim.coverage)
+    reserve_type = "case"
+    kind = "open"
+    amount = Decimal("1000.00")
+    balance_after = factory.LazyAttribute(lambda o: o.amount)
+    at = factory.LazyFunction(lambda: at(1))
 
 
 class ClaimDocumentFactory(factory.django.DjangoModelFactory):

@@ -92,13 +92,38 @@ class PaymentKind(models.TextChoices):
 
 
 class Payee(models.TextChoices):
-    CUSTOMER = "customer", _("客户 / Customer")
+    CUSTOMER = "customer", _("被保险人 / The insured")
     SHOP = "shop", _("修理厂(直赔) / Repair shop (direct)")
+    THIRD_PARTY = "third_party", _("第三者 / Third party")
+    HOSPITAL = "hospital", _("医院 / Hospital")
 
 
 class PaymentStatus(models.TextChoices):
-    INSTRUCTED = "instructed", _("已指令 / Instructed")
-    SENT = "sent", _("已汇出 / Sent")
+    """created → approved → sent (in a bank batch) → confirmed | returned; a returned payment
+    is reissued as a new payment (``reissue_of``). Counts as paid only when confirmed."""
+
+    CREATED = "created", _("已创建 / Created")
+    APPROVED = "approved", _("已审批 / Approved")
+    SENT = "sent", _("已汇出 / Sent to the bank")
+    CONFIRMED = "confirmed", _("已到账 / Confirmed")
+    RETURNED = "returned", _("银行退回 / Returned by the bank")
+    CANCELLED = "cancelled", _("已撤销 / Cancelled")
+
+
+class ReserveType(models.TextChoices):
+    CASE = "case", _("未决赔款准备金(案件) / Case reserve")
+    EXPENSE = "expense", _("理赔费用准备金(ALAE) / Expense reserve (ALAE)")
+
+
+class ReserveKind(models.TextChoices):
+    """Why a reserve moved. Opening + Σ movements = closing, at any date."""
+
+    OPEN = "open", _("立案估损 / Opened")
+    REVISE = "revise", _("调整 / Revised")
+    PAYMENT = "payment", _("支付冲减 / Taken down by a payment")
+    RETURN = "return", _("退票恢复 / Restored by a returned payment")
+    RELEASE = "release", _("结案释放 / Released at close")
+    REOPEN = "reopen", _("重开 / Reopened")
 
 
 class DocumentKind(models.TextChoices):

@@ -3,6 +3,7 @@
 from ..choices import ClaimStatus
 from .claim import OPEN_STATUSES, UNDECIDED_STATUSES, Claim, ClaimQuerySet
 from .network import RepairService, RepairTerms
+from .reserves import ReserveMovement
 from .rules_admin import ApprovalAuthority, FastTrackRule
 from .workflow import ClaimDocument, ClaimFlag, ClaimPayment, ClaimTransition
 
@@ -20,4 +21,5 @@ __all__ = [
     "FastTrackRule",
     "RepairService",
     "RepairTerms",
+    "ReserveMovement",
 ]

@@ -79,22 +79,47 @@ class ClaimPayment(models.Model):
     )
     idempotency_key = models.CharField(_("幂等键 / idempotency key"), max_length=128, unique=True)
     status = models.CharField(
-        max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.INSTRUCTED
+        _("状态 / status"),
+        max_length=12,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.CREATED,
     )
     created_at = models.DateTimeField(_("指令时间 / instructed at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    gateway_ref = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(_("汇出时间 / sent at"), null=True, blank=True)
+    gateway_ref = models.CharField(_("银行流水号 / bank reference"), max_length=64, blank=True)
+    # Paid means confirmed: the reserve report's paid = confirmed − returned after confirmation
+    # + reissues confirmed (ReserveKind.PAYMENT / RETURN move the case reserve with them).
+    confirmed_at = models.DateTimeField(_("到账时间 / confirmed at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("退回时间 / returned at"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因 / bank's reason"), max_length=128, blank=True)
+    reissue_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissue",
+        verbose_name=_("重付自 / reissue of"),
+    )
 
     objects = ClaimChildQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["confirmed_at"],
+                condition=Q(confirmed_at__isnull=False),
+                name="claim_payment_confirmed_idx",
+            ),
+        ]
         constraints = [
+            # One settlement per claim and round; its reissues after a bank return are new
+            # rows that point at the returned one.
             models.UniqueConstraint(
                 fields=["claim", "round"],
-                condition=Q(kind="final"),
+                condition=Q(kind="final", reissue_of__isnull=True),
                 name="claim_one_final_payment",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="claim_payment_positive"),
