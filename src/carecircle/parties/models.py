@@ -60,6 +60,17 @@ class PartnerQuerySet(RestrictedQuerySet):
     }
 
 
+class LicenceType(models.TextChoices):
+    """The partner's insurance intermediary licence (保险中介许可): only a licensed partner
+    may be paid a commission or a referral fee (docs/commissions.md, ADR 0017)."""
+
+    PROFESSIONAL_AGENCY = "professional_agency", _("专业代理 / Professional agency")
+    SIDELINE_AGENCY = "sideline_agency", _("兼业代理 / Sideline agency")
+    BROKER = "broker", _("经纪 / Broker")
+    INDIVIDUAL_AGENT = "individual_agent", _("个人代理人 / Individual agent")
+    UNLICENSED = "unlicensed", _("无资质 / Unlicensed")
+
+
 class Partner(TimeStampedModel):
     """A 4S shop, repair shop, used-car dealer, intermediary, merchant or life insurer."""
 
@@ -74,6 +85,13 @@ class Partner(TimeStampedModel):
     address = models.CharField(_("地址 / address"), max_length=255, blank=True)
     service_phone = models.CharField(_("服务电话 / service phone"), max_length=32, blank=True)
     active = models.BooleanField(_("有效 / active"), default=True)
+    # Unlicensed until a licence is recorded: no commission, no referral fee (ADR 0017).
+    licence_type = models.CharField(
+        _("中介资质 / licence type"),
+        max_length=24,
+        choices=LicenceType.choices,
+        default=LicenceType.UNLICENSED,
+    )
 
     objects = PartnerQuerySet.as_manager()
 
@@ -82,6 +100,11 @@ class Partner(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def licensed(self) -> bool:
+        """May be paid a commission or a referral fee (holds an intermediary licence)."""
+        return self.licence_type != LicenceType.UNLICENSED
 
 
 class PhoneMixin(models.Model):
