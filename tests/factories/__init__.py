@@ -33,6 +33,13 @@ from .claims import (
     RepairTermsFactory,
     ReserveMovementFactory,
 )
+from .commissions import (
+    CommissionAdjustmentFactory,
+    CommissionLineFactory,
+    CommissionScheduleFactory,
+    CommissionStatementFactory,
+    LicensedPartnerFactory,
+)
 from .consent import ConsentEventFactory, ConsentFactory
 from .core import (
     SH,
@@ -46,6 +53,7 @@ from .core import (
     make_vin,
 )
 from .ecosystem import AgreementFactory, WeatherAlertFactory
+from .lists import CustomerListFlagFactory, UnderwritingReferralFactory
 from .notify import (
     ContactAddressFactory,
     DeliveryAttemptFactory,
@@ -114,6 +122,10 @@ __all__ = [
     "ClaimFlagFactory",
     "ClaimPaymentFactory",
     "ClaimTransitionFactory",
+    "CommissionAdjustmentFactory",
+    "CommissionLineFactory",
+    "CommissionScheduleFactory",
+    "CommissionStatementFactory",
     "CompanyContactFactory",
     "ComplaintEventFactory",
     "ComplaintFactory",
@@ -124,6 +136,7 @@ __all__ = [
     "ContactFactory",
     "CoverageFactory",
     "CustomerFactory",
+    "CustomerListFlagFactory",
     "CustomerValueFactory",
     "DataExportFactory",
     "DeliveryAttemptFactory",
@@ -136,6 +149,7 @@ __all__ = [
     "ItemFactory",
     "LegalMessageFactory",
     "LetterTaskFactory",
+    "LicensedPartnerFactory",
     "ListEntryFactory",
     "ListEventFactory",
     "LocationFactory",
@@ -174,6 +188,7 @@ __all__ = [
     "TeamFactory",
     "TierHistoryFactory",
     "TierReviewFactory",
+    "UnderwritingReferralFactory",
     "UnsubscribeFactory",
     "UserFactory",
     "ValueRunFactory",

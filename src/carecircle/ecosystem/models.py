@@ -6,15 +6,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.access import STAFF, Action, Reach, RestrictedQuerySet
+from carecircle.core.errors import DomainError
 from carecircle.core.models import TimeStampedModel
 from carecircle.core.money import ZERO, MoneyField
 
 from .choices import AgreementStatus
+from .commissions.terms import check_agreement_terms
 
 
 class AgreementQuerySet(RestrictedQuerySet):
@@ -75,7 +78,12 @@ class Agreement(TimeStampedModel):
     labour_discount = _ratio(_("工时折扣 / labour rate discount"))
     parts_discount = _ratio(_("配件折扣 / parts price factor"))
     # What the partner gets (合作伙伴获得)
-    commission_rate = _ratio(_("手续费率 / commission rate"))
+    # Commissions (ADR 0017): the base rates when the partner has no commission schedule for
+    # the line; a schedule (``CommissionSchedule``) adds the differentiated rules.
+    commission_rate = _ratio(_("商业险手续费率(基准) / commercial commission base rate"))
+    compulsory_commission_rate = _ratio(
+        _("交强险手续费率(≤4%) / 交强险 commission rate (at most 4 %)")
+    )
     repair_value_target_monthly = MoneyField(
         _("月度送修产值 / repair work sent per month"), null=True, blank=True
     )
@@ -112,6 +120,14 @@ class Agreement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.agreement_no} {self.partner}"
+
+    def clean(self) -> None:
+        """The admin's form refuses what ``services.create_agreement`` refuses: commission
+        above the caps, commission or referral fees for an unlicensed partner."""
+        try:
+            check_agreement_terms(self.partner if self.partner_id else None, vars(self))
+        except DomainError as error:
+            raise ValidationError({error.field or "__all__": error.message}) from None
 
 
 class PartnerMonth(models.Model):
@@ -233,9 +249,21 @@ class ReminderRun(models.Model):
         return f"reminders {self.as_of}"
 
 
+# Commission schedules, statements and their lines (issue #16, ADR 0017).
+from .commissions.models import (  # noqa: E402
+    CommissionAdjustment,
+    CommissionLine,
+    CommissionSchedule,
+    CommissionStatement,
+)
+
 __all__ = [
     "Agreement",
     "BookMonth",
+    "CommissionAdjustment",
+    "CommissionLine",
+    "CommissionSchedule",
+    "CommissionStatement",
     "PartnerMonth",
     "ReminderRun",
     "WeatherAlert",

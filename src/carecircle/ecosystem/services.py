@@ -15,6 +15,7 @@ from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.models import Partner
 
 from .choices import AgreementStatus
+from .commissions.terms import check_agreement_terms
 from .models import Agreement
 
 TERMS = (
@@ -25,6 +26,7 @@ TERMS = (
     "labour_discount",
     "parts_discount",
     "commission_rate",
+    "compulsory_commission_rate",
     "repair_value_target_monthly",
     "referral_fee",
     "service_fee",
@@ -75,6 +77,8 @@ def create_agreement(
         raise ValueError(f"unknown agreement terms {sorted(unknown)}")
     if ends_on < starts_on:
         raise DomainError("period_reversed", "终止日早于起始日 / ends before it starts", "ends_on")
+    # 报行合一: 交强险 at most 4 %, commercial within the filed rate; nothing to the unlicensed.
+    check_agreement_terms(partner, terms)
     low, high = terms.get("repair_to_premium_min"), terms.get("repair_to_premium_max")
     if low is not None and high is not None and high < low:
         raise DomainError(

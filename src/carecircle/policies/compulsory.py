@@ -55,6 +55,10 @@ ONE_AT_FAULT = Decimal("0")
 TWO_OR_MORE_AT_FAULT = Decimal("0.10")
 FATAL_AT_FAULT = Decimal("0.30")
 LOWEST, HIGHEST = Decimal("-0.50"), FATAL_AT_FAULT
+# The commission (手续费) an intermediary or agent may be paid on 交强险: at most 4 % of the
+# premium (原保监会《关于加强机动车交通事故责任强制保险手续费管理的通知》); the law's figure, not
+# a setting. Read by ecosystem.commissions (ADR 0017).
+COMMISSION_CAP = Decimal("0.04")
 
 # Use → [(seats below, base)], the last row's bound None (every larger car).
 BaseTable = Mapping[str, Sequence[tuple[int | None, str]]]
