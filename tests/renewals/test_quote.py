@@ -253,10 +253,11 @@ def test_a_quote_is_stored_with_every_figure(task):
 
 def test_the_quote_reads_the_vehicles_policies_and_claims_once(task, django_assert_num_queries):
     """The NCD and 交强险's A come from one read of the vehicle (its policies, then their
-    counted claims): two queries per quote, whatever the history holds (speed is a feature:
-    the seat's task page computes a quote on every open)."""
+    counted claims): two queries per quote, whatever the history holds, and one for the
+    customer's list effect (#16) (speed is a feature: the seat's task page computes a quote on
+    every open)."""
     compulsory_claim(task, "CQ1", share=Decimal("1"))
     conf = renewal_settings()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         q = compute(task, None, conf)
     assert q.compulsory_adjustment == Decimal("0")  # the at-fault claim was read

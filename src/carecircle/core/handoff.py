@@ -32,6 +32,9 @@ class Event(enum.StrEnum):
     # A paid proposal (投保单) issued its policies / an unpaid one expired: the renewal reacts.
     PROPOSAL_ISSUED = "proposal_issued"  # proposal_id
     PROPOSAL_EXPIRED = "proposal_expired"  # proposal_id
+    # A customer's list effect changed (parties.CustomerListFlag, #16): a renewal referral
+    # for an entry that no longer acts is withdrawn.
+    LIST_EFFECT_CHANGED = "list_effect_changed"  # customer_id
 
 
 class Question(enum.StrEnum):

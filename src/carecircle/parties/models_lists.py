@@ -10,8 +10,10 @@ reason codes and the reasons in words. No row: no effect. docs/underwriting.md, 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core import clock
 from carecircle.core.access import RestrictedQuerySet, customer_reach
 
 __all__ = ["CustomerListFlag", "ListFlagKind", "list_flag"]
@@ -75,7 +77,9 @@ class CustomerListFlag(models.Model):
 
 def list_flag(customer_id: int | None) -> CustomerListFlag | None:
     """The customer's list effect, or None (for services that have already scoped the
-    customer; pages read through ``restrict``)."""
+    customer; pages read through ``restrict``). An entry past its expiry date acts no more
+    even before the nightly ``value lists`` removes the row."""
     if customer_id is None:
         return None
-    return CustomerListFlag.objects.filter(customer_id=customer_id).first()
+    in_force = Q(expires_on__isnull=True) | Q(expires_on__gte=clock.today())
+    return CustomerListFlag.objects.filter(in_force, customer_id=customer_id).first()

@@ -16,6 +16,31 @@ class QuoteForm(forms.Form):
     compulsory_only = forms.BooleanField(label=_("仅续交强险 / 交强险 only"), required=False)
 
 
+class UnderwritingDecisionForm(forms.Form):
+    """核保: accept with conditions, or decline with a written reason (#16)."""
+
+    decision = forms.ChoiceField(
+        label=_("决定 / decision"),
+        choices=[("accept", _("有条件承保 / Accept")), ("decline", _("拒保 / Decline"))],
+        widget=forms.RadioSelect,
+    )
+    min_pricing = forms.DecimalField(
+        label=_("最低自主定价系数 / minimum pricing coefficient"),
+        max_digits=5,
+        decimal_places=3,
+        required=False,
+    )
+    excess_note = forms.CharField(label=_("免赔约定 / excess"), max_length=255, required=False)
+    excluded_coverages = forms.CharField(
+        label=_("不承保险别 / coverages excluded"), max_length=255, required=False
+    )
+    reason = forms.CharField(
+        label=_("理由(拒保必填) / reason (required to decline)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ProposalActionForm(forms.Form):
     """Resend the payment link, or cancel the unpaid offer (with a reason)."""
 

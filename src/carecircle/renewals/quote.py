@@ -11,6 +11,10 @@ at-fault and fatal accidents (``policies.compulsory``). It can be quoted alone (
 lead is the compulsory policy, or ``include_commercial=False``) and is never refused: no tier
 range, list or pricing choice applies to it.
 
+A listed customer (``renewals.lists``, #16): grey — the range starts at 1.0; black — the
+commercial part is refused until underwriting accepts it, then the range starts at the
+underwriter's minimum (at least 1.0). Each refusal names the list entry.
+
 车船税 (``policies.vehicle_tax``) goes with every quote that includes 交强险, shown and totalled
 apart from premium: ``total`` is premium only, ``grand_total`` adds the tax. When the tax
 cannot be worked out (engine size not recorded, a vehicle over 9 seats) the quote still
@@ -33,6 +37,7 @@ from carecircle.policies.choices import PolicyKind
 from carecircle.policies.models import Policy
 
 from .conf import RenewalSettings
+from .lists import ListLimits, limits_for
 from .models import RenewalTask
 
 THREE = Decimal("0.001")
@@ -58,6 +63,7 @@ class QuoteFigures:
     region_group: str = ""
     vehicle_tax: Decimal | None = None  # 车船税 collected with 交强险; None: see the note
     vehicle_tax_note: str = ""
+    list_note: str = ""  # the list entry that limits this quote, in words (#16)
 
     @property
     def grand_total(self) -> Decimal:
@@ -80,12 +86,19 @@ def regulatory_band() -> tuple[Decimal, Decimal]:
     return Decimal(str(band[0])), Decimal(str(band[1]))
 
 
-def pricing_range(tier: str, conf: RenewalSettings) -> tuple[Decimal, Decimal]:
-    """The tier's range, cut to the regulatory band (the band always wins)."""
+def pricing_range(
+    tier: str, conf: RenewalSettings, floor: Decimal | None = None
+) -> tuple[Decimal, Decimal]:
+    """The tier's range, cut to the regulatory band (the band always wins); a list floor
+    (#16) raises the low end, and the high end with it when the tier's stops below."""
     band = regulatory_band()
     tier_range = conf.tier_pricing_range.get(tier or "standard")
     low, high = (Decimal(v) for v in tier_range) if tier_range else band
-    return max(low, band[0]), min(high, band[1])
+    low, high = max(low, band[0]), min(high, band[1])
+    if floor is not None:
+        low = min(max(low, floor), band[1])
+        high = max(high, low)
+    return low, high
 
 
 def base_premium(policy: Policy) -> Decimal:
@@ -97,16 +110,20 @@ def base_premium(policy: Policy) -> Decimal:
     return to_money(policy.premium / factor)
 
 
-def default_pricing(task: RenewalTask, conf: RenewalSettings) -> Decimal:
-    """Last year's coefficient, moved into the tier's range."""
-    low, high = pricing_range(task.tier, conf)
+def default_pricing(
+    task: RenewalTask, conf: RenewalSettings, floor: Decimal | None = None
+) -> Decimal:
+    """Last year's coefficient, moved into the tier's range (and above a list floor)."""
+    low, high = pricing_range(task.tier, conf, floor)
     last = task.policy.pricing_coefficient or Decimal(1)
     return min(high, max(low, last))
 
 
-def _check_pricing(pricing: Decimal, low: Decimal, high: Decimal) -> None:
+def _check_pricing(pricing: Decimal, low: Decimal, high: Decimal, limits: ListLimits) -> None:
     band = regulatory_band()
     rules.check_pricing_coefficient(pricing, (str(band[0]), str(band[1])))
+    if limits.floor is not None and pricing < limits.floor:
+        raise DomainError("list_floor", limits.floor_reason, "pricing_coefficient")
     if not low <= pricing <= high:
         raise DomainError(
             "tier_range",
@@ -158,13 +175,19 @@ def compute(
     conf: RenewalSettings,
     *,
     include_commercial: bool = True,
+    limits: ListLimits | None = None,
 ) -> QuoteFigures:
+    """The quote; a commercial part the customer's list entry refuses (black, not accepted
+    by underwriting) raises ``DomainError`` naming the entry — 交强险 alone never does."""
     lead, companion = task.policy, task.companion
+    limits = limits_for(task) if limits is None else limits
     has_commercial = lead.kind == PolicyKind.COMMERCIAL
     commercial = lead if has_commercial and include_commercial else None
     compulsory = companion if has_commercial else lead
     customer = task.customer
-    low, high = pricing_range(task.tier, conf)
+    if commercial is not None and not limits.commercial_allowed:
+        raise DomainError("referred", limits.refusal, status=409)
+    low, high = pricing_range(task.tier, conf, limits.floor)
     # one read of the vehicle's policies and claims serves the NCD and 交强险's A
     starts = [p.expiry_date for p in (commercial, compulsory) if p is not None]
     records = vehicle_records(lead.vehicle_id, max(starts)) if starts else None
@@ -172,8 +195,12 @@ def compute(
     tv = Decimal("1.000")
     level, reason = 0, ""
     if commercial is not None:
-        pricing = default_pricing(task, conf) if pricing is None else pricing.quantize(THREE)
-        _check_pricing(pricing, low, high)
+        pricing = (
+            default_pricing(task, conf, limits.floor)
+            if pricing is None
+            else pricing.quantize(THREE)
+        )
+        _check_pricing(pricing, low, high, limits)
         base = base_premium(commercial)
         found = ncd_for(
             commercial.vehicle_id,
@@ -213,4 +240,5 @@ def compute(
         region_group=comp.group if comp else "",
         vehicle_tax=comp.tax if comp else None,
         vehicle_tax_note=comp.tax_note if comp else "",
+        list_note=limits.floor_reason if commercial is not None else "",
     )

@@ -3,7 +3,7 @@ pipeline, the CTI webhook and 考核督导 under ``supervise/``."""
 
 from django.urls import path
 
-from .views import cti, pipeline, supervision, workspace
+from .views import cti, pipeline, supervision, underwriting, workspace
 
 app_name = "renewals"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("task/<int:pk>/outcome/", workspace.outcome, name="outcome"),
     path("task/<int:pk>/proposal/", workspace.proposal, name="proposal"),
     path("pipeline/", pipeline.pipeline, name="pipeline"),
+    path("underwriting/", underwriting.queue, name="underwriting"),
+    path("underwriting/<int:pk>/", underwriting.referral, name="underwriting_referral"),
+    path("underwriting/<int:pk>/decide/", underwriting.decide, name="underwriting_decide"),
     path("cti/events/", cti.events, name="cti_events"),
     path("supervise/", supervision.dashboard, name="supervise"),
     path("supervise/why-lost/", supervision.why_lost, name="supervise_lost"),

@@ -13,7 +13,7 @@ from carecircle.core import audit, clock
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm
-from carecircle.parties.models import Customer
+from carecircle.parties.models import Customer, list_flag
 from carecircle.policies.models import Policy
 from carecircle.value.public import current_tier
 
@@ -59,6 +59,16 @@ def issue_manual(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", "请填写发放原因 / a reason is required", "reason")
+    flag = list_flag(customer.pk)
+    if flag is not None:  # discretionary services stop on a list entry; entitlements stay (#16)
+        raise DomainError(
+            "listed",
+            flag.because(
+                "名单客户不发放酌情服务券", "no discretionary voucher for a listed customer"
+            ),
+            "customer",
+            status=409,
+        )
     if not product.active:
         raise DomainError("product_inactive", "该服务已停用 / this service is inactive", "product")
     today = clock.today()

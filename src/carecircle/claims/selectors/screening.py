@@ -14,6 +14,7 @@ from django.utils import timezone
 from carecircle.core import handoff
 from carecircle.core.handoff import Question
 from carecircle.core.money import ZERO
+from carecircle.parties.models import list_flag
 from carecircle.policies.models import Coverage, Policy
 
 from .. import conf, rule_settings, rules
@@ -108,4 +109,8 @@ def fast_track_refusals(claim: Claim, amount: Decimal | None = None) -> list[str
         open_flags=claim.flags.filter(status=FlagStatus.OPEN).count(),
         tier=tier(claim.policy.customer_id),
     )
-    return rules.fast_track_refusals(facts, rule_settings.fast_track_policy())
+    refusals = rules.fast_track_refusals(facts, rule_settings.fast_track_policy())
+    flag = list_flag(claim.policy.customer_id)
+    if flag is not None:  # a grey or black list entry in force: no fast track (#16)
+        refusals.append(flag.fast_track_refusal())
+    return refusals

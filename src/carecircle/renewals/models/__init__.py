@@ -1,9 +1,10 @@
 """Renewal records: tasks and their assignments, contacts, quotes, blocked attempts, seats and
-pipeline runs (choices in ``renewals.choices``)."""
+pipeline runs, underwriting referrals (choices in ``renewals.choices``)."""
 
 from .contacts import ComplianceBlock, Contact, Quote
 from .seats import PipelineRun, SeatProfile
 from .tasks import Assignment, RenewalTask
+from .underwriting import ReferralStatus, UnderwritingReferral
 
 __all__ = [
     "Assignment",
@@ -11,6 +12,8 @@ __all__ = [
     "Contact",
     "PipelineRun",
     "Quote",
+    "ReferralStatus",
     "RenewalTask",
     "SeatProfile",
+    "UnderwritingReferral",
 ]

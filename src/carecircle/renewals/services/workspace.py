@@ -31,11 +31,12 @@ from ..choices import (
     Status,
 )
 from ..conf import renewal_settings
+from ..lists import limits_for
 from ..models import Contact, Quote, RenewalTask
 from ..quote import compute
 from ..rules import Violation
 from ..supervision.scope import can_supervise
-from . import acceptance, compliance
+from . import acceptance, compliance, underwriting
 
 CLOSING = {Outcome.RENEWED, Outcome.LOST, Outcome.REFUSED, Outcome.DO_NOT_CALL}
 
@@ -170,7 +171,13 @@ def make_quote(
     task = RenewalTask.objects.select_related(
         "policy__vehicle", "companion__vehicle", "customer"
     ).get(pk=task.pk)
-    figures = compute(task, pricing, conf, include_commercial=not compulsory_only)
+    limits = limits_for(task)
+    if not compulsory_only and not limits.commercial_allowed:
+        # A black-listed customer (#16): the commercial quote goes to underwriting; 交强险
+        # may still be quoted alone. The refusal names the list entry.
+        underwriting.refer(task, user)
+        limits = limits_for(task)
+    figures = compute(task, pricing, conf, include_commercial=not compulsory_only, limits=limits)
     quote = Quote.objects.create(
         task=task,
         by=user,

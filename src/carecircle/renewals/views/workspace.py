@@ -22,9 +22,10 @@ from .. import selectors
 from ..choices import Stage
 from ..conf import renewal_settings
 from ..forms import OutcomeForm, ProposalActionForm, QuoteForm
+from ..lists import limits_for
 from ..models import Contact, RenewalTask
 from ..quote import compute, pricing_range
-from ..services import acceptance, workspace
+from ..services import acceptance, underwriting, workspace
 from ..supervision.scope import can_supervise
 
 
@@ -107,8 +108,13 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     blocks = (
         selectors.call_violations(task, task.customer, clock.now(), conf) if task.is_open else []
     )
+    if task.is_open and task.assignee_id == request.user.pk:
+        underwriting.refer(task, request.user)  # a black-listed customer (#16); idempotent
+    limits = limits_for(task)
     try:
-        preview = compute(task, None, conf)
+        preview = compute(
+            task, None, conf, include_commercial=limits.commercial_allowed, limits=limits
+        )
     except DomainError:
         preview = None
     return render(
@@ -120,7 +126,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             "reasons": reasons_for(page.value) if page.value else [],
             "blocks": blocks,
             "preview": preview,
-            "range": pricing_range(task.tier, conf),
+            "range": pricing_range(task.tier, conf, limits.floor),
+            "limits": limits,
             "quote_form": QuoteForm(),
             "outcome_form": OutcomeForm(initial={"idempotency_key": uuid.uuid4().hex}),
             "pending_call": next((c for c in page.contacts if not c.outcome and c.call_id), None),

@@ -31,6 +31,7 @@ from ..models import (
     TierHistory,
     TierReview,
 )
+from . import list_effects
 
 PERSON_APPROVED = "person_approved"
 
@@ -190,6 +191,8 @@ def _move(entry: ListEntry, action: str, acting_user: Any, note: str) -> ListEnt
         summary=f"{entry.kind} list entry {action}: {before}→{after}",
         changes={"status": [before, after], "note": note},
     )
+    # Lists that act (#16): the customer's effect follows the entry in the same transaction.
+    list_effects.sync_flag(entry.customer_id)
     return entry
 
 

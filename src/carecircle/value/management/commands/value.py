@@ -1,4 +1,7 @@
-"""`carecircle value fit --dataset …` and `carecircle value run [--as-of DATE] [--snapshot DIR]`.
+"""`carecircle value fit --dataset …` and `carecircle value run [--as-of DATE] [--snapshot DIR]`;
+`carecircle value lists`: expire list entries past their date and bring every customer's list
+effect (parties.CustomerListFlag) in line with their entries — the backfill and the nightly
+check (#16).
 
 ``value run`` is also what the nightly job calls (docs/value.md: cron or django-tasks).
 """
@@ -21,6 +24,8 @@ from carecircle.value.engine.runner import RunInProgress, run_value
 from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
 from carecircle.value.ml.errors import ModelInputError, ModelSchemaError
+from carecircle.value.services import list_effects
+from carecircle.value.services.decisions import expire_due
 from carecircle.value.services.model_versions import fit_from_dataset, fit_from_snapshot
 
 
@@ -42,8 +47,14 @@ class Command(BaseCommand):
         run.add_argument("--currency", default=None)
         run.add_argument("--horizon-years", type=int, default=None)
         run.add_argument("--discount-rate", type=float, default=None)
+        sub.add_parser("lists", help="expire list entries past their date; sync list effects")
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "lists":
+            expired = expire_due()
+            synced = list_effects.sync_all()
+            self.stdout.write(f"list entries expired: {expired}; customers synced: {synced}")
+            return
         if options["action"] == "run":
             self._run(options)
             return
