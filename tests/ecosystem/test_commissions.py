@@ -15,6 +15,7 @@ from django.test import override_settings
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
 from carecircle.core.roles import Role
+from carecircle.ecosystem import scorecards
 from carecircle.ecosystem import services as agreements
 from carecircle.ecosystem.commissions import rules, services
 from carecircle.ecosystem.models import CommissionLine, CommissionStatement
@@ -371,3 +372,22 @@ def test_an_agent_earns_on_the_policies_they_sold(manager):
     report = services.calculate_month(FEB)
     assert (report.written, report.no_terms) == (1, 1)
     assert CommissionStatement.objects.get(agent=agent).total == Decimal("120.00")
+
+
+def test_the_scorecard_shows_commission_due_and_paid_from_the_statement(manager):
+
+    shop = LicensedPartnerFactory()
+    CommissionScheduleFactory(partner=shop, base_rate=Decimal("0.1"))
+    _policy(shop, premium="3000.00")
+    services.calculate_month(FEB)
+
+    def gets():
+        return {line.key: line.value for line in scorecards.scorecard(shop, FEB).gets}
+
+    assert (gets()["commission"], gets()["commission_paid"]) == (Decimal("300.00"), Decimal("0.00"))
+    statement = services.approve(CommissionStatement.objects.get(), acting_user=manager)
+    services.mark_paid(statement, acting_user=manager)
+    assert (gets()["commission"], gets()["commission_paid"]) == (
+        Decimal("300.00"),
+        Decimal("300.00"),
+    )

@@ -50,6 +50,7 @@ def test_each_figure_is_judged_against_the_agreement(shop_book):
         "repair_paid": "no_target",
         "service_value": "no_target",
         "commission": "no_target",
+        "commission_paid": "no_target",
         "referral_fees": "no_target",
         "repair_to_premium": "met",
         "renewal_rate": "below",
@@ -60,7 +61,8 @@ def test_each_figure_is_judged_against_the_agreement(shop_book):
         "settlement_days": "met",
     }
     commission = next(x for x in scorecards.scorecard(shop, FEB).gets if x.key == "commission")
-    assert commission.value == Decimal("1200.00")
+    # Commission due comes from the month's statement (docs/commissions.md), none calculated.
+    assert commission.value is None
 
 
 def test_a_partner_without_an_agreement_shows_figures_without_targets(shop_book):

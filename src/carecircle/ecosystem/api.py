@@ -20,13 +20,16 @@ from carecircle.core.api.auth import acting_user
 from carecircle.core.api.pagination import LimitOffsetNoCount
 from carecircle.core.api.schemas import ERRORS
 from carecircle.core.errors import DomainError
+from carecircle.core.roles import Perm, has_perm
 from carecircle.parties.choices import PartnerKind
 from carecircle.parties.models import Partner
 
 from . import scorecards
 from .access import is_partner_user, partner_for, sees_all_partners
+from .commissions.choices import StatementStatus
+from .commissions.schemas import StatementDetailOut, StatementOut, StatementsIn
 from .health import month_figures
-from .models import Agreement
+from .models import Agreement, CommissionStatement
 from .schemas import DrillRowOut, MonthIn, ScorecardOut, ScorecardSummaryOut
 
 router = Router(tags=["ecosystem"])
@@ -199,3 +202,81 @@ class _Rows:
 
     def __getitem__(self, s: slice) -> list[dict[str, Any]]:
         return [_row(r, self.user) for r in self.records[s]]
+
+
+# ---------------------------------------------------------------- commission statements
+
+
+def _statements_for(user):
+    if not (has_perm(user, Perm.MANAGE_PARTNERS) or is_partner_user(user)):
+        raise PermissionDenied("需要合作伙伴管理权限 / needs the manage-partners permission")
+    return CommissionStatement.objects.restrict(user).select_related("partner", "agent")
+
+
+def _statement_out(s: CommissionStatement) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "statement_no": s.statement_no,
+        "month": f"{s.month:%Y-%m}",
+        "partner_id": s.partner_id,
+        "agent_id": s.agent_id,
+        "payee": s.payee_name,
+        "status": s.status,
+        "lines_count": s.lines_count,
+        "premium": str(s.premium),
+        "total": str(s.total),
+        "approved_at": s.approved_at,
+        "paid_at": s.paid_at,
+        "payment_ref": s.payment_ref,
+    }
+
+
+@router.get("/ecosystem/commissions/statements", response={200: list[StatementOut], **ERRORS})
+@paginate(LimitOffsetNoCount)
+def list_commission_statements(request: HttpRequest, q: Query[StatementsIn]):
+    """Commission statements (手续费结算单), newest month first: every statement of the
+    caller's unit subtree for who manages partners, a partner's own for its users."""
+    rows = _statements_for(acting_user(request))
+    if q.month:
+        rows = rows.filter(month=_month(q.month))
+    if q.status in StatementStatus.values:
+        rows = rows.filter(status=q.status)
+    return _Statements(rows.order_by("-month", "statement_no"))
+
+
+class _Statements:
+    def __init__(self, rows) -> None:
+        self.rows = rows
+
+    def __getitem__(self, s: slice) -> list[dict[str, Any]]:
+        return [_statement_out(r) for r in self.rows[s]]
+
+
+@router.get(
+    "/ecosystem/commissions/statements/{statement_id}",
+    response={200: StatementDetailOut, **ERRORS},
+)
+def get_commission_statement(request: HttpRequest, statement_id: int):
+    """One statement with its lines: the policy, the rate used and why, the amount."""
+    statement = _statements_for(acting_user(request)).filter(pk=statement_id).first()
+    if statement is None:
+        raise Http404("statement")
+    lines = statement.lines.select_related("policy").order_by("written_on", "pk")
+    return {
+        **_statement_out(statement),
+        "lines": [
+            {
+                "id": line.pk,
+                "policy_no": line.policy.policy_no,
+                "kind": line.kind,
+                "line": line.line,
+                "segment": line.segment,
+                "written_on": line.written_on,
+                "premium": str(line.premium),
+                "rate": str(line.rate),
+                "amount": str(line.amount),
+                "reason": line.reason,
+            }
+            for line in lines
+        ],
+    }

@@ -3,7 +3,7 @@ under the same ``ecosystem/`` prefix are touchpoints' (``touchpoints/urls.py``).
 
 from django.urls import path
 
-from .views import cockpit, reminders, scorecards
+from .views import cockpit, commissions, reminders, scorecards
 
 app_name = "ecosystem"
 urlpatterns = [
@@ -14,6 +14,23 @@ urlpatterns = [
     path("partners/", scorecards.partners, name="partners"),
     path("partners/<int:partner_id>/", scorecards.scorecard, name="scorecard"),
     path("partners/<int:partner_id>/<slug:what>/", scorecards.drill, name="drill"),
+    path("commissions/", commissions.statements, name="commission_statements"),
+    path("commissions/calculate/", commissions.calculate, name="commission_calculate"),
+    path(
+        "commissions/<int:statement_id>/",
+        commissions.statement_detail,
+        name="commission_statement",
+    ),
+    path(
+        "commissions/<int:statement_id>/export.xlsx",
+        commissions.statement_export,
+        name="commission_export",
+    ),
+    path(
+        "commissions/<int:statement_id>/<slug:action>/",
+        commissions.statement_action,
+        name="commission_action",
+    ),
     path("reminders/", reminders.reminder_page, name="reminders"),
     path("reminders/run/", reminders.run_now, name="reminders_run"),
 ]

@@ -187,6 +187,7 @@ class Report:
             "statements": [
                 {
                     "statement_no": s.statement_no,
+                    "month": f"{s.month:%Y-%m}",
                     "payee": s.payee_name,
                     "status": s.status,
                     "lines": s.lines_count,
@@ -450,7 +451,16 @@ def calculate_month(month: dt.date, *, acting_user: Any = None) -> Report:
 
         for statement in statements.touched.values():
             _retotal(statement)
-        report.statements = sorted(statements.touched.values(), key=lambda s: s.statement_no)
+        # The month's statements (all of them, so a rerun prints the same figures) and any
+        # later one a late line went to.
+        shown = {
+            s.pk: s
+            for s in CommissionStatement.objects.filter(month=month).select_related(
+                "partner", "agent"
+            )
+        }
+        shown.update(statements.touched)
+        report.statements = sorted(shown.values(), key=lambda s: (s.month, s.statement_no))
         if report.written or report.clawbacks:
             audit.record(
                 acting_user,

@@ -19,6 +19,8 @@ from carecircle.core.money import ZERO, to_money
 from carecircle.policies.models import Policy
 from carecircle.touchpoints.models import Complaint, Interaction, Referral
 
+from ..commissions.choices import StatementStatus
+from ..commissions.models import CommissionStatement
 from ..rules import ratio
 
 FIELDS = (
@@ -63,6 +65,10 @@ class Figures:
     services_delivered: int = 0
     service_value: Decimal = ZERO
     network_avg_repair: Decimal | None = None
+    # From the month's commission statement (not stored in PartnerMonth): what is due on the
+    # business of the month (the statement's total, whatever its status) and what was paid.
+    commission_due: Decimal | None = None
+    commission_paid: Decimal | None = None
 
     @property
     def renewal_rate(self) -> Decimal | None:
@@ -224,6 +230,7 @@ def figures(
         out[row["partner_id"]].customers_referred = row["n"]
 
     _alliance(out, start, end, partner_ids)
+    _commissions(out, month, partner_ids)
 
     for f in out.values():
         f.network_avg_repair = network_avg
@@ -255,3 +262,17 @@ def _alliance(out, start, end, partner_ids) -> None:
         f = out[row["merchant_id"]]
         f.satisfaction_sum += row["s"] or 0
         f.satisfaction_n += row["n"]
+
+
+def _commissions(out, month: dt.date, partner_ids) -> None:
+    """Commission due and paid from the partners' statements of the month (docs/commissions.md):
+    due is the statement's total, paid the total of a statement marked paid."""
+    statements = _of_partners(
+        CommissionStatement.objects.filter(month=month, partner__isnull=False),
+        "partner_id",
+        partner_ids,
+    )
+    for pid, total, status in statements.values_list("partner_id", "total", "status"):
+        f = out[pid]
+        f.commission_due = total
+        f.commission_paid = total if status == StatementStatus.PAID else ZERO

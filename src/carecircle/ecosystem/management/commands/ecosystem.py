@@ -2,7 +2,11 @@
 book's cockpit figures for the last N complete months and the current month (nightly).
 
 ``carecircle ecosystem reminders [--date YYYY-MM-DD] [--only rule,…]``: run the reminder rules
-through notify (nightly, before the quiet hours end; deferred messages go at 09:00)."""
+through notify (nightly, before the quiet hours end; deferred messages go at 09:00).
+
+``carecircle ecosystem commissions --month YYYY-MM [--json]``: the month's commission lines
+(policies that took effect) and clawbacks (policies cancelled) on each payee's draft statement;
+running it twice changes nothing (docs/commissions.md)."""
 
 from __future__ import annotations
 
@@ -14,19 +18,25 @@ from django.core.management.base import BaseCommand, CommandError
 
 from carecircle.core import dates
 from carecircle.ecosystem import cockpit, reminders, scorecards
+from carecircle.ecosystem.commissions import services as commissions
 
 
 class Command(BaseCommand):
     help = "生态圈 / ecosystem: aggregate | reminders"
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["aggregate", "reminders"])
+        parser.add_argument("action", choices=["aggregate", "reminders", "commissions"])
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--date", help="reminders: the day to run for (default today)")
         parser.add_argument("--only", help="reminders: comma-separated rule names")
+        parser.add_argument("--month", help="commissions: the month, YYYY-MM (default: last)")
+        parser.add_argument("--json", action="store_true", help="commissions: print JSON")
 
     def handle(self, *args, **options):
         started = time.perf_counter()
+        if options["action"] == "commissions":
+            self._commissions(options)
+            return
         if options["action"] == "reminders":
             day = None
             if options["date"]:
@@ -59,3 +69,24 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def _commissions(self, options) -> None:
+        month = dates.last_complete_month()
+        if options["month"]:
+            month = dates.parse_month(options["month"])  # type: ignore[assignment]
+            if month is None:
+                raise CommandError("--month must be YYYY-MM")
+        report = commissions.calculate_month(month).as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{report['month']}: {report['lines_added']} lines, {report['clawbacks_added']} "
+            f"clawbacks, {len(report['refused'])} refused, {report['no_terms']} without terms"
+        )
+        for s in report["statements"]:
+            self.stdout.write(
+                f"  {s['statement_no']} {s['payee']} {s['status']} {s['lines']} lines ¥{s['total']}"
+            )
+        for r in report["refused"]:
+            self.stdout.write(f"  refused {r['policy_no']}: {r['message']}")
