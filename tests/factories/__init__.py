@@ -33,6 +33,13 @@ from .claims import (
     RepairTermsFactory,
     ReserveMovementFactory,
 )
+from .claims_bank import (
+    BankAccountFactory,
+    BankReturnImportFactory,
+    PaymentBatchFactory,
+    PaymentPayeeFactory,
+)
+from .claims_reserves import ReserveChangeFactory, SalvageFactory, SubrogationFactory
 from .commissions import (
     CommissionAdjustmentFactory,
     CommissionLineFactory,
@@ -116,6 +123,8 @@ __all__ = [
     "ApiTokenFactory",
     "ApprovalAuthorityFactory",
     "AssignmentFactory",
+    "BankAccountFactory",
+    "BankReturnImportFactory",
     "BookingFactory",
     "ClaimDocumentFactory",
     "ClaimFactory",
@@ -162,7 +171,9 @@ __all__ = [
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
+    "PaymentBatchFactory",
     "PaymentOrderFactory",
+    "PaymentPayeeFactory",
     "PlainClaimFactory",
     "PolicyFactory",
     "PolicyPartyFactory",
@@ -179,11 +190,14 @@ __all__ = [
     "RenewalTaskFactory",
     "RepairServiceFactory",
     "RepairTermsFactory",
+    "ReserveChangeFactory",
     "ReserveMovementFactory",
     "RetentionRunFactory",
+    "SalvageFactory",
     "SeatProfileFactory",
     "StatementFactory",
     "StatementLineFactory",
+    "SubrogationFactory",
     "SurveyFactory",
     "TeamFactory",
     "TierHistoryFactory",

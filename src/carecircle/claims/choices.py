@@ -54,6 +54,12 @@ class Action(models.TextChoices):
     SHOP_ACCEPT = "shop_accept", _("修理厂接车 / Shop accepts the referral")
     SHOP_ESTIMATE = "shop_estimate", _("修理厂维修报价 / Shop's repair estimate")
     REPAIR_DONE = "repair_done", _("维修完工 / Repair done")
+    # The payment's way to the bank (#16): the claim is paid (PAY) only when the bank confirms.
+    PAYMENT_CREATED = "payment_created", _("支付指令 / Payment instructed")
+    PAYMENT_APPROVED = "payment_approved", _("支付审批 / Payment approved")
+    PAYMENT_SENT = "payment_sent", _("已汇出 / Sent to the bank")
+    PAYMENT_RETURNED = "payment_returned", _("银行退票 / Returned by the bank")
+    PAYMENT_REISSUED = "payment_reissued", _("重新支付 / Reissued")
 
 
 class ReportChannel(models.TextChoices):
@@ -126,6 +132,27 @@ class ReserveKind(models.TextChoices):
     REOPEN = "reopen", _("重开 / Reopened")
 
 
+class ReserveChangeStatus(models.TextChoices):
+    """A handler's revision above their limit waits for an approver (issue #16)."""
+
+    PENDING = "pending", _("待核赔人批准 / Awaiting an approver")
+    APPLIED = "applied", _("已生效 / Applied")
+    DECLINED = "declined", _("已驳回 / Declined")
+
+
+class SubrogationStatus(models.TextChoices):
+    OPEN = "open", _("追偿中 / Pursuing")
+    PARTLY = "partly", _("部分追回 / Partly recovered")
+    RECOVERED = "recovered", _("已追回 / Recovered")
+    WRITTEN_OFF = "written_off", _("已核销 / Written off")
+
+
+class SalvageStatus(models.TextChoices):
+    VALUED = "valued", _("已估价 / Valued")
+    SOLD = "sold", _("已处置 / Sold")
+    ABANDONED = "abandoned", _("放弃 / Abandoned")
+
+
 class DocumentKind(models.TextChoices):
     PHOTO = "photo", _("现场照片 / Photo")
     DOCUMENT = "document", _("理赔材料 / Document")
@@ -150,3 +177,17 @@ class AcceptanceChannel(models.TextChoices):
     PHONE_CALL = "phone_call", _("电话确认(录音) / On a recorded call")
     IN_WRITING = "in_writing", _("书面确认 / In writing")
     IN_PERSON = "in_person", _("当面确认 / In person")
+
+
+class AccountStatus(models.TextChoices):
+    """A payee's bank account: unverified until the payee confirms the small amount sent to it
+    or a handler records a call-back (ADR 0016)."""
+
+    UNVERIFIED = "unverified", _("未核验 / Unverified")
+    PENDING = "pending", _("待确认小额 / Awaiting the confirmation amount")
+    VERIFIED = "verified", _("已核验 / Verified")
+
+
+class VerificationMethod(models.TextChoices):
+    AMOUNT = "amount", _("小额确认 / Confirmation amount")
+    CALLBACK = "callback", _("电话回访 / Call-back")

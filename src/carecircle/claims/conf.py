@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     # Approval authority when no ApprovalAuthority row exists (role → limit, None = no limit),
     # in escalation order.
     "APPROVAL_LIMITS": [("claims_approver", "50000"), ("manager", None)],
+    # A handler's manual reserve revision larger than this (either way) waits for a claims
+    # approver whose authority covers it (issue #16); approvers use their approval limit.
+    "RESERVE_REVISION_LIMIT": "20000",
     # Fraud and leakage signals.
     "EARLY_CLAIM_DAYS": 30,
     "SAME_SHOP_CLAIMS": 3,

@@ -11,6 +11,7 @@ import polars as pl
 from django.db.models import Exists, OuterRef
 from tqdm import tqdm
 
+from carecircle.claims.services.backfill import backfill_ledger
 from carecircle.claims.services.reporting import link_compulsory_policies
 from carecircle.core import audit
 from carecircle.core.models import AuditLog
@@ -197,6 +198,12 @@ def complete_the_book(result: ImportResult) -> None:
         )
         n = default_parties_for(Policy.objects.filter(lacking))
         loaded["policies"].notes.append(f"{n:,} policy parties (applicant, insured, owner)")
+    if "claims" in loaded:
+        # The reserve ledger and the paid amounts as payments (#16; claims.services.backfill).
+        done = backfill_ledger()
+        loaded["claims"].notes.append(
+            f"{done.movements:,} opening reserve movements, {done.payments:,} payments confirmed"
+        )
 
 
 def _audit(result: ImportResult, acting_user, sources: list[str]) -> None:

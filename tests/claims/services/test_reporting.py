@@ -25,7 +25,7 @@ FORM = {
 }
 
 
-def test_a_phone_report_costs_nine_statements_and_defers_screening_to_one_task(
+def test_a_phone_report_costs_ten_statements_and_defers_screening_to_one_task(
     client, today, settings
 ):
     settings.TASKS = DB_TASKS
@@ -37,11 +37,11 @@ def test_a_phone_report_costs_nine_statements_and_defers_screening_to_one_task(
         r = client.post("/claims/my/report/", {"vehicle": policy.vehicle_id, **FORM})
     assert r.status_code == 302
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
-    # session, user, the vehicle's policies; (savepoint) claim, REPORT step, audit (release);
-    # the task row after the commit.
+    # session, user, the vehicle's policies; (savepoint) claim, the estimate's opening reserve
+    # movement, REPORT step, audit (release); the task row after the commit.
     assert statements == [
-        "SELECT", "SELECT", "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "RELEASE",
-        "INSERT",
+        "SELECT", "SELECT", "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "INSERT",
+        "RELEASE", "INSERT",
     ]  # fmt: skip
     claim = Claim.objects.get()
     assert (claim.status, claim.fast_track, claim.screened_at) == ("reported", False, None)

@@ -3,7 +3,9 @@
 from ..choices import ClaimStatus
 from .claim import OPEN_STATUSES, UNDECIDED_STATUSES, Claim, ClaimQuerySet
 from .network import RepairService, RepairTerms
-from .reserves import ReserveMovement
+from .payees import BankAccount, BankReturnImport, PaymentBatch, PaymentPayee
+from .recoveries import Salvage, Subrogation
+from .reserves import ReserveChange, ReserveMovement
 from .rules_admin import ApprovalAuthority, FastTrackRule
 from .workflow import ClaimDocument, ClaimFlag, ClaimPayment, ClaimTransition
 
@@ -11,6 +13,8 @@ __all__ = [
     "OPEN_STATUSES",
     "UNDECIDED_STATUSES",
     "ApprovalAuthority",
+    "BankAccount",
+    "BankReturnImport",
     "Claim",
     "ClaimDocument",
     "ClaimFlag",
@@ -19,7 +23,12 @@ __all__ = [
     "ClaimStatus",
     "ClaimTransition",
     "FastTrackRule",
+    "PaymentBatch",
+    "PaymentPayee",
     "RepairService",
     "RepairTerms",
+    "ReserveChange",
     "ReserveMovement",
+    "Salvage",
+    "Subrogation",
 ]

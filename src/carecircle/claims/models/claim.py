@@ -57,12 +57,16 @@ class Claim(TimeStampedModel):
     reported_at = models.DateTimeField(_("报案时间 / reported at"))
     amount_reserved = MoneyField(_("估损金额 / reserve"), default=ZERO)
     amount_paid = MoneyField(_("已付金额 / paid"), default=ZERO)
+    # Σ subrogation recovered + salvage proceeds (services.recoveries keeps it; issue #16).
+    amount_recovered = MoneyField(_("追偿残值回收 / recovered"), default=ZERO)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
     status = models.CharField(
         _("状态 / status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED
     )
     injury = models.BooleanField(_("涉及人伤 / injury"), default=False)
     paid_at = models.DateTimeField(_("支付时间 / paid at"), null=True, blank=True)
+    # The settlement left for the bank (its batch file): the payment clock stops here (#16).
+    payment_sent_at = models.DateTimeField(_("赔款汇出 / payment sent"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间 / closed at"), null=True, blank=True)
     description = models.TextField(_("经过 / description"), blank=True)
     # 送修: the repair shop or 4S shop the claim was referred to; scorecards set the repair

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.money import MoneyField
 from carecircle.policies.choices import CoverageCode
 
-from ..choices import ReserveKind, ReserveType
+from ..choices import ReserveChangeStatus, ReserveKind, ReserveType
 from .workflow import ClaimChildQuerySet
 
 
@@ -80,3 +80,66 @@ class ReserveMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.coverage} {self.reserve_type} {self.kind} {self.amount}"
+
+
+class ReserveChange(models.Model):
+    """A handler's manual revision of one reserve (to ``new_balance``) with its reason. Within
+    the handler's limit it is applied at once; above it, it waits here until a claims approver
+    whose authority covers it applies it (the movement then names the approver) or declines
+    it. ``movement`` is the movement it made."""
+
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.PROTECT, related_name="reserve_changes"
+    )
+    coverage = models.CharField(_("险别 / coverage"), max_length=24, choices=CoverageCode.choices)
+    reserve_type = models.CharField(
+        _("准备金类型 / reserve"),
+        max_length=8,
+        choices=ReserveType.choices,
+        default=ReserveType.CASE,
+    )
+    balance_before = MoneyField(_("调整前 / before"))
+    new_balance = MoneyField(_("调整为 / new balance"))
+    reason = models.TextField(_("原因 / reason"))
+    status = models.CharField(
+        _("状态 / status"),
+        max_length=8,
+        choices=ReserveChangeStatus.choices,
+        default=ReserveChangeStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间 / requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间 / decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("批注 / note"), max_length=255, blank=True)
+    movement = models.OneToOneField(
+        ReserveMovement, null=True, blank=True, on_delete=models.PROTECT, related_name="change"
+    )
+
+    objects = ClaimChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                name="reserve_change_pending_idx",
+                condition=Q(status="pending"),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_balance__gte=0), name="reserve_change_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.coverage} {self.reserve_type} → {self.new_balance}"
+
+    @property
+    def amount(self):
+        return self.new_balance - self.balance_before

@@ -19,6 +19,7 @@ from carecircle.policies.models import Coverage, Policy
 from .. import conf, rule_settings
 from ..models import Claim
 from ..rules import adjustment
+from . import reserves
 from .inputs import share
 
 NO_LIMIT = Decimal("999999999.99")
@@ -71,9 +72,9 @@ def _money(data: dict[str, Any], name: str) -> Decimal:
     return parse_money(name, data.get(name), default=ZERO)
 
 
-def adjust_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
+def adjust_claim(claim: Claim, data: dict[str, Any], *, acting_user: Any = None) -> dict[str, Any]:
     """理算 on the assessed loss (the own car) and the third parties' losses in ``data``; the
-    result is the amount to approve and the reserve."""
+    result is the amount to approve and (less what is paid) the case reserve."""
     liability_share = share(data.get("liability_share", claim.liability_share or "1"))
     compulsory, commercial = linked_policies(claim)
     limits = commercial_limits(claim, commercial)
@@ -115,7 +116,7 @@ def adjust_claim(claim: Claim, data: dict[str, Any]) -> dict[str, Any]:
         },
     }
     claim.amount_approved = result.total
-    claim.amount_reserved = result.total
+    reserves.set_outstanding(claim, result.total, by=acting_user, reason="理算 / adjusted")
     claim.escalated_to = ""
     return {"total": result.total, "mutual_collision": result.mutual_collision}
 

@@ -20,6 +20,7 @@ from carecircle.parties.models_consent import SharingUse
 from ..choices import AcceptanceChannel, SurveyMode
 from ..models import Claim
 from ..selectors.network import check_capacity
+from . import reserves  # the reserve ledger's one writer (issue #16)
 from .adjustment import adjust_claim  # 理算 through 交强险 then 商业险 (issue #14)
 from .inputs import score
 from .permissions import is_own_customer
@@ -59,6 +60,20 @@ def survey(change: Change) -> None:
         claim.liability_clear = bool(data["liability_clear"])
 
 
+def register(change: Change) -> dict[str, Any] | None:
+    """立案: the case reserve opens with the handler's first estimate (``reserve``), unless the
+    customer's estimate opened it at the report."""
+    claim, raw = change.claim, change.data.get("reserve")
+    if raw in (None, ""):
+        return None
+    amount = parse_money("reserve", raw)
+    reserves.set_balance(
+        claim, amount, by=change.acting_user, reason=change.reason or "立案估损 / registered",
+        at=change.now,
+    )  # fmt: skip
+    return {"reserve": amount}
+
+
 def assess(change: Change) -> dict[str, Any]:
     return assess_claim(change.claim, change.data, acting_user=change.acting_user)
 
@@ -75,12 +90,13 @@ def assess_claim(claim: Claim, data: dict[str, Any], *, acting_user: Any = None)
         set_shop(claim, data["repair_shop_id"], acting_user=acting_user, data=data)
     claim.assessment = {"parts": str(parts), "labour": str(labour), "paint": str(paint)}
     claim.amount_assessed = total
-    claim.amount_reserved = total
+    # The case reserve is the assessed loss not yet paid (a movement, issue #16).
+    reserves.set_outstanding(claim, total, by=acting_user, reason="定损 / assessed")
     return {"amount_assessed": total}
 
 
 def adjust(change: Change) -> dict[str, Any]:
-    return adjust_claim(change.claim, change.data)
+    return adjust_claim(change.claim, change.data, acting_user=change.acting_user)
 
 
 def follow_up(change: Change) -> None:
@@ -92,6 +108,13 @@ def follow_up(change: Change) -> None:
 
 def close(change: Change) -> None:
     change.claim.closed_at = change.now
+    _release(change, "结案 / closed")
+
+
+def _release(change: Change, why: str) -> None:
+    """Closing, withdrawing or rejecting releases every reserve the claim still holds."""
+    reason = f"{why}: {change.reason}" if change.reason else why
+    reserves.release_all(change.claim, by=change.acting_user, reason=reason, at=change.now)
 
 
 def reopen(change: Change) -> None:
@@ -110,11 +133,17 @@ def reopen(change: Change) -> None:
     claim.offer_accepted_at = None
     claim.offer_accepted_via = ""
     claim.escalated_to = ""
+    # The reserve comes back: the amount the handler names, else what the close released.
+    raw = change.data.get("reserve")
+    reserves.reopen_reserves(
+        claim, amount=None if raw in (None, "") else parse_money("reserve", raw),
+        by=change.acting_user, reason=change.reason or "重开 / reopened", at=change.now,
+    )  # fmt: skip
 
 
 def withdraw(change: Change) -> None:
     change.claim.closed_at = change.now
-    change.claim.amount_reserved = ZERO
+    _release(change, "撤案 / withdrawn")
 
 
 def reject(change: Change) -> None:
@@ -122,7 +151,7 @@ def reject(change: Change) -> None:
     claim.rejected_at = change.now
     claim.rejection_reason = change.reason
     claim.closed_at = change.now
-    claim.amount_reserved = ZERO
+    _release(change, "拒赔 / rejected")
 
 
 # ---- documents and notices ------------------------------------------------------------------

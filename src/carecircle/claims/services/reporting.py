@@ -39,6 +39,7 @@ from .. import conf
 from ..choices import Action, ClaimStatus, DocumentKind, ReportChannel
 from ..models import Claim
 from ..rules import reporting as rules
+from . import reserves
 from .clocks import save_with_clocks
 from .documents import check_file, store_document
 from .inputs import share
@@ -157,6 +158,10 @@ def report_claim(
             status=ClaimStatus.REPORTED,
         )
         save_with_clocks(claim)
+        if estimate:  # the customer's estimate opens the case reserve (issue #16)
+            reserves.open_new(
+                claim, estimate, by=acting_user, at=now, reason="客户估损 / the customer's estimate"
+            )
         record(
             claim, Action.REPORT, "", acting_user, description[:255], channel=channel,
             damaged=_damaged(damage),

@@ -68,7 +68,7 @@ def _send_rejection_notice(change: Change) -> None:
 EFFECTS: dict[str, Effect] = {
     Action.DISPATCH: Effect(effects.dispatch),
     Action.SURVEY: Effect(effects.survey),
-    Action.REGISTER: Effect(),
+    Action.REGISTER: Effect(effects.register),
     Action.ASSESS: Effect(effects.assess, then=_straight_through),
     Action.START_INJURY: Effect(),
     Action.CHECK_LOSS: Effect(),

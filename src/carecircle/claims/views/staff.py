@@ -27,10 +27,16 @@ from ..models import Claim, ClaimFlag
 from ..selectors import network
 from ..services.clocks import unscheduled_years
 from ..services.effects import documents_outstanding, requested_this_round
+from .bank import payment_section
 
 # Which fields each staff action's form asks for (besides the reason).
 ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
     Action.SURVEY: [("survey_mode", "查勘方式 / survey", "select:on_site,remote")],
+    # The case reserve opens at 立案 unless the customer's estimate opened it (issue #16).
+    Action.REGISTER: [("reserve", "立案估损 / first reserve", "money")],
+    Action.REOPEN: [
+        ("reserve", "重开估损(空=恢复结案时释放额) / reserve (empty: as released)", "money")
+    ],
     Action.ASSESS: [
         ("parts", "配件 / parts", "money"),
         ("labour", "工时 / labour", "money"),
@@ -142,6 +148,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "adjustment": claim.adjustment or {},
         "advance": _advance_form(claim, request.user),
         "via_choices": VIA_CHOICES,
+        **payment_section(claim, request.user),
         **extra,
     }
 
