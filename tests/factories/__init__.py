@@ -33,12 +33,6 @@ from .claims import (
     RepairTermsFactory,
     ReserveMovementFactory,
 )
-from .claims_bank import (
-    BankAccountFactory,
-    BankReturnImportFactory,
-    PaymentBatchFactory,
-    PaymentPayeeFactory,
-)
 from .claims_reserves import ReserveChangeFactory, SalvageFactory, SubrogationFactory
 from .commissions import (
     CommissionAdjustmentFactory,
@@ -123,8 +117,6 @@ __all__ = [
     "ApiTokenFactory",
     "ApprovalAuthorityFactory",
     "AssignmentFactory",
-    "BankAccountFactory",
-    "BankReturnImportFactory",
     "BookingFactory",
     "ClaimDocumentFactory",
     "ClaimFactory",
@@ -171,9 +163,7 @@ __all__ = [
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
-    "PaymentBatchFactory",
     "PaymentOrderFactory",
-    "PaymentPayeeFactory",
     "PlainClaimFactory",
     "PolicyFactory",
     "PolicyPartyFactory",

@@ -27,7 +27,6 @@ from ..models import Claim, ClaimFlag
 from ..selectors import network
 from ..services.clocks import unscheduled_years
 from ..services.effects import documents_outstanding, requested_this_round
-from .bank import payment_section
 
 # Which fields each staff action's form asks for (besides the reason).
 ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
@@ -148,7 +147,6 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "adjustment": claim.adjustment or {},
         "advance": _advance_form(claim, request.user),
         "via_choices": VIA_CHOICES,
-        **payment_section(claim, request.user),
         **extra,
     }
 
