@@ -12,6 +12,7 @@ from carecircle.core.api.auth import API_AUTH
 from carecircle.ecosystem.api import router as ecosystem_router
 from carecircle.parties.api import router as parties_router
 from carecircle.policies.api import router as policies_router
+from carecircle.renewals.api import router as renewals_router
 from carecircle.touchpoints.api import router as touchpoints_router
 
 api = NinjaAPI(
@@ -30,3 +31,4 @@ api.add_router("/", touchpoints_router)
 api.add_router("/", claims_router)
 api.add_router("/", alliance_router)
 api.add_router("/", ecosystem_router)
+api.add_router("/", renewals_router)
