@@ -21,6 +21,7 @@ from carecircle.core.roles import Perm, has_perm
 from carecircle.policies.models import Policy
 
 from . import selectors, services
+from .api_reserves import router as reserves_router
 from .choices import Action, ClaimStatus
 from .models import OPEN_STATUSES, Claim, ClaimPayment
 from .schemas import (
@@ -190,3 +191,7 @@ def shop_step(request: HttpRequest, claim_id: int, payload: ShopStepIn):
             "action",
         )  # fmt: skip
     return shop_portal.referred_claim(user, claim_id)
+
+
+# Reserves, recoveries and the reserve report (#16, ADR 0015).
+router.add_router("", reserves_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customer, documents, repair, staff
+from .views import customer, documents, repair, reserves, staff
 
 app_name = "claims"
 urlpatterns = [
@@ -20,4 +20,13 @@ urlpatterns = [
     path("repairs/<int:service_id>/", repair.repair_booked, name="repair_booked"),
     path("shop/", repair.shop_claims, name="shop_claims"),
     path("shop/<int:claim_id>/", repair.shop_claim, name="shop_claim"),
+    # Reserves as movements and recoveries (#16, ADR 0015).
+    path("<int:claim_id>/reserves/", reserves.revise, name="revise_reserve"),
+    path("<int:claim_id>/recoveries/", reserves.record_recovery, name="record_recovery"),
+    path("reserve-changes/", reserves.changes, name="reserve_changes"),
+    path(
+        "reserve-changes/<int:change_id>/decide/",
+        reserves.decide,
+        name="decide_reserve_change",
+    ),
 ]

@@ -1,5 +1,5 @@
 """The claims report by handler, repair shop, unit (机构) and the customer's city: claims,
-payments, repair value, satisfaction after claims (the customer's rating on the claim and the
+payments, reserves, recoveries and net incurred (paid + reserve − recoveries), repair value, satisfaction after claims (the customer's rating on the claim and the
 CSAT of surveys sent about it) and complaints per 1,000 claims (complaints whose root cause is
 one of the claims, recorded in touchpoints). A unit is the claim's handling unit, rolled up to
 the units directly below the one shown (``core.unit_scope``); the city is the customer's, as in
@@ -67,6 +67,7 @@ def breakdown(qs: QuerySet[Claim], dimension: str) -> list[dict[str, Any]]:
             # Like for like with ``paid``: the same claims, a reserve counting only while the
             # claim is open (closing, withdrawing or rejecting releases it).
             reserved=Sum("amount_reserved", filter=Q(status__in=OPEN_STATUSES)),
+            recovered=Sum("amount_recovered"),
             repair_value=Sum("amount_assessed"),
             mean_satisfaction=Avg("satisfaction"),
             rated=Count("satisfaction"),
@@ -94,6 +95,8 @@ def breakdown(qs: QuerySet[Claim], dimension: str) -> list[dict[str, Any]]:
             "claims": r["claims"],
             "paid": to_money(r["paid"] or ZERO),
             "reserved": to_money(r["reserved"] or ZERO),
+            "recovered": to_money(r["recovered"] or ZERO),
+            "net_incurred": net_incurred(r),
             "repair_value": to_money(r["repair_value"] or ZERO),
             "satisfaction": _mean(r["mean_satisfaction"]),
             "rated": r["rated"],
@@ -103,6 +106,11 @@ def breakdown(qs: QuerySet[Claim], dimension: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def net_incurred(r: dict[str, Any]) -> Decimal:
+    """Net incurred = paid + reserve (open claims) − recoveries (issue #16)."""
+    return to_money((r["paid"] or ZERO) + (r["reserved"] or ZERO) - (r["recovered"] or ZERO))
 
 
 def _sum(rows: list[dict[str, Any]], key: str) -> Any:
@@ -119,6 +127,7 @@ def by_unit(qs: QuerySet[Claim], units: UnitScope) -> list[dict[str, Any]]:
             claims=Count("pk"),
             paid=Sum("amount_paid"),
             reserved=Sum("amount_reserved", filter=Q(status__in=OPEN_STATUSES)),
+            recovered=Sum("amount_recovered"),
             repair_value=Sum("amount_assessed"),
             satisfaction_sum=Sum("satisfaction"),
             rated=Count("satisfaction"),
@@ -146,6 +155,10 @@ def by_unit(qs: QuerySet[Claim], units: UnitScope) -> list[dict[str, Any]]:
                 "claims": n,
                 "paid": to_money(_sum(rows, "paid") or ZERO),
                 "reserved": to_money(_sum(rows, "reserved") or ZERO),
+                "recovered": to_money(_sum(rows, "recovered") or ZERO),
+                "net_incurred": net_incurred(
+                    {k: _sum(rows, k) for k in ("paid", "reserved", "recovered")}
+                ),
                 "repair_value": to_money(_sum(rows, "repair_value") or ZERO),
                 "satisfaction": _mean(Decimal(_sum(rows, "satisfaction_sum")) / rated)
                 if rated

@@ -1,5 +1,5 @@
 """The claims dashboard and report: open claims by status, clocks breached or due soon; cycle
-times, fast-track share, payments against reserves, by handler, shop, unit (机构) and the
+times, fast-track share, payments against reserves and recoveries (net incurred), by handler, shop, unit (机构) and the
 customer's city. ``restrict`` applied to every figure; ``units`` (``?unit=``) narrows them to
 one unit's subtree."""
 
@@ -92,6 +92,7 @@ def report(
         # The same claims as ``paid``; a closed, withdrawn or rejected claim holds no reserve
         # (imported rows may still carry one), so only open claims' reserves count.
         reserved=Sum("amount_reserved", filter=Q(status__in=OPEN_STATUSES)),
+        recovered=Sum("amount_recovered"),
         mean_satisfaction=Avg("satisfaction"),
         rated=Count("satisfaction"),
     )
@@ -113,6 +114,9 @@ def report(
         "reopen_rate": (Decimal(totals["reopened"]) / n).quantize(Decimal("0.0001")) if n else None,
         "paid": to_money(totals["paid"] or ZERO),
         "reserved": to_money(totals["reserved"] or ZERO),
+        # Net incurred = paid + reserve − recoveries (subrogation recovered, salvage sold).
+        "recovered": to_money(totals["recovered"] or ZERO),
+        "net_incurred": breakdowns.net_incurred(totals),
         "satisfaction": None
         if totals["mean_satisfaction"] is None
         else Decimal(str(totals["mean_satisfaction"])).quantize(Decimal("0.01")),

@@ -25,8 +25,10 @@ from ..choices import AcceptanceChannel, Action
 from ..exports import report_workbook
 from ..models import Claim, ClaimFlag
 from ..selectors import network
+from ..selectors.reserves import reserve_report
 from ..services.clocks import unscheduled_years
 from ..services.effects import documents_outstanding, requested_this_round
+from .reserves import reserve_period, reserve_section
 
 # Which fields each staff action's form asks for (besides the reason).
 ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
@@ -147,6 +149,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "adjustment": claim.adjustment or {},
         "advance": _advance_form(claim, request.user),
         "via_choices": VIA_CHOICES,
+        **reserve_section(claim, request.user),
         **extra,
     }
 
@@ -279,9 +282,11 @@ def reports(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("理赔经理使用 / for claims managers")
     units = unit_scope_for(request)
     r = selectors.report(request.user, _since(request), units)
+    as_of, since = reserve_period(request)
+    rr = reserve_report(request.user, as_of, since, units)  # the reserve report (#16)
     if request.GET.get("format") == "xlsx":
         name = f"claims-report-{units.code}.xlsx" if units.chosen else "claims-report.xlsx"
-        return excel.download(report_workbook(r), name)
+        return excel.download(report_workbook(r, reserves=rr), name)
     groups = [
         ("按理赔员 / By handler", r["by_handler"], "handler"),
         ("按修理厂 / By shop", r["by_shop"], "shop"),
@@ -290,5 +295,11 @@ def reports(request: HttpRequest) -> HttpResponse:
     ]
     days = request.GET.get("days", "")
     keep = [("days", days)] if days else []
-    ctx = {"r": r, "groups": groups, "days": days, "units": units, "keep": keep}
+    keep += [(k, request.GET[k]) for k in ("as_of", "from") if request.GET.get(k)]
+    ctx = {"r": r, "groups": groups, "days": days, "units": units, "keep": keep, "rr": rr}
+    ctx["reserve_groups"] = [
+        ("按机构 / By unit", rr["by_unit"]),
+        ("按险别 / By coverage", rr["by_coverage"]),
+        ("按理赔员 / By handler", rr["by_handler"]),
+    ]
     return render(request, "claims/reports.html", ctx)
