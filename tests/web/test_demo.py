@@ -7,7 +7,7 @@ from carecircle.claims.models import Claim
 from carecircle.core.models import UnitLevel, User
 from carecircle.core.roles import Role
 from carecircle.ecosystem.models import Agreement
-from carecircle.parties.models import Customer
+from carecircle.parties.models import Customer, CustomerListFlag
 from carecircle.policies.models import Policy
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,7 @@ def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
                 "agent",
                 "claims",
                 "approver",
+                "underwriter",
                 "service",
                 "partner",
                 "merchant",
@@ -73,6 +74,11 @@ def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
     assert logins["customer"].customer.unit.path.startswith(units["claims"].path)
     assert not Agreement.objects.filter(unit__isnull=True).exists()
     assert "[成都中心支公司]" in out or f"[{units['claims'].name}]" in out
+    # Lists that act (#16): a black- and a grey-listed customer with the seat's open renewals.
+    seats = Customer.objects.filter(renewal_tasks__assignee=logins["seat"])
+    flags = CustomerListFlag.objects.filter(customer__in=seats)
+    assert sorted(flags.values_list("kind", flat=True)) == ["black", "grey"]
+    assert units["underwriter"] == units["claims"]
 
 
 def test_running_the_demo_twice_keeps_the_same_book_and_logins():

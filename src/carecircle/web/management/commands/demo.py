@@ -31,6 +31,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("agent", Role.SALES_AGENT, "陈代理 / Sales agent"),
     ("claims", Role.CLAIMS_HANDLER, "刘理赔 / Claims handler"),
     ("approver", Role.CLAIMS_APPROVER, "赵核赔 / Claims approver"),
+    ("underwriter", Role.UNDERWRITER, "周核保 / Underwriter"),
     ("service", Role.SERVICE_MANAGER, "孙服务经理 / Service manager"),
     ("partner", Role.PARTNER_USER, "4S店用户 / 4S shop user"),
     ("merchant", Role.MERCHANT_USER, "商户用户 / Merchant user"),
@@ -139,6 +140,7 @@ def demo_units() -> dict[str, OrgUnit]:
         "agent": branch,
         "claims": city,
         "approver": city,
+        "underwriter": city,
     }
 
 
