@@ -11,6 +11,7 @@ from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core.api import errors
 from carecircle.core.api.auth import API_AUTH
 from carecircle.core.models import ApiToken
+from tests.claims.bank_support import send_and_confirm
 from tests.factories.claims import policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,12 @@ def test_report_walk_and_pay_once_through_the_api(today):
     assert p1.json()["id"] == p2.json()["id"] and p1.json()["amount"] == "3000.00"
     assert ClaimPayment.objects.count() == 1
     steps = client.get(f"/claims/{cid}/transitions", headers=handler).json()
-    assert [s["action"] for s in steps][-2:] == ["approve", "pay"]
+    # Instructed, not paid: the claim is paid when the bank confirms (ADR 0016).
+    assert [s["action"] for s in steps][-2:] == ["approve", "payment_created"]
+    assert client.get("/claims-report", headers=approver).json()["paid"] == "0.00"
+    send_and_confirm(ClaimPayment.objects.get(), people["handler"])
+    steps = client.get(f"/claims/{cid}/transitions", headers=handler).json()
+    assert [s["action"] for s in steps][-2:] == ["payment_sent", "pay"]
     report = client.get("/claims-report", headers=approver).json()
     assert (report["claims"], report["paid"]) == (1, "3000.00")
 

@@ -33,6 +33,12 @@ from .claims import (
     RepairTermsFactory,
     ReserveMovementFactory,
 )
+from .claims_bank import (
+    BankAccountFactory,
+    BankReturnImportFactory,
+    PaymentBatchFactory,
+    PaymentPayeeFactory,
+)
 from .claims_reserves import ReserveChangeFactory, SalvageFactory, SubrogationFactory
 from .commissions import (
     CommissionAdjustmentFactory,
@@ -117,6 +123,8 @@ __all__ = [
     "ApiTokenFactory",
     "ApprovalAuthorityFactory",
     "AssignmentFactory",
+    "BankAccountFactory",
+    "BankReturnImportFactory",
     "BookingFactory",
     "ClaimDocumentFactory",
     "ClaimFactory",
@@ -163,7 +171,9 @@ __all__ = [
     "PackageFactory",
     "PartnerContactFactory",
     "PartnerFactory",
+    "PaymentBatchFactory",
     "PaymentOrderFactory",
+    "PaymentPayeeFactory",
     "PlainClaimFactory",
     "PolicyFactory",
     "PolicyPartyFactory",

@@ -8,6 +8,7 @@ class ClaimsConfig(AppConfig):
     nav_items: list = [
         ("claims:worklist", "理赔 / Claims", "handle_claims"),
         ("claims:approvals", "核赔 / Approvals", "approve_claims"),
+        ("claims:bank", "赔款支付 / Claim payments", "handle_claims"),
         ("claims:dashboard", "理赔看板 / Claims dashboard", "approve_claims"),
         # the legal notices no channel delivered are claims' (Art 22/24): handlers post them
         ("notify:letters", "待寄信函 / Letters to post", "handle_claims"),

@@ -54,6 +54,13 @@ class Action(models.TextChoices):
     SHOP_ACCEPT = "shop_accept", _("修理厂接车 / Shop accepts the referral")
     SHOP_ESTIMATE = "shop_estimate", _("修理厂维修报价 / Shop's repair estimate")
     REPAIR_DONE = "repair_done", _("维修完工 / Repair done")
+    # The payment's way to the bank (#16): the claim is paid (PAY) only when the bank confirms.
+    PAYMENT_CREATED = "payment_created", _("支付指令 / Payment instructed")
+    PAYMENT_APPROVED = "payment_approved", _("支付审批 / Payment approved")
+    PAYMENT_SENT = "payment_sent", _("已汇出 / Sent to the bank")
+    PAYMENT_RETURNED = "payment_returned", _("银行退票 / Returned by the bank")
+    PAYMENT_REISSUED = "payment_reissued", _("重新支付 / Reissued")
+
 
 class ReportChannel(models.TextChoices):
     PHONE = "phone", _("电话 / Phone")
@@ -171,3 +178,16 @@ class AcceptanceChannel(models.TextChoices):
     IN_WRITING = "in_writing", _("书面确认 / In writing")
     IN_PERSON = "in_person", _("当面确认 / In person")
 
+
+class AccountStatus(models.TextChoices):
+    """A payee's bank account: unverified until the payee confirms the small amount sent to it
+    or a handler records a call-back (ADR 0016)."""
+
+    UNVERIFIED = "unverified", _("未核验 / Unverified")
+    PENDING = "pending", _("待确认小额 / Awaiting the confirmation amount")
+    VERIFIED = "verified", _("已核验 / Verified")
+
+
+class VerificationMethod(models.TextChoices):
+    AMOUNT = "amount", _("小额确认 / Confirmation amount")
+    CALLBACK = "callback", _("电话回访 / Call-back")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customer, documents, repair, reserves, staff
+from .views import bank, customer, documents, repair, reserves, staff
 
 app_name = "claims"
 urlpatterns = [
@@ -29,4 +29,18 @@ urlpatterns = [
         reserves.decide,
         name="decide_reserve_change",
     ),
+    # Payees and the bank (#16, ADR 0016).
+    path("<int:claim_id>/payees/", bank.add_payee, name="add_payee"),
+    path(
+        "<int:claim_id>/accounts/<int:account_id>/verify/",
+        bank.verify_account,
+        name="verify_account",
+    ),
+    path("<int:claim_id>/payments/", bank.pay_to_account, name="pay_to_account"),
+    path("payments/<int:payment_id>/approve/", bank.approve_payment, name="approve_payment"),
+    path("payments/<int:payment_id>/reissue/", bank.reissue_payment, name="reissue_payment"),
+    path("bank/", bank.bank_page, name="bank"),
+    path("bank/batches/", bank.make_batch, name="make_batch"),
+    path("bank/batches/<int:batch_id>/", bank.batch_file, name="batch_file"),
+    path("bank/returns/", bank.upload_returns, name="upload_returns"),
 ]

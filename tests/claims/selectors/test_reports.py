@@ -141,12 +141,15 @@ def test_cycle_time_per_step_end_to_end_fast_track_reopen_paid_and_reserved(toda
     from carecircle.claims import services
     from carecircle.claims.choices import Action as A
     from carecircle.core import clock
+    from tests.claims.bank_support import pay_confirmed, send_and_confirm
 
     people = staff()
     h = people["handler"]
     a = _report(_at(2, 10), h, customer_estimate="1800", liability_clear=True)
     assert (a.status, a.fast_track) == ("registered", True)
     _step(_at(3, 10), a, A.ASSESS, h, data={"parts": "1000", "labour": "500", "paint": "300"})
+    with clock.frozen_at(_at(3, 10)):  # the bank confirms at once: paid (ADR 0016)
+        send_and_confirm(a.payments.get(), h)
     b = _report(_at(2, 12), h)
     for when, action, data in (
         (_at(3, 0), A.DISPATCH, {}),
@@ -160,7 +163,7 @@ def test_cycle_time_per_step_end_to_end_fast_track_reopen_paid_and_reserved(toda
     with clock.frozen_at(_at(7, 0)):
         services.approve(b, acting_user=people["approver"])
     with clock.frozen_at(_at(7, 12)):
-        services.pay(b, acting_user=h)
+        pay_confirmed(b, h)
     c = _report(_at(2, 14), h, customer_estimate="4000")
     _step(_at(3, 14), c, A.DISPATCH, h)
     d = _report(_at(2, 16), h)
@@ -178,7 +181,9 @@ def test_cycle_time_per_step_end_to_end_fast_track_reopen_paid_and_reserved(toda
         "check_loss": (D("0.25"), 2),
         "adjust": (D("0.25"), 2),
         "approve": (D("0.50"), 2),
-        "pay": (D("0.25"), 2),
+        # paid when the bank confirms: from dispatch (payment_sent) to confirmation, here
+        # the same moment for A and B (ADR 0016)
+        "pay": (D("0.00"), 2),
         "withdraw": (D("1.00"), 1),
         "reopen": (D("1.00"), 1),
     }

@@ -9,6 +9,7 @@ import pytest
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim, ClaimFlag, ClaimPayment, FastTrackRule
+from tests.claims.bank_support import send_and_confirm
 from tests.factories.claims import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
@@ -34,13 +35,20 @@ def test_a_small_clear_claim_goes_from_report_to_payment_on_the_remote_assessmen
         claim, Action.ASSESS, acting_user=people["handler"], data={"parts": "1200", "labour": "400"}
     )
     claim = Claim.objects.get(pk=claim.pk)
-    assert (claim.status, claim.amount_paid) == ("paid", D("1600.00"))
+    # The payment is instructed and released at once (small); paid when the bank confirms.
+    assert (claim.status, claim.amount_paid) == ("approved", D("0.00"))
     payment = ClaimPayment.objects.get(claim=claim)
-    assert (payment.amount, payment.created_by) == (D("1600.00"), None)
+    assert (payment.amount, payment.created_by, payment.status) == (
+        D("1600.00"), None, "approved",
+    )  # fmt: skip
     systems = claim.transitions.filter(actor=None).values_list("action", flat=True)
     assert list(systems) == [
-        "fast_track", "dispatch", "survey", "register", "check_loss", "adjust", "approve", "pay",
+        "fast_track", "dispatch", "survey", "register", "check_loss", "adjust", "approve",
+        "payment_created",
     ]  # fmt: skip
+    send_and_confirm(payment, people["handler"])
+    claim = Claim.objects.get(pk=claim.pk)
+    assert (claim.status, claim.amount_paid) == ("paid", D("1600.00"))
 
 
 def test_a_remote_assessment_above_the_limit_leaves_the_fast_track_with_the_reason(today):

@@ -1,12 +1,13 @@
 """先予支付 (Insurance Law Art 25): while the amount is still being decided an approver can pay
 the part already certain — exactly once per submitted page, never by a handler, never after
-the decision — and it counts in what the claim has paid."""
+the decision — and it counts in what the claim has paid once the bank confirms it."""
 
 from decimal import Decimal as D
 
 import pytest
 
 from carecircle.claims.models import ClaimPayment
+from tests.claims.bank_support import send_and_confirm
 from tests.claims.services.test_workflow import report, walk_to_adjusted
 from tests.factories.claims import policy_with_cover, staff
 
@@ -40,8 +41,12 @@ def test_an_approver_pays_the_certain_part_once_from_the_claim_page(client, adju
         ("advance", D("10000.00"), key)
     ]
     adjusted.refresh_from_db()
-    assert adjusted.amount_paid == D("10000.00") and adjusted.status == "adjusted"
+    # Instructed, not yet paid: it counts in what the claim has paid when the bank confirms.
+    assert adjusted.amount_paid == D("0.00") and adjusted.status == "adjusted"
     assert adjusted.transitions.filter(action="advance_payment").count() == 1
+    send_and_confirm(payments[0], people["handler"])
+    adjusted.refresh_from_db()
+    assert adjusted.amount_paid == D("10000.00") and adjusted.status == "adjusted"
     # The page drawn after it offers the next advance under a new key.
     assert (
         f"web:{adjusted.pk}:advance:0:2" in client.get(f"/claims/{adjusted.pk}/").content.decode()

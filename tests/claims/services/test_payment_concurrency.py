@@ -53,7 +53,9 @@ def test_two_clicks_on_pay_at_the_same_moment_make_one_payment(today):
     assert all(isinstance(r, ClaimPayment) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert ClaimPayment.objects.filter(claim=claim).count() == 1
-    assert Claim.objects.get(pk=claim.pk).amount_paid == D("6000.00")
+    assert ClaimPayment.objects.get(claim=claim).amount == D("6000.00")
+    # Instructed once; the claim is paid when the bank confirms (ADR 0016).
+    assert Claim.objects.get(pk=claim.pk).amount_paid == D("0.00")
 
 
 def test_two_approvers_at_once_approve_once_and_pay_once(today):

@@ -11,6 +11,7 @@ from carecircle.claims.choices import Action, ClaimStatus
 from carecircle.claims.models import Claim, ClaimPayment, ClaimTransition
 from carecircle.claims.services import payment, workflow
 from carecircle.core.errors import DomainError
+from tests.claims.bank_support import pay_confirmed, send_and_confirm
 from tests.factories.claims import at, committed, customer_user, policy_with_cover, staff
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,9 @@ def test_a_claim_walks_report_to_close_and_every_step_is_recorded(today, people)
     services.approve(claim, acting_user=approver, reason="核赔通过")
     payment = services.pay(claim, acting_user=handler)
     assert payment.amount == D("33000.00")
+    # Above the second-approval line: released by someone else, sent, confirmed → paid.
+    assert payment.status == "created"
+    send_and_confirm(payment, handler)
     claim = services.transition(
         claim, Action.FOLLOW_UP, acting_user=handler, data={"satisfaction": 5}
     )
@@ -71,6 +75,9 @@ def test_a_claim_walks_report_to_close_and_every_step_is_recorded(today, people)
         ("check_loss", "loss_checked"),
         ("adjust", "adjusted"),
         ("approve", "approved"),
+        ("payment_created", "approved"),
+        ("payment_approved", "approved"),
+        ("payment_sent", "approved"),
         ("pay", "paid"),
         ("follow_up", "followed_up"),
         ("close", "closed"),
@@ -153,6 +160,11 @@ def test_payment_posted_twice_or_retried_with_the_key_pays_once(today, people):
     assert first.pk == again.pk == other_key.pk == no_key.pk
     assert ClaimPayment.objects.filter(claim=claim).count() == 1
     claim.refresh_from_db()
+    # Instructed once; not paid until the bank confirms (ADR 0016).
+    assert (claim.status, claim.amount_paid) == (S.APPROVED, D("0.00"))
+    assert ClaimTransition.objects.filter(claim=claim, action="payment_created").count() == 1
+    send_and_confirm(first, people["handler"])
+    claim.refresh_from_db()
     assert (claim.status, claim.amount_paid) == (S.PAID, D("6000.00"))
     assert ClaimTransition.objects.filter(claim=claim, action="pay").count() == 1
 
@@ -175,7 +187,8 @@ def test_a_crash_between_approval_and_payment_loses_no_payment_and_doubles_none(
     assert services.settle_approved() == 0
     services.pay(claim, acting_user=people["handler"])
     assert ClaimPayment.objects.filter(claim=claim).count() == 1
-    assert Claim.objects.get(pk=claim.pk).status == S.PAID
+    # The swept payment waits for the bank like any other: the claim is approved, in flight.
+    assert Claim.objects.get(pk=claim.pk).status == S.APPROVED
 
 
 def test_missing_documents_are_requested_in_one_notice_and_the_clock_pauses(today, people):
@@ -217,7 +230,7 @@ def test_reject_needs_reasons_and_starts_the_3_day_notice_clock(today, people):
 def test_a_reopened_paid_claim_pays_only_the_difference(today, people):
     handler = people["handler"]
     claim = approved_claim(people)
-    services.pay(claim, acting_user=handler)
+    pay_confirmed(claim, handler)
     claim = services.transition(
         Claim.objects.get(pk=claim.pk), Action.FOLLOW_UP, acting_user=handler
     )
@@ -236,6 +249,8 @@ def test_a_reopened_paid_claim_pays_only_the_difference(today, people):
     services.approve(claim, acting_user=people["approver"])
     second = services.pay(claim, acting_user=handler)
     assert second.amount == D("1000.00")
+    assert Claim.objects.get(pk=claim.pk).amount_paid == D("6000.00")  # until confirmed
+    send_and_confirm(second, handler)
     assert Claim.objects.get(pk=claim.pk).amount_paid == D("7000.00")
 
 

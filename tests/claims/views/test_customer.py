@@ -10,6 +10,7 @@ from django.test import override_settings
 from carecircle.claims import services
 from carecircle.claims.choices import Action
 from carecircle.claims.models import Claim
+from tests.claims.bank_support import pay_confirmed
 from tests.claims.services.test_workflow import report
 from tests.factories.claims import committed, customer_user, policy_with_cover, shop, staff
 
@@ -86,7 +87,7 @@ def test_the_customer_chooses_a_shop_accepts_and_rates(client, today):
     )
     assert client.post(f"/claims/my/{claim.pk}/", {"what": "accept"}).status_code == 302
     services.approve(claim, acting_user=people["approver"])
-    payment = services.pay(claim, acting_user=people["handler"])
+    payment = pay_confirmed(claim, people["handler"])  # rated once the bank confirms
     assert (payment.payee, payment.payee_shop) == ("shop", partner)
     assert (
         client.post(f"/claims/my/{claim.pk}/", {"what": "rate", "satisfaction": "4"}).status_code

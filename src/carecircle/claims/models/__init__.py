@@ -3,6 +3,7 @@
 from ..choices import ClaimStatus
 from .claim import OPEN_STATUSES, UNDECIDED_STATUSES, Claim, ClaimQuerySet
 from .network import RepairService, RepairTerms
+from .payees import BankAccount, BankReturnImport, PaymentBatch, PaymentPayee
 from .recoveries import Salvage, Subrogation
 from .reserves import ReserveChange, ReserveMovement
 from .rules_admin import ApprovalAuthority, FastTrackRule
@@ -12,6 +13,8 @@ __all__ = [
     "OPEN_STATUSES",
     "UNDECIDED_STATUSES",
     "ApprovalAuthority",
+    "BankAccount",
+    "BankReturnImport",
     "Claim",
     "ClaimDocument",
     "ClaimFlag",
@@ -20,6 +23,8 @@ __all__ = [
     "ClaimStatus",
     "ClaimTransition",
     "FastTrackRule",
+    "PaymentBatch",
+    "PaymentPayee",
     "RepairService",
     "RepairTerms",
     "ReserveChange",

@@ -65,6 +65,8 @@ class Claim(TimeStampedModel):
     )
     injury = models.BooleanField(_("涉及人伤 / injury"), default=False)
     paid_at = models.DateTimeField(_("支付时间 / paid at"), null=True, blank=True)
+    # The settlement left for the bank (its batch file): the payment clock stops here (#16).
+    payment_sent_at = models.DateTimeField(_("赔款汇出 / payment sent"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间 / closed at"), null=True, blank=True)
     description = models.TextField(_("经过 / description"), blank=True)
     # 送修: the repair shop or 4S shop the claim was referred to; scorecards set the repair

@@ -103,6 +103,29 @@ class ClaimPayment(models.Model):
         related_name="reissue",
         verbose_name=_("重付自 / reissue of"),
     )
+    # Payees and the bank (#16, ADR 0016): the account paid into, who approved the payment,
+    # the batch file it left in and the bank's return code.
+    account = models.ForeignKey(
+        "claims.BankAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("收款账户 / account"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审批时间 / approved at"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "claims.PaymentBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("批次 / batch"),
+    )
+    return_code = models.CharField(_("退回代码 / bank's code"), max_length=16, blank=True)
 
     objects = ClaimChildQuerySet.as_manager()
 
@@ -113,6 +136,7 @@ class ClaimPayment(models.Model):
                 condition=Q(confirmed_at__isnull=False),
                 name="claim_payment_confirmed_idx",
             ),
+            models.Index(fields=["status"], name="claim_payment_status_idx"),
         ]
         constraints = [
             # One settlement per claim and round; its reissues after a bank return are new

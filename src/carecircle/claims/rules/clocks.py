@@ -50,6 +50,9 @@ class ClockFacts:
     documents_complete_on: dt.date | None = None
     waiting_since: dt.date | None = None
     paused_days: int = 0  # calendar days waited on the customer, pauses already over
+    # The settlement left for the bank this round (#16): the payment clock and the promise
+    # count to dispatch, not to the bank's confirmation.
+    payment_sent_on: dt.date | None = None
     promise: int | None = None  # promised working days when already known (bulk runs)
 
 
@@ -105,7 +108,8 @@ def evaluate_clocks(
         clocks[kind] = legal_deadline(start, days, cal)
         spans.append((start + dt.timedelta(days=days), clocks[kind]))
 
-    if f.status in PRE_PAYMENT or f.status == S.APPROVED:
+    awaiting_payment = f.status == S.APPROVED and f.payment_sent_on is None
+    if f.status in PRE_PAYMENT or awaiting_payment:
         days = f.promise if f.promise is not None else promise_days(f.amount, f.injury, cs)
         promised = promise_deadline(f.reported_on, days, cal, pause)
         promise_state = _state(promised, today, cal, min(cs.warning_days, 1), waiting)
@@ -114,7 +118,7 @@ def evaluate_clocks(
         legal(Clock.DECISION, f.reported_on, cs.decision_days + pause)
         if f.documents_complete_on is not None:
             legal(Clock.ADVANCE, f.documents_complete_on, cs.advance_days)
-    if (f.status in PRE_PAYMENT or f.status == S.APPROVED) and f.offer_accepted_on is not None:
+    if (f.status in PRE_PAYMENT or awaiting_payment) and f.offer_accepted_on is not None:
         legal(Clock.PAYMENT, f.offer_accepted_on, cs.payment_days)
     elif f.status == S.REJECTED and f.rejected_on and f.rejection_notice_on is None:
         legal(Clock.REJECTION_NOTICE, f.rejected_on, cs.rejection_notice_days)

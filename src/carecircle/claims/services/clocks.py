@@ -31,8 +31,19 @@ def _local(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(moment) if moment else None
 
 
+def sent_this_round(
+    sent: dt.datetime | dt.date | None, reopened: dt.datetime | dt.date | None
+) -> dt.datetime | dt.date | None:
+    """The settlement's dispatch, if it belongs to the claim's current round (a reopened
+    claim's clock runs again until its next payment leaves)."""
+    if sent is None or (reopened is not None and sent < reopened):
+        return None
+    return sent
+
+
 def clock_facts(claim: Claim) -> rules.ClockFacts:
     return rules.ClockFacts(
+        payment_sent_on=_local(sent_this_round(claim.payment_sent_at, claim.reopened_at)),  # type: ignore[arg-type]
         status=claim.status,
         reported_on=timezone.localdate(claim.reported_at),
         amount=claim.amount_approved or claim.amount_assessed or claim.amount_reserved or ZERO,
@@ -77,6 +88,8 @@ DATES = {
     "notice": "rejection_notice_at",
     "docs": "documents_complete_at",
     "wait": "waiting_since",
+    "sent": "payment_sent_at",
+    "reopened": "reopened_at",
 }
 FIELDS = (
     "pk",
@@ -124,14 +137,16 @@ def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
     for row in _rows(scope.values_list(*FIELDS)):
         n += 1
         (pk, status, reserved, assessed, approved, injury, paused, reported_on, accepted_on,
-         rejected_on, notice_on, docs_on, waiting_on, *current) = row  # fmt: skip
+         rejected_on, notice_on, docs_on, waiting_on, sent_on, reopened_on,
+         *current) = row  # fmt: skip
+        sent_on = sent_this_round(sent_on, reopened_on)
         amount = approved or assessed or reserved or ZERO
         band_key = (amount, injury)
         days = bands.get(band_key)
         if days is None:
             days = bands[band_key] = rules.promise_days(amount, injury, cs)
         key = (status, reported_on, days, accepted_on, rejected_on, notice_on, docs_on,
-               waiting_on, paused)  # fmt: skip
+               waiting_on, paused, sent_on)  # fmt: skip
         new = memo.get(key)
         if new is None:
             r = rules.evaluate_clocks(
@@ -146,6 +161,7 @@ def reevaluate_open_claims(today: dt.date | None = None) -> Reevaluation:
                     waiting_since=waiting_on,
                     paused_days=paused,
                     promise=days,
+                    payment_sent_on=sent_on,  # type: ignore[arg-type]
                 ),
                 today,
                 cal,

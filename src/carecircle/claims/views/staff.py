@@ -28,6 +28,7 @@ from ..selectors import network
 from ..selectors.reserves import reserve_report
 from ..services.clocks import unscheduled_years
 from ..services.effects import documents_outstanding, requested_this_round
+from .bank import payment_section
 from .reserves import reserve_period, reserve_section
 
 # Which fields each staff action's form asks for (besides the reason).
@@ -149,6 +150,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[st
         "adjustment": claim.adjustment or {},
         "advance": _advance_form(claim, request.user),
         "via_choices": VIA_CHOICES,
+        **payment_section(claim, request.user),
         **reserve_section(claim, request.user),
         **extra,
     }
