@@ -49,6 +49,7 @@ from .world import (
     SEAT,
     SERVICE,
     SHOP,
+    UNDERWRITER,
     Side,
     World,
 )
@@ -90,11 +91,11 @@ class Check:
 
 # ---- expectations ----------------------------------------------------------------------------
 
-STAFF = (SEAT, LEADER, AGENT, MANAGER, SERVICE, HANDLER, APPROVER, HO)
+STAFF = (SEAT, LEADER, AGENT, MANAGER, SERVICE, HANDLER, APPROVER, UNDERWRITER, HO)
 # Who reaches customer A's rows by the one rule: the customer, the seat owning them and the
 # team's leader, the agent who sold the policy, unit-A staff with a whole-book role, the shop
 # that brought the policy (and repairs the claim). The head-office manager reaches both sides.
-SEES_A = (CUSTOMER, SEAT, LEADER, AGENT, MANAGER, SERVICE, HANDLER, APPROVER, HO, SHOP)
+SEES_A = (CUSTOMER, SEAT, LEADER, AGENT, MANAGER, SERVICE, HANDLER, APPROVER, UNDERWRITER, HO, SHOP)
 
 
 def roles(default: Outcome, *, anon: Outcome = 302, **given: Outcome) -> dict[str, Outcome]:

@@ -1,7 +1,7 @@
 """The authorization matrix's world: two units under two city branches, each with a team (a
 seat and its leader), a 4S shop that is also a network repair shop, a merchant, and a customer
 whose every kind of row exists once — and the other roles (a city-branch manager, a service
-manager, claims handler and approver, a sales agent) in unit A, a head-office manager, and
+manager, claims handler and approver, an underwriter, a sales agent) in unit A, a head-office manager, and
 anonymous.
 
 Every role's *own* objects are side A's, its *foreign* ones side B's (``World.side(own)``).
@@ -69,6 +69,7 @@ from tests.factories import (
     SurveyFactory,
     TeamFactory,
     TierReviewFactory,
+    UnderwritingReferralFactory,
     UserFactory,
     VehicleFactory,
     VoucherFactory,
@@ -87,6 +88,7 @@ MANAGER = "manager"  # a city-branch manager (杭州中心支公司), above unit
 SERVICE = "service"
 HANDLER = "handler"
 APPROVER = "approver"
+UNDERWRITER = "underwriter"  # 核保 (#16): reads the book of unit A's subtree, decides referrals
 HO = "ho"  # a manager at head office: every unit
 SHOP = "shop"  # a 4S shop's user (the shop is also a network repair shop)
 MERCHANT = "merchant"
@@ -101,6 +103,7 @@ ROLES = (
     SERVICE,
     HANDLER,
     APPROVER,
+    UNDERWRITER,
     HO,
     SHOP,
     MERCHANT,
@@ -223,6 +226,7 @@ def _side(
     complaint = ComplaintFactory(customer=customer, unit=unit, partner=shop)
     ComplaintEventFactory(complaint=complaint)
     task = RenewalTaskFactory(policy=policy, customer=customer, unit=unit, assignee=seat)
+    referral = UnderwritingReferralFactory(task=task, list_entry_id=9_000 + ord(name))
     interaction = InteractionFactory(customer=customer, partner=shop)
     repair = RepairServiceFactory(customer=customer, vehicle=vehicle, shop=shop)
     letter = LetterTaskFactory(message__customer=customer)
@@ -268,6 +272,7 @@ def _side(
             "statement": statement,
             "complaint": complaint,
             "task": task,
+            "referral": referral,
             "interaction": interaction,
             "repair": repair,
             "letter": letter,
@@ -344,6 +349,7 @@ def build_world() -> World:
         SERVICE: UserFactory(username="service_a", role=Role.SERVICE_MANAGER, unit=unit_a),
         HANDLER: UserFactory(username="handler_a", role=Role.CLAIMS_HANDLER, unit=unit_a),
         APPROVER: UserFactory(username="approver_a", role=Role.CLAIMS_APPROVER, unit=unit_a),
+        UNDERWRITER: UserFactory(username="underwriter_a", role=Role.UNDERWRITER, unit=unit_a),
         HO: UserFactory(username="manager_ho", role=Role.MANAGER, unit=root),
         SHOP: a.shop_user,
         MERCHANT: a.merchant_user,

@@ -102,11 +102,6 @@ def decide(
         )
         raise PermissionDenied("无核保权限 / you do not underwrite")
     reason = (reason or "").strip()
-    if not accept and not reason:
-        raise DomainError(
-            "reason_required", "拒保须写明理由 / a decline needs a written reason", "reason"
-        )
-    floor = _pricing(min_pricing) if accept else None
     with transaction.atomic():
         try:
             referral = locks.lock(
@@ -124,6 +119,11 @@ def decide(
                 f"该转介已处理({referral.get_status_display()}) / this referral is already decided",
                 status=409,
             )
+        if not accept and not reason:
+            raise DomainError(
+                "reason_required", "拒保须写明理由 / a decline needs a written reason", "reason"
+            )
+        floor = _pricing(min_pricing) if accept else None
         referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
         referral.decided_by = acting_user
         referral.decided_at = clock.now()
