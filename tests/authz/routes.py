@@ -187,7 +187,7 @@ ROUTES: dict[str, list[Check]] = {
     "customers/<int:customer_id>/reveal/<slug:field>/": [
         Check(
             POST,
-            scoped(200, *STAFF, **refused(CUSTOMER, SHOP)),
+            scoped(200, *STAFF, **refused(CUSTOMER, SHOP, UNDERWRITER)),
             args=lambda w, s, r: {"customer_id": s.customer.pk, "field": "phone"},
             why="reveal needs the reveal permission and the customer in scope",
         ),
@@ -453,7 +453,7 @@ ROUTES: dict[str, list[Check]] = {
                 MANAGER,
                 SERVICE,
                 HO,
-                **refused(HANDLER, APPROVER),
+                **refused(HANDLER, APPROVER, UNDERWRITER),
             ),
             args=obj("voucher_id", "voucher"),
             data=lambda w, s, r: {"location": s.location.pk, "day": "2026-03-10"},
@@ -719,7 +719,9 @@ API_ROUTES: dict[str, list[Check]] = {
     "PATCH api/customers/{customer_id}": [
         Check(
             PATCH,
-            api_scoped(200, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, SHOP)),
+            api_scoped(
+                200, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, UNDERWRITER, SHOP)
+            ),
             args=obj("customer_id", "customer"),
             data={},
         )
@@ -728,7 +730,9 @@ API_ROUTES: dict[str, list[Check]] = {
     "POST api/vehicles": [
         Check(
             POST,
-            api_scoped(201, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, SHOP)),
+            api_scoped(
+                201, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, UNDERWRITER, SHOP)
+            ),
             data=_vehicle_body,
         )
     ],
@@ -738,7 +742,9 @@ API_ROUTES: dict[str, list[Check]] = {
     "PATCH api/vehicles/{vehicle_id}": [
         Check(
             PATCH,
-            api_scoped(200, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, SHOP)),
+            api_scoped(
+                200, *API_EDITORS, **refused(CUSTOMER, HANDLER, APPROVER, UNDERWRITER, SHOP)
+            ),
             args=obj("vehicle_id", "vehicle"),
             data={},
         )
@@ -752,7 +758,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 AGENT,
                 MANAGER,
                 HO,
-                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, SHOP),
+                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, UNDERWRITER, SHOP),
             ),
             data=_policy_body,
         )
@@ -768,7 +774,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 AGENT,
                 MANAGER,
                 HO,
-                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, SHOP),
+                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, UNDERWRITER, SHOP),
             ),
             args=obj("policy_id", "policy"),
             data={},
@@ -842,7 +848,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 APPROVER,
                 HO,
                 SHOP,
-                **refused(SEAT, LEADER, AGENT, SERVICE),
+                **refused(SEAT, LEADER, AGENT, SERVICE, UNDERWRITER),
             ),
             data=_claim_body,
         ),
@@ -863,7 +869,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 APPROVER,
                 MANAGER,
                 HO,
-                **refused(CUSTOMER, SEAT, LEADER, AGENT, SERVICE, SHOP),
+                **refused(CUSTOMER, SEAT, LEADER, AGENT, SERVICE, UNDERWRITER, SHOP),
             ),
             args=obj("claim_id", "claim"),
             data={"action": "nonsense"},
@@ -878,7 +884,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 APPROVER,
                 MANAGER,
                 HO,
-                **refused(CUSTOMER, SEAT, LEADER, AGENT, SERVICE, SHOP),
+                **refused(CUSTOMER, SEAT, LEADER, AGENT, SERVICE, UNDERWRITER, SHOP),
             ),
             args=obj("claim_id", "claim"),
             data={},
@@ -947,7 +953,7 @@ API_ROUTES: dict[str, list[Check]] = {
                 AGENT,
                 MANAGER,
                 HO,
-                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, SHOP),
+                **refused(CUSTOMER, SEAT, LEADER, SERVICE, HANDLER, APPROVER, UNDERWRITER, SHOP),
             ),
             args=obj("vehicle_id", "vehicle"),
             data=lambda w, s, r: {
