@@ -1,4 +1,7 @@
-"""Demo data for the ecosystem: agreements for the busiest partners, complaints at every stage
+"""Demo data for the ecosystem: agreements for the busiest partners (legal commission rates:
+交强险 at most 4 %, commercial within the filed rate), commission schedules differentiated by
+segment and loss band, three months of commission statements (paid, approved, draft) and the
+current month's, complaints at every stage
 (some past their deadline and escalated), surveys after closed claims and renewals with
 answers, referrals, reminders through notify, a weather alert, and the monthly aggregates.
 
@@ -14,20 +17,21 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from carecircle.claims.models import Claim
 from carecircle.core import clock, dates
-from carecircle.core.models import User
+from carecircle.core.models import OrgUnit, UnitLevel, User
 from carecircle.core.roles import Role
 from carecircle.parties.choices import PartnerKind
-from carecircle.parties.models import Customer, Partner
+from carecircle.parties.models import Customer, LicenceType, Partner
 from carecircle.policies.models import Policy
 from carecircle.touchpoints.models import Complaint, Referral, Survey
 from carecircle.touchpoints.services import complaints, referrals, surveys
 
 from . import cockpit, reminders, scorecards
-from .models import Agreement, BookMonth, ReminderRun, WeatherAlert
+from .commissions import services as commissions
+from .models import Agreement, BookMonth, CommissionStatement, ReminderRun, WeatherAlert
 
 SH = dt.timezone(dt.timedelta(hours=8))
 CATEGORIES = [
@@ -56,7 +60,9 @@ def seed(stdout: Any) -> None:
     with transaction.atomic():
         made = {
             "repair_referrals": _repair_referrals(),
+            "licences": _licences(),
             "agreements": _agreements(manager, today),
+            "commission_statements": _commissions(manager, today),
             "complaints": _complaints(rng, service, today),
             "surveys": _surveys(rng, today),
             "referrals": _referrals(rng, manager, today),
@@ -103,6 +109,156 @@ def _repair_referrals() -> int:
         Claim.objects.bulk_update(batch, ["repair_shop"], batch_size=2000)
         made += len(batch)
     return made
+
+
+# Partner kind → (commercial base rate, 交强险 rate) of the demo agreements.
+RATES = {
+    PartnerKind.INTERMEDIARY: (Decimal("0.120"), Decimal("0.040")),
+    PartnerKind.FOUR_S_SHOP: (Decimal("0.080"), Decimal("0.030")),
+    PartnerKind.USED_CAR_DEALER: (Decimal("0.080"), Decimal("0.030")),
+    PartnerKind.REPAIR_SHOP: (None, None),
+}
+# The licence each kind of generated partner holds in the demo (as the migration sets for the
+# partners already on the books).
+LICENCES = {
+    PartnerKind.INTERMEDIARY: LicenceType.PROFESSIONAL_AGENCY,
+    PartnerKind.FOUR_S_SHOP: LicenceType.SIDELINE_AGENCY,
+    PartnerKind.USED_CAR_DEALER: LicenceType.SIDELINE_AGENCY,
+    PartnerKind.LIFE_INSURER: LicenceType.SIDELINE_AGENCY,
+}
+
+
+def _licences() -> int:
+    """The generated partners' licences, once (before the demo's agreements exist)."""
+    if Agreement.objects.filter(agreement_no__startswith="DEMO-").exists():
+        return 0
+    return sum(
+        Partner.objects.filter(kind=kind, licence_type=LicenceType.UNLICENSED).update(
+            licence_type=licence
+        )
+        for kind, licence in LICENCES.items()
+    )
+
+
+# The differentiated rules of the demo schedules (seed 001): a low-loss customer's renewal
+# earns more, high-loss business less.
+COMMERCIAL_RULES = [
+    {
+        "segment": "renewal",
+        "basis": "customer",
+        "band": "low",
+        "delta": "0.02",
+        "reason": "低赔付客户续保 / renewal of a low-loss customer",
+    },
+    {"segment": "transfer_in", "delta": "0.01", "reason": "转保新客户 / a customer won over"},
+    {
+        "basis": "customer",
+        "band": "high",
+        "delta": "-0.03",
+        "reason": "高赔付客户 / high-loss customer",
+    },
+    {
+        "basis": "payee",
+        "band": "high",
+        "delta": "-0.02",
+        "reason": "渠道赔付率高 / the channel's book runs at a high loss ratio",
+    },
+]
+COMPULSORY_RULES = [
+    {
+        "basis": "customer",
+        "band": "high",
+        "delta": "-0.01",
+        "reason": "高赔付客户 / high-loss customer",
+    }
+]
+
+
+def _commissions(manager, today: dt.date) -> int:
+    """Schedules for the busiest licensed partners, the demo partner and the demo agent;
+    statements for the last three complete months (paid, approved, draft) and this month."""
+    if CommissionStatement.objects.exists():
+        return 0
+    demo_partner = (
+        User.objects.filter(username="partner").values_list("partner_id", flat=True).first()
+    )
+    last = dates.last_complete_month()
+    since = dt.date(today.year - 1, 1, 1)
+    kinds = (PartnerKind.INTERMEDIARY, PartnerKind.FOUR_S_SHOP, PartnerKind.USED_CAR_DEALER)
+    busiest = (
+        Policy.objects.filter(
+            effective_date__gte=dates.add_months(last, -3),
+            partner__kind__in=kinds,
+            partner__active=True,
+        )
+        .exclude(partner__licence_type=LicenceType.UNLICENSED)
+        .values("partner")
+        .annotate(premium=Sum("premium"))
+        .order_by("-premium", "partner")[:8]
+    )
+    ids = [row["partner"] for row in busiest]
+    if demo_partner and demo_partner not in ids:
+        ids.append(demo_partner)
+    for partner in Partner.objects.filter(pk__in=ids).exclude(licence_type=LicenceType.UNLICENSED):
+        commercial, compulsory = RATES.get(partner.kind) or (None, None)
+        if commercial is None or compulsory is None:
+            continue
+        commissions.create_schedule(
+            partner,
+            acting_user=manager,
+            line="commercial",
+            base_rate=commercial - Decimal("0.02"),  # room for the +2 % a renewal may earn
+            starts_on=since,
+            adjustments=COMMERCIAL_RULES,
+            notes="演示方案 / demo schedule",
+        )
+        commissions.create_schedule(
+            partner,
+            acting_user=manager,
+            line="compulsory",
+            base_rate=compulsory,
+            starts_on=since,
+            adjustments=COMPULSORY_RULES,
+            notes="演示方案 / demo schedule",
+        )
+    agent = User.objects.filter(username="agent", role=Role.SALES_AGENT).first()
+    if agent is not None:
+        commissions.create_schedule(
+            agent,
+            acting_user=manager,
+            line="commercial",
+            base_rate="0.06",
+            starts_on=since,
+            adjustments=COMMERCIAL_RULES[:2],
+        )
+        commissions.create_schedule(
+            agent, acting_user=manager, line="compulsory", base_rate="0.03", starts_on=since
+        )
+    months = [*dates.months_back(last, 3), dates.next_month(last)]
+    for month in sorted(months):
+        commissions.calculate_month(month, acting_user=manager)
+    _place_statements()
+    oldest, middle = sorted(months)[:2]
+    for statement in CommissionStatement.objects.filter(month__in=[oldest, middle]):
+        statement = commissions.approve(statement, acting_user=manager)
+        if statement.month == oldest:
+            commissions.mark_paid(
+                statement, acting_user=manager, payment_ref=f"DEMO-PAY-{oldest:%Y%m}"
+            )
+    return CommissionStatement.objects.count()
+
+
+def _place_statements() -> None:
+    """A statement signed at head office (the demo manager's schedules) is settled by the
+    中心支公司 of its partner's city, so the city's managers see it; an agent's by the
+    agent's unit."""
+    by_city = dict(OrgUnit.objects.filter(level=UnitLevel.CITY).values_list("city", "pk"))
+    for statement in CommissionStatement.objects.select_related("partner", "agent"):
+        unit = (
+            by_city.get(statement.partner.city) if statement.partner_id else statement.agent.unit_id
+        )
+        if unit is not None and unit != statement.unit_id:
+            CommissionStatement.objects.filter(pk=statement.pk).update(unit_id=unit)
 
 
 def _agreements(manager, today: dt.date) -> int:
@@ -160,13 +316,14 @@ def _agreements(manager, today: dt.date) -> int:
                 repair_capacity_monthly=max(60, f.repair_claims * 2) if shop else None,
                 labour_discount=Decimal("0.500") if shop else None,
                 parts_discount=Decimal("0.950") if shop else None,
-                commission_rate=Decimal("0.120")
-                if p.kind == PartnerKind.INTERMEDIARY
-                else Decimal("0.080"),
+                # 报行合一: commercial within the filed 15 %, 交强险 at most 4 %; a repair
+                # shop holds no intermediary licence and earns no commission.
+                commission_rate=RATES[p.kind][0] if p.licensed else None,
+                compulsory_commission_rate=RATES[p.kind][1] if p.licensed else None,
                 repair_value_target_monthly=(
                     (f.repair_value * factor).quantize(Decimal("1"), ROUND_DOWN) if shop else None
                 ),
-                referral_fee=Decimal("50.00") if not shop else None,
+                referral_fee=Decimal("50.00") if not shop and p.licensed else None,
                 repair_to_premium_min=low if shop else None,
                 repair_to_premium_max=high if shop else None,
                 renewal_rate_target=Decimal("0.600"),
