@@ -172,6 +172,8 @@ def test_openapi_document_lists_every_path(client):
         "/api/customers",
         "/api/customers/{customer_id}",
         "/api/customers/{customer_id}/consents",
+        "/api/ecosystem/commissions/statements",
+        "/api/ecosystem/commissions/statements/{statement_id}",
         "/api/ecosystem/partners/{partner_id}/scorecard",
         "/api/ecosystem/partners/{partner_id}/scorecard/{figure}",
         "/api/ecosystem/scorecards",
