@@ -238,6 +238,12 @@ def claim_totals(claims: pd.DataFrame, policies: pd.DataFrame, params: ValuePara
         (_cents(c["amount_reserved"]) - paid).clip(lower=0),
         0.0,
     )
+    # Recoveries (#16) up to the claim's own cost; a snapshot without the column has none.
+    recovered = (
+        np.minimum(_cents(c["amount_recovered"].fillna(0)), paid + outstanding)
+        if "amount_recovered" in c
+        else np.zeros(len(c))
+    )
     # Whole seconds, truncated (as Polars' ``dt.total_seconds``).
     seconds = np.trunc((c["paid_at"] - c["reported_at"]) / pd.Timedelta(seconds=1))
     e = pd.DataFrame(
@@ -247,7 +253,8 @@ def claim_totals(claims: pd.DataFrame, policies: pd.DataFrame, params: ValuePara
             "accident_at": c["accident_at"],
             "paid_c": paid,
             "outstanding_c": outstanding,
-            "incurred_c": paid + outstanding,
+            "recovered_c": recovered,
+            "incurred_c": paid + outstanding - recovered,
             "years_back": (_days(as_of - accident) // 365).clip(0, 2),
             "injury": c["injury"].fillna(False).astype(bool),
             "days_to_pay": _over(seconds, 86_400.0),
@@ -257,6 +264,7 @@ def claim_totals(claims: pd.DataFrame, policies: pd.DataFrame, params: ValuePara
     events = e.groupby(["customer_no", "vehicle_no", "accident_at"], sort=False, dropna=False).agg(
         paid_c=("paid_c", "sum"),
         outstanding_c=("outstanding_c", "sum"),
+        recovered_c=("recovered_c", "sum"),
         incurred_c=("incurred_c", "sum"),
         years_back=("years_back", "first"),
         injury=("injury", "any"),
@@ -274,6 +282,7 @@ def claim_totals(claims: pd.DataFrame, policies: pd.DataFrame, params: ValuePara
     totals = events.groupby("customer_no", sort=False).agg(
         claims_paid_c=("paid_c", "sum"),
         claims_outstanding_c=("outstanding_c", "sum"),
+        claims_recovered_c=("recovered_c", "sum"),
         claims_count=("paid_c", "size"),
         capped_incurred_f=("capped", "sum"),
         claims_y0=("y0", "sum"),
@@ -355,7 +364,11 @@ def customer_features(tables: dict[str, pd.DataFrame], params: ValueParams) -> p
     frame["had_claim"] = frame["claims_y0"] > 0
     earned = frame["earned_premium_f"]
     frame["loss_ratio_3y"] = (
-        _over(frame["claims_paid_c"] + frame["claims_outstanding_c"], 100.0) / earned
+        _over(
+            frame["claims_paid_c"] + frame["claims_outstanding_c"] - frame["claims_recovered_c"],
+            100.0,
+        )
+        / earned
     ).where(earned > 0)
     tenure = frame["tenure_years"]
     frame["tenure_bucket"] = np.select(

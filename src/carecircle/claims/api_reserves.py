@@ -175,6 +175,7 @@ def revise_reserve(request: HttpRequest, claim_id: int, payload: ReviseIn):
     """Revise a case or expense reserve to ``new_balance`` with a reason: ``applied`` within
     the caller's limit, else ``pending`` until a claims approver decides."""
     user = acting_user(request)
+    _staff(user)
     claim = _claim(request, claim_id)
     return reserves.revise(
         claim, new_balance=payload.new_balance, reason=payload.reason,
@@ -187,6 +188,8 @@ def revise_reserve(request: HttpRequest, claim_id: int, payload: ReviseIn):
 def decide_reserve_change(request: HttpRequest, change_id: int, payload: DecideIn):
     """A claims approver applies (within their authority) or declines a pending revision."""
     user = acting_user(request)
+    if not has_perm(user, Perm.APPROVE_CLAIMS):
+        raise PermissionDenied("只有核赔人可以批准 / only claims approvers may decide this")
     change = get_object_or_404(
         ReserveChange.objects.restrict(user).select_related("claim"), pk=change_id
     )
@@ -213,6 +216,7 @@ def get_recoveries(request: HttpRequest, claim_id: int):
 def record_recovery(request: HttpRequest, claim_id: int, payload: RecoveryIn):
     """Open a subrogation, record an amount recovered or written off, value or sell salvage."""
     user = acting_user(request)
+    _staff(user)
     claim = _claim(request, claim_id)
     p = payload
     if p.kind == "subrogation":

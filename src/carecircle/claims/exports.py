@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from carecircle.core import excel
@@ -39,7 +40,7 @@ SUMMARY = (
 )
 
 
-RESERVE_COLUMNS = (
+RESERVE_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
     ("期初 / opening", lambda g: g["opening"]),
     *(
         (f"{label} / {kind}", lambda g, k=kind: g["movements"][k])

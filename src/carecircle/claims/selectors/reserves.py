@@ -196,12 +196,12 @@ def reserve_report(
         book.add(f)
     handler_ids = {k[1] for k in groups if k[1] is not None}
     names = dict(get_user_model().objects.filter(pk__in=handler_ids).values_list("pk", "username"))
+    unit_key: Callable[[Key], str]
+    unit_label: Callable[[str], str]
+    unit_order: Callable[[str], Any]
     if units is not None:
-        unit_key, unit_label, unit_order = (
-            lambda k: units.group_key(k[0]),
-            units.group_label,
-            units.group_order,
-        )
+        unit_key = lambda k: units.group_key(k[0])  # noqa: E731
+        unit_label, unit_order = units.group_label, units.group_order
     else:
         unit_ids = {k[0] for k in groups if k[0] is not None}
         codes = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "code"))

@@ -181,7 +181,9 @@ def sell_salvage(
         claim = lock_claim(salvage.claim)
         salvage = Salvage.objects.select_for_update().get(pk=salvage.pk)
         if salvage.status != SalvageStatus.VALUED:
-            raise DomainError("sold", "残值已处置 / already sold or abandoned", "proceeds", 409)
+            raise DomainError(
+                "sold", "残值已处置 / already sold or abandoned", "proceeds", status=409
+            )
         salvage.status = SalvageStatus.SOLD
         salvage.proceeds = amount
         salvage.sold_on = _day("sold_on", sold_on, clock.today())

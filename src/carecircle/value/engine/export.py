@@ -70,6 +70,7 @@ QUERIES: dict[str, tuple[list[tuple[str, str]], str]] = {
             ("k.reported_at", "reported_at"),
             ("k.amount_reserved", "amount_reserved"),
             ("k.amount_paid", "amount_paid"),
+            ("k.amount_recovered", "amount_recovered"),  # net incurred (#16)
             ("k.currency", "currency"),
             ("k.status", "status"),
             ("k.injury", "injury"),
@@ -174,6 +175,7 @@ LAYOUT: dict[str, dict[str, PolarsType]] = {
         "reported_at": TS,
         "amount_reserved": MONEY,
         "amount_paid": MONEY,
+        "amount_recovered": MONEY,
         "currency": pl.String,
         "status": pl.String,
         "injury": pl.Boolean,

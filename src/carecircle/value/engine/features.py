@@ -176,8 +176,13 @@ def claim_features(
     # Counted as an accident by the NCD's rule (claims.selectors.history): not closed without
     # payment, not a service rider (frames without a coverage column have no riders to drop).
     counted = ~((pl.col("status") == ClaimStatus.CLOSED.value) & (paid <= 0))
-    if "coverage" in claims.collect_schema().names():
+    names = claims.collect_schema().names()
+    if "coverage" in names:
         counted &= ~pl.col("coverage").fill_null("").is_in(RIDER_CODES)
+    # Recoveries (subrogation recovered, salvage sold; #16) reduce the claims cost: net
+    # incurred = paid + outstanding − recovered, never below 0 for a claim. Snapshots written
+    # before the column existed recover nothing.
+    recovered = cents(pl.col("amount_recovered")) if "amount_recovered" in names else pl.lit(0)
     return (
         claims.join(policies.select("policy_no", "customer_no"), on="policy_no", how="inner")
         .filter(
@@ -185,9 +190,18 @@ def claim_features(
             & (accident > start)
             & (accident <= as_of)
         )
-        .with_columns(paid_c=paid, outstanding_c=outstanding.otherwise(0), counted=counted)
         .with_columns(
-            incurred_c=pl.col("paid_c") + pl.col("outstanding_c"),
+            paid_c=paid,
+            outstanding_c=outstanding.otherwise(0),
+            recovered_c=recovered.fill_null(0).cast(pl.Int64),
+            counted=counted,
+        )
+        # A claim's recoveries count up to its own cost (the sums then agree with incurred).
+        .with_columns(
+            recovered_c=pl.min_horizontal("recovered_c", pl.col("paid_c") + pl.col("outstanding_c"))
+        )
+        .with_columns(
+            incurred_c=pl.col("paid_c") + pl.col("outstanding_c") - pl.col("recovered_c"),
             years_back=((as_of - accident).dt.total_days() // 365).clip(0, 2),
             days_to_pay=pl.when(pl.col("paid_at").is_not_null()).then(
                 (pl.col("paid_at") - pl.col("reported_at")).dt.total_seconds() / 86_400.0
@@ -202,6 +216,7 @@ def claim_events(cf: pl.LazyFrame) -> pl.LazyFrame:
     return cf.group_by("customer_no", "vehicle_no", "accident_at").agg(
         paid_c=pl.col("paid_c").sum(),
         outstanding_c=pl.col("outstanding_c").sum(),
+        recovered_c=pl.col("recovered_c").sum(),
         incurred_c=pl.col("incurred_c").sum(),
         years_back=pl.col("years_back").first(),
         counted=pl.col("counted").any(),
@@ -220,6 +235,7 @@ def customer_claim_totals(cf: pl.LazyFrame, params: ValueParams) -> pl.LazyFrame
         .agg(
             claims_paid_c=pl.col("paid_c").sum(),
             claims_outstanding_c=pl.col("outstanding_c").sum(),
+            claims_recovered_c=pl.col("recovered_c").sum(),
             claims_count=counted.sum().cast(pl.Int64),
             capped_incurred_f=pl.col("incurred_c").clip(upper_bound=int(cap)).sum().cast(pl.Float64)
             / 100.0,

@@ -39,6 +39,7 @@ ZERO_INT = [
     "vehicles",
     "claims_paid_c",
     "claims_outstanding_c",
+    "claims_recovered_c",
     "claims_count",
     "claims_y0",
     "claims_y1",
@@ -137,7 +138,12 @@ def customer_features(inputs: Inputs, params: ValueParams) -> pl.LazyFrame:
             .fill_null(0.0),
             had_claim=pl.col("claims_y0") > 0,
             loss_ratio_3y=pl.when(pl.col("earned_premium_f") > 0).then(
-                (pl.col("claims_paid_c") + pl.col("claims_outstanding_c"))
+                # net of recoveries (#16)
+                (
+                    pl.col("claims_paid_c")
+                    + pl.col("claims_outstanding_c")
+                    - pl.col("claims_recovered_c")
+                )
                 / 100.0
                 / pl.col("earned_premium_f")
             ),

@@ -16,6 +16,9 @@ from .pipeline import Inputs
 NEEDED = ("customers", "policies", "claims", "interactions")
 # The columns the pipeline reads (a generated snapshot has more; they are not read).
 NEEDED_COLUMNS = {table: [name for _, name in QUERIES[table][0]] for table in QUERIES}
+# Columns added after snapshots were first written (and absent from the canonical layout of
+# ``carecircle generate --out``): a snapshot without one reads it as this value.
+LATER_COLUMNS = {"claims": {"amount_recovered": pl.lit(0).cast(pl.Decimal(14, 2))}}  # #16
 
 
 class SnapshotError(ValueError):
@@ -35,10 +38,11 @@ def table_path(folder: Path, table: str) -> str:
 def scan_table(folder: Path, table: str) -> pl.LazyFrame:
     frame = pl.scan_parquet(table_path(folder, table))
     names = frame.collect_schema().names()
-    missing = [c for c in NEEDED_COLUMNS[table] if c not in names]
+    later = {c: e for c, e in LATER_COLUMNS.get(table, {}).items() if c not in names}
+    missing = [c for c in NEEDED_COLUMNS[table] if c not in names and c not in later]
     if missing:
         raise SnapshotError(f"{table}: missing column(s) {', '.join(missing)}")
-    return frame.select(NEEDED_COLUMNS[table])
+    return frame.with_columns(**later).select(NEEDED_COLUMNS[table])
 
 
 def scan_snapshot(folder: Path) -> Inputs:
