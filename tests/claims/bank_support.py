@@ -30,6 +30,7 @@ def insured_account(claim, user, number: str = "6222021202000099999", kind: str 
         payee, number=number, holder_name=payee.name, bank_name="中国银行", acting_user=user
     )
     payees.record_callback(account, acting_user=user, note="已致电被保险人确认 / called back")
+    account.refresh_from_db()
     return account
 
 

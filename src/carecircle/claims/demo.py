@@ -15,8 +15,9 @@ from carecircle.core.models import User
 from carecircle.parties.models import Partner
 from carecircle.policies.models import Policy
 
-from . import services
+from . import demo_reserves, services
 from .choices import Action, ReportChannel
+from .demo_bank import seed_bank
 from .models import Claim, RepairTerms
 from .services.clocks import reevaluate_open_claims
 
@@ -55,7 +56,7 @@ def seed(stdout: Any) -> None:
         .filter(effective_date__lte=today - dt.timedelta(days=60))
         # Claims are on vehicle damage: a policy without it would pay nothing.
         .filter(coverages__code="vehicle_damage").distinct()
-        .order_by("pk")[:6]
+        .order_by("pk")[:7]
     )  # fmt: skip
     if customer_login and customer_login.customer_id:
         own = (
@@ -112,10 +113,11 @@ def seed(stdout: Any) -> None:
         c = walk(c, None, parts="42000", labour="6000", paint="4000")
         with contextlib.suppress(DomainError):  # above the approver's limit: escalated
             services.approve(c, acting_user=approver)
+        injury = c
         c = rep(p[3], text="倒车撞墙", single_vehicle=True)
         c = walk(c, None, parts="6000", labour="1200", paint="800")
         services.approve(c, acting_user=approver)
-        services.pay(c, acting_user=handler)
+        insured = c  # paid through the bank below (demo_bank)
         c = rep(p[4], text="酒后驾驶单车事故", single_vehicle=True)
         for action in (Action.DISPATCH, Action.SURVEY, Action.REGISTER):
             c = services.transition(c, action, acting_user=handler)
@@ -128,6 +130,14 @@ def seed(stdout: Any) -> None:
                 c, Action.REQUEST_DOCUMENTS, acting_user=handler, reason="维修发票、驾驶证"
             )
         made = 6
+        injured = None  # a third party paid, the bank returns it (demo_bank)
+        if len(p) > 6:
+            c = rep(p[6], text="追尾，前车(第三者)车损由我司赔付", liability_clear=True)
+            c = walk(c, None, parts="3000", labour="600", paint="400")
+            services.approve(c, acting_user=approver)
+            injured, made = c, 7
+        stdout.write(seed_bank(handler, manager, insured, injured))
+        demo_reserves.seed(stdout, handler=handler, injury=injury, repaired=insured)  # #16
     stdout.write(f"claims demo: {made} claims in various states\n")
     # The book's imported claims carry no clocks yet: evaluate them now, as the nightly run
     # would, so the dashboard and `claims_clocks` agree from the first page.

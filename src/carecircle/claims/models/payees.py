@@ -101,7 +101,7 @@ class PaymentPayee(models.Model):
 
 def mask_account(number: str) -> str:
     """6222 **** **** 1234: the first four and the last four digits."""
-    return f"{number[:4]} **** {number[-4:]}" if len(number) > 8 else "****"
+    return f"{number[:4]} **** **** {number[-4:]}" if len(number) > 8 else "****"
 
 
 class BankAccountQuerySet(RestrictedQuerySet):
