@@ -183,6 +183,8 @@ def test_openapi_document_lists_every_path(client):
         "/api/policies/{policy_id}",
         "/api/policies/{policy_id}/endorsements",
         "/api/transfers/{transfer_id}",
+        "/api/underwriting/referrals",
+        "/api/underwriting/referrals/{referral_id}/decision",
         "/api/vehicles",
         "/api/vehicles/{vehicle_id}",
         "/api/vehicles/{vehicle_id}/transfer",
