@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from carecircle.core.errors import DomainError
@@ -391,3 +391,18 @@ def test_the_scorecard_shows_commission_due_and_paid_from_the_statement(manager)
         Decimal("300.00"),
         Decimal("300.00"),
     )
+
+
+def test_the_admin_form_refuses_what_the_service_refuses():
+
+    garage = PartnerFactory(kind="repair_shop")
+    agreement = AgreementFactory.build(partner=garage, referral_fee=Decimal("50.00"))
+    with pytest.raises(ValidationError) as refused:
+        agreement.clean()
+    assert "referral_fee" in refused.value.message_dict
+    shop = LicensedPartnerFactory()
+    agreement = AgreementFactory.build(partner=shop, compulsory_commission_rate=Decimal("0.05"))
+    with pytest.raises(ValidationError) as refused:
+        agreement.clean()
+    assert "compulsory_commission_rate" in refused.value.message_dict
+    AgreementFactory.build(partner=shop, compulsory_commission_rate=Decimal("0.04")).clean()
