@@ -92,13 +92,17 @@ def test_the_excel_export_has_a_sheet_per_dimension_with_the_same_figures(client
         "by_shop",
         "by_unit",
         "by_branch",
+        "reserves",  # the reserve report (#16)
+        "reserves_by_unit",
+        "reserves_by_coverage",
+        "reserves_by_handler",
     ]
     summary = {row[0]: row[1] for row in wb["summary"].iter_rows(values_only=True)}
     assert summary["每千案投诉 / complaints per 1,000 claims"] == pytest.approx(333.3)
     branch = {row[0]: row for row in wb["by_branch"].iter_rows(min_row=2, values_only=True)}
-    # claims, paid, reserves (none open), repair value, satisfaction, rated, complaints,
-    # per 1,000 claims, survey CSAT
-    assert branch["杭州"][1:] == (2, 3000.0, 0.0, 3000.0, 4.0, 2, 1, 500.0, 4.0)
+    # claims, paid, reserves (none open), recoveries, net incurred, repair value, satisfaction,
+    # rated, complaints, per 1,000 claims, survey CSAT
+    assert branch["杭州"][1:] == (2, 3000.0, 0.0, 0.0, 3000.0, 3000.0, 4.0, 2, 1, 500.0, 4.0)
     page = client.get("/claims/reports/").content.decode()
     assert 'data-group="宁波"' in page and 'id="by-branch"' in page
 
