@@ -95,7 +95,8 @@ def _refused(request: HttpRequest, claim: Claim, exc: Exception) -> HttpResponse
     from .staff import _detail_context
 
     ctx = _detail_context(request, claim, error=getattr(exc, "message", str(exc)))
-    return render(request, "claims/detail.html", ctx, status=400)
+    status = 403 if isinstance(exc, PermissionDenied) else 400
+    return render(request, "claims/detail.html", ctx, status=status)
 
 
 @require_POST
