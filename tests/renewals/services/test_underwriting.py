@@ -6,9 +6,11 @@ Every refusal names the list entry."""
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog, OrgUnit, UnitLevel
@@ -264,3 +266,13 @@ def test_the_backfill_command_syncs_entries_decided_before_the_flags(task, boss)
     CustomerListFlag.objects.all().delete()
     assert list_effects.sync_all() == 1
     assert list_flag(task.customer_id).entry_id == entry.pk
+
+
+def test_the_nightly_lists_command_expires_and_resyncs(task, boss, today):
+    entry = listed(task.customer, "grey", boss)
+    ListEntry.objects.filter(pk=entry.pk).update(expires_on=AS_OF - dt.timedelta(days=1))
+    out = StringIO()
+    call_command("value", "lists", stdout=out)
+    # expiring the entry already removed its effect row (in the same transaction)
+    assert out.getvalue().strip() == "list entries expired: 1; customers synced: 0"
+    assert not CustomerListFlag.objects.exists()
