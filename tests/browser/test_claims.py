@@ -12,6 +12,7 @@ from carecircle.claims import rulecache
 from carecircle.claims.models import Claim, ClaimPayment
 from carecircle.core import clock
 from carecircle.core.roles import Role
+from tests.claims.bank_support import send_and_confirm
 from tests.claims.services.test_workflow import report, walk_to_adjusted
 from tests.factories import UserFactory
 from tests.factories.claims import policy_with_cover
@@ -52,6 +53,7 @@ def log_in(page, live_server, username, next_path):
 
 
 def test_fast_track_from_the_phone_page_to_payment(page, live_server, book):
+    _, people = book
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server, "cust01", "/claims/my/report/")
     page.fill("#id_accident_at", "2026-03-02T08:30")
@@ -84,10 +86,17 @@ def test_fast_track_from_the_phone_page_to_payment(page, live_server, book):
     form.locator("input[name=labour]").fill("400")
     form.locator("textarea[name=reason]").fill("远程定损：照片清晰")
     form.get_by_role("button").click()
+    # Straight through to the payment, which waits for the bank (ADR 0016) …
+    expect(page.locator("#claim-status")).to_have_text("已核赔 / Approved")
+    expect(page.locator("#timeline li[data-action=payment_created]")).to_have_count(1)
+    payment = ClaimPayment.objects.get(claim=claim)
+    assert payment.amount == Decimal("1600.00")
+    # … and the claim is paid when the bank confirms it.
+    send_and_confirm(payment, people["handler"])
+    page.reload()
     expect(page.locator("#claim-status")).to_have_text("已支付 / Paid")
     expect(page.locator("#claim-paid")).to_have_text("¥1,600.00")
     expect(page.locator("#timeline li[data-action=pay]")).to_have_count(1)
-    assert ClaimPayment.objects.get(claim=claim).amount == Decimal("1600.00")
 
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server, "cust01", f"/claims/my/{claim.pk}/")
@@ -115,10 +124,10 @@ def test_an_injury_claim_above_the_approvers_limit_escalates_to_the_manager(
     page.locator("form[data-action=approve] textarea").fill("人伤案件，经理核赔")
     page.locator("form[data-action=approve] button").click()
     expect(page.locator("#claim-status")).to_have_text("已核赔 / Approved")
-    page.locator("form[data-action=pay] button").click()
-    expect(page.locator("#claim-status")).to_have_text("已支付 / Paid")
-    page.locator("form[data-action=pay]").wait_for(state="detached")
-    expect(page.locator("#claim-paid")).to_have_text("¥63,000.00")
+    # 63,000 to the insured: above the second-approval line, it waits for another person.
+    page.locator("form[data-action=pay-default] button").click()
+    expect(page.locator("#payments tr[data-payment]")).to_have_attribute("data-status", "created")
+    expect(page.locator("#claim-paid")).to_have_text("¥0.00")
     page.screenshot(path=str(SHOTS / "claims-escalated.png"), full_page=True)
     claim.refresh_from_db()
-    assert (claim.approved_by, claim.status) == (people["manager"], "paid")
+    assert (claim.approved_by, claim.status) == (people["manager"], "approved")
