@@ -39,6 +39,7 @@ urlpatterns = [
     path("<int:claim_id>/payments/", bank.pay_to_account, name="pay_to_account"),
     path("payments/<int:payment_id>/approve/", bank.approve_payment, name="approve_payment"),
     path("payments/<int:payment_id>/reissue/", bank.reissue_payment, name="reissue_payment"),
+    path("payments/<int:payment_id>/account/", bank.attach_account, name="attach_account"),
     path("bank/", bank.bank_page, name="bank"),
     path("bank/batches/", bank.make_batch, name="make_batch"),
     path("bank/batches/<int:batch_id>/", bank.batch_file, name="batch_file"),

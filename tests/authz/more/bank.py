@@ -113,6 +113,14 @@ ROUTES: dict[str, list[Check]] = {
             why="no account given (400 in scope): only a returned payment is reissued anyway",
         ),
     ],
+    "claims/payments/<int:payment_id>/account/": [
+        Check(
+            POST,
+            scoped(400, *CLAIMS_STAFF, other=403),
+            args=_payment,
+            why="no account chosen (400 in scope), nothing changes",
+        ),
+    ],
     "claims/bank/": [Check(GET, allow(200, *CLAIMS_STAFF))],
     "claims/bank/batches/": [
         Check(

@@ -78,6 +78,7 @@ def payment_section(claim: Claim, user: Any) -> dict[str, Any]:
                 "p": p,
                 "can_approve": approver and p.status == P.CREATED and p.created_by_id != user.pk,
                 "can_reissue": p.status == P.RETURNED and p.pk not in reissued,
+                "needs_account": p.account_id is None and p.status in (P.CREATED, P.APPROVED),
             }
             for p in rows
         ],
@@ -178,6 +179,20 @@ def approve_payment(request: HttpRequest, payment_id: int) -> HttpResponse:
     p = _payment(request, payment_id)
     try:
         payments.approve_payment(p, acting_user=request.user)
+    except (DomainError, PermissionDenied) as exc:
+        return _refused(request, p.claim, exc)
+    return _back(p.claim_id)
+
+
+@require_POST
+@login_required
+def attach_account(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Name the account of a payment made without one (the API, the sweep, the fast track)."""
+    _staff(request)
+    p = _payment(request, payment_id)
+    try:
+        account = _account(request, request.POST.get("account"))
+        payments.attach_account(p, account, acting_user=request.user)
     except (DomainError, PermissionDenied) as exc:
         return _refused(request, p.claim, exc)
     return _back(p.claim_id)
