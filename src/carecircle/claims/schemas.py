@@ -90,6 +90,13 @@ class PaymentOut(Schema):
     payee: str
     idempotency_key: str
     created_at: dt.datetime
+    # The bank's answer (#16, ADR 0016): paid means confirmed and not returned.
+    status: str
+    sent_at: dt.datetime | None
+    confirmed_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    return_reason: str
+    reissue_of_id: int | None
 
 
 class GroupOut(Schema):
