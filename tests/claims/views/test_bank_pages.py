@@ -32,6 +32,7 @@ def test_a_payment_without_an_account_gets_one_and_leaves_from_the_bank_page(cli
     client.force_login(handler)
     page = client.get(f"/claims/{claim.pk}/").content.decode()
     assert f'data-attach="{p.pk}"' in page and "待补账户 / no account yet" in page
+    assert 'id="pay-form"' not in page  # the round's settlement exists: no second pay form
     r = client.post(f"/claims/payments/{p.pk}/account/", {"account": account.pk})
     assert r.status_code == 302
     assert ClaimPayment.objects.get(pk=p.pk).account == account

@@ -84,6 +84,11 @@ def payment_section(claim: Claim, user: Any) -> dict[str, Any]:
         ],
         "pay_accounts": [a for payee in found for a in payee.live_accounts],
         "figures": bank.figures(claim.payments.all()),
+        # the round's settlement exists (in flight, paid or returned): no second pay form
+        "settled_round": any(
+            p.kind == "final" and p.round == claim.reopen_count and not p.reissue_of_id
+            for p in rows
+        ),
         "unverified_rule": bank_conf.get("UNVERIFIED_ACCOUNTS"),
     }
 
