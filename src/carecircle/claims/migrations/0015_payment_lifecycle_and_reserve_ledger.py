@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('claims', '0014_claim_driver'),
-        ('parties', '0010_payment_lifecycle_and_reserve_ledger'),
+        ('parties', '0010_customer_list_flag'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("claims", "0016_reserve_changes_and_recoveries"),
         ("core", "0007_underwriter_role"),
-        ("parties", "0010_payment_lifecycle_and_reserve_ledger"),
+        ("parties", "0010_customer_list_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

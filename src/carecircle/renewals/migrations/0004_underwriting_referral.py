@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0007_underwriter_role'),
-        ('parties', '0010_payment_lifecycle_and_reserve_ledger'),
+        ('parties', '0010_customer_list_flag'),
         ('renewals', '0003_renewaltask_unit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -47,7 +47,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("value", "0004_black_list_keeps_compulsory"),
-        ("parties", "0010_payment_lifecycle_and_reserve_ledger"),
+        ("parties", "0010_customer_list_flag"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
