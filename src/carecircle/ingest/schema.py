@@ -107,6 +107,7 @@ TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "reported_at": TS,
         "amount_reserved": MONEY,
         "amount_paid": MONEY,
+        "amount_recovered": MONEY,  # subrogation + salvage recovered (#16); blank = none
         "currency": pl.String,
         "status": pl.String,
         "injury": pl.Boolean,

@@ -283,6 +283,8 @@ SPECS: dict[str, TableSpec] = {
             Column("reported_at", c.timestamp, True),
             Column("amount_reserved", c.money, True),
             Column("amount_paid", c.money, True),
+            # Recoveries as the core system records them (subrogation, salvage; #16).
+            Column("amount_recovered", c.defaulted(c.money, Decimal("0.00"))),
             Column("currency", c.choice(_values(Currency), "currency"), True),
             Column("status", c.choice(_values(ClaimStatus), "claim status"), True),
             Column("injury", c.boolean),
