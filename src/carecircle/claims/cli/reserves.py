@@ -44,7 +44,9 @@ def run(command, options) -> None:
     ):
         out.write(f"\n{title}")
         for row in report[dim]:
-            _figures(out, row["name"], row)
+            # Units share names across cities (和平支公司 in 天津 and 沈阳): the code tells them apart.
+            label = f"{row['key']} {row['name']}" if dim == "by_unit" else row["name"]
+            _figures(out, label, row)
 
 
 def _figures(out, name: str, r: dict[str, Any]) -> None:
