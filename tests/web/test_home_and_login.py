@@ -117,8 +117,14 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
     assert "我的理赔 / My claims" in labels and "续保 / Renewals" not in labels
     shop = UserFactory(username="nav-partner", role=Role.PARTNER_USER, partner=PartnerFactory())
     client.force_login(shop)
-    labels = [str(item["label"]) for item in client.get("/").context["app_nav"]]
-    assert "我的评分卡 / Our scorecard" in labels and "我的理赔 / My claims" not in labels
+    # A partner's scorecard and commissions are one ecosystem menu.
+    labels = [
+        str(entry["label"])
+        for item in client.get("/").context["app_nav"]
+        for entry in item.get("children", [item])
+    ]
+    assert "我的评分卡 / Our scorecard" in labels and "我的手续费 / Our commissions" in labels
+    assert "我的理赔 / My claims" not in labels
     assert "增值服务 / Services" not in labels  # partners have no alliance page
     boss = UserFactory(username="nav-manager", role=Role.MANAGER)
     client.force_login(boss)
@@ -130,6 +136,7 @@ def test_navigation_shows_each_role_its_apps_and_customers_their_own_pages(clien
     assert [str(c["label"]) for c in claims["children"]] == [
         "理赔 / Claims",
         "核赔 / Approvals",
+        "赔款支付 / Claim payments",  # payees, bank batches and return files (#16)
         "理赔看板 / Claims dashboard",
         "待寄信函 / Letters to post",  # the legal notices' letters, posted by claims staff
     ]
