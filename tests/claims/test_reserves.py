@@ -207,3 +207,51 @@ def test_a_declined_revision_moves_nothing_and_closing_declines_what_waits(today
     second.refresh_from_db()
     assert second.status == ReserveChangeStatus.DECLINED
     assert [k for k, *_ in ledger(claim)] == ["open", "release"]
+
+
+# ---- review fixes (#16) ---------------------------------------------------------------------
+
+
+def test_a_payment_confirmed_at_a_date_before_the_latest_movement_still_takes_the_reserve_down(
+    today, people
+):
+    """Rule (ADR 0015): a reserve's balance is the Σ of its movements, whatever order their
+    dates are in; a bank confirmation dated before the last revision keeps its own date."""
+    handler = people["handler"]
+    claim = report(policy_with_cover(), handler, customer_estimate="1000")
+    first = ReserveMovement.objects.get(claim=claim)
+    reserves.move(
+        claim, coverage=claim.coverage, kind=ReserveKind.REVISE, amount=D("9000"),
+        reason="定损", at=at(5, 10),
+    )  # fmt: skip
+    late = ClaimPaymentFactory(
+        claim=claim, amount=D("4000.00"), status="confirmed", confirmed_at=at(4, 17)
+    )  # the bank's 17:00 confirmation, read after the revision of the 5th
+    reserves.on_payment_confirmed(late)
+    claim.refresh_from_db()
+    taken = ReserveMovement.objects.get(payment=late)
+    assert (taken.amount, taken.balance_after, taken.at) == (D("-4000.00"), D("6000.00"), at(4, 17))
+    assert reserves.balance(claim, claim.coverage) == D("6000.00")
+    total = sum(ReserveMovement.objects.filter(claim=claim).values_list("amount", flat=True))
+    assert claim.amount_reserved == total == D("6000.00")
+    assert first.at < taken.at < at(5, 10)
+
+
+def test_an_approver_cannot_apply_a_revision_asked_against_a_balance_that_has_since_moved(
+    today, people, settings
+):
+    """Rule: a pending revision's authority was judged on the gap from ``balance_before``; if
+    the reserve moved meanwhile, approving it is refused (409) and declining still works."""
+    settings.CARECIRCLE = {"CLAIMS": {"RESERVE_REVISION_LIMIT": "20000"}}
+    handler, approver = people["handler"], people["approver"]
+    claim = report(policy_with_cover(), handler, customer_estimate="1000")
+    change = reserves.revise(claim, new_balance="41000", reason="对方伤者住院", acting_user=handler)
+    assert change.status == ReserveChangeStatus.PENDING
+    reserves.revise(claim, new_balance="15000", reason="补充定损", acting_user=handler)
+    with pytest.raises(DomainError) as exc:
+        reserves.decide(change, acting_user=approver, approve=True)
+    assert (exc.value.code, exc.value.status) == ("stale", 409)
+    claim.refresh_from_db()
+    assert claim.amount_reserved == D("15000.00")
+    declined = reserves.decide(change, acting_user=approver, approve=False, note="已过时")
+    assert declined.status == ReserveChangeStatus.DECLINED

@@ -157,3 +157,46 @@ def test_the_api_revises_reads_and_reports(client, people, claim):
         **handler,
     )
     assert r.status_code == 200 and r.json()["salvages"][0]["valued_amount"] == "800.00"
+
+
+def test_a_row_id_that_is_not_a_number_is_no_such_row_not_a_server_error(client, people, claim):
+    """Rule: a posted subrogation_id / salvage_id that is not digits answers 404, never 500."""
+    client.force_login(people["handler"])
+    for kind, name in (("subrogation_result", "subrogation_id"), ("salvage_sale", "salvage_id")):
+        for bad in ("abc", "1.5", "１２"):
+            r = client.post(
+                f"/claims/{claim.pk}/recoveries/", {"kind": kind, name: bad, "recovered": "1"}
+            )
+            assert r.status_code == 404, (kind, bad)
+
+
+def test_an_amount_a_money_column_cannot_hold_is_refused_by_the_page_and_the_api(
+    client, people, claim
+):
+    """Rule: amounts above 999,999,999,999.99 (numeric(14,2)) are a 400 naming the field."""
+    client.force_login(people["handler"])
+    r = client.post(
+        f"/claims/{claim.pk}/reserves/",
+        {"new_balance": "1000000000000", "reason": "测试", "reserve_type": "case"},
+    )
+    assert r.status_code == 400 and "999,999,999,999.99" in r.content.decode()
+    r = client.post(
+        f"/claims/{claim.pk}/recoveries/",
+        {"kind": "subrogation", "against": "王五", "amount_sought": "1000000000000"},
+    )
+    assert r.status_code == 400
+    api = client.post(
+        f"/api/claims/{claim.pk}/recoveries",
+        json.dumps({"kind": "salvage", "description": "车", "valued_amount": "1000000000000"}),
+        content_type="application/json",
+        **bearer(people["handler"]),
+    )
+    assert api.status_code == 400 and api.json()["code"] == "too_large"
+    api = client.post(
+        f"/api/claims/{claim.pk}/reserves",
+        json.dumps({"new_balance": "999999999999.99", "reason": "上限"}),
+        content_type="application/json",
+        **bearer(people["manager"]),
+    )
+    assert api.status_code == 200
+    assert not Subrogation.objects.exists()

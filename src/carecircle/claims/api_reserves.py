@@ -148,8 +148,8 @@ def _staff(user) -> None:
 def _reserves_out(claim: Claim) -> dict[str, Any]:
     movements = list(claim.reserve_movements.order_by("at", "id"))
     held: dict[tuple[str, str], Decimal] = {}
-    for m in movements:
-        held[(m.coverage, m.reserve_type)] = m.balance_after
+    for m in movements:  # Σ amounts: a back-dated movement is not the last by date (ADR 0015)
+        held[(m.coverage, m.reserve_type)] = held.get((m.coverage, m.reserve_type), 0) + m.amount
     claim.refresh_from_db(fields=["amount_reserved"])
     return {
         "claim_id": claim.pk,

@@ -24,6 +24,7 @@ from ..choices import SalvageStatus, SubrogationStatus
 from ..models import Claim, Salvage, Subrogation
 from .locks import lock_claim
 from .permissions import ensure_changeable, ensure_visible
+from .reserves import ensure_storable
 
 
 def _may_record(user: Any, claim: Claim) -> None:
@@ -72,7 +73,7 @@ def open_subrogation(
     against = (against or "").strip()
     if not against:
         raise DomainError("against", "请填写追偿对象 / name who is pursued", "against")
-    sought = parse_money("amount_sought", amount_sought)
+    sought = ensure_storable("amount_sought", parse_money("amount_sought", amount_sought))
     if sought <= 0:
         raise DomainError("amount_sought", "追偿金额须大于0 / must be above 0", "amount_sought")
     with transaction.atomic():
@@ -101,8 +102,8 @@ def record_subrogation(
     """An amount recovered (added; ``recovered_on`` the day it came in) and/or written off
     (added) on a subrogation; never beyond what was sought. The status follows."""
     _may_record(acting_user, sub.claim)
-    got = parse_money("recovered", recovered, default=ZERO)
-    lost = parse_money("written_off", written_off, default=ZERO)
+    got = ensure_storable("recovered", parse_money("recovered", recovered, default=ZERO))
+    lost = ensure_storable("written_off", parse_money("written_off", written_off, default=ZERO))
     if got < 0 or lost < 0 or (got == 0 and lost == 0):
         raise DomainError(
             "recovered", "请填写追回或核销金额 / enter an amount recovered or written off",
@@ -152,7 +153,7 @@ def value_salvage(
     description = (description or "").strip()
     if not description:
         raise DomainError("description", "请填写残值物 / describe the item", "description")
-    value = parse_money("valued_amount", valued_amount)
+    value = ensure_storable("valued_amount", parse_money("valued_amount", valued_amount))
     if value < 0:
         raise DomainError("valued_amount", "估值不能为负 / never negative", "valued_amount")
     with transaction.atomic():
@@ -174,7 +175,7 @@ def sell_salvage(
 ) -> Salvage:
     """The salvage is sold: its proceeds are a recovery at ``sold_on``. Once."""
     _may_record(acting_user, salvage.claim)
-    amount = parse_money("proceeds", proceeds)
+    amount = ensure_storable("proceeds", parse_money("proceeds", proceeds))
     if amount < 0:
         raise DomainError("proceeds", "处置收入不能为负 / never negative", "proceeds")
     with transaction.atomic():

@@ -30,28 +30,41 @@ from ..models import OPEN_STATUSES, Claim, ClaimPayment, ReserveChange, ReserveM
 from .locks import lock_claim
 from .permissions import ensure_changeable, ensure_visible
 
+# MoneyField is numeric(14,2): anything above this overflows on PostgreSQL (a 500, not a refusal).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def ensure_storable(field: str, amount: Decimal) -> Decimal:
+    """Refuse an amount a money column cannot hold (above ``MAX_AMOUNT``), naming ``field``."""
+    if amount > MAX_AMOUNT:
+        raise DomainError(
+            "too_large",
+            f"金额不能超过 {MAX_AMOUNT:,} / {field} cannot be above {MAX_AMOUNT:,}",
+            field,
+        )
+    return amount
+
 
 def balance(claim: Claim, coverage: str, reserve_type: str = ReserveType.CASE) -> Decimal:
-    last = (
-        ReserveMovement.objects.filter(claim=claim, coverage=coverage, reserve_type=reserve_type)
-        .order_by("-at", "-id")
-        .values_list("balance_after", flat=True)
-        .first()
-    )
-    return last if last is not None else ZERO
+    """One reserve's current balance: the Σ of its movements (ADR 0015). Never the row with
+    the latest ``at``: a movement may carry an earlier date than one already written (the
+    bank confirms at 17:00 a payment whose file we read the next morning)."""
+    held = ReserveMovement.objects.filter(
+        claim=claim, coverage=coverage, reserve_type=reserve_type
+    ).aggregate(s=Sum("amount"))["s"]
+    return to_money(held) if held is not None else ZERO
 
 
 def balances(claim: Claim, reserve_type: str = ReserveType.CASE) -> dict[str, Decimal]:
-    """Each coverage's current balance of one reserve type (one query: a claim has few
-    movements; the last by time is each reserve's balance)."""
-    out: dict[str, Decimal] = {}
-    for coverage, held in (
+    """Each coverage's current balance of one reserve type: Σ of its movements (one grouped
+    query), whatever order their dates are in."""
+    rows = (
         ReserveMovement.objects.filter(claim=claim, reserve_type=reserve_type)
-        .order_by("at", "id")
-        .values_list("coverage", "balance_after")
-    ):
-        out[coverage] = held
-    return dict(sorted(out.items()))
+        .values_list("coverage")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    return dict(sorted((coverage, to_money(held)) for coverage, held in rows))
 
 
 def open_new(
@@ -80,7 +93,12 @@ def move(
     approved_by: Any = None,
 ) -> ReserveMovement | None:
     """Move one reserve by a signed ``amount`` (a take-down never goes below zero: the part of
-    a payment above the reserve is paid, not reserved). Nothing moves for a zero amount."""
+    a payment above the reserve is paid, not reserved). Nothing moves for a zero amount.
+
+    ``at`` is the event's own time and may be earlier than movements already written (a bank
+    confirmation dated 17:00 yesterday): the movement keeps it, so the report counts it in
+    the event's period, and ``balance_after`` is the balance after it in the order written
+    (Σ of every earlier row by id + this one), not in the order of ``at``."""
     before = balance(claim, coverage, reserve_type)
     amount = to_money(max(Decimal(amount), -before))
     if amount == 0:
@@ -266,7 +284,7 @@ def reopen_reserves(
         return [m] if m is not None else []
     last = (
         ReserveMovement.objects.filter(claim=claim, kind=ReserveKind.RELEASE)
-        .order_by("-at", "-id")
+        .order_by("-id")
         .values_list("at", flat=True)
         .first()
     )
@@ -329,7 +347,7 @@ def revise(
     coverage = coverage or claim.coverage
     if coverage not in CoverageCode.values:
         raise DomainError("coverage", "险别不合法 / unknown coverage", "coverage")
-    target = parse_money("new_balance", new_balance)
+    target = ensure_storable("new_balance", parse_money("new_balance", new_balance))
     if target < 0:
         raise DomainError(
             "new_balance", "准备金不能为负 / a reserve is never negative", "new_balance"
@@ -379,7 +397,9 @@ def decide(
     change: ReserveChange, *, acting_user: Any, approve: bool, note: str = ""
 ) -> ReserveChange:
     """A claims approver applies or declines a revision above the handler's limit; never their
-    own, and only within their own authority."""
+    own, and only within their own authority. One is applied only against the balance it was
+    asked against: the authority was judged on that gap, so if the reserve moved meanwhile
+    (a payment, another revision) approving it is refused (409); declining is always allowed."""
     ensure_visible(acting_user, change.claim)
     if not has_perm(acting_user, Perm.APPROVE_CLAIMS):
         raise PermissionDenied("只有核赔人可以批准 / only claims approvers may decide this")
@@ -394,6 +414,16 @@ def decide(
         if change.requested_by_id == acting_user.pk:
             raise PermissionDenied("不能批准自己的调整 / you cannot approve your own revision")
         if approve:
+            held = balance(claim, change.coverage, change.reserve_type)
+            if held != change.balance_before:
+                raise DomainError(
+                    "stale",
+                    f"准备金已变为 {held}（申请时 {change.balance_before}），请驳回后重新申请 / "
+                    f"the reserve is {held} now, not the {change.balance_before} this revision "
+                    "was asked against: decline it and ask again",
+                    "change",
+                    status=409,
+                )
             if not within(acting_user, change.amount):
                 raise PermissionDenied(
                     f"超出您的权限 {revision_limit(acting_user)} / above your authority"

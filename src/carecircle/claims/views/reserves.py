@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,8 +33,8 @@ def reserve_section(claim: Claim, user) -> dict[str, Any]:
         claim.reserve_movements.select_related("by", "approved_by").order_by("at", "id")
     )
     held: dict[tuple[str, str], Any] = {}
-    for m in movements:
-        held[(m.coverage, m.reserve_type)] = m.balance_after
+    for m in movements:  # Σ amounts: a back-dated movement is not the last by date (ADR 0015)
+        held[(m.coverage, m.reserve_type)] = held.get((m.coverage, m.reserve_type), 0) + m.amount
     return {
         "reserve_balances": [
             {
@@ -152,6 +152,14 @@ def changes(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _row_id(value: Any) -> int:
+    """A posted row id: digits only, else no such row (404), never a 500."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise Http404("no such row")
+    return int(text)
+
+
 @require_POST
 @login_required
 def record_recovery(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -170,7 +178,7 @@ def record_recovery(request: HttpRequest, claim_id: int) -> HttpResponse:
                 note=p.get("note", ""),
             )  # fmt: skip
         elif kind == "subrogation_result":
-            sub = get_object_or_404(Subrogation, pk=p.get("subrogation_id") or 0, claim=claim)
+            sub = get_object_or_404(Subrogation, pk=_row_id(p.get("subrogation_id")), claim=claim)
             recoveries.record_subrogation(
                 sub, acting_user=user, recovered=p.get("recovered") or None,
                 recovered_on=p.get("recovered_on"), written_off=p.get("written_off") or None,
@@ -182,7 +190,7 @@ def record_recovery(request: HttpRequest, claim_id: int) -> HttpResponse:
                 valued_amount=p.get("valued_amount"), valued_on=p.get("valued_on"),
             )  # fmt: skip
         elif kind == "salvage_sale":
-            salvage = get_object_or_404(Salvage, pk=p.get("salvage_id") or 0, claim=claim)
+            salvage = get_object_or_404(Salvage, pk=_row_id(p.get("salvage_id")), claim=claim)
             recoveries.sell_salvage(
                 salvage, acting_user=user, proceeds=p.get("proceeds"),
                 sold_on=p.get("sold_on"), buyer=p.get("buyer", ""),
