@@ -23,13 +23,25 @@ def return_file(*lines: tuple[ClaimPayment, str, str, str]) -> bytes:
     return (HEADER + "\r\n".join(rows) + "\r\n").encode()
 
 
+def verifier(user):
+    """A colleague of ``user`` (same role and unit) who makes the verifying call-back: nobody
+    verifies an account they entered themselves (ADR 0016)."""
+    from carecircle.core.models import User
+
+    name = f"verifier{user.pk}"
+    found = User.objects.filter(username=name).first()
+    return found or UserFactory(username=name, role=user.role, unit=user.unit)
+
+
 def insured_account(claim, user, number: str = "6222021202000099999", kind: str = "customer"):
     """A verified account of the insured (or of the claim's shop, ``kind="shop"``)."""
     payee = payees.payee_for(claim, kind, acting_user=user)
     account = payees.add_account(
         payee, number=number, holder_name=payee.name, bank_name="中国银行", acting_user=user
     )
-    payees.record_callback(account, acting_user=user, note="已致电被保险人确认 / called back")
+    payees.record_callback(
+        account, acting_user=verifier(user), note="已致电被保险人确认 / called back"
+    )
     account.refresh_from_db()
     return account
 

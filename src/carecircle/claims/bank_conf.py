@@ -59,8 +59,11 @@ DEFAULT_LAYOUT: dict[str, Any] = {
         "delimiter": ",",
         "date_format": "%Y-%m-%d",
         "columns": ["reference", "status", "amount", "bank_ref", "reason_code", "reason_text"],
-        # A status in this list confirms the payment; any other returns it with the reason.
+        # A status in ``success`` confirms the payment; one in ``returned`` returns it with
+        # the bank's reason. Any other status (blank, "processing", an unknown code) is an
+        # error line in the import: it changes nothing and is tried again on a re-import.
         "success": ["S", "0000", "SUCCESS"],
+        "returned": ["F", "R", "FAIL", "FAILED", "RETURNED"],
     },
 }
 
@@ -108,6 +111,8 @@ DEFAULTS: dict[str, Any] = {
                     "reason_text",
                 ],
                 "success": ["0000"],
+                # an example: the bank's "failed, returned to payer" codes
+                "returned": ["0001", "9999"],
             },
         },
     },

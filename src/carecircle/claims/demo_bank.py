@@ -26,7 +26,7 @@ def seed_bank(handler: Any, manager: Any, insured: Claim, injured: Claim | None)
         acting_user=handler,
     )
     payees.record_callback(
-        account, acting_user=handler, note="致电被保险人预留手机号，核对户名与账号 / called back"
+        account, acting_user=manager, note="致电被保险人预留手机号，核对户名与账号 / called back"
     )
     account.refresh_from_db()
     paid = payment.pay(insured, acting_user=handler, account=account)

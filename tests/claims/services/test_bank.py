@@ -28,7 +28,7 @@ from carecircle.claims.services import payment as payments
 from carecircle.claims.services.clocks import reevaluate_open_claims
 from carecircle.core import clock
 from carecircle.core.errors import DomainError
-from tests.claims.bank_support import insured_account, return_file, send_and_confirm
+from tests.claims.bank_support import insured_account, return_file, send_and_confirm, verifier
 from tests.claims.services.test_workflow import approved_claim, report, walk_to_adjusted
 from tests.factories import UserFactory
 from tests.factories.claims import at, policy_with_cover, staff
@@ -55,7 +55,9 @@ def third_party_account(claim, user, number="6217001540012345678", verify=True):
         acting_user=user,
     )
     if verify:
-        payees.record_callback(account, acting_user=user, note="致电第三者核对 / called back")
+        payees.record_callback(
+            account, acting_user=verifier(user), note="致电第三者核对 / called back"
+        )
         account.refresh_from_db()
     return account
 
@@ -208,7 +210,7 @@ def test_the_account_number_is_stored_encrypted_and_shown_masked(today, people, 
     # Only the batch file carries the full number, for the bank.
     services.pay(claim, acting_user=handler, account=account)
     batch = bank.export_batch(acting_user=handler)
-    assert "6217001540012345678" in bytes(batch.content).decode()
+    assert "6217001540012345678" in batch.file_bytes().decode()
 
 
 def test_a_confirmation_amount_verifies_the_account_and_wrong_guesses_run_out(today, people):
@@ -400,7 +402,7 @@ def test_a_bank_layout_sets_columns_order_encoding_header_and_date(today, people
     claim = approved_claim(people)
     services.pay(claim, acting_user=handler, account=third_party_account(claim, handler))
     batch = bank.export_batch(acting_user=handler, bank_code="icbc")
-    text = bytes(batch.content).decode("gbk")
+    text = batch.file_bytes().decode("gbk")
     p = ClaimPayment.objects.get(claim=claim)
     assert (batch.bank_code, batch.encoding) == ("ICBC", "gbk")
     assert text == (
@@ -409,7 +411,7 @@ def test_a_bank_layout_sets_columns_order_encoding_header_and_date(today, people
     )
     import hashlib
 
-    assert batch.file_hash == hashlib.sha256(bytes(batch.content)).hexdigest()
+    assert batch.file_hash == hashlib.sha256(batch.file_bytes()).hexdigest()
     assert PaymentBatch.objects.get().created_by == handler
 
 
@@ -417,7 +419,7 @@ def test_the_default_layout_has_a_header_and_utf8(today, people):
     handler = people["handler"]
     claim = approved_claim(people)
     services.pay(claim, acting_user=handler, account=third_party_account(claim, handler))
-    text = bytes(bank.export_batch(acting_user=handler).content).decode("utf-8")
+    text = bank.export_batch(acting_user=handler).file_bytes().decode("utf-8")
     header, line = text.splitlines()
     assert header == (
         "reference,account_number,holder_name,bank_name,branch_code,amount,currency,purpose,date"

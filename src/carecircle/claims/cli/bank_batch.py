@@ -39,7 +39,7 @@ def run(command, options) -> None:
     except DomainError as exc:
         raise CommandError(exc.message) from exc
     out = Path(options["out"] or batch.file_name)
-    out.write_bytes(bytes(batch.content))
+    out.write_bytes(batch.file_bytes())
     command.stdout.write(
         json.dumps(
             {

@@ -110,7 +110,7 @@ class BankAccountQuerySet(RestrictedQuerySet):
 
 class BankAccount(models.Model):
     """收款账户. The number is stored encrypted, blind-indexed and masked; only the batch file
-    (and the payee's own confirmation) ever holds it in full."""
+    (itself stored encrypted) ever holds it in full."""
 
     payee = models.ForeignKey(PaymentPayee, on_delete=models.PROTECT, related_name="accounts")
     number_encrypted = models.TextField()
@@ -183,7 +183,8 @@ class PaymentBatchQuerySet(RestrictedQuerySet):
 
 
 class PaymentBatch(models.Model):
-    """One file sent to the bank: who made it, when, its SHA-256, how many lines, the total."""
+    """One file sent to the bank: who made it, when, its SHA-256, how many lines, the total.
+    ``content`` is encrypted (``seal`` / ``file_bytes``): it holds full account numbers."""
 
     bank_code = models.CharField(_("银行 / bank"), max_length=16)
     file_name = models.CharField(_("文件名 / file"), max_length=128)
@@ -207,6 +208,16 @@ class PaymentBatch(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @staticmethod
+    def seal(content: bytes, encoding: str) -> bytes:
+        """The file as stored: encrypted like any personal data (it holds full account
+        numbers); ``file_hash`` is the SHA-256 of the file itself."""
+        return pii.encrypt(content.decode(encoding)).encode("ascii")
+
+    def file_bytes(self) -> bytes:
+        """The file as the bank gets it (decrypted; every download is audited by the view)."""
+        return pii.decrypt(bytes(self.content).decode("ascii")).encode(self.encoding)
 
 
 class BankReturnImportQuerySet(RestrictedQuerySet):

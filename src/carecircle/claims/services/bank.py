@@ -4,10 +4,13 @@
 CSV file laid out as the bank wants it (``bank_conf.BANKS``: columns, order, encoding, header,
 date format); the ``PaymentBatch`` keeps who, when, the SHA-256, the count and the total.
 
-``import_returns``: the bank's return file, one line per payment: a success status confirms
-it, any other returns it with the bank's code and text. The same file imported twice changes
-nothing (its SHA-256 is unique), and each line is idempotent on its own (a payment already
-confirmed or returned is left as it is), so two files that overlap change nothing twice."""
+``import_returns``: the bank's return file, one line per payment: a status in the layout's
+``success`` list confirms it, one in its ``returned`` list returns it with the bank's code and
+text, and any other status (blank, "processing", unknown) is an error line that changes
+nothing. Each line is idempotent on its own (a payment already confirmed or returned is left
+as it is), so a file imported again — or two files that overlap — changes nothing twice, while
+the lines that could not apply the first time (a payment not sent yet, out of reach) are tried
+again. The file's SHA-256 names its one import record (the audit keeps every run)."""
 
 from __future__ import annotations
 
@@ -122,13 +125,19 @@ def export_batch(*, acting_user: Any, bank_code: str | None = None) -> PaymentBa
         )
         if not ids:
             raise DomainError("nothing_to_send", "没有待汇出的支付 / no approved payment to send")
-        for claim_id in sorted({c for c, _ in ids}):
-            Claim.objects.select_for_update().filter(pk=claim_id).first()
+        # One locked instance per claim, shared by all its payments in the file: two payments
+        # of one claim never save two copies of it (the second would undo the first's clock).
+        claims = {
+            claim_id: Claim.objects.select_for_update().get(pk=claim_id)
+            for claim_id in sorted({c for c, _ in ids})
+        }
         chosen = list(
-            ClaimPayment.objects.select_related("claim", "account", "account__payee")
+            ClaimPayment.objects.select_related("account", "account__payee")
             .filter(pk__in=[p for _, p in ids], status=P.APPROVED)
             .order_by("pk")
         )
+        for p in chosen:
+            p.claim = claims[p.claim_id]
         if not chosen:
             raise DomainError("nothing_to_send", "没有待汇出的支付 / no approved payment to send")
         content = render_batch(chosen, layout, timezone.localdate(now))
@@ -136,7 +145,7 @@ def export_batch(*, acting_user: Any, bank_code: str | None = None) -> PaymentBa
             bank_code=code,
             file_name=f"CC-{code}-{timezone.localtime(now):%Y%m%d-%H%M%S}-{chosen[0].pk}.csv",
             file_hash=hashlib.sha256(content).hexdigest(),
-            content=content,
+            content=PaymentBatch.seal(content, layout["encoding"]),
             encoding=layout["encoding"],
             count=len(chosen),
             total=to_money(sum((p.amount for p in chosen), ZERO)),
@@ -218,9 +227,24 @@ def _line_time(line: ReturnLine, date_format: str, now: dt.datetime) -> dt.datet
     return min(moment, now)
 
 
+def _status(line: ReturnLine, layout: dict[str, Any]) -> str:
+    """'success' or 'returned' by the layout's lists; any other status is not an outcome (a
+    blank, "processing" or unknown code): DomainError, and the line changes nothing."""
+    status = line.status.strip().upper()
+    for outcome in ("success", "returned"):
+        if status and status in {s.strip().upper() for s in layout["return"].get(outcome, [])}:
+            return outcome
+    raise DomainError(
+        "status",
+        f"未知的回盘状态 {line.status!r}，未处理 / status {line.status!r} is neither paid "
+        "nor returned: nothing changed",
+    )
+
+
 def _apply(line: ReturnLine, layout: dict[str, Any], user: Any, now: dt.datetime) -> str:
     """One line: 'confirmed', 'returned' or 'unchanged'; DomainError for a line that cannot
     apply (unknown reference, wrong amount, a payment not sent)."""
+    _status(line, layout)
     pk = payment_id(line.reference)
     if pk is None:
         raise DomainError("reference", f"无法识别的流水 / unknown reference {line.reference!r}")
@@ -240,8 +264,7 @@ def _apply(line: ReturnLine, layout: dict[str, Any], user: Any, now: dt.datetime
     p = ClaimPayment.objects.select_related("account").get(pk=pk)
     p.claim = claim
     at = _line_time(line, layout["return"]["date_format"], now)
-    success = line.status.upper() in {s.upper() for s in layout["return"]["success"]}
-    if success:
+    if _status(line, layout) == "success":
         if p.status == P.RETURNED:
             raise DomainError(
                 "already_returned", "该支付已退回 / this payment was already returned"
@@ -264,26 +287,31 @@ def _apply(line: ReturnLine, layout: dict[str, Any], user: Any, now: dt.datetime
 def import_returns(
     content: bytes, *, file_name: str, acting_user: Any, bank_code: str | None = None
 ) -> ImportResult:
-    """Import a return file once: each line confirms or returns one payment."""
+    """Import a return file: each line confirms or returns one payment. The same file again
+    (``already``) tries its lines again on the one record of that file: the lines applied
+    before are unchanged, the lines that failed (a payment not sent yet) may apply now."""
     _staff(acting_user)
     code, layout = bank_conf.layout(bank_code)
     digest = hashlib.sha256(content).hexdigest()
-    seen = BankReturnImport.objects.filter(file_hash=digest).first()
-    if seen is not None:
-        return ImportResult(seen, already=True)
     lines = parse_returns(content, layout)
     now = clock.now()
     try:
         with transaction.atomic():
-            record = BankReturnImport.objects.create(
-                bank_code=code,
-                file_name=(file_name or "return.csv")[:128],
-                file_hash=digest,
-                lines=len(lines),
-                unit=getattr(acting_user, "unit", None),
-                imported_at=now,
-                imported_by=acting_user,
-            )
+            seen = BankReturnImport.objects.select_for_update().filter(file_hash=digest).first()
+            if seen is not None:
+                record, already = seen, True
+                record.errors = []
+            else:
+                already = False
+                record = BankReturnImport.objects.create(
+                    bank_code=code,
+                    file_name=(file_name or "return.csv")[:128],
+                    file_hash=digest,
+                    lines=len(lines),
+                    unit=getattr(acting_user, "unit", None),
+                    imported_at=now,
+                    imported_by=acting_user,
+                )
             outcomes = []
             for line in lines:
                 try:
@@ -294,17 +322,26 @@ def import_returns(
                                           "error": exc.message})  # fmt: skip
                     outcome = "error"
                 outcomes.append(outcome)
-            record.confirmed = outcomes.count("confirmed")
-            record.returned = outcomes.count("returned")
-            record.unchanged = outcomes.count("unchanged")
+            # Counts over the file's runs: what its lines did; errors: the lines still failing.
+            confirmed, returned = outcomes.count("confirmed"), outcomes.count("returned")
+            if already:
+                record.confirmed += confirmed
+                record.returned += returned
+                applied = record.confirmed + record.returned + len(record.errors)
+                record.unchanged = max(0, len(lines) - applied)
+            else:
+                record.confirmed, record.returned = confirmed, returned
+                record.unchanged = outcomes.count("unchanged")
             record.save()
-            audit.record(acting_user, AuditLog.Action.CREATE, record,
-                         summary=f"bank return {record.file_name}: {record.confirmed} confirmed, "
-                         f"{record.returned} returned, {len(record.errors)} errors")  # fmt: skip
+            audit.record(acting_user,
+                         AuditLog.Action.UPDATE if already else AuditLog.Action.CREATE, record,
+                         summary=f"bank return {file_name or record.file_name}"
+                         f"{' (again)' if already else ''}: {confirmed} confirmed, "
+                         f"{returned} returned, {len(record.errors)} errors")  # fmt: skip
     except IntegrityError:
         # The same file at the same moment from someone else: theirs counts.
         return ImportResult(BankReturnImport.objects.get(file_hash=digest), already=True)
-    return ImportResult(record, outcomes=outcomes)
+    return ImportResult(record, already=already, outcomes=outcomes)
 
 
 # ---- figures ----------------------------------------------------------------------------------

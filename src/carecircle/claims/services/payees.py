@@ -208,8 +208,14 @@ def confirm_amount(account: BankAccount, amount: Any, *, acting_user: Any) -> Ba
 
 def record_callback(account: BankAccount, *, acting_user: Any, note: str) -> BankAccount:
     """A handler called the payee back on a number on file and they confirmed the account:
-    recorded with who, when and what was said."""
+    recorded with who, when and what was said. Another person than the one who recorded the
+    account makes the call: nobody verifies the account they entered themselves."""
     account = _changeable(account, acting_user)
+    if account.created_by_id is not None and account.created_by_id == acting_user.pk:
+        raise PermissionDenied(
+            "账户须由录入人以外的人电话核验 / someone other than who entered the account "
+            "must call back to verify it"
+        )
     if not (note or "").strip():
         raise DomainError("note", "请记录回访情况 / say whom you called and what they said", "note")
     with transaction.atomic():

@@ -176,17 +176,21 @@ def attach_account(
     rule is applied again for that account."""
     require(acting_user, payment.claim, Action.PAY)
     ensure_changeable(acting_user, payment.claim)
+    ensure_claims_account(payment.claim, account, acting_user)
     with transaction.atomic():
         lock_claim(payment.claim)
         payment = ClaimPayment.objects.select_related("claim").get(pk=payment.pk)
         if payment.status not in (P.CREATED, P.APPROVED):
             raise DomainError("payment_sent", "已汇出的支付不能改账户 / already sent")
+        changed = payment.account_id != account.pk
         payment.account = account
         payment.payee, payment.payee_shop = account.payee.kind, account.payee.shop
+        # A new account is a new payment to approve: an approval given for another account
+        # (or for none) does not carry over where the approval rule applies to this one.
         if (
-            payment.status == P.APPROVED
+            changed
+            and payment.status == P.APPROVED
             and second_approval_reason(payment.amount, account)
-            and payment.approved_by_id in (None, payment.created_by_id)
         ):
             payment.status, payment.approved_by, payment.approved_at = P.CREATED, None, None
         payment.save()
@@ -195,17 +199,28 @@ def attach_account(
     return payment
 
 
+def ensure_claims_account(claim: Claim, account: BankAccount, user: Any) -> None:
+    """A payment of ``claim`` goes only to an account in use of one of this claim's payees
+    (the insured, its shop, its third parties, a hospital) — never to any account in reach."""
+    if not account.active:
+        raise DomainError("account_retired", "该账户已停用 / this account is retired", "account")
+    if user is None:
+        return
+    if not payees_for_claim(claim, user).filter(pk=account.payee_id).exists():
+        raise DomainError(
+            "account_not_this_claims",
+            "该账户不属于本案收款人 / the account is not one of this claim's payees",
+            "account",
+        )
+
+
 # ---- making the payment -----------------------------------------------------------------------
 
 
 def live_total(claim: Claim) -> Decimal:
-    """What the claim has paid or is paying (a returned payment's reissue is its own row)."""
-    return (
-        claim.payments.filter(status__in=LIVE, reissue_of__isnull=True).aggregate(s=Sum("amount"))[
-            "s"
-        ]
-        or ZERO
-    )
+    """What the claim has paid or is paying: every live payment, reissues included (a returned
+    payment counts 0 and its live reissue counts in its stead — never both, never neither)."""
+    return claim.payments.filter(status__in=LIVE).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
 def pay_locked(
@@ -273,6 +288,8 @@ def pay(
                         )
                     return replay
             locked = lock_claim(claim)
+            if account is not None:
+                ensure_claims_account(locked, account, acting_user)
             return pay_locked(
                 locked,
                 acting_user=acting_user,
@@ -335,6 +352,8 @@ def pay_advance(
     with transaction.atomic():
         claim = lock_claim(claim)
         rules.check_transition(Action.ADVANCE_PAYMENT, claim.status, claim.injury)
+        if account is not None:
+            ensure_claims_account(claim, account, acting_user)
         n = claim.payments.filter(kind=PaymentKind.ADVANCE, reissue_of__isnull=True).count()
         key = idempotency_key or f"claim:{claim.pk}:advance:{n + 1}"
         replay = ClaimPayment.objects.filter(idempotency_key=key, claim=claim).first()
@@ -443,6 +462,10 @@ def mark_returned(
     before = claim.status
     if was_confirmed and _settles_the_claim(payment) and claim.status == ClaimStatus.PAID:
         claim.status, claim.paid_at = ClaimStatus.APPROVED, None
+    if _settles_the_claim(payment) and not _settlement_out(claim, payment):
+        # Nothing of the round's settlement is on its way any more: the payment clock was
+        # met by a payment that did not pay, so it runs again until the reissue leaves.
+        claim.payment_sent_at = None
     save_with_clocks(claim)
     record(claim, Action.PAYMENT_RETURNED, before, acting_user, payment.return_reason,
            payment=payment.pk, amount=payment.amount, code=code)  # fmt: skip
@@ -450,6 +473,20 @@ def mark_returned(
     audit.record(acting_user, AuditLog.Action.UPDATE, claim,
                  summary=f"{claim.claim_no} payment {payment.pk} returned: {payment.return_reason}")  # fmt: skip
     return True
+
+
+def _settlement_out(claim: Claim, returned: ClaimPayment) -> bool:
+    """Another settlement of the claim's round has left (sent or confirmed, not returned)."""
+    return (
+        ClaimPayment.objects.filter(
+            claim=claim,
+            kind=PaymentKind.FINAL,
+            round=returned.round,
+            status__in=(P.SENT, P.CONFIRMED),
+        )
+        .exclude(pk=returned.pk)
+        .exists()
+    )
 
 
 def _reopen_payment_task(claim: Claim, payment: ClaimPayment) -> None:
@@ -501,6 +538,7 @@ def reissue(
             raise DomainError(
                 "not_returned", "只有被退回的支付可以重新支付 / only a returned payment is reissued"
             )
+        ensure_claims_account(claim, account, acting_user)
         new = _new_payment(
             claim,
             acting_user,

@@ -14,8 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from carecircle.core import audit
 from carecircle.core.access import Action as Access
 from carecircle.core.errors import DomainError
+from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, has_perm
 
 from .. import bank_conf, selectors
@@ -224,9 +226,6 @@ def reissue_payment(request: HttpRequest, payment_id: int) -> HttpResponse:
                 branch_code=f.get("branch_code", ""),
                 acting_user=request.user,
             )
-            if f.get("callback_note"):
-                payees.record_callback(account, acting_user=request.user, note=f["callback_note"])
-                account.refresh_from_db()
         else:
             account = _account(request, f.get("account"))
         payments.reissue(p, account=account, acting_user=request.user, reason=f.get("reason", ""))
@@ -291,9 +290,11 @@ def make_batch(request: HttpRequest) -> HttpResponse:
 def batch_file(request: HttpRequest, batch_id: int) -> HttpResponse:
     _staff(request)
     batch = get_object_or_404(PaymentBatch.objects.restrict(request.user), pk=batch_id)
-    response = HttpResponse(
-        bytes(batch.content), content_type=f"text/csv; charset={batch.encoding}"
-    )
+    content = batch.file_bytes()
+    # The file holds full account numbers: every download is on the audit trail.
+    audit.record(request.user, AuditLog.Action.REVEAL_PII, batch,
+                 summary=f"bank batch {batch.file_name} downloaded ({batch.count} accounts)")  # fmt: skip
+    response = HttpResponse(content, content_type=f"text/csv; charset={batch.encoding}")
     response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
     return response
 
