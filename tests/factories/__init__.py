@@ -39,7 +39,12 @@ from .claims_bank import (
     PaymentBatchFactory,
     PaymentPayeeFactory,
 )
-from .claims_reserves import ReserveChangeFactory, SalvageFactory, SubrogationFactory
+from .claims_reserves import (
+    ReserveChangeFactory,
+    SalvageFactory,
+    SubrogationFactory,
+    SubrogationReceiptFactory,
+)
 from .commissions import (
     CommissionAdjustmentFactory,
     CommissionLineFactory,
@@ -198,6 +203,7 @@ __all__ = [
     "StatementFactory",
     "StatementLineFactory",
     "SubrogationFactory",
+    "SubrogationReceiptFactory",
     "SurveyFactory",
     "TeamFactory",
     "TierHistoryFactory",

@@ -1,5 +1,5 @@
-"""Claims (issue #16): a handler's reserve revision awaiting an approver, subrogation and
-salvage."""
+"""Claims (issue #16): a handler's reserve revision awaiting an approver, subrogation (and
+its receipts) and salvage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import factory
 
-from carecircle.claims.models import ReserveChange, Salvage, Subrogation
+from carecircle.claims.models import ReserveChange, Salvage, Subrogation, SubrogationReceipt
 
 from .claims import ClaimFactory, at
 
@@ -29,6 +29,7 @@ class ReserveChangeFactory(factory.django.DjangoModelFactory):
 class SubrogationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Subrogation
+        skip_postgeneration_save = True
 
     claim = factory.SubFactory(ClaimFactory, status="paid")
     against = "李四(对方车主) / the other driver"
@@ -36,6 +37,27 @@ class SubrogationFactory(factory.django.DjangoModelFactory):
     amount_sought = Decimal("5000.00")
     sought_on = dt.date(2026, 3, 5)
     created_at = factory.LazyFunction(lambda: at(5))
+
+    @factory.post_generation
+    def receipt(obj, create, extracted, **kwargs):
+        """A subrogation built with an amount recovered has that one receipt (on
+        ``recovered_on``), as the service and the migration leave it."""
+        if create and obj.amount_recovered > 0:
+            SubrogationReceipt.objects.create(
+                subrogation=obj, claim=obj.claim, amount=obj.amount_recovered,
+                received_on=obj.recovered_on or obj.sought_on, recorded_at=obj.created_at,
+            )  # fmt: skip
+
+
+class SubrogationReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubrogationReceipt
+
+    subrogation = factory.SubFactory(SubrogationFactory)
+    claim = factory.LazyAttribute(lambda o: o.subrogation.claim)
+    amount = Decimal("1000.00")
+    received_on = dt.date(2026, 3, 20)
+    recorded_at = factory.LazyFunction(lambda: at(20))
 
 
 class SalvageFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,7 @@ from ..choices import ClaimStatus
 from .claim import OPEN_STATUSES, UNDECIDED_STATUSES, Claim, ClaimQuerySet
 from .network import RepairService, RepairTerms
 from .payees import BankAccount, BankReturnImport, PaymentBatch, PaymentPayee
-from .recoveries import Salvage, Subrogation
+from .recoveries import Salvage, Subrogation, SubrogationReceipt
 from .reserves import ReserveChange, ReserveMovement
 from .rules_admin import ApprovalAuthority, FastTrackRule
 from .workflow import ClaimDocument, ClaimFlag, ClaimPayment, ClaimTransition
@@ -31,4 +31,5 @@ __all__ = [
     "ReserveMovement",
     "Salvage",
     "Subrogation",
+    "SubrogationReceipt",
 ]

@@ -17,8 +17,10 @@ from .workflow import ClaimChildQuerySet
 
 class Subrogation(models.Model):
     """代位求偿: the insurer, having paid, pursues the party at fault (or its insurer).
-    ``recovered_on`` is the date of the last amount recovered, ``written_off_on`` of the
-    write-off; sought = recovered + written off + still pursued."""
+    Each amount recovered is a ``SubrogationReceipt`` with its own date (the report counts
+    it there); ``amount_recovered`` caches their sum and ``recovered_on`` is the date of the
+    last one. ``written_off_on`` is the write-off's; sought = recovered + written off + still
+    pursued."""
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="subrogations")
     against = models.CharField(_("追偿对象 / against"), max_length=128)
@@ -69,6 +71,36 @@ class Subrogation(models.Model):
     @property
     def outstanding(self):
         return self.amount_sought - self.amount_recovered - self.amount_written_off
+
+
+class SubrogationReceipt(models.Model):
+    """One amount recovered on a subrogation, on its day and by whom: ¥3k in 2025 and ¥2k in
+    2026 are two receipts, each counted in its own period. Append-only."""
+
+    subrogation = models.ForeignKey(Subrogation, on_delete=models.PROTECT, related_name="receipts")
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.PROTECT, related_name="subrogation_receipts"
+    )
+    amount = MoneyField(_("追回金额 / amount"))
+    received_on = models.DateField(_("追回日期 / received on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间 / recorded at"))
+
+    objects = ClaimChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        indexes = [models.Index(fields=["received_on"], name="subrogation_receipt_on_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="subrogation_receipt_positive"),
+        ]
+        verbose_name = _("追偿收款 / subrogation receipt")
+        verbose_name_plural = _("追偿收款 / subrogation receipts")
+
+    def __str__(self) -> str:
+        return f"{self.subrogation_id} {self.received_on} {self.amount}"
 
 
 class Salvage(models.Model):

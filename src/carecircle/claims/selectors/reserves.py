@@ -13,8 +13,8 @@ groups are rolled up here. They tie out by construction and a test holds them to
 ``paid`` follows the payment contract (``ClaimPayment``): a payment counts at ``confirmed_at``;
 one confirmed and later returned counts negative at ``returned_at``; one returned before
 confirmation never counts; a reissue (``reissue_of``) counts when confirmed. Recoveries are
-subrogation amounts recovered (``recovered_on``) and salvage proceeds (``sold_on``) in the
-period."""
+subrogation receipts (each on its own ``received_on``: a subrogation recovered in two
+instalments counts each in its period) and salvage proceeds (``sold_on``) in the period."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from carecircle.core.unit_scope import NO_UNIT, UnitScope
 from carecircle.policies.choices import CoverageCode
 
 from ..choices import ReserveKind, ReserveType
-from ..models import ClaimPayment, ReserveMovement, Salvage, Subrogation
+from ..models import ClaimPayment, ReserveMovement, Salvage, SubrogationReceipt
 
 KINDS = tuple(ReserveKind.values)
 PAID = ("confirmed", "returned", "reissued", "paid")
@@ -145,7 +145,7 @@ def _payments(qs: QuerySet[ClaimPayment], start, end, out: dict[Key, Figures]) -
 
 
 def _recoveries(
-    subrogations: QuerySet[Subrogation],
+    receipts: QuerySet[SubrogationReceipt],
     salvages: QuerySet[Salvage],
     since: dt.date,
     as_of: dt.date,
@@ -153,7 +153,7 @@ def _recoveries(
 ) -> None:
     keys = ("claim__unit_id", "claim__handler_id", "claim__coverage")
     for qs, amount, on in (
-        (subrogations, "amount_recovered", "recovered_on"),
+        (receipts, "amount", "received_on"),
         (salvages, "proceeds", "sold_on"),
     ):
         rows = (
@@ -196,7 +196,7 @@ def reserve_report(
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL jit = off")
         groups = _movements(scoped(ReserveMovement), start, end)
         _payments(scoped(ClaimPayment), start, end, groups)
-        _recoveries(scoped(Subrogation), scoped(Salvage), since, as_of, groups)
+        _recoveries(scoped(SubrogationReceipt), scoped(Salvage), since, as_of, groups)
 
     book = Figures()
     for f in groups.values():

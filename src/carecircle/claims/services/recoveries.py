@@ -21,7 +21,7 @@ from carecircle.core.money import ZERO, parse_money, to_money
 from carecircle.core.roles import Perm, has_perm
 
 from ..choices import SalvageStatus, SubrogationStatus
-from ..models import Claim, Salvage, Subrogation
+from ..models import Claim, Salvage, Subrogation, SubrogationReceipt
 from .locks import lock_claim
 from .permissions import ensure_changeable, ensure_visible
 from .reserves import ensure_storable
@@ -99,8 +99,9 @@ def record_subrogation(
     written_off: Any = None,
     written_off_on: Any = None,
 ) -> Subrogation:
-    """An amount recovered (added; ``recovered_on`` the day it came in) and/or written off
-    (added) on a subrogation; never beyond what was sought. The status follows."""
+    """An amount recovered (a ``SubrogationReceipt`` on ``recovered_on``, the day it came in;
+    the subrogation's total and last date follow) and/or written off (added) on a
+    subrogation; never beyond what was sought. The status follows."""
     _may_record(acting_user, sub.claim)
     got = ensure_storable("recovered", parse_money("recovered", recovered, default=ZERO))
     lost = ensure_storable("written_off", parse_money("written_off", written_off, default=ZERO))
@@ -120,8 +121,13 @@ def record_subrogation(
                 "recovered",
             )
         if got:
+            received_on = _day("recovered_on", recovered_on, today)
+            SubrogationReceipt.objects.create(
+                subrogation=sub, claim=claim, amount=got, received_on=received_on,
+                recorded_by=acting_user, recorded_at=clock.now(),
+            )  # fmt: skip
             sub.amount_recovered = to_money(sub.amount_recovered + got)
-            sub.recovered_on = _day("recovered_on", recovered_on, today)
+            sub.recovered_on = max(sub.recovered_on or received_on, received_on)
         if lost:
             sub.amount_written_off = to_money(sub.amount_written_off + lost)
             sub.written_off_on = _day("written_off_on", written_off_on, today)
