@@ -86,11 +86,14 @@ def test_a_returned_third_party_payment_is_reissued_and_the_claim_is_paid_once(
     form.locator("input[name=branch_code]").fill("105331000019")
     form.locator("button").click()
     expect(page.locator("#payees [data-account]").first).to_have_text("6217 **** **** 5678")
+    # Someone other than who entered the account makes the call-back (ADR 0016).
+    log_in(page, live_server, "approver01", f"/claims/{claim.pk}/")
     verify = page.locator("form[data-verify]").first
     verify.locator("select[name=how]").select_option("callback")
     verify.locator("input[name=note]").fill("致电王建国核对账号 / called back")
     verify.locator("button").click()
     expect(page.locator("#payees [data-verified]")).to_have_count(1)
+    log_in(page, live_server, "claims01", f"/claims/{claim.pk}/")
 
     # Pay the third party: released at once (small, verified), not paid until the bank says so.
     page.locator("#pay-form button").click()
@@ -123,13 +126,19 @@ def test_a_returned_third_party_payment_is_reissued_and_the_claim_is_paid_once(
     reissue.locator("input[name=holder_name]").fill("王建国")
     reissue.locator("input[name=bank_name]").fill("中国建设银行杭州分行")
     reissue.locator("input[name=branch_code]").fill("105331000019")
-    reissue.locator("input[name=callback_note]").fill("再次致电，户名为王建国 / called again")
     reissue.locator("button").click()
     expect(page.locator("#payments tr[data-payment]")).to_have_count(2)
     second = ClaimPayment.objects.get(reissue_of=first)
+    # The new account is not verified yet: a second person releases the reissue.
+    expect(page.locator(f"#payments tr[data-payment='{second.pk}']")).to_have_attribute(
+        "data-status", "created"
+    )
+    log_in(page, live_server, "approver01", f"/claims/{claim.pk}/")
+    page.locator(f"#payments tr[data-payment='{second.pk}'] [data-approve-payment]").click()
     expect(page.locator(f"#payments tr[data-payment='{second.pk}']")).to_have_attribute(
         "data-status", "approved"
     )
+    log_in(page, live_server, "claims01", f"/claims/{claim.pk}/")
 
     text = send_batch(page, live_server)
     assert bank.reference(second) in text and "6217001540012345999" in text
