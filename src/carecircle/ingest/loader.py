@@ -193,12 +193,15 @@ def _drop_orphans(spec: TableSpec, kept: list[tuple[dict, dict]], errors: list[R
         kept = [(raw, v) for raw, v in kept if id(v) not in dropped]
 
 
-def _not_null_text_fields(spec: TableSpec) -> list[str]:
-    return [
-        f.attname
+def _not_null_text_fields(spec: TableSpec) -> dict[str, Any]:
+    """Text columns that may not be NULL → what a row without a value stores: the field's
+    default ("" unless the model names one, e.g. a partner's licence type), as the fast path
+    and the ORM do."""
+    return {
+        f.attname: f.get_default()
         for f in spec.model._meta.concrete_fields
         if isinstance(f, models.CharField | models.TextField) and not f.null
-    ]
+    }
 
 
 def _key(spec: TableSpec, values: dict[str, Any]) -> tuple:
@@ -256,9 +259,9 @@ def _load_batch(
             if spec.finish:
                 spec.finish(values)
             row = {f: values.get(f) for f in stored}
-            for f in text_fields:
+            for f, empty in text_fields.items():
                 if row.get(f) is None:
-                    row[f] = ""  # Django stores "no text" as "", never NULL
+                    row[f] = empty  # Django stores "no text" as "" (or the default), never NULL
             keyed[_key(spec, row)] = row
         existing = _existing(spec, keyed) if keyed else {}
         _write(spec, keyed, existing, result)
