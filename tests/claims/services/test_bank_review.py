@@ -10,14 +10,17 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from carecircle.claims import services
-from carecircle.claims.models import Claim, ClaimPayment, PaymentBatch
+from carecircle.claims.models import Claim, ClaimPayment, PaymentBatch, PaymentPayee
 from carecircle.claims.services import bank, payees
 from carecircle.claims.services import payment as payments
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
+from carecircle.core.roles import Role
 from tests.claims.bank_support import insured_account, return_file, verifier
 from tests.claims.services.test_workflow import approved_claim, report, walk_to_adjusted
+from tests.factories import UserFactory
 from tests.factories.claims import policy_with_cover, staff
+from tests.unit_tree import build_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +181,27 @@ def test_the_batch_file_is_stored_encrypted_and_each_download_audited(today, peo
         ).count()
         == 1
     )
+
+
+def test_the_insureds_payee_is_reached_through_any_claim_the_handler_may_change(today, people):
+    tree = build_tree()
+    handler = people["handler"]  # head office
+    first, later = approved_claim(people), approved_claim(people)
+    Claim.objects.filter(pk=later.pk).update(policy=first.policy, unit=tree.b1)
+    later = Claim.objects.get(pk=later.pk)
+    payee = payees.payee_for(first, "customer", acting_user=handler)
+    PaymentPayee.objects.filter(pk=payee.pk).update(unit=tree.a1)  # first claim's unit
+    city_b = UserFactory(username="h-b", role=Role.CLAIMS_HANDLER, unit=tree.city_b)
+    assert list(payments.payees_for_claim(later, city_b)) == [payee]
+    account = payees.add_account(
+        payee, number="6222021202000044444", holder_name=payee.name, bank_name="中国银行",
+        acting_user=city_b, claim=later,
+    )  # fmt: skip
+    p = services.pay(later, acting_user=city_b, account=account)
+    assert (p.account, p.payee) == (account, "customer")
+    # without a claim of theirs the payee stays out of reach
+    with pytest.raises(PermissionDenied):
+        payees.add_account(
+            payee, number="6222021202000033333", holder_name=payee.name, bank_name="中国银行",
+            acting_user=city_b,
+        )  # fmt: skip

@@ -23,6 +23,7 @@ from carecircle.core.roles import Perm, has_perm
 from .. import bank_conf
 from ..choices import AccountStatus, Payee, VerificationMethod
 from ..models import BankAccount, Claim, PaymentPayee
+from .payment import payees_for_claim
 from .permissions import ensure_changeable
 
 DIGITS = re.compile(r"^\d{8,32}$")
@@ -129,10 +130,19 @@ def add_account(
     bank_code: str = "",
     branch_code: str = "",
     acting_user: Any,
+    claim: Claim | None = None,
 ) -> BankAccount:
-    """A new account for ``payee`` (unverified until confirmed)."""
+    """A new account for ``payee`` (unverified until confirmed). With ``claim``: a payee of
+    that claim the user may change (the insured's and the shop's payee reach through it)."""
     _staff(acting_user)
-    if not PaymentPayee.objects.restrict(acting_user, Access.CHANGE).filter(pk=payee.pk).exists():
+    if claim is not None:
+        ensure_changeable(acting_user, claim)
+        reached = payees_for_claim(claim, acting_user).filter(pk=payee.pk).exists()
+    else:
+        reached = (
+            PaymentPayee.objects.restrict(acting_user, Access.CHANGE).filter(pk=payee.pk).exists()
+        )
+    if not reached:
         raise PermissionDenied("该收款人不在您的机构范围内 / this payee is outside your unit")
     number = normalise_number(number)
     branch_code = (branch_code or "").strip()
@@ -158,19 +168,26 @@ def add_account(
     return account
 
 
-def _changeable(account: BankAccount, user: Any) -> BankAccount:
+def _changeable(account: BankAccount, user: Any, claim: Claim | None = None) -> BankAccount:
     _staff(user)
-    found = BankAccount.objects.restrict(user, Access.CHANGE).filter(pk=account.pk).first()
+    if claim is not None:
+        ensure_changeable(user, claim)
+        rows = BankAccount.objects.filter(payee__in=payees_for_claim(claim, user).values("pk"))
+    else:
+        rows = BankAccount.objects.restrict(user, Access.CHANGE)
+    found = rows.filter(pk=account.pk).first()
     if found is None:
         raise PermissionDenied("该账户不在您的机构范围内 / this account is outside your unit")
     return found
 
 
-def send_confirmation_amount(account: BankAccount, *, acting_user: Any) -> Decimal:
+def send_confirmation_amount(
+    account: BankAccount, *, acting_user: Any, claim: Claim | None = None
+) -> Decimal:
     """Start a penny test: a random amount of ¥0.01-0.99 goes to the account (in the next
     batch file's stead, the demo's bank shows it); the payee reads it back. Only its blind
     index is kept. Returns the amount for the bank instruction."""
-    account = _changeable(account, acting_user)
+    account = _changeable(account, acting_user, claim)
     amount = to_money(Decimal(secrets.randbelow(99) + 1) / 100)
     account.confirm_amount_hash = pii.blind_index(f"confirm:{account.pk}:{amount}")
     account.confirm_attempts = 0
@@ -181,10 +198,12 @@ def send_confirmation_amount(account: BankAccount, *, acting_user: Any) -> Decim
     return amount
 
 
-def confirm_amount(account: BankAccount, amount: Any, *, acting_user: Any) -> BankAccount:
+def confirm_amount(
+    account: BankAccount, amount: Any, *, acting_user: Any, claim: Claim | None = None
+) -> BankAccount:
     """The payee says what arrived: the right amount verifies the account; after
     ``CONFIRM_ATTEMPTS`` wrong answers it must be verified another way."""
-    account = _changeable(account, acting_user)
+    account = _changeable(account, acting_user, claim)
     if account.status != AccountStatus.PENDING:
         raise DomainError("not_pending", "未发送确认金额 / no confirmation amount is pending")
     said = parse_money("amount", amount, required=True)
@@ -206,11 +225,13 @@ def confirm_amount(account: BankAccount, amount: Any, *, acting_user: Any) -> Ba
     return account
 
 
-def record_callback(account: BankAccount, *, acting_user: Any, note: str) -> BankAccount:
+def record_callback(
+    account: BankAccount, *, acting_user: Any, note: str, claim: Claim | None = None
+) -> BankAccount:
     """A handler called the payee back on a number on file and they confirmed the account:
     recorded with who, when and what was said. Another person than the one who recorded the
     account makes the call: nobody verifies the account they entered themselves."""
-    account = _changeable(account, acting_user)
+    account = _changeable(account, acting_user, claim)
     if account.created_by_id is not None and account.created_by_id == acting_user.pk:
         raise PermissionDenied(
             "账户须由录入人以外的人电话核验 / someone other than who entered the account "

@@ -4,7 +4,9 @@ created → approved → sent (in a bank batch file) → confirmed | returned. M
 does not pay the claim: the claim is paid (``ClaimStatus.PAID``, ``paid_at``, ``amount_paid``)
 only when the bank confirms it, and ``amount_paid`` is always the confirmed payments not
 returned. The payment clock (Art 23, 10 days) stops when the settlement leaves in a batch
-(``Claim.payment_sent_at``), not at confirmation. A returned payment reopens the payment task
+(``Claim.payment_sent_at``), not at confirmation — and only a payment not returned meets it:
+a returned settlement with nothing else of its round on the way clears ``payment_sent_at``
+until the reissue leaves. A returned payment reopens the payment task
 (a review flag on the claim with the bank's reason, the handler told) and is reissued as a new
 payment (``reissue_of``) to a corrected account.
 
@@ -566,11 +568,17 @@ def reissue(
 
 def payees_for_claim(claim: Claim, user: Any):
     """The payees a handler may pay on ``claim``: the insured, the claim's shop, the third
-    parties recorded on it and the hospitals of the handler's reach."""
+    parties recorded on it and the hospitals of the handler's reach. The insured's and the
+    shop's payee are one per party, whichever unit's claim made them first: claims staff who
+    reach ``claim`` reach them through it (a partner user still only its own shop's)."""
     mine = PaymentPayee.objects.restrict(user)
-    return mine.filter(
-        Q(kind=Payee.CUSTOMER, customer_id=claim.policy.customer_id)
-        | Q(kind=Payee.SHOP, shop_id=claim.repair_shop_id)
-        | Q(kind=Payee.THIRD_PARTY, claim=claim)
-        | Q(kind=Payee.HOSPITAL)
+    parties = Q(kind=Payee.CUSTOMER, customer_id=claim.policy.customer_id) | Q(
+        kind=Payee.SHOP, shop_id=claim.repair_shop_id
     )
+    others = Q(kind=Payee.THIRD_PARTY, claim=claim) | Q(kind=Payee.HOSPITAL)
+    through_claim = has_perm(user, Perm.HANDLE_CLAIMS) and (
+        Claim.objects.restrict(user).filter(pk=claim.pk).exists()
+    )
+    if not through_claim:
+        return mine.filter(parties | others)
+    return PaymentPayee.objects.filter(parties | Q(pk__in=mine.filter(others).values("pk")))

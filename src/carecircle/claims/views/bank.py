@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.core import audit
-from carecircle.core.access import Action as Access
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Perm, has_perm
@@ -46,11 +45,13 @@ def _payment(request: HttpRequest, payment_id: int) -> ClaimPayment:
     )
 
 
-def _account(request: HttpRequest, account_id: Any) -> BankAccount:
+def _account(request: HttpRequest, account_id: Any, claim: Claim) -> BankAccount:
+    """An account in use of one of ``claim``'s payees (never any account in reach)."""
     if not str(account_id or "").isdigit():
         raise DomainError("account", "请选择收款账户 / choose an account", "account")
+    mine = payments.payees_for_claim(claim, request.user).values("pk")
     return get_object_or_404(
-        BankAccount.objects.restrict(request.user, Access.CHANGE).select_related("payee"),
+        BankAccount.objects.filter(payee__in=mine).select_related("payee"),
         pk=int(account_id),
         active=True,
     )
@@ -130,6 +131,7 @@ def add_payee(request: HttpRequest, claim_id: int) -> HttpResponse:
             bank_code=f.get("bank_code", ""),
             branch_code=f.get("branch_code", ""),
             acting_user=request.user,
+            claim=claim,
         )
     except (DomainError, PermissionDenied) as exc:
         return _refused(request, claim, exc)
@@ -143,15 +145,17 @@ def verify_account(request: HttpRequest, claim_id: int, account_id: int) -> Http
     _staff(request)
     claim = _claim(request, claim_id)
     try:
-        account = _account(request, account_id)
+        account = _account(request, account_id, claim)
         how = request.POST.get("how", "")
         if how == "send":
-            payees.send_confirmation_amount(account, acting_user=request.user)
+            payees.send_confirmation_amount(account, acting_user=request.user, claim=claim)
         elif how == "confirm":
-            payees.confirm_amount(account, request.POST.get("amount"), acting_user=request.user)
+            payees.confirm_amount(
+                account, request.POST.get("amount"), acting_user=request.user, claim=claim
+            )
         elif how == "callback":
             payees.record_callback(
-                account, acting_user=request.user, note=request.POST.get("note", "")
+                account, acting_user=request.user, note=request.POST.get("note", ""), claim=claim
             )
         else:
             raise DomainError("how", "未知的核验方式 / unknown verification", "how")
@@ -167,7 +171,7 @@ def pay_to_account(request: HttpRequest, claim_id: int) -> HttpResponse:
     _staff(request)
     claim = _claim(request, claim_id)
     try:
-        account = _account(request, request.POST.get("account"))
+        account = _account(request, request.POST.get("account"), claim)
         payments.pay(
             claim,
             acting_user=request.user,
@@ -198,7 +202,7 @@ def attach_account(request: HttpRequest, payment_id: int) -> HttpResponse:
     _staff(request)
     p = _payment(request, payment_id)
     try:
-        account = _account(request, request.POST.get("account"))
+        account = _account(request, request.POST.get("account"), p.claim)
         payments.attach_account(p, account, acting_user=request.user)
     except (DomainError, PermissionDenied) as exc:
         return _refused(request, p.claim, exc)
@@ -225,9 +229,10 @@ def reissue_payment(request: HttpRequest, payment_id: int) -> HttpResponse:
                 bank_code=f.get("bank_code", ""),
                 branch_code=f.get("branch_code", ""),
                 acting_user=request.user,
+                claim=p.claim,
             )
         else:
-            account = _account(request, f.get("account"))
+            account = _account(request, f.get("account"), p.claim)
         payments.reissue(p, account=account, acting_user=request.user, reason=f.get("reason", ""))
     except (DomainError, PermissionDenied) as exc:
         return _refused(request, p.claim, exc)
