@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import override_settings
+from django.db import IntegrityError
+from django.test import Client, override_settings
 
 from carecircle.core.errors import DomainError
 from carecircle.core.money import to_money
@@ -25,6 +26,7 @@ from tests.factories import (
     CustomerFactory,
     EndorsementFactory,
     LicensedPartnerFactory,
+    OrgUnitFactory,
     PartnerFactory,
     PolicyFactory,
     UserFactory,
@@ -406,3 +408,80 @@ def test_the_admin_form_refuses_what_the_service_refuses():
         agreement.clean()
     assert "compulsory_commission_rate" in refused.value.message_dict
     AgreementFactory.build(partner=shop, compulsory_commission_rate=Decimal("0.04")).clean()
+
+
+# ------------------------------------------------------------------ late rows, who runs it (#16 review)
+
+
+def test_a_late_cancellation_dated_into_a_month_already_run_is_clawed_back_by_the_next_run(
+    manager,
+):
+    """Rule: every policy cancelled up to the end of the month run, with a commission and no
+    clawback yet, is clawed back — also one dated into a month already run; once."""
+    shop = LicensedPartnerFactory()
+    CommissionScheduleFactory(partner=shop, base_rate=Decimal("0.1"))
+    policy = _policy(shop, premium="3650.00", day=1)
+    services.calculate_month(FEB)
+    services.calculate_month(MAR)
+    policy.cancelled_on = dt.date(2026, 3, 15)  # keyed in on 2 April, dated into March
+    policy.save()
+    EndorsementFactory(
+        policy=policy, kind="cancellation", effective_on=policy.cancelled_on,
+        refund=Decimal("3200.00"),
+    )  # fmt: skip
+    apr = dt.date(2026, 4, 1)
+    assert services.calculate_month(apr).clawbacks == 1
+    back = CommissionLine.objects.get(kind="clawback")
+    assert (back.statement.month, back.amount) == (apr, Decimal("-320.00"))
+    assert "迟到补计" in back.reason and "2026-03" in back.reason
+    assert services.calculate_month(apr).clawbacks == 0  # once
+    assert services.calculate_month(dt.date(2026, 5, 1)).clawbacks == 0
+
+
+def test_a_policy_keyed_in_after_its_month_was_run_earns_on_the_next_run_saying_it_is_late(
+    manager,
+):
+    """Rule: a policy effective in a month already run (and never before the first month run)
+    earns on the next run, once, its reason saying it is late."""
+    shop = LicensedPartnerFactory()
+    CommissionScheduleFactory(partner=shop, base_rate=Decimal("0.1"))
+    _policy(shop, day=3)
+    services.calculate_month(FEB)
+    before_the_book = PolicyFactory(
+        partner=shop, premium=Decimal("1000"), effective_date=dt.date(2026, 1, 20),
+        expiry_date=dt.date(2027, 1, 20),
+    )  # fmt: skip
+    late = _policy(shop, day=25)  # keyed in during March, effective in February
+    report = services.calculate_month(MAR)
+    assert report.written == 1
+    line = CommissionLine.objects.get(policy=late)
+    assert line.statement.month == MAR and "迟到补计" in line.reason
+    assert line.amount == Decimal("300.00")
+    assert not CommissionLine.objects.filter(policy=before_the_book).exists()
+    assert services.calculate_month(MAR).written == 0  # idempotent
+
+
+def test_only_head_office_runs_the_companys_monthly_calculation():
+    """Rule: the run writes every payee's statement; a unit's partner manager may not run it."""
+    branch = UserFactory(role=Role.MANAGER, unit=OrgUnitFactory(code="33010000"))
+    with pytest.raises(PermissionDenied):
+        services.calculate_month(FEB, acting_user=branch)
+    head = UserFactory(role=Role.MANAGER)
+    assert services.calculate_month(FEB, acting_user=head).written == 0
+
+
+def test_a_run_that_collides_with_another_is_refused_with_a_message_not_a_500(manager, monkeypatch):
+    """Rule: two runs at once never give a 500: a unique-constraint collision is a 409
+    ``run_conflict`` naming the month, and the page shows it."""
+
+    def collide(month, acting_user):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "_calculate", collide)
+    with pytest.raises(DomainError) as refused:
+        services.calculate_month(FEB, acting_user=manager)
+    assert (refused.value.code, refused.value.status) == ("run_conflict", 409)
+    client = Client()
+    client.force_login(manager)
+    response = client.post("/ecosystem/commissions/calculate/", {"month": "2026-02"})
+    assert response.status_code == 302 and "error=" in response["Location"]

@@ -61,7 +61,12 @@ ROUTES = {
         )
     ],
     "ecosystem/commissions/calculate/": [
-        Check(POST, allow(302, MANAGER, SERVICE, HO), data={"month": "2026-02"}),
+        Check(
+            POST,
+            allow(302, HO),
+            data={"month": "2026-02"},
+            why="the run calculates every payee's statement company-wide: head office only",
+        ),
     ],
     "ecosystem/commissions/<int:statement_id>/": [
         Check(GET, scoped(200, *SEE, other=403, merchant=(404, 404)), args=_id),

@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q, Sum
 
 from carecircle.core import audit, clock, dates, locks
-from carecircle.core.access import in_subtree
+from carecircle.core.access import in_subtree, unit_subtree_ids
 from carecircle.core.errors import DomainError
 from carecircle.core.models import AuditLog, OrgUnit, User
 from carecircle.core.money import ZERO, to_money
@@ -319,20 +319,72 @@ def _who(policy: Policy) -> str:
     return f"{policy.policy_no}: "
 
 
+def _require_whole_book(user) -> None:
+    """The monthly run calculates every payee's statement, company-wide: head office only."""
+    _require(user)
+    if unit_subtree_ids(user) is not None:
+        raise PermissionDenied(
+            "月度手续费计算由总公司执行 / the monthly commission run is for head office"
+        )
+
+
+def _first_month_run(month: dt.date) -> dt.date:
+    """The first month the commission book was ever run (``month`` before any run): late
+    policies are picked up from there on, never from before the book began."""
+    first = CommissionStatement.objects.aggregate(m=Min("month"))["m"]
+    return min(first, month) if first is not None else month
+
+
+def _late(day: dt.date, month: dt.date, what: str) -> str:
+    if day >= month:
+        return ""
+    return f"；{day:%Y-%m} {what}，迟到补计 / late: dated {day:%Y-%m}, before {month:%Y-%m}"
+
+
 def calculate_month(month: dt.date, *, acting_user: Any = None) -> Report:
-    """Commission lines for the policies that took effect in ``month`` and clawbacks for
-    those cancelled in it, on each payee's draft statement. Idempotent: a policy earns once
-    and is clawed back once, so a second run adds nothing. A policy whose rate is refused
-    (above the cap, an unlicensed partner) gets no line and is listed in the report."""
+    """Commission lines for the policies that took effect up to the end of ``month`` and
+    clawbacks for those cancelled up to then, on each payee's draft statement of ``month``.
+    A policy keyed in (or cancelled) late, dated into a month already run, is picked up by
+    the next run with a reason saying so (policies from before the first month ever run are
+    not). Idempotent: a policy earns once and is clawed back once, so a second run adds
+    nothing. A policy whose rate is refused (above the cap, an unlicensed partner) gets no
+    line and is listed in the report. Runs are serialised (a transaction-wide lock on the
+    month, PostgreSQL); one that still collides is refused with ``run_conflict`` (409)."""
     if acting_user is not None:
-        _require(acting_user)
+        _require_whole_book(acting_user)
     month = dates.first_of(month)
+    try:
+        return _calculate(month, acting_user)
+    except IntegrityError as exc:
+        raise DomainError(
+            "run_conflict",
+            f"{month:%Y-%m} 的手续费正在由他人计算，请稍后重试 / "
+            f"{month:%Y-%m} is being calculated by someone else: try again in a moment",
+            "month",
+            status=409,
+        ) from exc
+
+
+def _run_lock(month: dt.date) -> None:
+    """One run at a time (every month's run writes the same statements): a PostgreSQL
+    transaction-level advisory lock; SQLite has one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK])
+
+
+RUN_LOCK = 0x16C0_3315  # the monthly commission run's advisory-lock key (issue #16)
+
+
+def _calculate(month: dt.date, acting_user: Any) -> Report:
     after = dates.next_month(month)
     report = Report(month)
     with transaction.atomic():
+        _run_lock(month)
+        since = _first_month_run(month)
         written = list(
             Policy.objects.filter(
-                effective_date__gte=month, effective_date__lt=after, premium__gt=0
+                effective_date__gte=since, effective_date__lt=after, premium__gt=0
             )
             .exclude(commission_lines__kind=LineKind.COMMISSION)
             .select_related("agent", "partner", "customer")
@@ -399,7 +451,7 @@ def calculate_month(month: dt.date, *, acting_user: Any = None) -> Report:
                     premium=policy.premium,
                     rate=rate.rate,
                     amount=rules.commission(policy.premium, rate.rate),
-                    reason=(rate.reason + late)[:500],
+                    reason=(rate.reason + _late(policy.effective_date, month, "生效") + late)[:500],
                     schedule=terms.schedule,
                     agreement=terms.agreement,
                     written_on=policy.effective_date,
@@ -411,7 +463,6 @@ def calculate_month(month: dt.date, *, acting_user: Any = None) -> Report:
         cancelled = (
             CommissionLine.objects.filter(
                 kind=LineKind.COMMISSION,
-                policy__cancelled_on__gte=month,
                 policy__cancelled_on__lt=after,
             )
             .exclude(policy__commission_lines__kind=LineKind.CLAWBACK)
@@ -440,7 +491,8 @@ def calculate_month(month: dt.date, *, acting_user: Any = None) -> Report:
                     reason=(
                         f"{policy.cancelled_on} 退保，退还保费 ¥{refund} × {rules.pct(earned.rate)} "
                         f"追回 / cancelled, the refunded premium × the rate paid"
-                    ),
+                        + _late(policy.cancelled_on, month, "退保")  # type: ignore[arg-type]
+                    )[:500],
                     schedule=earned.schedule,
                     agreement=earned.agreement,
                     written_on=policy.cancelled_on,  # type: ignore[arg-type]

@@ -66,8 +66,12 @@ def calculate(request: HttpRequest) -> HttpResponse:
     month = dates.parse_month(request.POST.get("month"))
     if month is None:
         return HttpResponse("月份格式 YYYY-MM / month as YYYY-MM", status=400)
-    report = services.calculate_month(month, acting_user=request.user)
     query = {"month": f"{month:%Y-%m}"}
+    try:  # head office only (PermissionDenied: 403); a colliding run is refused, never a 500
+        report = services.calculate_month(month, acting_user=request.user)
+    except DomainError as error:
+        query["error"] = error.message
+        return redirect(f"{reverse('ecosystem:commission_statements')}?{urlencode(query)}")
     if report.refused:
         query["error"] = f"{len(report.refused)} 单被拒绝 / {len(report.refused)} refused: " + (
             "; ".join(r["message"] for r in report.refused[:3])
