@@ -55,11 +55,14 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
 class PaymentBatchFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PaymentBatch
+        exclude = ("plain",)
 
     bank_code = "DEFAULT"
     file_name = factory.Sequence(lambda n: f"CC-DEFAULT-{n}.csv")
-    content = factory.Sequence(lambda n: f"reference,amount\r\nCP{n:010d},100.00\r\n".encode())
-    file_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    # The file as the bank gets it; stored sealed (encrypted) like the service stores it.
+    plain = factory.Sequence(lambda n: f"reference,amount\r\nCP{n:010d},100.00\r\n".encode())
+    content = factory.LazyAttribute(lambda o: PaymentBatch.seal(o.plain, "utf-8"))
+    file_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.plain).hexdigest())
     encoding = "utf-8"
     count = 1
     total = Decimal("100.00")

@@ -62,7 +62,7 @@ def _batch(w: Any, s: Any, r: str) -> dict[str, Any]:
         defaults={
             "bank_code": "DEFAULT",
             "file_name": f"authz-{s.name}.csv",
-            "content": content,
+            "content": PaymentBatch.seal(content, "utf-8"),
             "encoding": "utf-8",
             "count": 0,
             "unit": s.unit,
