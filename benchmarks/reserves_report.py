@@ -220,6 +220,11 @@ def build_book(n: int) -> float:
         SELECT c.id, '对方', '', 'recovered', 800, (c.reported_at + INTERVAL '30 days')::date,
                800, (c.reported_at + INTERVAL '60 days')::date, 0, '', now()
           {settled} AND c.id % 100 = 1;
+        INSERT INTO claims_subrogationreceipt (subrogation_id, claim_id, amount, received_on,
+        recorded_at)
+        SELECT s.id, s.claim_id, s.amount_recovered, s.recovered_on, now()
+          FROM claims_subrogation s JOIN claims_claim c ON c.id = s.claim_id
+         WHERE c.claim_no LIKE '{TAG}%';
         INSERT INTO claims_salvage (claim_id, description, status, valued_amount, valued_on,
         sold_on, proceeds, buyer, created_at)
         SELECT c.id, '残件', 'sold', 300, (c.reported_at + INTERVAL '25 days')::date,
