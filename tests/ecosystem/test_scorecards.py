@@ -124,3 +124,24 @@ def test_many_months_at_once_store_exactly_what_each_month_alone_computes(shop_b
         2,
         1,
     )
+
+
+def test_no_referral_fee_is_owed_to_a_partner_without_an_intermediary_licence(shop_book):
+    """报行合一: referral fees go to licensed intermediaries only. A licence that lapses after
+    the agreement was signed stops the fee on the scorecard at once (ADR 0017)."""
+    from carecircle.ecosystem.models import Agreement
+    from carecircle.parties.models import LicenceType, Partner
+    from tests.factories import ReferralFactory
+
+    shop, *_ = shop_book
+    Agreement.objects.filter(partner=shop).update(referral_fee=Decimal("50.00"))
+    ReferralFactory.create_batch(2, partner=shop, recorded_at=dt.datetime(2026, 2, 10, 10, 0))
+
+    def fee() -> Decimal | None:
+        card = scorecards.scorecard(Partner.objects.get(pk=shop.pk), FEB)
+        return next(x for x in card.gets if x.key == "referral_fees").value
+
+    Partner.objects.filter(pk=shop.pk).update(licence_type=LicenceType.SIDELINE_AGENCY)
+    assert fee() == Decimal("100.00")
+    Partner.objects.filter(pk=shop.pk).update(licence_type=LicenceType.UNLICENSED)
+    assert fee() == Decimal("0.00")

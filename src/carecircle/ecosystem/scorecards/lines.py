@@ -113,12 +113,16 @@ def figure(name: str) -> Reader:
     return lambda f, a: getattr(f, name)
 
 
-def owed(rate_term: str, base: str) -> Reader:
+def owed(rate_term: str, base: str, *, licensed_only: bool = False) -> Reader:
     """What the insurer owes at the agreed rate on a figure (commission on the premium
-    brought, the fee per customer referred); nothing without a rate."""
+    brought, the fee per customer referred); nothing without a rate. ``licensed_only``: a fee
+    the law pays to licensed intermediaries only (ADR 0017) is 0 to a partner without a
+    licence (one whose licence lapsed after the agreement was signed)."""
 
     def read(f: Figures, a: Agreement | None) -> Any:
         rate = getattr(a, rate_term) if a is not None else None
+        if rate and licensed_only and a is not None and not a.partner.licensed:
+            return to_money(0)
         return to_money(getattr(f, base) * rate) if rate else None
 
     return read
@@ -181,7 +185,8 @@ LINES: tuple[LineSpec, ...] = (
     LineSpec(GETS, "commission_paid", "已付手续费 / Commission paid",
              figure("commission_paid"), kind="money"),
     LineSpec(GETS, "referral_fees", "推荐费 / Referral fees",
-             owed("referral_fee", "customers_referred"), drill="referrals", kind="money"),
+             owed("referral_fee", "customers_referred", licensed_only=True), drill="referrals",
+             kind="money"),
     LineSpec(GETS, "repair_to_premium", "送修/保费比 / Repair-to-premium ratio",
              figure("repair_to_premium"),
              between("repair_to_premium_min", "repair_to_premium_max"), "claims", "ratio"),
