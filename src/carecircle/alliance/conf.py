@@ -12,8 +12,9 @@ from carecircle.core.conf import AppSettings
 DEFAULTS: dict[str, Any] = {
     # A merchant may reverse its own redemption this many hours after it (with a reason).
     "REVERSAL_WINDOW_HOURS": 24,
-    # Code guessing: this many refused codes per merchant user within the window → refused
-    # until the window has passed (every refusal is logged).
+    # Code guessing: this many *unknown* codes per merchant user within the window → refused
+    # until the window has passed (every refusal is logged; "used", "expired" and mistyped
+    # codes are logged but do not count: a double scan is not a guess).
     "GUESS_LIMIT": 10,
     "GUESS_WINDOW_MINUTES": 15,
     # Merchants are flagged for review below these marks (with enough ratings / bookings).

@@ -1,7 +1,8 @@
 """The two statements of one redemption (the hot path: 200 a second at a busy till network).
 
-1. ``look_up``: one read that answers every question a redemption asks — the user's refusals
-   in the guessing window, the voucher (with its service and customer for the answer), the
+1. ``look_up``: one read that answers every question a redemption asks — the user's unknown
+   codes in the guessing window (the brake counts only those: a till scanning a used voucher
+   twice is not guessing), the voucher (with its service and customer for the answer), the
    merchant's active offer for that service and the location, if one was named.  Portable
    SQL (SQLite and PostgreSQL).
 2. ``write``: on PostgreSQL one statement — the conditional UPDATE (``status = 'issued'``,
@@ -44,13 +45,19 @@ TABLES = (
     "alliance_redemption",
     "core_auditlog",
 )
+# The brake's two counts in the window, written out in both reads: unknown codes (what it
+# counts) and its own refusals (so its audit row is written once per burst).
 BRAKE_ONLY = """
 SELECT (SELECT COUNT(*) FROM alliance_redemptionattempt a
-         WHERE a.user_id = %s AND a.at >= %s AND a.outcome <> %s)
+         WHERE a.user_id = %s AND a.at >= %s AND a.outcome = %s),
+       (SELECT COUNT(*) FROM alliance_redemptionattempt b
+         WHERE b.user_id = %s AND b.at >= %s AND b.outcome = %s)
 """
 LOOK_UP = """
 SELECT (SELECT COUNT(*) FROM alliance_redemptionattempt a
-         WHERE a.user_id = %s AND a.at >= %s AND a.outcome <> %s),
+         WHERE a.user_id = %s AND a.at >= %s AND a.outcome = %s),
+       (SELECT COUNT(*) FROM alliance_redemptionattempt b
+         WHERE b.user_id = %s AND b.at >= %s AND b.outcome = %s),
        v.id, v.status, v.valid_from, v.valid_until, v.product_id, v.customer_id,
        p.name, c.name, o.id, CAST(o.price_to_insurer AS TEXT), l.id
   FROM (SELECT 1 AS probe) probe
@@ -84,6 +91,7 @@ class Found:
     """What ``look_up`` learnt; ``voucher_id`` is None for an unknown code."""
 
     failures: int
+    braked: int = 0
     voucher_id: int | None = None
     status: str = ""
     valid_from: dt.date | None = None
@@ -107,10 +115,18 @@ def _since(now: dt.datetime, window_minutes: int):
     return connection.ops.adapt_datetimefield_value(now - dt.timedelta(minutes=window_minutes))
 
 
-def refusals_only(user_id: int, now: dt.datetime, window_minutes: int) -> int:
+def _brake_params(user_id: int, now: dt.datetime, window_minutes: int) -> list:
+    since = _since(now, window_minutes)
+    return [user_id, since, AttemptOutcome.UNKNOWN, user_id, since, AttemptOutcome.RATE_LIMITED]
+
+
+def refusals_only(user_id: int, now: dt.datetime, window_minutes: int) -> tuple[int, int]:
+    """The brake's counts alone (a mistyped code needs no voucher lookup): unknown codes and
+    the brake's own refusals in the window."""
     with connection.cursor() as cursor:
-        cursor.execute(BRAKE_ONLY, [user_id, _since(now, window_minutes), AttemptOutcome.SUCCESS])
-        return int(cursor.fetchone()[0])
+        cursor.execute(BRAKE_ONLY, _brake_params(user_id, now, window_minutes))
+        unknown, braked = cursor.fetchone()
+        return int(unknown), int(braked)
 
 
 def look_up(
@@ -123,9 +139,7 @@ def look_up(
     window_minutes: int,
 ) -> Found:
     params = [
-        user_id,
-        _since(now, window_minutes),
-        AttemptOutcome.SUCCESS,
+        *_brake_params(user_id, now, window_minutes),
         code,
         merchant_id,
         True,
@@ -135,11 +149,12 @@ def look_up(
     with connection.cursor() as cursor:
         cursor.execute(LOOK_UP, params)
         row = cursor.fetchone()
-    failures, vid, status, vfrom, vuntil, pid, cid, pname, cname, oid, price, lid = row
+    failures, braked, vid, status, vfrom, vuntil, pid, cid, pname, cname, oid, price, lid = row
     if vid is None:
-        return Found(failures=int(failures))
+        return Found(failures=int(failures), braked=int(braked))
     return Found(
         failures=int(failures),
+        braked=int(braked),
         voucher_id=vid,
         status=status,
         valid_from=_date(vfrom),

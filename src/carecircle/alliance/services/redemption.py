@@ -33,9 +33,16 @@ def _refused(outcome: str) -> DomainError:
     )
 
 
-def _guess_brake(user, merchant_id: int | None, now: dt.datetime, failures: int) -> None:
-    """Refuse (429) once the user has ``GUESS_LIMIT`` refused codes in the window; the count
-    comes with the voucher lookup (redemption_sql.look_up), so the brake costs no query."""
+def _guess_brake(
+    user, merchant_id: int | None, now: dt.datetime, failures: int, braked: int
+) -> None:
+    """Refuse (429) once the user has ``GUESS_LIMIT`` unknown codes in the window; the count
+    comes with the voucher lookup (redemption_sql.look_up), so the brake costs no query.
+    Only *unknown* codes count: "used", "expired" and the like answer a code that exists (a
+    till's double scan must not lock the counter out), a mistyped code (checksum failed) can
+    match no voucher, and counting the brake's own refusals would keep it shut while the till
+    keeps trying.  ``braked`` (the brake's refusals in the window) makes the audit row once
+    per burst."""
     if failures < conf.get("GUESS_LIMIT"):
         return
     RedemptionAttempt.objects.create(
@@ -45,12 +52,12 @@ def _guess_brake(user, merchant_id: int | None, now: dt.datetime, failures: int)
         code_tried="",
         outcome=AttemptOutcome.RATE_LIMITED,
     )
-    if failures == conf.get("GUESS_LIMIT"):  # audit once per burst, not per attempt
+    if not braked:  # audit once per burst, not per attempt
         audit.record(
             user,
             AuditLog.Action.DENIED,
             object_type="alliance.redemption",
-            summary=f"code guessing brake: {failures} refused codes in the window",
+            summary=f"code guessing brake: {failures} unknown codes in the window",
         )
     log.warning("alliance: guessing brake for user %s (merchant %s)", user.pk, merchant_id)
     raise _refused(AttemptOutcome.RATE_LIMITED)
@@ -108,7 +115,7 @@ def _redeem(
     window = conf.get("GUESS_WINDOW_MINUTES")
     if not rules.is_well_formed(code):
         # a typo needs no voucher lookup, only the brake (which comes first)
-        _guess_brake(user, merchant_id, now, redemption_sql.refusals_only(user.pk, now, window))
+        _guess_brake(user, merchant_id, now, *redemption_sql.refusals_only(user.pk, now, window))
         raise _refused(AttemptOutcome.TYPO)
     found = redemption_sql.look_up(
         code,
@@ -118,7 +125,7 @@ def _redeem(
         now=now,
         window_minutes=window,
     )
-    _guess_brake(user, merchant_id, now, found.failures)
+    _guess_brake(user, merchant_id, now, found.failures, found.braked)
     if found.voucher_id is None:
         raise _refused(AttemptOutcome.UNKNOWN)
     assert found.valid_from is not None and found.valid_until is not None
