@@ -547,6 +547,7 @@ ROUTES: dict[str, list[Check]] = {
     ],
     "notify/u/<str:token>/": [
         Check(GET, roles(200, anon=200), args=lambda w, s, r: {"token": s.unsubscribe_token}),
+        Check(POST, roles(200, anon=200), args=lambda w, s, r: {"token": s.unsubscribe_token}),
         Check(GET, roles(404, anon=404), args=lambda w, s, r: {"token": "forged"}),
     ],
     # -- endorsements (批改: 过户) ------------------------------------------------------------

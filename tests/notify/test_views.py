@@ -1,4 +1,4 @@
-"""Notify pages: the one-step unsubscribe link and the message log."""
+"""Notify pages: the unsubscribe link (confirmed by a POST) and the message log."""
 
 import pytest
 
@@ -11,14 +11,14 @@ from tests.notify.helpers import send
 pytestmark = pytest.mark.django_db
 
 
-def test_the_unsubscribe_link_opts_out_in_one_step_and_only_from_marketing(
+def test_the_unsubscribe_link_opts_out_on_confirmation_and_only_from_marketing(
     at_ten, client, django_capture_on_commit_callbacks
 ):
     customer = CustomerFactory(marketing_consent=True)
     first = send(customer, purpose="marketing", capture=django_capture_on_commit_callbacks)
     assert unsubscribe_path(first.pk) in OutboxEntry.objects.get(message=first).payload["text"]
 
-    response = client.get(unsubscribe_path(first.pk))
+    response = client.post(unsubscribe_path(first.pk))  # the confirmation page's button
     assert response.status_code == 200
     assert "已退订营销消息" in response.content.decode()
     assert (

@@ -32,8 +32,12 @@ DEFAULTS: dict[str, Any] = {
         "wechat": "carecircle.notify.channels.WeChatOutboxAdapter",
         "email": "carecircle.notify.channels.EmailAdapter",
     },
-    # Absolute base for links in messages (unsubscribe), e.g. "https://care.example.cn".
+    # Absolute base for links in messages (unsubscribe), e.g. "https://care.example.cn"
+    # (https in production: RFC 8058's one-click header names an https URL).
     "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    # An unsubscribe link works this many days after its message was sent; later it opens a
+    # "link expired" page that points to the preferences page (/consents/my/).
+    "UNSUBSCRIBE_LINK_DAYS": 90,
     "SMS_SIGNATURE": "【CareCircle】",
     "WECHAT_TEMPLATE_IDS": {},
 }

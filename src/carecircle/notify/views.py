@@ -1,4 +1,4 @@
-"""Notify pages: the one-step unsubscribe link (no login), the message log and the letters a
+"""Notify pages: the unsubscribe link (no login; a confirmation page, then a POST), the message log and the letters a
 person posts for legal notices no channel delivered (staff)."""
 
 from __future__ import annotations
@@ -10,33 +10,56 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecircle.core import clock
 from carecircle.core.errors import DomainError
 from carecircle.core.roles import Perm, has_perm
 
-from . import selectors, services
+from . import links, selectors, services
 from .choices import BlockReason, MessageStatus
 from .forms import LetterPostedForm
-from .models import LetterTask
+from .models import LetterTask, Message
 from .services import legal
 
 
-@csrf_exempt  # the signed token is the credential; mail clients post one-click (RFC 8058)
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """Opening the link unsubscribes at once (one step); the page offers to undo it."""
+def _linked(request: HttpRequest, token: str) -> tuple[Message | None, HttpResponse | None]:
+    """The message the link names, or the page to answer instead: 404 for a token that is not
+    ours, 410 "link expired" (with the way to manage preferences) for one past
+    ``UNSUBSCRIBE_LINK_DAYS`` — an expired link changes nothing, whatever the method."""
     message = selectors.message_for_link(token)
     if message is None:
-        return render(request, "notify/unsubscribe.html", {"invalid": True}, status=404)
+        return None, render(request, "notify/unsubscribe.html", {"invalid": True}, status=404)
+    if links.link_expired(message, clock.now()):
+        return None, render(request, "notify/unsubscribe.html", {"expired": True}, status=410)
+    return message, None
+
+
+# CSRF-exempt on purpose: a mail client's RFC 8058 one-click unsubscribe is a POST with the body
+# ``List-Unsubscribe=One-Click`` and no cookie or CSRF token.  The signed token in the URL is the
+# authority (only the message's recipient has it; it names one message and expires), so a
+# forged cross-site POST without it does nothing, and one with it could only do what the
+# recipient may do anyway.  GET never changes anything (mail scanners open every link).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the confirmation page (nothing changes); POST — the page's button or a mail
+    client's one-click — unsubscribes from marketing; the answer offers to undo it."""
+    message, answer = _linked(request, token)
+    if answer is not None:
+        return answer
+    assert message is not None
+    if request.method == "GET":
+        return render(request, "notify/unsubscribe.html", {"token": token, "confirm": True})
     services.unsubscribe(message.customer, via_message=message)
     return render(request, "notify/unsubscribe.html", {"token": token, "done": "unsubscribed"})
 
 
-@csrf_exempt
+@csrf_exempt  # as above: the signed, expiring token is the credential
 @require_POST
 def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    message = selectors.message_for_link(token)
-    if message is None:
-        return render(request, "notify/unsubscribe.html", {"invalid": True}, status=404)
+    message, answer = _linked(request, token)
+    if answer is not None:
+        return answer
+    assert message is not None
     services.resubscribe(message.customer)
     return render(request, "notify/unsubscribe.html", {"token": token, "done": "resubscribed"})
 

@@ -1,5 +1,5 @@
-"""The customer's preferences: unsubscribe (one step, from a link), subscribe again, and the
-WeChat openid / e-mail address a channel needs."""
+"""The customer's preferences: unsubscribe (from a link, confirmed by a POST), subscribe
+again, and the WeChat openid / e-mail address a channel needs."""
 
 from __future__ import annotations
 
