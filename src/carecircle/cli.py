@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from carecircle.core.schema import require_schema
+
 # CLI names that are not valid Python module names, or read better than the command module.
 ALIASES = {
     "import": "import_data",
@@ -23,6 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     args[0] = "carecircle"
+    # A command that needs the tables says "migrate first" in one line on a fresh database.
+    require_schema(args)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(args)
