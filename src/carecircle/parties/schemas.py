@@ -15,6 +15,7 @@ from carecircle.core.errors import invalid
 from carecircle.core.validators import check_mobile, check_plate, check_vin
 
 from .choices import CustomerKind, Gender, VehicleUse
+from .models import Customer, Vehicle
 
 
 def _viewer(context: Any):
@@ -51,6 +52,9 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(InputSchema):
+    writes = Customer
+    takes_null = frozenset({"customer_no", "uscc"})  # generated; none
+
     kind: CustomerKind = CustomerKind.PERSON
     name: str = Field(..., min_length=1, max_length=128)
     customer_no: str | None = Field(None, max_length=32)
@@ -67,6 +71,9 @@ class CustomerIn(InputSchema):
 
 
 class CustomerPatch(InputSchema):
+    writes = Customer
+    takes_null = frozenset({"uscc", "marketing_consent"})  # cleared; left as it is
+
     kind: CustomerKind | None = None
     name: str | None = Field(None, min_length=1, max_length=128)
     phone: str | None = Field(None, max_length=20)
@@ -129,6 +136,9 @@ class VehicleOut(Schema):
 
 
 class VehicleIn(InputSchema):
+    writes = Vehicle
+    takes_null = frozenset({"vehicle_no", "new_energy"})  # generated; from the plate
+
     owner_id: RowId
     vehicle_no: str | None = Field(None, max_length=32)
     plate: str = Field("", max_length=12)
@@ -144,6 +154,9 @@ class VehicleIn(InputSchema):
 
 
 class VehiclePatch(InputSchema):
+    writes = Vehicle
+    takes_null = frozenset({"plate", "vin", "new_energy"})  # cleared; from the plate
+
     owner_id: RowId | None = None
     plate: str | None = Field(None, max_length=12)
     vin: str | None = Field(None, max_length=17)

@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from carecircle.core.api.schemas import Coefficient, InputSchema, Money, RowId
 
 from .choices import Channel, CoverageCode, Currency, EndorsementKind, InForce, PolicyKind
+from .models import Policy
 from .policy_parties import parties_of
 
 
@@ -73,6 +74,8 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(InputSchema):
+    writes = Policy
+
     policy_no: str = Field(..., min_length=1, max_length=40)
     kind: str = Field(..., max_length=12)
     customer_id: RowId
@@ -92,6 +95,8 @@ class PolicyIn(InputSchema):
 
 
 class PolicyPatch(InputSchema):
+    writes = Policy
+
     kind: str | None = Field(None, max_length=12)
     effective_date: dt.date | None = None
     expiry_date: dt.date | None = None

@@ -23,6 +23,7 @@ from .choices import (
     Outcome,
     Severity,
 )
+from .models import Interaction
 
 
 class InteractionOut(Schema):
@@ -43,6 +44,8 @@ class InteractionOut(Schema):
 
 
 class InteractionIn(InputSchema):
+    writes = Interaction
+
     customer_id: RowId
     interaction_no: str = Field("", max_length=40)
     contact_type: str = Field(..., max_length=8)
@@ -57,6 +60,8 @@ class InteractionIn(InputSchema):
 
 
 class InteractionPatch(InputSchema):
+    writes = Interaction
+
     contact_type: str | None = Field(None, max_length=8)
     medium: str | None = Field(None, max_length=8)
     direction: str | None = Field(None, max_length=8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -18,6 +18,12 @@ NOT_FOUND = "未找到或无权访问 / not found or not accessible to you"
 FORBIDDEN = "无权执行此操作 / you are not allowed to do this"
 UNAUTHORISED = "请先登录或提供有效令牌 / log in or send a valid API token"
 
+
+TOO_LARGE_ERROR = {
+    "code": "body_too_large",
+    "field": None,
+    "message": "请求体超过大小上限 / the request body is over the size limit",
+}
 
 OUT_OF_RANGE_ERROR = {
     "code": "out_of_range",
@@ -104,6 +110,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DataError)
     def data_error(request, exc: DataError):
         return respond(request, [OUT_OF_RANGE_ERROR], 422)
+
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would answer its HTML 400 page.
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc: RequestDataTooBig):
+        return respond(request, [TOO_LARGE_ERROR], 413)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
