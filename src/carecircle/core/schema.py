@@ -116,5 +116,5 @@ def require_schema(argv: Sequence[str]) -> None:
     django.setup()
     problem = schema_problem()
     if problem is not None:
-        print(problem, file=sys.stderr)
+        sys.stderr.write(f"{problem}\n")  # the CLI's one line, by design
         raise SystemExit(2)
