@@ -13,7 +13,7 @@ from carecircle.claims.selectors.cancellation import claims_stopping_cancellatio
 from carecircle.claims.services.notices import record_dispatch
 from carecircle.core.handoff import Event, Question
 from carecircle.renewals.services.acceptance import on_proposal_expired, on_proposal_issued
-from carecircle.renewals.services.underwriting import withdraw_stale
+from carecircle.renewals.services.underwriting import refer_open, withdraw_stale
 from carecircle.value.public import current_tier
 
 
@@ -44,8 +44,9 @@ ON_EVENT = {
     Event.PROPOSAL_EXPIRED: [on_proposal_expired],
     Event.LEGAL_NOTICE_DISPATCHED: [_stop_legal_clock],
     # A list entry stopped acting (revoked, expired, appeal succeeded): the renewal's pending
-    # underwriting referral for it is withdrawn at once (#16).
-    Event.LIST_EFFECT_CHANGED: [withdraw_stale],
+    # underwriting referral for it is withdrawn at once; a black entry now in force refers the
+    # customer's open commercial renewals at once (#16).
+    Event.LIST_EFFECT_CHANGED: [withdraw_stale, refer_open],
 }
 
 ANSWERS = {

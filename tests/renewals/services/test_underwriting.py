@@ -225,6 +225,24 @@ def test_the_appeal_succeeding_removes_every_effect_at_once(
     assert (quote.compulsory_only, quote.pricing_coefficient) == (False, Decimal("0.900"))
 
 
+def test_a_black_entry_in_force_refers_the_open_renewal_before_a_seat_opens_it(
+    task, boss, django_capture_on_commit_callbacks
+):
+    """The underwriter's queue holds the referral as soon as the entry acts, not only once a
+    seat happens to open the task; the seat then finds that same referral."""
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = listed(task.customer, "black", boss)
+    referral = UnderwritingReferral.objects.get(task=task)
+    assert (referral.status, referral.list_entry_id, referral.referred_by) == (
+        "pending",
+        entry.pk,
+        None,
+    )
+    assert underwriting.refer(task, task.assignee) == referral
+    assert underwriting.refer_open(task.customer_id) == 1  # again: still the one referral
+    assert UnderwritingReferral.objects.count() == 1
+
+
 def test_an_appeal_refused_keeps_the_effect_and_the_referral(
     task, boss, django_capture_on_commit_callbacks
 ):

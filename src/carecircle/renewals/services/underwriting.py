@@ -150,6 +150,17 @@ def decide(
     return referral
 
 
+def refer_open(customer_id: int) -> int:
+    """The customer's list effect changed: a black entry now in force refers every open
+    commercial renewal of theirs at once, so the underwriter's queue holds it before a seat
+    opens the task (``refer`` is idempotent; the seat's opening finds the same referral)."""
+    flag = list_flag(customer_id)
+    if flag is None or not flag.is_black:
+        return 0
+    tasks = RenewalTask.objects.filter(customer_id=customer_id).exclude(stage=Stage.DONE)
+    return sum(refer(task, None) is not None for task in tasks.select_related("policy"))
+
+
 def withdraw_stale(customer_id: int) -> int:
     """The customer's list effect changed (``Event.LIST_EFFECT_CHANGED``): every pending
     referral for an entry that is no longer the customer's black entry in force is closed as
