@@ -33,6 +33,12 @@ SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_SECRET)
 # Separate keys for personal-data encryption and blind indexes; derived from SECRET_KEY
 # when unset so the demo works, but production sets them explicitly (docs/operations.md).
 FIELD_ENCRYPTION_KEY = os.environ.get("CARECIRCLE_FIELD_KEY", "")
+# Field keys retired by `carecircle keys rotate` (comma-separated, newest first): still read —
+# decrypting and blind-index lookups — until the rotation has re-encrypted every row
+# (docs/operations.md, "Keys").
+FIELD_ENCRYPTION_KEYS_PREVIOUS = [
+    k.strip() for k in os.environ.get("CARECIRCLE_FIELD_KEYS_PREVIOUS", "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
