@@ -46,7 +46,17 @@ class ErrorItem(Schema):
 
 
 ErrorOut.model_rebuild()
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# The refusals every operation documents. 413 is a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+# (code ``body_too_large``, core/api/errors.py): an operation that reads a body can answer it.
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+}
 
 
 class InputSchema(Schema):
