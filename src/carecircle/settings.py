@@ -8,9 +8,11 @@ switches to PostgreSQL.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -53,6 +55,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "carecircle.core",
     "carecircle.parties",
     "carecircle.policies",
@@ -73,15 +79,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "carecircle.core.logins.StaffOtpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "carecircle.urls"
@@ -193,7 +204,12 @@ LOGGING = {
 # deployment overrides them here, e.g. CARECIRCLE = {"NCD_LADDER": {...}, "CLAIMS": {...}}.
 CARECIRCLE: dict = {}
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["carecircle.core.backends.UnitAwareBackend"]
+# The lockout backend first (django-axes): a locked-out username + address is refused before
+# the password is even checked (docs/security.md, ADR 0021).
+AUTHENTICATION_BACKENDS = [
+    "carecircle.core.logins.LockoutBackend",
+    "carecircle.core.backends.UnitAwareBackend",
+]
 
 # E-mail (notify's e-mail channel, docs/notify.md): real SMTP when EMAIL_HOST is set; the
 # console backend otherwise, so the demo never tries to reach a mail server.
@@ -214,3 +230,64 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CareCircle <noreply@l
 # post call events to /renewals/cti/events/ (closed while the token is empty).
 CARECIRCLE_CTI = os.environ.get("CARECIRCLE_CTI", "carecircle.renewals.cti.SimulatedDialer")
 CARECIRCLE_CTI_TOKEN = os.environ.get("CARECIRCLE_CTI_TOKEN", "")
+
+# --- Logins, HTTPS and the browser's rules (docs/security.md, ADR 0021) -----------------------
+
+# Login lockout (django-axes): after CARECIRCLE_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused for CARECIRCLE_LOGIN_COOLOFF_MINUTES (each
+# further try during the lock starts the wait again). Every attempt is recorded (axes'
+# AccessAttempt / AccessFailureLog, and a `denied` row in our audit trail); an administrator
+# unlocks with `carecircle axes_reset_username USER` or in the admin.
+AXES_ENABLED = _flag("CARECIRCLE_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = int(os.environ.get("CARECIRCLE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CARECIRCLE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "carecircle.core.logins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N trusted reverse proxies the client's address is the Nth entry from the right of
+# X-Forwarded-For (core.logins.client_ip); with none, REMOTE_ADDR.
+CARECIRCLE_PROXY_COUNT = int(os.environ.get("CARECIRCLE_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "carecircle.core.logins.client_ip"
+
+# Optional TOTP for staff (django-otp): off by default; when on, an insurer staff member who
+# logged in with a password must also enter a code from an authenticator app (enrolled once).
+CARECIRCLE_STAFF_OTP = _flag("CARECIRCLE_STAFF_OTP")
+OTP_TOTP_ISSUER = "CareCircle"
+
+# HTTPS. All off by default so the demo on http://127.0.0.1 works; CARECIRCLE_HTTPS=1 turns on
+# the redirect, secure cookies and a year of HSTS, each adjustable by its own variable.
+_https = _flag("CARECIRCLE_HTTPS")
+SECURE_SSL_REDIRECT = _flag("CARECIRCLE_SSL_REDIRECT", default=_https)
+SECURE_HSTS_SECONDS = int(os.environ.get("CARECIRCLE_HSTS_SECONDS", "31536000" if _https else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("CARECIRCLE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _flag("CARECIRCLE_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = _flag("CARECIRCLE_SECURE_COOKIES", default=_https)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Only behind a proxy that sets this header itself (and strips it from clients), e.g.
+# CARECIRCLE_PROXY_SSL_HEADER=X-Forwarded-Proto.
+_proxy_header = os.environ.get("CARECIRCLE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# /healthz answers plain HTTP from the load balancer inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp 4): scripts only from our own origin (or an inline one
+# carrying the request's nonce: nonce="{{ request.csp_nonce }}"); no inline event handlers, no
+# eval. Inline style attributes stay allowed (style-src 'unsafe-inline'): ECharts, htmx and a
+# few templates set them, and styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -1,0 +1,173 @@
+"""Password logins: the lockout after repeated failures (django-axes), the audit of every failed
+login, and the optional second factor for staff (django-otp TOTP, ``CARECIRCLE_STAFF_OTP=1``).
+
+docs/security.md and ADR 0021 say why it is built this way. The API takes bearer tokens (or the
+browser's session), never a password, so the lockout concerns the login page and the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+
+LOGIN_OBJECT_TYPE = "auth.login"
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check, first in AUTHENTICATION_BACKENDS: a locked-out username + address is
+    refused before any password is compared.
+
+    A login without a request (Django's test ``Client.login``, a management command checking a
+    password in-process) has no address to lock and comes from no network: it is not counted
+    and passes on to the next backend, where axes' own backend would raise instead."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a lockout counts against: ``REMOTE_ADDR``, or behind
+    ``CARECIRCLE_PROXY_COUNT`` trusted proxies the address the outermost of them saw (that many
+    entries from the right of X-Forwarded-For — entries further left are the client's to forge)."""
+    proxies = getattr(settings, "CARECIRCLE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+def _audit(username: str, summary: str, request: HttpRequest | None) -> None:
+    from carecircle.core.audit import record
+    from carecircle.core.models import AuditLog
+
+    address = client_ip(request) if request is not None else None
+    record(
+        None,
+        AuditLog.Action.DENIED,
+        object_type=LOGIN_OBJECT_TYPE,
+        object_id=(username or "")[:64],
+        summary=f"{summary} · {address or '-'}",
+    )
+
+
+# The receivers are connected when the backend module is first imported, which Django does
+# before it sends user_login_failed (it loads every backend to try them).
+@receiver(user_login_failed, dispatch_uid="carecircle.login_failed_audit")
+def audit_failed_login(sender: Any, credentials: dict, request: HttpRequest | None = None, **_):
+    if request is None:
+        return
+    _audit(credentials.get("username", ""), "登录失败 / failed login", request)
+
+
+@receiver(user_locked_out, dispatch_uid="carecircle.locked_out_audit")
+def audit_locked_out(sender: Any, request: HttpRequest, username: str | None = None, **_):
+    _audit(username or "", "登录已锁定 / login locked out", request)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The page a locked-out login gets (AXES_LOCKOUT_CALLABLE): 429, in Chinese and English,
+    with the limit and the wait in minutes."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(cooloff.total_seconds() // 60) if cooloff else 0,
+    }
+    return render(
+        request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE
+    )
+
+
+# --- optional TOTP for staff -----------------------------------------------------------------
+
+OTP_FREE_PREFIXES = ("/accounts/logout/", "/static/", "/i18n/", "/healthz")
+
+
+def needs_otp(user: Any) -> bool:
+    """Staff (insurer roles and the admin) when ``CARECIRCLE_STAFF_OTP`` is on."""
+    if not getattr(settings, "CARECIRCLE_STAFF_OTP", False):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_insurer_staff", False) or user.is_staff or user.is_superuser)
+
+
+class StaffOtpMiddleware:
+    """After the password, a staff member's session is held at the one-time-code page until a
+    code from their authenticator app is verified (django_otp's ``OTPMiddleware`` runs first and
+    sets ``user.is_verified``). The first time, the page enrols a TOTP device: it shows the
+    secret and the otpauth URI to type or paste into the app, and a code confirms it.
+
+    The page answers at whatever URL was asked (no route of its own); the form posts back to
+    it. Session calls to /api/ get a JSON 403 instead; bearer tokens are not affected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not needs_otp(user)
+            or user.is_verified()
+            or request.path.startswith(OTP_FREE_PREFIXES)
+        ):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "code": "otp_required",
+                    "message": "请先在网页上输入动态口令 / Enter your one-time code on the web "
+                    "page first",
+                },
+                status=403,
+            )
+        return otp_page(request, user)
+
+
+def otp_page(request: HttpRequest, user: Any) -> HttpResponse:
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    error = ""
+    if request.method == "POST" and "otp_token" in request.POST:
+        token = request.POST.get("otp_token", "").strip().replace(" ", "")
+        if token.isdigit() and device.verify_token(token):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return HttpResponseRedirect(request.path)
+        error = "动态口令不正确或已过期 / Wrong or expired code"
+    context = {
+        "enrolling": enrolling,
+        "error": error,
+        "secret": _base32(device.bin_key) if enrolling else "",
+        "otpauth_uri": device.config_url if enrolling else "",
+    }
+    return render(request, "registration/otp.html", context, status=401 if error else 200)
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    return base64.b32encode(key).decode("ascii").rstrip("=")
