@@ -7,7 +7,15 @@ import datetime as dt
 import factory
 
 from carecircle.core.calendar import WorkCalendar
-from carecircle.core.models import ApiToken, HolidayDay, HolidayYear, OrgUnit, UnitLevel, User
+from carecircle.core.models import (
+    ApiToken,
+    HolidayDay,
+    HolidayYear,
+    OrgUnit,
+    UnitLevel,
+    User,
+    WorkerHeartbeat,
+)
 from carecircle.core.org import head_office
 from carecircle.core.roles import STAFF_ROLES, Role
 from carecircle.core.validators import id_number_check_char, vin_check_char
@@ -133,3 +141,15 @@ class HolidayDayFactory(factory.django.DjangoModelFactory):
     date = factory.LazyAttributeSequence(lambda o, n: dt.date(o.schedule.year, 1, 1 + n % 28))
     kind = HolidayDay.Kind.OFF
     name = "元旦"
+
+
+class WorkerHeartbeatFactory(factory.django.DjangoModelFactory):
+    """A task worker's lease, seen just now (core.jobs)."""
+
+    class Meta:
+        model = WorkerHeartbeat
+
+    worker_id = factory.Sequence(lambda n: f"worker-{n}")
+    pid = factory.Sequence(lambda n: 10_000 + n)
+    host = "test-host"
+    seen_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))

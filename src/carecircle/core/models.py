@@ -254,3 +254,22 @@ class HolidayDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's lease (core.jobs): renewed every few seconds by the worker's heartbeat
+    thread; a worker not seen for ``WORKER_DEAD_AFTER_SECONDS`` is dead and its RUNNING task
+    is requeued (or failed after ``TASK_MAX_ATTEMPTS``) by the next live worker."""
+
+    worker_id = models.CharField(_("工作进程 / worker id"), max_length=64, primary_key=True)
+    pid = models.PositiveIntegerField(_("进程号 / pid"), null=True, blank=True)
+    host = models.CharField(_("主机 / host"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("启动 / started"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("最近心跳 / last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("工作进程心跳 / worker heartbeat")
+        verbose_name_plural = _("工作进程心跳 / worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} seen {self.seen_at:%F %T}"
