@@ -98,8 +98,82 @@ def test_killed_run_is_abandoned_by_the_next_run(book):
     ValueRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - dt.timedelta(hours=7))
     run = run_value(ValueParams(as_of=AS_OF))
     stale.refresh_from_db()
-    assert stale.status == RunStatus.FAILED and stale.error.startswith("abandoned")
+    assert stale.status == RunStatus.ABANDONED and stale.error.startswith("abandoned")
     assert run.is_current
+
+
+def test_a_run_whose_heartbeat_stopped_for_the_limit_is_abandoned_with_its_rows_and_folder(
+    book, tmp_path, settings
+):
+    """#21 finding 2: the dead run is found in minutes by its heartbeat, not after 6 hours."""
+    settings.CARECIRCLE = {"VALUE_RUNS": {"DEAD_AFTER_SECONDS": 120}}
+    first = run_value(ValueParams(as_of=AS_OF))
+    folder = tmp_path / "value" / "snapshot-run-999-abc"
+    folder.mkdir(parents=True)
+    (folder / "customers.parquet").write_bytes(b"partial")
+    dead = ValueRun.objects.create(as_of=AS_OF, folder=str(folder))
+    ValueRun.objects.filter(pk=dead.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=121)
+    )
+    partial = list(CustomerValue.objects.filter(run=first)[:40].values())
+    for row in partial:
+        row.update(id=None, run_id=dead.pk)
+    CustomerValue.objects.bulk_create(CustomerValue(**row) for row in partial)
+
+    run = run_value(ValueParams(as_of=AS_OF))
+
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.ABANDONED and not dead.is_current
+    assert dead.error.startswith("abandoned: no heartbeat for 12")
+    assert dead.finished_at is not None
+    assert CustomerValue.objects.filter(run=dead).count() == 0
+    assert not folder.exists()
+    assert run.is_current and CustomerValue.objects.current().count() == book
+
+
+def test_a_run_with_a_fresh_heartbeat_blocks_the_next_one_unless_forced(book, tmp_path):
+    """A live run (heartbeat within the limit, however old its start) is never abandoned;
+    ``--force`` abandons it; a folder outside DATA_DIR/value is never removed."""
+    outside = tmp_path / "operator-snapshot"
+    outside.mkdir()
+    alive = ValueRun.objects.create(as_of=AS_OF, folder=str(outside))
+    ValueRun.objects.filter(pk=alive.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=7),
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=30),
+    )
+    with pytest.raises(RunInProgress, match=r"still running \(last heartbeat 30 s ago"):
+        run_value(ValueParams(as_of=AS_OF))
+    assert ValueRun.objects.get(pk=alive.pk).status == RunStatus.RUNNING
+
+    run = run_value(ValueParams(as_of=AS_OF), force=True)
+
+    alive.refresh_from_db()
+    assert alive.status == RunStatus.ABANDONED
+    assert alive.error == "abandoned: --force by an operator / 操作员强制放弃"
+    assert outside.exists()
+    assert run.is_current
+
+
+def test_a_run_abandoned_by_force_while_going_never_becomes_current(book, monkeypatch):
+    """The forced-out run, if its process was in fact alive, fails at its switch-over."""
+    from carecircle.value.engine import runner
+
+    first = run_value(ValueParams(as_of=AS_OF))
+    original = runner.dbio.write_results
+
+    def abandon_me(rows, progress=None):
+        written = original(rows, progress)
+        ValueRun.objects.filter(status=RunStatus.RUNNING).update(status=RunStatus.ABANDONED)
+        return written
+
+    monkeypatch.setattr(runner.dbio, "write_results", abandon_me)
+    with pytest.raises(runner.RunAbandoned):
+        run_value(ValueParams(as_of=AS_OF, horizon_years=1))
+    second = ValueRun.objects.exclude(pk=first.pk).get()
+    assert second.status == RunStatus.ABANDONED and not second.is_current
+    assert CustomerValue.objects.filter(run=second).count() == 0
+    first.refresh_from_db()
+    assert first.is_current
 
 
 def test_a_run_in_progress_blocks_a_second_one(book):
@@ -137,6 +211,10 @@ def test_command_reports_and_refuses_clearly(book):
     ValueRun.objects.create(as_of=AS_OF)
     with pytest.raises(CommandError, match="still running"):
         call_command("value", "run", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("value", "run", "--force", "--as-of", "2026-11-22", stdout=out, stderr=StringIO())
+    assert f"{book} customers" in out.getvalue()
+    assert ValueRun.objects.filter(status=RunStatus.ABANDONED).count() == 1
 
 
 def test_run_scores_with_the_book_models_once_fitted(book):

@@ -2,8 +2,14 @@
 
 The new run's rows are written while the previous run stays current.  Only when every row is
 in does one transaction move ``is_current``, record tier changes, open reviews and propose list
-entries.  A failure at any step marks the run failed and deletes its rows; a killed process
-leaves a ``running`` run that the next run marks abandoned and cleans up.
+entries.  A failure at any step marks the run failed and deletes its rows.
+
+A running run beats: a thread writes ``heartbeat_at`` every ``HEARTBEAT_SECONDS``
+(value/conf.py).  A killed process (SIGKILL, OOM) leaves a ``running`` run whose heartbeat
+stops; once it is older than ``DEAD_AFTER_SECONDS`` the next run marks it ``abandoned``,
+deletes its rows and removes its snapshot folder (recorded on the run).  A run whose heartbeat
+is fresh blocks the next one (``RunInProgress``) unless ``force`` — for an operator who knows
+the process is gone.  Readers never see the killed run: ``is_current`` only moves at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from django.utils import timezone
 
 from carecircle.core import handoff
 from carecircle.core.handoff import Event
+from carecircle.core.jobs import Heartbeat
 
+from ..conf import SETTINGS
 from ..models import CustomerValue, RunStatus, ValueRun
 from ..services.model_versions import active_book_models, load_model
 from . import book_models, dbio, decisions, portfolio
@@ -41,18 +49,60 @@ class RunInProgress(RuntimeError):
     pass
 
 
-def _abandon_stale(max_age: dt.timedelta) -> None:
-    stale = ValueRun.objects.filter(status=RunStatus.RUNNING)
-    for run in stale:
-        if timezone.now() - run.started_at < max_age:
+class RunAbandoned(RuntimeError):
+    """This run was marked abandoned (``--force`` by another run) while it was still going."""
+
+
+def _snapshot_base() -> Path:
+    return Path(settings.DATA_DIR) / "value"
+
+
+def _remove_folder(run: ValueRun) -> None:
+    """Remove the run's own export — only a ``snapshot-run-*`` folder under DATA_DIR/value
+    (never a ``--snapshot`` folder an operator passed in)."""
+    if not run.folder:
+        return
+    folder = Path(run.folder)
+    try:
+        inside = folder.resolve().parent == _snapshot_base().resolve()
+    except OSError:
+        return
+    if inside and folder.name.startswith("snapshot-run-"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def abandon(run: ValueRun, reason: str) -> None:
+    """Mark a dead run ``abandoned``: its rows deleted, its snapshot folder removed."""
+    CustomerValue.objects.filter(run=run).delete()
+    _remove_folder(run)
+    ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.ABANDONED, finished_at=timezone.now(), error=reason
+    )
+    log.warning("value run %s abandoned: %s", run.pk, reason)
+
+
+def _abandon_dead(*, force: bool = False) -> list[int]:
+    dead_after = dt.timedelta(seconds=float(SETTINGS["DEAD_AFTER_SECONDS"]))
+    abandoned = []
+    for run in ValueRun.objects.filter(status=RunStatus.RUNNING):
+        silent = timezone.now() - (run.heartbeat_at or run.started_at)
+        seconds = int(silent.total_seconds())
+        if silent < dead_after and not force:
             raise RunInProgress(
                 f"value run {run.pk} started at {run.started_at:%Y-%m-%d %H:%M} is still running"
-                " / 另一批次正在运行"
+                f" (last heartbeat {seconds} s ago; dead after {dead_after.total_seconds():.0f} s"
+                "; --force if you know its process is gone)"
+                f" / 另一批次正在运行（{seconds} 秒前仍有心跳）"
             )
-        CustomerValue.objects.filter(run=run).delete()
-        run.status = RunStatus.FAILED
-        run.error = "abandoned: the process stopped before finishing / 进程中断"
-        run.save(update_fields=["status", "error"])
+        reason = (
+            f"abandoned: no heartbeat for {seconds} s, the process stopped before finishing"
+            " / 心跳中断，进程未完成即停止"
+            if silent >= dead_after
+            else "abandoned: --force by an operator / 操作员强制放弃"
+        )
+        abandon(run, reason)
+        abandoned.append(run.pk)
+    return abandoned
 
 
 def _purge_old_runs() -> None:
@@ -96,14 +146,19 @@ def run_value(
     snapshot: Path | None = None,
     currency: str | None = None,
     progress: Callable[[str], None] | None = None,
-    stale_after: dt.timedelta = dt.timedelta(hours=6),
+    force: bool = False,
     fail_after_rows: int | None = None,
+    write_batch: int | None = None,
+    write_pause: float = 0.0,
 ) -> ValueRun:
     """Run the engine on the database (or a given snapshot) and switch over atomically.
 
-    ``fail_after_rows`` exists for the switch-over test: it raises after that many rows.
+    ``force`` abandons a ``running`` run even if its heartbeat is fresh.  ``fail_after_rows``
+    exists for the switch-over test: it raises after that many rows.  ``write_batch`` /
+    ``write_pause`` write the rows that many at a time with a pause after each batch (drills
+    and the kill test: a run that can be watched, and killed, mid-write).
     """
-    _abandon_stale(stale_after)
+    _abandon_dead(force=force)
     started = time.perf_counter()
 
     def say(message: str) -> None:
@@ -114,15 +169,25 @@ def run_value(
         as_of=params.as_of,
         parameters=params.to_dict(),
         model_versions={"risk": None, "renewal": None, "method": "experience"},
+        heartbeat_at=timezone.now(),
     )
+
+    def beat() -> None:
+        ValueRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
     folder = snapshot
     exported = False
+    heartbeat = Heartbeat(beat, every=float(SETTINGS["HEARTBEAT_SECONDS"]), name="value-run")
+    heartbeat.__enter__()
     try:
         if folder is None:
             # A fresh folder per run: run ids repeat across databases sharing a data dir.
-            base = Path(settings.DATA_DIR) / "value"
+            base = _snapshot_base()
             base.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix=f"snapshot-run-{run.pk}-", dir=base))
+            # Recorded before anything is written there, so a killed run's folder is found.
+            run.folder = str(folder)
+            run.save(update_fields=["folder"])
             say("exporting snapshot / 导出快照")
             export_snapshot(folder)
             exported = True
@@ -142,7 +207,14 @@ def run_value(
             dbio.write_results(rows.head(fail_after_rows))
             raise RuntimeError(f"simulated failure after {fail_after_rows} rows")
         say(f"writing {rows.height} rows / 写入结果")
-        dbio.write_results(rows, progress=lambda n: say(f"  {n}/{rows.height}"))
+        if write_batch:
+            written = 0
+            for part in rows.iter_slices(write_batch):
+                written += dbio.write_results(part)
+                say(f"  {written}/{rows.height}")
+                time.sleep(write_pause)
+        else:
+            dbio.write_results(rows, progress=lambda n: say(f"  {n}/{rows.height}"))
         counts["customers"] = rows.height
         run.counts = {
             **counts,
@@ -150,6 +222,10 @@ def run_value(
         }
         say("switching over and recording decisions / 切换结果并记录决定")
         with transaction.atomic():
+            if not ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
+                raise RunAbandoned(
+                    f"value run {run.pk} was abandoned by another run (--force) / 本批次已被放弃"
+                )
             ValueRun.objects.filter(is_current=True).update(is_current=False)
             run.counts.update(decisions.record(run, rows, params))
             run.status = RunStatus.SUCCEEDED
@@ -168,7 +244,8 @@ def run_value(
     except BaseException as error:
         log.exception("value run %s failed", run.pk)
         CustomerValue.objects.filter(run=run).delete()
-        ValueRun.objects.filter(pk=run.pk).update(
+        # (an abandoned run stays abandoned)
+        ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
             seconds=round(time.perf_counter() - started, 3),
@@ -176,5 +253,6 @@ def run_value(
         )
         raise
     finally:
+        heartbeat.__exit__(None, None, None)
         if exported and folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

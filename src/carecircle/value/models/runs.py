@@ -3,6 +3,10 @@
 Every run writes its rows under its own ``ValueRun``; readers only ever see the run flagged
 ``is_current``.  The flag moves in one transaction at the very end of a successful run, so a
 failed or killed run leaves the previous results in place (atomic switch-over).
+
+A running run beats (``heartbeat_at``, value.engine.runner); a run whose heartbeat stopped was
+killed and is marked ``abandoned`` by the next run, which deletes its rows and its snapshot
+folder (``folder``) — docs/jobs.md.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("运行中 / Running")
     SUCCEEDED = "succeeded", _("成功 / Succeeded")
     FAILED = "failed", _("失败 / Failed")
+    ABANDONED = "abandoned", _("已放弃(进程中断) / Abandoned (process stopped)")
 
 
 class ValueRun(models.Model):
@@ -35,6 +40,21 @@ class ValueRun(models.Model):
     counts = models.JSONField(_("计数 / counts"), default=dict)
     seconds = models.FloatField(_("耗时(秒) / seconds"), null=True, blank=True)
     error = models.TextField(_("错误 / error"), blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("心跳 / heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("运行中每隔几秒更新 / updated every few seconds while the run is alive"),
+    )
+    folder = models.CharField(
+        _("快照目录 / snapshot folder"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "本批次导出的快照目录,中断后由下一批次删除 / the run's own export, removed "
+            "by the next run if this one was killed"
+        ),
+    )
     summary = models.JSONField(
         _("组合概要 / portfolio summary"),
         default=dict,

@@ -3,7 +3,10 @@
 effect (parties.CustomerListFlag) in line with their entries — the backfill and the nightly
 check (#16).
 
-``value run`` is also what the nightly job calls (docs/value.md: cron or django-tasks).
+``value run`` is also what the nightly job calls (docs/value.md: cron or django-tasks).  A run
+killed mid-way is found by its stopped heartbeat and cleaned up by the next run; ``--force``
+abandons a ``running`` run at once, for an operator who knows its process is gone
+(docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from carecircle.core.clock import today
 from carecircle.value.engine.checks import ValueInputError
 from carecircle.value.engine.export import export_snapshot
 from carecircle.value.engine.params import params_from_settings
-from carecircle.value.engine.runner import RunInProgress, run_value
+from carecircle.value.engine.runner import RunAbandoned, RunInProgress, run_value
 from carecircle.value.engine.snapshot import SnapshotError
 from carecircle.value.ml.datasets import DATASETS, DEFAULT_DATASETS_DIR
 from carecircle.value.ml.errors import ModelInputError, ModelSchemaError
@@ -47,6 +50,24 @@ class Command(BaseCommand):
         run.add_argument("--currency", default=None)
         run.add_argument("--horizon-years", type=int, default=None)
         run.add_argument("--discount-rate", type=float, default=None)
+        run.add_argument(
+            "--force",
+            action="store_true",
+            help="abandon a run still marked running even if its heartbeat is fresh "
+            "(only when you know its process is gone) / 强制放弃仍在运行的批次",
+        )
+        run.add_argument(
+            "--write-batch",
+            type=int,
+            default=None,
+            help="drills: write the results this many rows at a time (with --write-pause)",
+        )
+        run.add_argument(
+            "--write-pause",
+            type=float,
+            default=0.0,
+            help="drills: seconds to pause after each --write-batch",
+        )
         sub.add_parser("lists", help="expire list entries past their date; sync list effects")
 
     def handle(self, *args, **options) -> None:
@@ -87,11 +108,15 @@ class Command(BaseCommand):
                 snapshot=options["snapshot"],
                 currency=options["currency"],
                 progress=lambda message: self.stderr.write(message),
+                force=options["force"],
+                write_batch=options["write_batch"],
+                write_pause=options["write_pause"],
             )
         except (
             ValueInputError,
             SnapshotError,
             RunInProgress,
+            RunAbandoned,
             ModelSchemaError,
             ImproperlyConfigured,
             ValueError,
