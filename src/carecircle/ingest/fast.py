@@ -14,8 +14,8 @@ from collections.abc import Callable
 import polars as pl
 from django.db import connections, transaction
 
-from . import pgkeys, pgload, units, vframe
-from .results import TableResult
+from . import pgkeys, pgload, unique, units, vframe
+from .results import RowError, TableResult
 from .tables import TableSpec
 
 
@@ -32,8 +32,11 @@ def load(
     *,
     batch_size: int,
     progress: Callable[[int], object] | None,
+    seen: unique.Seen | None = None,
 ) -> None:
-    """``df`` is sorted as the row path sorts it; ``result`` gets counts and errors."""
+    """``df`` is sorted as the row path sorts it; ``result`` gets counts and errors; ``seen``
+    (customers) carries the identities met in the file from batch to batch, as in the row
+    path."""
     checked = vframe.check(spec, df, duplicates)
     errors = checked.errors
     plan = pgload.Plan(spec, connections[spec.model._base_manager.db])
@@ -48,9 +51,35 @@ def load(
         batch = good.slice(int(lo), int(hi) - int(lo))  # type: ignore[call-overload]
         if batch.height:
             with transaction.atomic(using=plan.conn.alias):
-                errors += pgload.write_batch(plan, batch, result)
+                if seen is not None:
+                    batch, clashes = _unique(spec, batch, seen)
+                    errors += clashes
+                if batch.height:
+                    errors += pgload.write_batch(plan, batch, result)
         if progress:
             progress(min(batch_size, df.height - start))
     errors.sort(key=lambda e: (e[0], e[1]))
     result.errors.extend(e for _, _, e in errors)
     result.rejected += len({row for row, _, _ in errors})
+
+
+def _unique(
+    spec: TableSpec, batch: pl.DataFrame, seen: unique.Seen
+) -> tuple[pl.DataFrame, list[tuple[int, int, RowError]]]:
+    """The batch without the rows another customer's identity rules out (unique.py), and
+    their errors — the row path's check on the same rows in the same order."""
+    key = spec.key_fields[0]
+    plain = {vframe.PLAIN.get(i.column, i.column): i.column for i in unique.IDENTITIES}
+    rows = batch.sort(vframe.POS).select(vframe.ROW, key, *plain).iter_rows(named=True)
+    clashes = unique.check(
+        spec.model,
+        (
+            unique.Candidate(r[vframe.ROW], str(r[key]), {plain[k]: r[k] for k in plain})
+            for r in rows
+        ),
+        seen,
+    )
+    if not clashes:
+        return batch, []
+    found = [(row, order, error) for row, pairs in clashes.items() for order, error in pairs]
+    return batch.filter(~pl.col(vframe.ROW).is_in(list(clashes))), found

@@ -19,7 +19,7 @@ from django.utils import timezone
 from carecircle.core import bulk
 
 from . import convert as c
-from . import fast, units
+from . import fast, unique, units
 from .results import RowError, TableResult
 from .tables import TableSpec, ensure_teams
 
@@ -73,12 +73,13 @@ def load_frame(
     if spec.sort_by and spec.sort_by in df.columns:
         df = df.sort(spec.sort_by, ROW, nulls_last=True)
     duplicates = _duplicate_rows(spec, df)
+    seen = unique.Seen() if spec.unique_identities else None  # identities met in this file
     if fast.applies(spec):  # PostgreSQL: set-based, same rules and report (fast.py)
-        fast.load(spec, df, duplicates, result, batch_size=batch_size, progress=progress)
+        fast.load(spec, df, duplicates, result, batch_size=batch_size, progress=progress, seen=seen)
         return result
     for offset in range(0, df.height, batch_size):
         rows = df.slice(offset, batch_size).to_dicts()
-        _load_batch(spec, rows, duplicates, result)
+        _load_batch(spec, rows, duplicates, result, seen)
         if progress:
             progress(len(rows))
     result.errors.sort(key=lambda e: e.row)
@@ -224,7 +225,11 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _load_batch(
-    spec: TableSpec, rows: list[dict], duplicates: set[int], result: TableResult
+    spec: TableSpec,
+    rows: list[dict],
+    duplicates: set[int],
+    result: TableResult,
+    seen: unique.Seen | None = None,
 ) -> None:
     errors: list[RowError] = []
     converted = []
@@ -244,8 +249,16 @@ def _load_batch(
         values = _convert_row(spec, raw, errors)
         if values is not None:
             converted.append((raw, values))
-    own_keys = {str(v.get(spec.key_fields[0])) for _, v in converted}
     with transaction.atomic():
+        if seen is not None:  # another customer's phone, ID number or USCC (unique.py)
+            clashes = unique.check(
+                spec.model,
+                (unique.Candidate(raw[ROW], str(v[spec.key_fields[0]]), v) for raw, v in converted),
+                seen,
+            )
+            errors += [error for found in clashes.values() for _, error in found]
+            converted = [(raw, v) for raw, v in converted if raw[ROW] not in clashes]
+        own_keys = {str(v.get(spec.key_fields[0])) for _, v in converted}
         kept = _drop_orphans(spec, _resolve(spec, converted, errors, own_keys), errors)
         units.fill_rows(spec.name, kept)
         if spec.name == "staff":

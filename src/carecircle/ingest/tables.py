@@ -71,6 +71,8 @@ class TableSpec:
     ignore_in_compare: frozenset[str] = frozenset()
     sort_by: str | None = None
     derived_fields: tuple[str, ...] = ()  # set by ``finish`` / the loader, stored too
+    # Phone, ID number and USCC unique across the book and the file (``unique.py``).
+    unique_identities: bool = False
 
     def stored_fields(self) -> list[str]:
         names = [col.target for col in self.columns if col.target]
@@ -207,6 +209,7 @@ SPECS: dict[str, TableSpec] = {
         check=_customer_check,
         finish=customer_finish,
         derived_fields=PII_FIELDS,
+        unique_identities=True,
         # Ciphertexts differ at every encryption (random nonce): compare the blind index.
         ignore_in_compare=frozenset({"phone_encrypted", "id_number_encrypted"}),
     ),

@@ -24,6 +24,8 @@ ROW = "__row"
 POS = "__pos"  # position in the (sorted) frame: decides the batch, as in the row path
 # Order of a row's errors in the report, as the row path appends them.
 SEQ_CHECK, SEQ_REF, SEQ_ORPHAN = 1_000, 2_000, 3_000
+# Plain identities kept beside their ciphertexts until the batch's uniqueness check.
+PLAIN = {"phone": "__plain_phone", "id_number": "__plain_id_number"}
 
 Problem = tuple[str, str, str]  # (column, rule, message)
 # The cross-column rules of tables.py as expressions over converted values.
@@ -59,7 +61,11 @@ def customer_pii(frame: pl.DataFrame) -> pl.DataFrame:
         each("id_number_hash", pii.blind_index),
         each("id_number_masked", pii.mask_id_number),
     ]
-    return frame.drop("phone", "id_number").with_columns(*phone, *ids)
+    # The plain values stay under private names (never staged nor stored) for the book-wide
+    # uniqueness check, which looks them up under every readable key (unique.py).
+    return frame.rename({"phone": PLAIN["phone"], "id_number": PLAIN["id_number"]}).with_columns(
+        *phone, *ids
+    )
 
 
 FINISH: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {"customers": customer_pii}
