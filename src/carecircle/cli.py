@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+from carecircle.core.keys import require_keys
 from carecircle.core.schema import require_schema
 
 # CLI names that are not valid Python module names, or read better than the command module.
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     args[0] = "carecircle"
+    # A command that handles personal data refuses, in one line, to run without real keys
+    # (core/keys.py: KEY_FREE, the CARECIRCLE_ALLOW_DEMO_KEYS opt-in of the demo).
+    require_keys(args)
     # A command that needs the tables says "migrate first" in one line on a fresh database.
     require_schema(args)
     from django.core.management import execute_from_command_line

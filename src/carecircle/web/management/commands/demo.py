@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 
+from carecircle.core.keys import ALLOW_DEMO_KEYS_ENV
 from carecircle.core.models import OrgUnit, UnitLevel, User
 from carecircle.core.org import head_office
 from carecircle.core.roles import Role
@@ -99,12 +100,19 @@ class Command(BaseCommand):
 
 def start_task_worker() -> subprocess.Popen:
     """Work done after a page has answered (a claim report's red-flag and fast-track checks,
-    nightly jobs enqueued by hand) needs the worker, as it does in production."""
+    nightly jobs enqueued by hand) needs the worker, as it does in production. The worker is a
+    ``carecircle`` command, so it passes the key check: the demo gives its children the
+    explicit opt-in to the demo keys (core/keys.py; never set in production)."""
     return subprocess.Popen(
         [sys.executable, "-m", "carecircle.cli", "worker", "--no-startup-delay", "--no-reload",
          "--interval", "0.5"],
-        env=os.environ.copy(),
+        env=demo_child_env(),
     )  # fmt: skip
+
+
+def demo_child_env() -> dict[str, str]:
+    """The environment of a process the demo starts: its own, plus the demo-keys opt-in."""
+    return {**os.environ, ALLOW_DEMO_KEYS_ENV: "1"}
 
 
 def demo_units() -> dict[str, OrgUnit]:

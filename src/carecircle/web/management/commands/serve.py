@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from carecircle.core.keys import check_keys
+
 
 class Command(BaseCommand):
     help = "Run CareCircle under gunicorn (production) / 以生产方式运行"
@@ -21,18 +23,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-insecure",
             action="store_true",
-            help="start even with the demo SECRET_KEY or SQLite (never in production)",
+            help="start even with the demo keys or SQLite (never in production)",
         )
 
     def handle(self, *args, **options):
         sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        if not options["allow_insecure"]:
-            if settings.SECRET_KEY == settings.INSECURE_DEFAULT_SECRET:
-                raise CommandError("SECRET_KEY is not set: refusing to serve with the demo key.")
-            if not settings.FIELD_ENCRYPTION_KEY:
-                raise CommandError("CARECIRCLE_FIELD_KEY is not set (docs/operations.md).")
-            if sqlite:
-                raise CommandError("DATABASE_URL is not set: production runs on PostgreSQL.")
+        # The one key check of every command (core/keys.py): --allow-insecure accepts the demo
+        # keys, never a key that is set but weak.
+        problem = check_keys(allow_demo=options["allow_insecure"])
+        if problem:
+            raise CommandError(problem)
+        if not options["allow_insecure"] and sqlite:
+            raise CommandError("DATABASE_URL is not set: production runs on PostgreSQL.")
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
         call_command("collectstatic", interactive=False, verbosity=0)
