@@ -58,6 +58,19 @@ def test_every_failed_login_is_recorded_by_axes_and_in_the_audit_trail():
     assert all(row.actor_id is None for row in failed)
 
 
+def test_the_admin_login_is_locked_the_same_way():
+    UserFactory(username="root", role=Role.MANAGER, is_staff=True, is_superuser=True)
+    client = Client()
+    answers = [
+        client.post("/admin/login/", {"username": "root", "password": f"g{i}"}).status_code
+        for i in range(6)
+    ]
+    assert answers == [200, 200, 200, 200, 429, 429]
+    response = client.post("/admin/login/", {"username": "root", "password": "pw-for-tests-1"})
+    assert response.status_code == 429
+    assert AccessFailureLog.objects.filter(username="root").count() == 7
+
+
 def test_the_lock_is_per_username_and_address():
     UserFactory(username="victim", role=Role.MANAGER)
     UserFactory(username="colleague", role=Role.MANAGER)
