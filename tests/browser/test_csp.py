@@ -83,3 +83,34 @@ def test_the_api_docs_render_swagger_ui_from_our_origin_with_no_csp_violation(wa
     expect(page.locator(".opblock").first).to_be_visible()
     assert _violations(page) == []
     assert [m for m in console if "Content Security Policy" in m or "Refused" in m] == []
+
+
+@pytest.fixture
+def merchant_voucher():
+    from tests.browser.test_alliance import NOW as JUNE
+    from tests.factories import CustomerFactory
+    from tests.factories.alliance import VoucherFactory, merchant_with_offer
+
+    with clock.frozen_at(JUNE):
+        _merchant, offer, _location, merchant_user = merchant_with_offer(price="35.50")
+        merchant_user.username = "merchant01"
+        merchant_user.save()
+        yield VoucherFactory(product=offer.product, customer=CustomerFactory())
+
+
+def test_the_merchants_redemption_form_empties_itself_after_a_success_under_the_csp(
+    watched, live_server, merchant_voucher
+):
+    """The reset was an inline ``hx-on`` handler (eval); now a static listener does it."""
+    page, console = watched
+    page.goto(live_server.url + "/alliance/merchant/")
+    page.fill("#id_username", "merchant01")
+    page.fill("#id_password", "pw-for-tests-1")
+    page.get_by_role("button", name="登录 / Log in").click()
+    expect(page).to_have_url(live_server.url + "/alliance/merchant/")
+    page.fill("#code", merchant_voucher.display_code)
+    page.get_by_role("button", name="核销 / Redeem").click()
+    expect(page.locator("#redeemed")).to_contain_text("核销成功 / Redeemed")
+    expect(page.locator("#code")).to_have_value("")
+    assert _violations(page) == []
+    assert [m for m in console if "Content Security Policy" in m or "Refused" in m] == []
