@@ -1,7 +1,9 @@
 """The ``carecircle`` console script: Django's management commands under friendlier names.
 
 ``carecircle demo | serve | worker | generate | import | stats | value-run | bench`` and every
-other ``manage.py`` command (migrate, check, createsuperuser …).
+other ``manage.py`` command (migrate, check, createsuperuser …). ``worker`` is our own command
+(core/management/commands/worker.py: django-tasks' database worker with a lease, so the tasks
+of a worker killed mid-task are retried); django-tasks' bare ``db_worker`` is still there.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from carecircle.core.schema import require_schema
 ALIASES = {
     "import": "import_data",
     "value-run": "value_run",
-    "worker": "db_worker",
 }
 
 

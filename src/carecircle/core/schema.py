@@ -19,7 +19,7 @@ MIGRATE = "uv run carecircle migrate"
 
 # Commands that run without the schema, by the name Django dispatches (after cli.ALIASES).
 # Every other command — the project's own (import, value, renewals, alliance, claims,
-# claims_clocks, ecosystem, notify, db_worker, privacy, org, stats, api_token, calendar,
+# claims_clocks, ecosystem, notify, worker, db_worker, privacy, org, stats, api_token, calendar,
 # complaints, proposals) and Django's that touch the tables (createsuperuser, changepassword,
 # loaddata, dumpdata, flush, clearsessions …) — is checked.
 SCHEMA_FREE = frozenset(
