@@ -8,9 +8,10 @@ from ninja.pagination import paginate
 from carecircle.core.api.auth import acting_user
 from carecircle.core.api.idempotency import create_once
 from carecircle.core.api.pagination import LimitOffsetNoCount
-from carecircle.core.api.schemas import ERRORS
+from carecircle.core.api.schemas import ERRORS, ErrorOut
+from carecircle.core.errors import DomainError
 
-from . import services
+from . import services, throttle
 from .api_consent import router as consent_router
 from .models import Customer, Vehicle
 from .schemas import (
@@ -18,6 +19,7 @@ from .schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPatch,
+    CustomerSearchIn,
     VehicleFilters,
     VehicleIn,
     VehicleOut,
@@ -25,6 +27,8 @@ from .schemas import (
 )
 
 router = Router(tags=["parties"])
+# A write that sets a phone or ID number, and a search by one, can be braked (throttle.py).
+BRAKED_ERRORS = {**ERRORS, 429: ErrorOut}
 router.add_router("", consent_router)  # /customers/{id}/consents (docs/consent.md)
 
 
@@ -41,22 +45,39 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
     return filters.apply(_customers(request)).order_by("pk")
 
 
+@router.post("/customers/search", response={200: list[CustomerOut], **BRAKED_ERRORS})
+@paginate(LimitOffsetNoCount)
+def search_customers(request: HttpRequest, payload: CustomerSearchIn):
+    """By full mobile number and/or resident ID number, in the body — never in the URL, so
+    no access log or proxy keeps them. Each search is audited (the fields, not the values)
+    and braked per user (``PII_SEARCHES_PER_HOUR``, 429 ``too_many_lookups``)."""
+    qs = payload.apply(_customers(request))
+    throttle.answer(
+        acting_user(request), throttle.PII_SEARCH, f"API search by {'+'.join(payload.fields())}"
+    )
+    return qs.order_by("pk")
+
+
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request: HttpRequest, customer_id: int):
     return get_object_or_404(_customers(request), pk=customer_id)
 
 
-@router.post("/customers", response={201: CustomerOut, 200: CustomerOut, **ERRORS})
+@router.post("/customers", response={201: CustomerOut, 200: CustomerOut, **BRAKED_ERRORS})
 def create_customer(request: HttpRequest, payload: CustomerIn):
-    customer, created = create_once(
-        request,
-        _customers(request),
-        lambda: services.create_customer(acting_user=acting_user(request), **payload.dict()),
-    )
+    try:
+        customer, created = create_once(
+            request,
+            _customers(request),
+            lambda: services.create_customer(acting_user=acting_user(request), **payload.dict()),
+        )
+    except DomainError as exc:
+        throttle.settle(acting_user(request), exc)  # an Idempotency-Key rolled its audit back
+        raise
     return (201 if created else 200), customer
 
 
-@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **BRAKED_ERRORS})
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch):
     customer = get_object_or_404(_customers(request), pk=customer_id)
     return services.update_customer(

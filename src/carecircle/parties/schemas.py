@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from carecircle.core import pii
 from carecircle.core.api.schemas import InputSchema, Money, RowId
-from carecircle.core.errors import invalid
-from carecircle.core.validators import check_mobile, check_plate, check_vin
+from carecircle.core.errors import DomainError, invalid
+from carecircle.core.validators import check_id_number, check_mobile, check_plate, check_vin
 
 from .choices import CustomerKind, Gender, VehicleUse
-from .models import Customer, Vehicle
+from .models import Customer, CustomerQuerySet, Vehicle
 
 
 def _viewer(context: Any):
@@ -92,7 +91,11 @@ class CustomerFilters(InputSchema):
     city: str | None = None
     kind: CustomerKind | None = None
     owner_id: RowId | None = None
-    phone: str | None = Field(None, description="完整手机号 / full mobile number")
+    phone: str | None = Field(
+        None,
+        description="已停用：手机号不放在网址中，请用 POST /api/customers/search / retired: a "
+        "phone number never goes in a URL; use POST /api/customers/search (400 ``use_post_search``)",
+    )
     customer_no: str | None = None
 
     def apply(self, qs: QuerySet) -> QuerySet:
@@ -104,11 +107,40 @@ class CustomerFilters(InputSchema):
             qs = qs.filter(owner_id=self.owner_id)
         if self.customer_no:
             qs = qs.filter(customer_no=self.customer_no.strip())
-        if self.phone:
-            # A full number finds its customer through the blind index; nothing is decrypted.
-            qs = qs.filter(
-                phone_hash=pii.blind_index(_normalised(check_mobile, "phone", self.phone))
+        if self.phone is not None:
+            # It is in the access log already; answering would teach clients to keep doing it.
+            raise DomainError(
+                "use_post_search",
+                "手机号、身份证号不能放在网址中，请用 POST /api/customers/search 在请求体中查询 / "
+                "phone and ID numbers never go in a URL: search with POST /api/customers/search "
+                "and the number in the JSON body",
+                "phone",
             )
+        return qs
+
+
+class CustomerSearchIn(InputSchema):
+    """A search by full personal identifiers, in the body (never in a URL). At least one;
+    both given → the customers having both."""
+
+    phone: str | None = Field(None, max_length=20, description="完整手机号 / full mobile number")
+    id_number: str | None = Field(None, max_length=18, description="身份证号 / resident ID number")
+
+    def fields(self) -> list[str]:
+        return [f for f in ("phone", "id_number") if getattr(self, f)]
+
+    def apply(self, qs: CustomerQuerySet) -> QuerySet:
+        if not self.fields():
+            raise DomainError(
+                "search_term_required",
+                "请填写手机号或身份证号 / give a phone or an ID number",
+                "phone",
+            )
+        # A full number finds its customer through the blind index; nothing is decrypted.
+        if self.phone:
+            qs = qs.search_phone(_normalised(check_mobile, "phone", self.phone))
+        if self.id_number:
+            qs = qs.search_id_number(_normalised(check_id_number, "id_number", self.id_number))
         return qs
 
 

@@ -24,7 +24,7 @@ from carecircle.core.validators import (
     is_new_energy_plate,
 )
 
-from . import consent
+from . import consent, throttle
 from .choices import CustomerKind
 from .models import Customer, Vehicle
 from .models_consent import ConsentSource
@@ -166,6 +166,21 @@ def create_customer(*, acting_user, **data: Any) -> Customer:
     unknown = set(data) - {*CUSTOMER_FIELDS, "phone", "id_number", "uscc", "customer_no"}
     if unknown:
         raise ValueError(f"unknown customer fields {sorted(unknown)}")
+    if _sets_personal_identity(data):
+        throttle.require_room(acting_user, throttle.EXISTENCE)
+    try:
+        return _create_customer(acting_user, data)
+    except DomainError as exc:
+        throttle.existence_answered(acting_user, exc)  # counted and audited, or a 429
+        raise
+
+
+def _sets_personal_identity(data: dict[str, Any]) -> bool:
+    """The write could answer "another customer already has this phone / ID number"."""
+    return bool(data.get("phone") or data.get("id_number"))
+
+
+def _create_customer(acting_user, data: dict[str, Any]) -> Customer:
     with transaction.atomic():
         customer = Customer(
             customer_no=data.pop("customer_no", None) or f"C{uuid.uuid4().hex[:12].upper()}",
@@ -207,6 +222,16 @@ def update_customer(customer: Customer, *, acting_user, **changes: Any) -> Custo
     unknown = set(changes) - {*CUSTOMER_FIELDS, "phone", "id_number", "uscc"}
     if unknown:
         raise ValueError(f"unknown customer fields {sorted(unknown)}")
+    if _sets_personal_identity(changes):
+        throttle.require_room(acting_user, throttle.EXISTENCE)
+    try:
+        return _update_customer(customer, acting_user, changes)
+    except DomainError as exc:
+        throttle.existence_answered(acting_user, exc, object_id=str(customer.pk))
+        raise
+
+
+def _update_customer(customer: Customer, acting_user, changes: dict[str, Any]) -> Customer:
     with transaction.atomic():
         customer = locks.lock(Customer, pk=customer.pk)
         before = snapshot(customer, AUDITED_CUSTOMER)
