@@ -153,3 +153,25 @@ def test_https_and_the_proxy_header_come_from_the_environment(tmp_path):
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
         "AXES_FAILURE_LIMIT": 8,
     }
+
+
+@pytest.mark.django_db
+def test_with_the_redirect_on_plain_http_is_sent_to_https_but_the_health_check_is_not():
+    from django.test import Client, override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=600):
+        client = Client()
+        response = client.get("/accounts/login/")
+        assert response.status_code == 301
+        assert response["Location"] == "https://testserver/accounts/login/"
+        assert client.get("/healthz").status_code == 200  # the load balancer's plain check
+        secure = client.get("/accounts/login/", secure=True)
+        assert secure.status_code == 200
+        assert secure["Strict-Transport-Security"] == "max-age=600"
+    with override_settings(
+        SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+    ):
+        client = Client()
+        proxied = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+        assert proxied.status_code == 200  # the proxy says the browser used HTTPS
+        assert client.get("/accounts/login/").status_code == 301
