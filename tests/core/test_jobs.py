@@ -93,6 +93,22 @@ def test_a_task_of_a_worker_with_no_lease_is_orphaned_only_after_the_limit(setti
     assert fresh.status == "RUNNING"
 
 
+def test_a_worker_restarted_under_the_same_id_takes_back_the_task_its_predecessor_left(
+    settings,
+):
+    """A fixed ``--worker-id`` renews the killed process's lease: the restarted worker still
+    finds the task left RUNNING under its id (it is running nothing yet); others do not."""
+    settings.CARECIRCLE = LIMITS
+    _seen("host-1", 1)
+    task = _running(["host-1"], started_seconds_ago=5)
+
+    assert not jobs.reap_orphaned_tasks()
+    assert not jobs.reap_orphaned_tasks(restarted="host-2")
+    assert jobs.reap_orphaned_tasks(restarted="host-1").requeued == [str(task.pk)]
+    task.refresh_from_db()
+    assert task.status == "READY"
+
+
 def test_worker_status_lists_workers_and_stuck_tasks(settings):
     settings.CARECIRCLE = LIMITS
     _seen("alive", 1)
@@ -109,6 +125,7 @@ def test_worker_status_lists_workers_and_stuck_tasks(settings):
     assert f"STUCK {stuck.pk} tests.core.jobs_tasks.wait_for_release attempts 1" in text
 
 
+@pytest.mark.django_db(transaction=True)  # the lease thread has its own connection
 def test_a_starting_worker_requeues_a_dead_workers_task_runs_it_and_gives_its_lease_back(
     settings, tmp_path
 ):

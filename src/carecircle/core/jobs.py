@@ -134,8 +134,13 @@ def _dead_after() -> dt.timedelta:
     return dt.timedelta(seconds=float(SETTINGS["WORKER_DEAD_AFTER_SECONDS"]))
 
 
-def orphaned_tasks(now: dt.datetime | None = None):
-    """RUNNING tasks whose (last) worker holds no live lease, oldest first."""
+def orphaned_tasks(now: dt.datetime | None = None, restarted: str | None = None):
+    """RUNNING tasks whose (last) worker holds no live lease, oldest first.
+
+    ``restarted``: a worker starting under a fixed ``--worker-id`` (systemd ``%H-1``, or the
+    autoreloader's child) renews the lease of the process it replaces, so the tasks still
+    RUNNING under its own id are orphaned whatever the lease says: it is running nothing yet.
+    """
     from django_tasks_db.models import DBTaskResult
 
     from carecircle.core.models import WorkerHeartbeat
@@ -144,8 +149,13 @@ def orphaned_tasks(now: dt.datetime | None = None):
     alive = set(
         WorkerHeartbeat.objects.filter(seen_at__gte=limit).values_list("worker_id", flat=True)
     )
-    running = DBTaskResult.objects.running().filter(started_at__lt=limit).order_by("started_at")
-    return [t for t in running if not (t.worker_ids and t.worker_ids[-1] in alive)]
+    running = DBTaskResult.objects.running().order_by("started_at")
+    return [
+        t
+        for t in running
+        if (t.worker_ids and t.worker_ids[-1] == restarted)
+        or (t.started_at < limit and not (t.worker_ids and t.worker_ids[-1] in alive))
+    ]
 
 
 def lost_reason(attempts: int, limit: int) -> str:
@@ -156,8 +166,9 @@ def lost_reason(attempts: int, limit: int) -> str:
     )
 
 
-def reap_orphaned_tasks() -> Reaped:
-    """Requeue the tasks of dead workers, or fail them once they used up their attempts.
+def reap_orphaned_tasks(restarted: str | None = None) -> Reaped:
+    """Requeue the tasks of dead workers, or fail them once they used up their attempts
+    (``restarted``: see ``orphaned_tasks``).
 
     Each change is one conditional UPDATE (still RUNNING, same start): a task that a live
     worker claimed again in between, or that another reaper already handled, is left alone.
@@ -168,7 +179,7 @@ def reap_orphaned_tasks() -> Reaped:
     limit = int(SETTINGS["TASK_MAX_ATTEMPTS"])
     now = timezone.now()
     reaped = Reaped()
-    for task in orphaned_tasks(now):
+    for task in orphaned_tasks(now, restarted):
         attempts = len(task.worker_ids)
         same = DBTaskResult.objects.filter(
             pk=task.pk, status=TaskResultStatus.RUNNING, started_at=task.started_at

@@ -16,6 +16,7 @@ import os
 from argparse import ArgumentParser
 from typing import Any
 
+from django.db import DatabaseError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
@@ -29,7 +30,11 @@ class LeasedWorker(db_worker.Worker):
 
     def run(self) -> None:
         jobs.beat_worker(self.worker_id)  # the lease exists before the first claim
-        reaped = jobs.reap_orphaned_tasks()
+        try:
+            reaped = jobs.reap_orphaned_tasks(restarted=self.worker_id)
+        except DatabaseError:  # a locked database: the heartbeat thread reaps again soon
+            log.warning("worker %s: could not reap at start-up", self.worker_id, exc_info=True)
+            reaped = jobs.Reaped()
         if reaped:
             log.warning(
                 "worker %s at start-up: %d task(s) of dead workers requeued, %d failed",
