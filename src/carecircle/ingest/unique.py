@@ -59,10 +59,14 @@ IDENTITIES: tuple[Identity, ...] = (
 )
 
 
-def _indexes(value: str) -> list[str]:
-    """The value's blind index under every readable key (the current one first)."""
-    every = getattr(pii, "blind_indexes", None)
-    return list(every(value)) if every is not None else [pii.blind_index(value)]
+def _indexer() -> Callable[[str], list[str]]:
+    """value → its blind index under every readable key (the current one first): the keyring
+    is read once per batch, not once per value."""
+    keyring = getattr(pii, "keyring", None)
+    if keyring is None:
+        return lambda value: [pii.blind_index(value)]
+    keys = keyring().readable
+    return lambda value: list(dict.fromkeys(key.index(value) for key in keys))
 
 
 @dataclass
@@ -109,8 +113,9 @@ def _holders(
     if not values:
         return {}
     lookups: dict[str, str] = {}
+    indexes = _indexer() if identity.hashed else lambda value: [value]
     for value in values:
-        for looked in _indexes(value) if identity.hashed else [value]:
+        for looked in indexes(value):
             lookups[looked] = value
     found = model._base_manager.filter(**{f"{identity.stored}__in": list(lookups)}).values_list(
         identity.stored, "customer_no"
