@@ -35,7 +35,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_LENGTH,
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, Value, When
 from django.db.models.functions import Substr
 
@@ -379,13 +379,26 @@ def _rewrite(spec: Sealed, pks: list[int]) -> tuple[int, int]:
                 unreadable += 1
                 continue
             sealed = pii.encrypt(plain)
-            setattr(row, spec.field, sealed.encode("ascii") if spec.binary else sealed)
+            values: list = [sealed.encode("ascii") if spec.binary else sealed]
             if spec.hash_field:
-                setattr(row, spec.hash_field, current.index(spec.index_prefix + plain))
-            changed.append(row)
+                values.append(current.index(spec.index_prefix + plain))
+            changed.append((*values, row.pk))
         if changed:
-            spec.manager().bulk_update(changed, fields)
+            _update_rows(spec, fields, changed)
     return len(changed), unreadable
+
+
+def _update_rows(spec: Sealed, fields: list[str], rows: list[tuple]) -> None:
+    """One ``UPDATE … WHERE pk = %s`` per row, sent with executemany: linear in the batch (a
+    ``bulk_update`` CASE over 1,000 primary keys costs the database 1,000² comparisons)."""
+    meta = spec.model_class()._meta
+    qn = connection.ops.quote_name
+    columns = {f.name: f.column for f in meta.concrete_fields}
+    assignments = ", ".join(f"{qn(columns[f])} = %s" for f in fields)
+    table, pk = qn(meta.db_table), qn(columns[meta.pk.name])
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names from meta
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def pending_count(spec: Sealed) -> int:
