@@ -48,10 +48,6 @@ def test_the_live_api_on_postgresql_answers_no_5xx_and_only_documented_responses
     assert statuses == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#21 O in progress: searches by full phone/ID still go in the URL (GET ?q=, ?phone=)",
-)
 def test_a_search_by_full_phone_or_id_number_leaves_neither_in_the_access_log(live):
     phone, id_number = live.seed["phone"], live.seed["id_number"]
     customer_url = f"/customers/{live.seed['customer_id']}/"
