@@ -100,6 +100,13 @@ def test_full_number_searches_past_the_limit_get_429_and_a_message(
     assert refused.status_code == 429
     assert refused.context["page"] is None
     assert "查询手机号或身份证号过于频繁" in refused.content.decode()
+    partial = client.post(
+        URL, {"q": PHONE}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="search-results"
+    )
+    # htmx swaps no 4xx but 403 (web/base.html): the partial carries the message with a 200.
+    assert (
+        partial.status_code == 200 and 'data-refused="too_many_lookups"' in partial.content.decode()
+    )
     assert client.post(URL, {"q": "张三"}).status_code == 200  # a name search is not braked
     assert len(lookups(manager, "pii_search")) == 2
     assert len(lookups(manager, "lookup_brake")) == 1

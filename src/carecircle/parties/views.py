@@ -99,7 +99,12 @@ def customer_search(request: HtmxHttpRequest) -> HttpResponse:
             try:
                 throttle.answer(user, throttle.PII_SEARCH, f"page search by {term.kind}")
             except DomainError as exc:
-                return _render(request, {"form": form, "page": None, "refused": exc.message}, 429)
+                # htmx swaps no 4xx but 403 (web/base.html's htmx-config): its partial says
+                # it with a 200; a plain form post gets the 429.
+                status = 200 if request.htmx else 429
+                return _render(
+                    request, {"form": form, "page": None, "refused": exc.message}, status
+                )
         page = selectors.search_customers(user, term, 1)
         token = _keep(request, SearchTerm(page.kind, term.value, term.hint), form.cleaned_data["q"])
         response = _render(request, _results(form, page, token))
