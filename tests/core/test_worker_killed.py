@@ -39,7 +39,6 @@ def _worker(data_dir: Path, worker_id: str) -> subprocess.Popen:
         data_dir,
         "worker", "--no-startup-delay", "--no-reload", "--interval", "0.2",
         "--worker-id", worker_id,
-        module="django",
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -145,7 +144,7 @@ def test_a_task_that_kills_its_worker_every_time_ends_failed_after_the_limit_and
     )
     assert _lines(folder, "start") == 3
 
-    report = live_db.run(data, "worker", "--status", module="django")
+    report = live_db.run(data, "worker", "--status")
     assert report.returncode == 0, report.stderr
     assert "因工作进程中断而失败: 1" in report.stdout
     assert f"FAILED {task_id} tests.core.jobs_tasks.kill_my_worker attempts 3" in report.stdout
