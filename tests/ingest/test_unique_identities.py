@@ -2,6 +2,8 @@
 and USCC are unique across the whole book and within the file. A duplicate row is rejected with
 a row-level error in the report and never loaded, in the row path and in the fast path alike."""
 
+import base64
+
 import pytest
 from django.db import connection
 
@@ -114,6 +116,23 @@ def test_a_row_rejected_for_its_own_reason_does_not_hold_its_number(tmp_path):
     result = import_paths([path], progress=False)
     assert [(e.row, e.code) for t in result.tables for e in t.errors] == [(2, "company_has_id")]
     assert list(Customer.objects.values_list("customer_no", flat=True)) == ["N2"]
+
+
+def test_a_number_still_indexed_under_the_previous_key_is_found_during_a_rotation(
+    tmp_path, settings
+):
+    old_key = base64.urlsafe_b64encode(b"o" * 32).decode()
+    settings.FIELD_ENCRYPTION_KEY = old_key
+    holder = CustomerFactory(customer_no="B1", name="旧钥匙")
+    holder.set_phone(PHONE_BOOK)
+    holder.save()
+    settings.FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
+    settings.FIELD_ENCRYPTION_KEYS_PREVIOUS = [old_key]
+    path = write_csv(
+        tmp_path / "customers.csv", HEADER, [["N1", "person", "甲", "", "", PHONE_BOOK, ""]]
+    )
+    result = import_paths([path], progress=False)
+    assert report(result) == [(2, "phone", "139****9001", "duplicate_phone")]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")

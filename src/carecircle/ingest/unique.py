@@ -61,11 +61,8 @@ IDENTITIES: tuple[Identity, ...] = (
 
 def _indexer() -> Callable[[str], list[str]]:
     """value → its blind index under every readable key (the current one first): the keyring
-    is read once per batch, not once per value."""
-    keyring = getattr(pii, "keyring", None)
-    if keyring is None:
-        return lambda value: [pii.blind_index(value)]
-    keys = keyring().readable
+    is read once per batch, not once per value (``pii.blind_indexes`` reads it per call)."""
+    keys = pii.keyring().readable
     return lambda value: list(dict.fromkeys(key.index(value) for key in keys))
 
 
