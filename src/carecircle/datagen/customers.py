@@ -120,7 +120,7 @@ def build_people(
     city = rng.choice(len(CITIES), size=n, p=_CITY_P)
     district = _CITY_FIRST_DISTRICT[city] + (rng.random(n) * _CITY_DISTRICTS[city]).astype(int)
     male = rng.random(n) < 0.64
-    age_years = np.clip(rng.normal(42, 11, n), 20, 80)
+    age_years = adult_ages(rng, n)
     birth = today - (age_years * 365.25).astype(np.int64)
     birth_ymd = _ymd(birth)
     id_numbers_ = _unique_id_numbers(rng, _DISTRICT_CODE[district], birth_ymd, male, chunk)
@@ -275,6 +275,18 @@ def _ymd(days: np.ndarray) -> np.ndarray:
     month = (m - y).astype(np.int64) + 1
     day = (d - m).astype(np.int64) + 1
     return year * 10_000 + month * 100 + day
+
+
+def adult_ages(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Ages in years: normal(42, 11) folded back into [20, 80] at its ends. Clipping piled the
+    2 % drawn under 20 on one birthday (the day 20 years ago), more people of one sex in a
+    district than its 25 sequence codes keep apart: a 200,000-customer book had 56 customers
+    sharing 26 resident ID numbers (#21). Folding keeps the draws (same stream) and spreads
+    those ages over the years just above 20."""
+    age = rng.normal(42, 11, n)
+    age = np.where(age < 20, 40 - age, age)
+    age = np.where(age > 80, 160 - age, age)
+    return np.clip(age, 20, 80)
 
 
 def _unique_id_numbers(
