@@ -7,11 +7,14 @@ the background and the value run is killed with SIGKILL, then run again to compl
 
 1. The book: the demo (``carecircle demo --no-serve``, 20,000 customers, SQLite in WAL mode as
    the demo runs) in ``--data-dir``; ``--base-book DIR`` copies a demo database prepared once
-   (``CARECIRCLE_DATA_DIR=DIR carecircle demo --no-serve``) instead of building it again. The
+   (``CARECIRCLE_DATA_DIR=DIR CARECIRCLE_FAST_PASSWORDS=1 carecircle demo --no-serve``: the
+   soak's processes use the fast test hasher, so the demo's passwords must be hashed with it)
+   instead of building it again. The
    demo keys are used, with the demo's explicit opt-in (CARECIRCLE_ALLOW_DEMO_KEYS=1), so the
    demo's rows decrypt; never do that in production. ``--postgres URL`` runs on PostgreSQL
    instead: that database is dropped and made again, by the demo or as a copy of
-   ``--pg-template`` (a database the demo was built in once).
+   ``--pg-template`` (a database the demo was built in once; ``--base-book`` then names the
+   data dir that demo used, for its fitted value models).
 2. Servers: ``gunicorn carecircle.wsgi`` (``--workers 3``, 2 threads each, access and error
    logs in the data dir) and ``carecircle worker --no-startup-delay --no-reload --interval 0.5``.
 3. The load (benchmarks/loadgen.py, open loop, latency from the moment a request was due),
@@ -130,17 +133,19 @@ def prepare_book() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             template = f' TEMPLATE "{ARGS.pg_template}"' if ARGS.pg_template else ""
             conn.execute(f'CREATE DATABASE "{name}"{template}')
-        if ARGS.pg_template:
-            carecircle("migrate", "--verbosity", "0")
-        else:
-            carecircle("demo", "--no-serve")
+        prepared = bool(ARGS.pg_template)
     elif ARGS.base_book:
         source = Path(ARGS.base_book) / "carecircle.sqlite3"
         with sqlite3.connect(source) as conn:  # fold the WAL in, so one file is the database
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy(source, DATA / "carecircle.sqlite3")
+        prepared = True
+    else:
+        prepared = False
+    if prepared:
+        # The demo's fitted value models live in its data dir, beside the database.
         for folder in ("value", "media"):
-            if (Path(ARGS.base_book) / folder).exists():
+            if ARGS.base_book and (Path(ARGS.base_book) / folder).exists():
                 shutil.copytree(Path(ARGS.base_book) / folder, DATA / folder)
         carecircle("migrate", "--verbosity", "0")
     else:
