@@ -317,6 +317,23 @@ def test_keys_check_counts_rows_per_key_and_fails_on_rows_under_the_demo_key(set
 
 
 @pytest.mark.django_db
+def test_keys_check_in_the_demo_flags_the_demo_key_in_use_but_passes(settings, monkeypatch):
+    monkeypatch.setenv(keys.ALLOW_DEMO_KEYS_ENV, "1")
+    settings.SECRET_KEY = settings.INSECURE_DEFAULT_SECRET
+    settings.FIELD_ENCRYPTION_KEY = ""
+    CustomerFactory()
+
+    code, out, err = _check()
+
+    demo = pii.demo_fingerprint()
+    assert (code, err) == (0, "")
+    assert (
+        f"parties.Customer.phone_encrypted: 1 × {demo} 当前 / current（演示密钥 / DEMO key）"
+        in (out)
+    )
+
+
+@pytest.mark.django_db
 def test_keys_check_passes_when_every_row_is_under_the_current_key(real_keys):
     _book()
     code, out, err = _check()

@@ -65,7 +65,10 @@ class Command(BaseCommand):
                 continue
             for fp, n in sorted(tally.by_fingerprint.items()):
                 role = tally.role(fp)
-                self.stdout.write(f"{tally.spec.label}: {n:,} × {fp} {ROLE_LABELS[role]}")
+                label = ROLE_LABELS[role]
+                if fp == demo and role != "demo":  # the demo key in use: say so all the same
+                    label += f"（{ROLE_LABELS['demo']}）"
+                self.stdout.write(f"{tally.spec.label}: {n:,} × {fp} {label}")
                 if role == "unknown" or (role == "demo" and ring.current.fingerprint != demo):
                     bad += n
         left = sum(t.count(r) for t in tallies for r in ("previous", "secret", "demo", "unknown"))
