@@ -396,6 +396,26 @@ def test_rotate_moves_every_encrypted_column_to_the_current_key_in_batches(real_
 
 
 @pytest.mark.django_db
+def test_rotate_leaves_a_row_the_application_rewrote_after_the_batch_read_it(real_keys):
+    customer = CustomerFactory()
+    read_by_the_rotation = customer.phone_encrypted
+    customer.set_phone("13900002222")  # the application writes in between
+    customer.save()
+    spec = keys.SEALED[0]
+    assert spec.label == "parties.Customer.phone_encrypted"
+
+    keys._update_rows(
+        spec,
+        ["phone_encrypted", "phone_hash"],
+        [(pii.encrypt("13800000000"), pii.blind_index("13800000000"), customer.pk, read_by_the_rotation)],
+    )  # fmt: skip
+
+    customer.refresh_from_db()
+    assert pii.decrypt(customer.phone_encrypted) == "13900002222"
+    assert customer.phone_hash == pii.blind_index("13900002222")
+
+
+@pytest.mark.django_db
 def test_rotate_reports_rows_no_key_opens_and_exits_1(real_keys):
     CustomerFactory()
     real_keys.FIELD_ENCRYPTION_KEY = OTHER_FIELD_KEY  # the old key lost: not in PREVIOUS

@@ -382,21 +382,25 @@ def _rewrite(spec: Sealed, pks: list[int]) -> tuple[int, int]:
             values: list = [sealed.encode("ascii") if spec.binary else sealed]
             if spec.hash_field:
                 values.append(current.index(spec.index_prefix + plain))
-            changed.append((*values, row.pk))
+            stored = getattr(row, spec.field)
+            changed.append((*values, row.pk, bytes(stored) if spec.binary else stored))
         if changed:
             _update_rows(spec, fields, changed)
     return len(changed), unreadable
 
 
 def _update_rows(spec: Sealed, fields: list[str], rows: list[tuple]) -> None:
-    """One ``UPDATE … WHERE pk = %s`` per row, sent with executemany: linear in the batch (a
-    ``bulk_update`` CASE over 1,000 primary keys costs the database 1,000² comparisons)."""
+    """One ``UPDATE … WHERE pk = %s AND <field> = <what was read>`` per row, sent with
+    executemany: linear in the batch (a ``bulk_update`` CASE over 1,000 primary keys costs the
+    database 1,000² comparisons), and a row the application rewrote since it was read (under the
+    current key, on SQLite where FOR UPDATE locks nothing) is left as the application wrote it."""
     meta = spec.model_class()._meta
     qn = connection.ops.quote_name
     columns = {f.name: f.column for f in meta.concrete_fields}
     assignments = ", ".join(f"{qn(columns[f])} = %s" for f in fields)
     table, pk = qn(meta.db_table), qn(columns[meta.pk.name])
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names from meta
+    guard = qn(columns[spec.field])
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND {guard} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
