@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 
 from carecircle.core import pii
 
@@ -114,13 +114,31 @@ def _holders(
     for value in values:
         for looked in indexes(value):
             lookups[looked] = value
-    found = model._base_manager.filter(**{f"{identity.stored}__in": list(lookups)}).values_list(
-        identity.stored, "customer_no"
-    )
+    found = _stored_with(model, identity.stored, list(lookups))
     out: dict[str, set[str]] = {}
     for looked, customer_no in found:
         out.setdefault(lookups[looked], set()).add(customer_no)
     return out
+
+
+def _stored_with(model: type[models.Model], field: str, wanted: list[str]) -> list[tuple]:
+    """(value, customer no.) of the stored rows whose ``field`` is one of ``wanted``. On
+    PostgreSQL one array parameter (``= ANY``): compiling an ``IN`` of 5,000 parameters
+    through the ORM cost more than the index lookups themselves."""
+    conn = connections[model._base_manager.db]
+    if conn.vendor != "postgresql":
+        return list(
+            model._base_manager.filter(**{f"{field}__in": wanted}).values_list(field, "customer_no")
+        )
+    meta = model._meta
+    column = conn.ops.quote_name(next(f.column for f in meta.concrete_fields if f.attname == field))
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, {conn.ops.quote_name('customer_no')} "  # noqa: S608 - model names
+            f"FROM {conn.ops.quote_name(meta.db_table)} WHERE {column} = ANY(%s)",
+            [wanted],
+        )
+        return cursor.fetchall()
 
 
 def check(
