@@ -226,11 +226,6 @@ def test_during_a_rotation_a_lookup_finds_rows_still_indexed_under_the_previous_
     assert list(Customer.objects.filter(phone_hash__in=hashes)) == [customer]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#21 K: parties/models.py CustomerQuerySet.search_phone / search_id_number must filter "
-    "`*_hash__in=pii.blind_indexes(value)` (the lead's one-line changes; then drop this mark)",
-)
 @pytest.mark.django_db
 def test_during_a_rotation_customer_search_finds_a_customer_still_indexed_under_the_old_key(
     real_keys,
