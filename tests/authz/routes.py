@@ -174,12 +174,15 @@ ROUTES: dict[str, list[Check]] = {
     "api/": [Check(GET, roles(404, anon=404), why="no API home page")],
     "": [Check(GET, roles(200))],
     "customers/": [
+        Check(GET, roles(200)),
         Check(
-            GET,
+            POST,
             roles(200),
-            query=lambda w, s, r: {"q": s.customer.customer_no},
+            data=lambda w, s, r: {"q": s.customer.customer_no},
             shows=(lambda w, s: f'href="/customers/{s.customer.pk}/"', seen_by(*SEES_A)),
-        )
+            why="the search box posts (#21: no search term in a URL); GET ?q= is refused 400",
+        ),
+        Check(GET, roles(400), query=lambda w, s, r: {"q": s.customer.customer_no}),
     ],
     "customers/<int:customer_id>/": [
         Check(GET, scoped(200, *SEES_A), args=obj("customer_id", "customer"))

@@ -174,6 +174,7 @@ def test_openapi_document_lists_every_path(client):
         "/api/complaints/{complaint_id}/events",
         "/api/complaints/{complaint_id}/steps",
         "/api/customers",
+        "/api/customers/search",
         "/api/customers/{customer_id}",
         "/api/customers/{customer_id}/consents",
         "/api/ecosystem/commissions/statements",
