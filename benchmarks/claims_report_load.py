@@ -124,7 +124,8 @@ def main() -> None:
         worker = subprocess.Popen(
             [sys.executable, "-m", "carecircle.cli", "worker", "--no-startup-delay",
              "--interval", "0.2", "--no-reload"],
-            env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}"}, stdout=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
+                 "CARECIRCLE_ALLOW_DEMO_KEYS": "1"}, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
     try:

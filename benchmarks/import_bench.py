@@ -36,7 +36,8 @@ def main() -> None:
     with psycopg.connect(args.server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
         admin.execute(f'CREATE DATABASE "{args.database}"')
-    env = {**os.environ, "DATABASE_URL": url}
+    # The generated book is the demo's: the CLI's key check accepts the demo keys by opt-in.
+    env = {**os.environ, "DATABASE_URL": url, "CARECIRCLE_ALLOW_DEMO_KEYS": "1"}
     with tempfile.TemporaryDirectory(prefix="cc-import-bench-") as tmp:
         run = [sys.executable, "-m", "carecircle"]
         subprocess.run(

@@ -148,7 +148,7 @@ def test_the_file_is_encrypted_at_rest(alice_book, django_capture_on_commit_call
     export = ask(alice_book, django_capture_on_commit_callbacks)
     with default_storage.open(export.file_name, "rb") as fh:
         stored = fh.read()
-    assert stored.startswith(b"v1:")
+    assert stored.startswith(b"v2:")  # sealed under a fingerprinted key (#21)
     assert not stored.startswith(b"PK")
     assert "张三".encode() not in stored and b"PDAA2025ALICE" not in stored
     assert zipfile.is_zipfile(io.BytesIO(exports.unseal(stored)))
