@@ -29,7 +29,8 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _flag("CARECIRCLE_DEBUG")
-# The insecure default is only for the embedded demo; `carecircle serve` refuses to start with it.
+# The insecure default is only for the embedded demo; every `carecircle` command outside
+# core.keys.KEY_FREE refuses it (core/keys.py; the demo's children opt in).
 INSECURE_DEFAULT_SECRET = "carecircle-insecure-demo-secret-change-me"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_SECRET)
 # Separate keys for personal-data encryption and blind indexes; derived from SECRET_KEY
