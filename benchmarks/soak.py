@@ -414,6 +414,14 @@ class Jobs(threading.Thread):
             stdout=open(DATA / f"{name}.log", "w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    def watch(self, name: str, proc: subprocess.Popen) -> None:
+        """Note when ``proc`` ends (the time goes in the log)."""
+
+        def wait() -> None:
+            self.note(f"{name} ended, exit {proc.wait()}")
+
+        threading.Thread(target=wait, daemon=True).start()
+
     def import_argv(self) -> list[str]:
         return ["import", str(self.import_path), "--table", "customers", "--json", "--no-progress"]
 
@@ -428,11 +436,16 @@ class Jobs(threading.Thread):
         time.sleep(self.seconds * 0.05)
         importing = self.spawn("import", *self.import_argv())
         if ARGS.kill == "import":
-            time.sleep(min(20, self.seconds * 0.1))
-            importing.send_signal(signal.SIGKILL)
-            importing.wait()
-            self.note("import killed with SIGKILL")
+            loaded = self._wait_for_imported(importing)
+            if importing.poll() is None:
+                importing.send_signal(signal.SIGKILL)
+                importing.wait()
+                self.report["import_rows_at_kill"] = loaded
+                self.note(f"import killed with SIGKILL after {loaded} customers loaded")
+            else:
+                self.note("the import finished before it could be killed")
             importing = self.spawn("import_rerun", *self.import_argv())
+        self.watch("import", importing)
         time.sleep(max(0.0, self.started + self.seconds * 0.10 - time.monotonic()))
         value_argv = ["value", "run"]
         if ARGS.kill == "value":
@@ -459,7 +472,17 @@ class Jobs(threading.Thread):
         name = "import_rerun" if ARGS.kill == "import" else "import"
         text = (DATA / f"{name}.log").read_text()
         self.report["import_result"] = _last_json(text)
-        self.note(f"import finished, exit {self.report['import_exit']}")
+
+    def _wait_for_imported(self, proc: subprocess.Popen) -> int:
+        """The number of the file's customers in the database once some are (or 0 if the
+        import ends first)."""
+        while proc.poll() is None:
+            loaded = Customer.objects.filter(customer_no__startswith="SOAK-C").count()
+            connection.close()
+            if loaded:
+                return loaded
+            time.sleep(0.05)
+        return 0
 
     def _wait_for_rows(self, proc: subprocess.Popen) -> tuple[int | None, int]:
         deadline = time.monotonic() + 600
@@ -575,12 +598,20 @@ def checks(results: dict, codes: list[str], jobs: Jobs, customers_before: int) -
         customer_no__in=["SOAK-V1", "SOAK-R1"]
     )
     result = jobs.report.get("import_result") or {}
+    table = (result.get("tables") or [{}])[0]
     out["import"] = {
         "rows_in_file": ARGS.import_rows,
         "customers_in_db": imported.count(),
         "result": result,
         "customers_before": customers_before,
     }
+    # Every row of the file is in the book once, or rejected with a row error (a rerun after
+    # a kill counts the rows the killed run loaded as unchanged).
+    out["import"]["ok"] = (
+        jobs.report.get("import_exit") == 0
+        and table.get("rows") == ARGS.import_rows
+        and imported.count() == ARGS.import_rows - table.get("rejected", 0)
+    )
     try:
         from django_tasks_db.models import DBTaskResult
 
@@ -723,6 +754,7 @@ def main() -> None:
         and verdict["redemptions"]["ok"]
         and verdict["claims"]["ok"]
         and verdict["value_runs"]["ok"]
+        and verdict["import"]["ok"]
         and not any(verdict["duplicate_business_keys"].values())
         and "error" not in jobs.report,
     }
