@@ -153,7 +153,8 @@ def start_gunicorn(port: int, workers: int, threads: int, ready_path: str = "/ac
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": f"{root}:{root / 'src'}"}
+    # The demo's book on the demo keys: the explicit opt-in carecircle.wsgi asks for.
+    env = {**os.environ, "PYTHONPATH": f"{root}:{root / 'src'}", "CARECIRCLE_ALLOW_DEMO_KEYS": "1"}
     argv = [str(Path(sys.executable).with_name("gunicorn")), "carecircle.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
             "--log-level", "warning"]  # fmt: skip

@@ -7,6 +7,7 @@ to accept; and a `keys rotate` killed with SIGKILL mid-way is finished by the ne
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -242,3 +243,79 @@ def test_a_rotation_killed_with_sigkill_is_finished_by_the_next_run(tmp_path, se
     checked = _carecircle(retired, "keys", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"parties.Customer.phone_encrypted: 30 × {new} 当前 / current" in checked.stdout
+
+
+# ---- #21 review: every command line and every WSGI server checks the keys ----------------------
+
+
+def _python(env, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_python_m_django_refuses_a_command_without_real_keys(tmp_path):
+    """Not only the `carecircle` console script: Django's own command line (python -m django,
+    django-admin, manage.py) runs the same check before the command."""
+    code = "from carecircle.core import pii; print(pii.encrypt('1'))"
+    result = _python(_env(tmp_path), "-m", "django", "shell", "-c", code)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [KEYS_NOT_SET]
+    assert result.stdout == ""
+
+
+def test_python_m_django_still_runs_the_key_free_commands(tmp_path):
+    result = _python(_env(tmp_path), "-m", "django", "check", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["--into-db", "--into", "--in"])
+def test_generate_into_the_database_needs_keys_however_argparse_abbreviates_it(tmp_path, spelling):
+    assert keys.needs_keys(["carecircle", "generate", "--customers", "5", spelling])
+    assert not keys.needs_keys(["carecircle", "generate", "--customers", "5", "--out", "x"])
+
+    result = _carecircle(_env(tmp_path), "generate", "--customers", "5", spelling)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [KEYS_NOT_SET]
+
+
+def test_a_hand_started_wsgi_server_builds_no_application_without_real_keys(tmp_path):
+    """`gunicorn carecircle.wsgi` (or any server importing it) fails to boot on the demo keys;
+    the demo's explicit opt-in and real keys both let it build the application."""
+    refused = _python(_env(tmp_path), "-c", "import carecircle.wsgi")
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[-1] == (
+        f"django.core.exceptions.ImproperlyConfigured: {KEYS_NOT_SET}"
+    )
+
+    for extra in (
+        {"CARECIRCLE_ALLOW_DEMO_KEYS": "1"},
+        {"SECRET_KEY": SECRET_KEY, "CARECIRCLE_FIELD_KEY": FIELD_KEY},
+    ):
+        built = _python(
+            _env(tmp_path, **extra),
+            "-c",
+            "import carecircle.wsgi as w; print(callable(w.application))",
+        )
+        assert (built.returncode, built.stdout) == (0, "True\n"), built.stderr
+
+
+def test_serve_allow_insecure_hands_gunicorn_the_demo_opt_in(settings, monkeypatch):
+    """gunicorn builds carecircle.wsgi in serve's environment, which checks the keys again."""
+    from carecircle.web.management.commands import serve
+
+    monkeypatch.setenv(keys.ALLOW_DEMO_KEYS_ENV, "")  # restored (removed) after the test
+    monkeypatch.delenv(keys.ALLOW_DEMO_KEYS_ENV)
+    settings.SECRET_KEY = settings.INSECURE_DEFAULT_SECRET
+    settings.FIELD_ENCRYPTION_KEY = ""
+    execs = []
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: execs.append(argv))
+    monkeypatch.setattr(serve, "call_command", lambda *a, **k: None)
+
+    call_command("serve", allow_insecure=True, no_migrate=True, stdout=io.StringIO())
+
+    assert execs[0][1] == "carecircle.wsgi:application"
+    assert os.environ[keys.ALLOW_DEMO_KEYS_ENV] == "1"

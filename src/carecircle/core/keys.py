@@ -19,7 +19,10 @@ fingerprint is not the current one are the work left.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import hashlib
+import io
 import os
 import sys
 import time
@@ -89,8 +92,21 @@ def needs_keys(argv: Sequence[str]) -> bool:
         return False
     command, options = argv[1], argv[2:]
     if command == "generate":
-        return "--into-db" in options
+        return _loads_the_database(options)
     return command not in KEY_FREE
+
+
+def _loads_the_database(options: Sequence[str]) -> bool:
+    """Whether ``generate``'s options ask for ``--into-db`` as argparse reads them — a unique
+    prefix (``--into``, ``--in``) included. An option argparse cannot read counts as asking."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--into-db", action="store_true")
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            known, _ = parser.parse_known_args(list(options))
+    except SystemExit:
+        return True
+    return bool(known.into_db)
 
 
 # ---- the check ------------------------------------------------------------------------------
@@ -192,6 +208,37 @@ def require_keys(argv: Sequence[str]) -> None:
     if problem is not None:
         sys.stderr.write(f"{problem}\n")  # the CLI's one line, by design
         raise SystemExit(2)
+
+
+def require_keys_to_serve() -> None:
+    """At the WSGI entry point (carecircle/wsgi.py): a server started by hand (``gunicorn
+    carecircle.wsgi``, runserver) builds no application without real keys — unless the demo's
+    opt-in is set (``carecircle demo`` and ``serve --allow-insecure`` set it for themselves)."""
+    problem = check_keys()
+    if problem is not None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(problem)
+
+
+def install_command_guard() -> None:
+    """Every management command run from a command line — ``carecircle``, ``python -m django``,
+    ``django-admin``, a ``manage.py`` — passes :func:`require_keys` first. The guard sits on
+    ``BaseCommand.run_from_argv``, which Django calls only for a command line: ``call_command``
+    (the tests, the demo's own steps) never goes through it, so it needs no test switch.
+    Installed once, by CoreConfig.ready()."""
+    from django.core.management.base import BaseCommand
+
+    original = BaseCommand.run_from_argv
+    if getattr(original, "carecircle_key_guard", False):
+        return
+
+    def run_from_argv(self, argv):
+        require_keys(argv)
+        return original(self, argv)
+
+    run_from_argv.carecircle_key_guard = True  # type: ignore[attr-defined]
+    BaseCommand.run_from_argv = run_from_argv  # type: ignore[method-assign]
 
 
 # ---- what rests under which key -------------------------------------------------------------

@@ -91,6 +91,8 @@ class Command(BaseCommand):
             self.stdout.write(f"\nServing http://{options['addrport']}/  (Ctrl-C to stop)")
             worker = start_task_worker()
             self.stdout.write("✓ task worker started / 后台任务已启动 (carecircle worker)")
+            # runserver builds carecircle.wsgi, which refuses the demo keys without the opt-in.
+            os.environ[ALLOW_DEMO_KEYS_ENV] = "1"
             try:
                 call_command("runserver", options["addrport"], use_reloader=False)
             finally:

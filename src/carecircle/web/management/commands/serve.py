@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from carecircle.core.keys import check_keys
+from carecircle.core.keys import ALLOW_DEMO_KEYS_ENV, check_keys
 
 
 class Command(BaseCommand):
@@ -53,5 +53,8 @@ class Command(BaseCommand):
             "--timeout",
             "60",
         ]
+        if options["allow_insecure"]:
+            # gunicorn builds carecircle.wsgi, which checks the keys again: pass the opt-in.
+            os.environ[ALLOW_DEMO_KEYS_ENV] = "1"
         self.stdout.write("exec " + " ".join(argv))
         os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
