@@ -4,6 +4,7 @@ answers without a server error and with a body matching its documented schema.""
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
@@ -13,14 +14,15 @@ from schemathesis.specs.openapi.checks import (
 
 from carecircle.core.models import ApiToken
 from carecircle.core.roles import Role
-from carecircle.wsgi import application
 from tests.factories import PolicyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-# The document is read once at collection; it needs no database.
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+# The document is read once at collection; it needs no database. Django's own WSGI handler,
+# not carecircle.wsgi: that module refuses to build without production keys (ADR 0019), and
+# the test settings run on the demo keys.
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 
 
 @pytest.fixture
