@@ -238,11 +238,18 @@ CARECIRCLE_CTI_TOKEN = os.environ.get("CARECIRCLE_CTI_TOKEN", "")
 # username from one address, that pair is refused for CARECIRCLE_LOGIN_COOLOFF_MINUTES (each
 # further try during the lock starts the wait again). Every attempt is recorded (axes'
 # AccessAttempt / AccessFailureLog, and a `denied` row in our audit trail); an administrator
-# unlocks with `carecircle axes_reset_username USER` or in the admin.
+# unlocks with `carecircle axes_reset_username USER` or in the admin. A second, higher limit
+# bounds guesses spread over many addresses: CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER failures
+# of one username from any addresses within the cool-off lock that username everywhere
+# (core.logins.LoginLockHandler; 0 turns it off).
 AXES_ENABLED = _flag("CARECIRCLE_LOGIN_LOCKOUT", default=True)
 AXES_FAILURE_LIMIT = int(os.environ.get("CARECIRCLE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CARECIRCLE_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER = int(
+    os.environ.get("CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER", "20")
+)
+AXES_HANDLER = "carecircle.core.logins.LoginLockHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "carecircle.core.logins.lockout_response"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
@@ -72,15 +73,57 @@ def test_the_admin_login_is_locked_the_same_way():
 
 
 def test_the_lock_is_per_username_and_address():
+    """Five failures lock the (username, address) pair; the username's own limit (20 from any
+    addresses) is far off, so the same user elsewhere and a colleague here still log in."""
     UserFactory(username="victim", role=Role.MANAGER)
     UserFactory(username="colleague", role=Role.MANAGER)
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for i in range(5):
         _post(attacker, "victim", f"guess-{i}")
     assert _post(attacker, "victim", "pw-for-tests-1").status_code == 429
+    failures = AccessAttempt.objects.filter(username="victim").values_list(
+        "failures_since_start", flat=True
+    )
+    assert sum(failures) == 6 < settings.CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER
     # The same user from the office's address, and a colleague from the attacker's, still log in.
     assert _post(Client(REMOTE_ADDR="10.0.0.5"), "victim", "pw-for-tests-1").status_code == 302
     assert _post(attacker, "colleague", "pw-for-tests-1").status_code == 302
+
+
+def test_guesses_spread_over_many_addresses_lock_the_username_at_its_own_limit():
+    """#21 review: four guesses from each of many addresses never reach the per-address limit;
+    the 20th failure of the username from any address locks it everywhere, audited."""
+    assert settings.CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER == 20
+    UserFactory(username="victim", role=Role.MANAGER)
+    UserFactory(username="colleague", role=Role.MANAGER)
+    answers = []
+    for n in range(5):
+        bot = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        answers += [_post(bot, "victim", f"guess-{n}-{i}").status_code for i in range(4)]
+    assert answers[:19] == [200] * 19
+    assert answers[19] == 429
+    # The owner, from an address that never failed, meets the lock; a colleague does not.
+    office = Client(REMOTE_ADDR="10.0.0.5")
+    assert _post(office, "victim", "pw-for-tests-1").status_code == 429
+    assert "_auth_user_id" not in office.session
+    assert (
+        _post(Client(REMOTE_ADDR="198.51.100.1"), "colleague", "pw-for-tests-1").status_code == 302
+    )
+    assert AuditLog.objects.filter(
+        object_type=LOGIN_OBJECT_TYPE,
+        object_id="victim",
+        summary="登录已锁定 / login locked out · 198.51.100.5",
+    ).exists()
+    # The administrator's unlock clears it.
+    call_command("axes_reset_username", "victim")
+    assert _post(office, "victim", "pw-for-tests-1").status_code == 302
+
+
+def test_nineteen_failures_from_many_addresses_still_let_the_owner_in():
+    UserFactory(username="victim", role=Role.MANAGER)
+    for n in range(19):
+        _post(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), "victim", f"guess-{n}")
+    assert _post(Client(REMOTE_ADDR="10.0.0.5"), "victim", "pw-for-tests-1").status_code == 302
 
 
 def test_right_passwords_never_count_and_a_success_clears_earlier_failures():

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -32,6 +35,54 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+class LoginLockHandler(AxesDatabaseHandler):
+    """axes' database handler (AXES_HANDLER, its documented extension point) with a second, higher
+    limit: besides ``AXES_FAILURE_LIMIT`` failures for one username from one address (axes' own
+    count, ``AXES_LOCKOUT_PARAMETERS``), a username is locked from every address after
+    ``CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER`` failures summed over all addresses within the
+    cool-off window — guesses spread over many addresses are bounded too. axes has one limit
+    for all its parameter sets, hence the handler."""
+
+    def user_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        from axes.models import AccessAttempt
+        from django.db.models import Sum
+
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        attempts = AccessAttempt.objects.filter(username=username)
+        if settings.AXES_COOLOFF_TIME is not None:
+            attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
+        return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+
+    def _over_user_limit(self, request: HttpRequest, credentials: dict | None) -> bool:
+        limit = getattr(settings, "CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER", 0)
+        return bool(
+            getattr(settings, "AXES_LOCK_OUT_AT_FAILURE", True)
+            and limit
+            and self.user_failures(request, credentials) >= limit
+        )
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        return super().is_locked(request, credentials) or self._over_user_limit(
+            request, credentials
+        )
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or getattr(request, "axes_locked_out", False):
+            return
+        if self._over_user_limit(request, credentials):  # this failure reached the user limit
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
 
 
 def client_ip(request: HttpRequest) -> str | None:
