@@ -3,16 +3,20 @@ login recorded, the administrator's unlock, and the optional TOTP for staff (dja
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carecircle.core.logins import LOGIN_OBJECT_TYPE, client_ip
+from carecircle.core.logins import LOGIN_OBJECT_TYPE, OTP_OBJECT_TYPE, client_ip
 from carecircle.core.models import AuditLog
 from carecircle.core.roles import Role
 from tests.factories import CustomerFactory, UserFactory
@@ -206,6 +210,7 @@ def test_staff_otp_is_off_by_default():
 @override_settings(CARECIRCLE_STAFF_OTP=True)
 def test_with_staff_otp_on_a_staff_member_enrols_a_totp_device_then_gets_in():
     client = _logged_in("manager", Role.MANAGER)
+    call_command("otp_enrol", "manager", stdout=io.StringIO())  # issued by an administrator
     page = client.get("/")
     html = page.content.decode()
     assert page.status_code == 200 and 'id="otp"' in html
@@ -248,3 +253,68 @@ def test_with_staff_otp_on_a_customer_logs_in_with_the_password_alone():
     response = client.get(reverse("web:customer_360", args=[customer.pk]))
     assert response.status_code == 200 and 'id="otp"' not in response.content.decode()
     assert not TOTPDevice.objects.exists()
+
+
+@override_settings(CARECIRCLE_STAFF_OTP=True)
+def test_the_one_time_code_post_is_csrf_checked():
+    """#21 review: the code page answered from the middleware, before CSRF's process_view, so a
+    cross-site POST of a code went unchecked."""
+    user = UserFactory(username="manager", role=Role.MANAGER)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    forged = client.post("/customers/", {"otp_token": f"{totp(device.bin_key):06d}"})
+    assert forged.status_code == 403
+    assert 'id="otp"' not in forged.content.decode()
+    page = client.get("/customers/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    right = client.post(
+        "/customers/", {"otp_token": f"{totp(device.bin_key):06d}", "csrfmiddlewaretoken": token}
+    )
+    assert right.status_code == 302 and right["Location"] == "/customers/"
+
+
+@override_settings(CARECIRCLE_STAFF_OTP=True)
+def test_a_wrong_one_time_code_is_audited():
+    user = UserFactory(username="manager", role=Role.MANAGER)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    wrong = "000000" if totp(device.bin_key) else "111111"
+    assert client.post("/customers/", {"otp_token": wrong}).status_code == 401
+    [row] = AuditLog.objects.filter(action=AuditLog.Action.DENIED, object_type=OTP_OBJECT_TYPE)
+    assert (row.object_id, row.summary, row.actor_id) == (
+        "manager",
+        "动态口令错误 / wrong one-time code · 127.0.0.1",
+        user.pk,
+    )
+
+
+@override_settings(CARECIRCLE_STAFF_OTP=True)
+def test_without_an_enrolment_issued_by_an_administrator_no_secret_is_shown():
+    """#21 review: the first login with the password used to enrol whatever app it liked."""
+    client = _logged_in("manager", Role.MANAGER)
+    page = client.get("/")
+    html = page.content.decode()
+    assert page.status_code == 403
+    assert "Ask an administrator to enable your device." in html
+    assert 'id="otp-secret"' not in html and "otpauth://" not in html
+    assert client.post("/", {"otp_token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user__username="manager").exists()
+    assert client.get("/customers/").status_code == 403  # still held, on every page
+
+
+@override_settings(CARECIRCLE_STAFF_OTP=True)
+def test_otp_enrol_issues_an_enrolment_and_reset_replaces_a_lost_phone():
+    user = UserFactory(username="manager", role=Role.MANAGER)
+    lost = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    out = io.StringIO()
+    call_command("otp_enrol", "manager", "--reset", stdout=out)
+    assert "manager 下次登录时可绑定身份验证器" in out.getvalue()
+    assert not TOTPDevice.objects.filter(pk=lost.pk).exists()
+    [issued] = TOTPDevice.objects.filter(user=user)
+    assert issued.confirmed is False
+    call_command("otp_enrol", "manager", stdout=io.StringIO())  # again: the same device
+    assert list(TOTPDevice.objects.filter(user=user)) == [issued]
+    with pytest.raises(CommandError):
+        call_command("otp_enrol", "nobody")

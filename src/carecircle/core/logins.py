@@ -19,8 +19,10 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_protect
 
 LOGIN_OBJECT_TYPE = "auth.login"
+OTP_OBJECT_TYPE = "auth.otp"
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -99,15 +101,22 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _audit(username: str, summary: str, request: HttpRequest | None) -> None:
+def _audit(
+    username: str,
+    summary: str,
+    request: HttpRequest | None,
+    *,
+    actor: Any = None,
+    object_type: str = LOGIN_OBJECT_TYPE,
+) -> None:
     from carecircle.core.audit import record
     from carecircle.core.models import AuditLog
 
     address = client_ip(request) if request is not None else None
     record(
-        None,
+        actor,
         AuditLog.Action.DENIED,
-        object_type=LOGIN_OBJECT_TYPE,
+        object_type=object_type,
         object_id=(username or "")[:64],
         summary=f"{summary} · {address or '-'}",
     )
@@ -159,11 +168,17 @@ def needs_otp(user: Any) -> bool:
 class StaffOtpMiddleware:
     """After the password, a staff member's session is held at the one-time-code page until a
     code from their authenticator app is verified (django_otp's ``OTPMiddleware`` runs first and
-    sets ``user.is_verified``). The first time, the page enrols a TOTP device: it shows the
-    secret and the otpauth URI to type or paste into the app, and a code confirms it.
+    sets ``user.is_verified``).
+
+    Enrolment is issued by an administrator (``carecircle otp_enrol USERNAME``, or an
+    unconfirmed TOTP device added in the admin): only then does the page show the secret and the
+    otpauth URI, and a code confirms the device. Without an issued device the page says to ask
+    an administrator — whoever first logs in with a stolen password cannot enrol their own app.
 
     The page answers at whatever URL was asked (no route of its own); the form posts back to
-    it. Session calls to /api/ get a JSON 403 instead; bearer tokens are not affected."""
+    it. The middleware answers before CsrfViewMiddleware.process_view would run, so the page is
+    wrapped in ``csrf_protect`` itself. Session calls to /api/ get a JSON 403 instead; bearer
+    tokens are not affected."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -186,7 +201,19 @@ class StaffOtpMiddleware:
                 },
                 status=403,
             )
-        return otp_page(request, user)
+        return otp_view(request)
+
+
+def issue_enrolment(user: Any, *, reset: bool = False) -> Any:
+    """An administrator lets ``user`` enrol an authenticator app at their next login: an
+    unconfirmed TOTP device. ``reset`` (a lost phone) removes the user's devices first.
+    Returns the device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if reset:
+        TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
 def otp_page(request: HttpRequest, user: Any) -> HttpResponse:
@@ -197,8 +224,8 @@ def otp_page(request: HttpRequest, user: Any) -> HttpResponse:
     enrolling = device is None
     if enrolling:
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        if device is None:  # no enrolment issued by an administrator
+            return render(request, "registration/otp.html", {"not_issued": True}, status=403)
     error = ""
     if request.method == "POST" and "otp_token" in request.POST:
         token = request.POST.get("otp_token", "").strip().replace(" ", "")
@@ -209,6 +236,13 @@ def otp_page(request: HttpRequest, user: Any) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(request.path)
         error = "动态口令不正确或已过期 / Wrong or expired code"
+        _audit(
+            user.get_username(),
+            "动态口令错误 / wrong one-time code",
+            request,
+            actor=user,
+            object_type=OTP_OBJECT_TYPE,
+        )
     context = {
         "enrolling": enrolling,
         "error": error,
@@ -216,6 +250,12 @@ def otp_page(request: HttpRequest, user: Any) -> HttpResponse:
         "otpauth_uri": device.config_url if enrolling else "",
     }
     return render(request, "registration/otp.html", context, status=401 if error else 200)
+
+
+@csrf_protect
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """The code page as a CSRF-protected view (the form's POST carries the token)."""
+    return otp_page(request, request.user)
 
 
 def _base32(key: bytes) -> str:
