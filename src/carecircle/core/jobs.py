@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DatabaseError, connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from carecircle.core.conf import AppSettings
@@ -46,6 +46,13 @@ DEFAULTS: dict[str, Any] = {
     "REAP_EVERY_SECONDS": 15,
     # Times a task is started (claims, one per worker) before a dead worker fails it.
     "TASK_MAX_ATTEMPTS": 3,
+    # A RUNNING task whose worker never held a lease (a plain ``db_worker``, e.g. one still
+    # running during the first deploy of the leases) is taken for orphaned only this long
+    # after it started: nothing proves such a worker dead, so wait far beyond any real task.
+    "UNLEASED_TASK_DEAD_AFTER_SECONDS": 6 * 3600,
+    # The lease of a worker dead this long is deleted (at start-up and at each reap), so
+    # ``worker --status`` does not grow for ever; within the window it stays as the record.
+    "PRUNE_LEASES_AFTER_SECONDS": 7 * 24 * 3600,
 }
 
 SETTINGS = AppSettings("JOBS", DEFAULTS)
@@ -65,9 +72,11 @@ def in_memory_database() -> bool:
 
 class Heartbeat:
     """``with Heartbeat(beat, every=5):`` calls ``beat()`` every ``every`` seconds from a
-    daemon thread while the block runs.  A failing beat is logged and tried again at the next
-    tick (a locked database must not kill the job); the thread's database connection is closed
-    when it stops.  On an in-memory database no thread is started (``in_memory_database``)."""
+    daemon thread while the block runs.  A failing beat, whatever the error, is logged, the
+    thread's connection closed and the beat tried again at the next tick on a fresh connection
+    (a locked database or a cut connection must not stop the beats while the job runs on); the
+    connection is closed when the thread stops.  On an in-memory database no thread is started
+    (``in_memory_database``)."""
 
     def __init__(self, beat: Callable[[], None], *, every: float, name: str = "heartbeat"):
         self.beat = beat
@@ -81,10 +90,27 @@ class Heartbeat:
             while not self._stop.wait(self.every):
                 try:
                     self.beat()
-                except DatabaseError:
-                    log.warning("%s: could not beat, trying again", self.name, exc_info=True)
+                except Exception:
+                    # Whatever failed (a locked database, a connection cut by a database
+                    # restart or an idle timeout — on PostgreSQL an InterfaceError, which is no
+                    # DatabaseError), the thread lives on.  Its connection may be broken for
+                    # good: close it, so the next beat connects afresh instead of failing
+                    # for ever while the job runs on under a lease nobody renews.
+                    log.warning(
+                        "%s: could not beat; reconnecting at the next beat", self.name,
+                        exc_info=True,
+                    )  # fmt: skip
+                    self._reset_connections()
         finally:
+            self._reset_connections()
+
+    @staticmethod
+    def _reset_connections() -> None:
+        """Close this thread's connections (connections are per thread)."""
+        try:
             connections.close_all()
+        except Exception:
+            log.warning("heartbeat: could not close its connection", exc_info=True)
 
     def __enter__(self) -> Heartbeat:
         if not in_memory_database():
@@ -114,11 +140,77 @@ def beat_worker(worker_id: str) -> None:
         )
 
 
-def forget_worker(worker_id: str) -> None:
-    """A worker that stops cleanly gives its lease back."""
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or an odd pid): take it for alive
+    return True
+
+
+def claim_lease(worker_id: str) -> str | None:
+    """Take the lease of ``worker_id`` for this process, or say in one line why not.
+
+    Two live processes must never share a worker id: the second would requeue the first's
+    running task at start-up (``restarted``) and run it again.  A lease another process holds
+    is refused while it is fresh — unless that process is on this host and gone (a worker
+    killed and restarted at once under a fixed ``--worker-id``).  A stale lease is taken over.
+    One transaction (the row locked on PostgreSQL; SQLite's IMMEDIATE transactions serialise
+    writers), so two processes starting together cannot both take it.
+    """
     from carecircle.core.models import WorkerHeartbeat
 
+    host = socket.gethostname()[:255]
+    pid = os.getpid()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            lease = WorkerHeartbeat.objects.select_for_update().filter(worker_id=worker_id).first()
+            if lease is not None and lease.seen_at >= now - _dead_after():
+                ours = lease.host == host and lease.pid == pid
+                gone = (
+                    lease.host == host and lease.pid is not None and not _process_alive(lease.pid)
+                )
+                if not (ours or gone):
+                    age = (now - lease.seen_at).total_seconds()
+                    return (
+                        f"worker id {worker_id!r} is in use by pid {lease.pid} on {lease.host} "
+                        f"(seen {age:.0f} s ago); give each worker its own --worker-id / "
+                        "该工作进程编号正被另一进程使用"
+                    )
+            WorkerHeartbeat.objects.update_or_create(
+                worker_id=worker_id,
+                defaults={"seen_at": now, "started_at": now, "pid": pid, "host": host},
+            )
+    except IntegrityError:  # another process created the same lease in between
+        return (
+            f"worker id {worker_id!r} was just taken by another process; give each worker its "
+            "own --worker-id / 该工作进程编号正被另一进程使用"
+        )
+    return None
+
+
+def forget_worker(worker_id: str) -> None:
+    """A worker that stops cleanly gives its lease back.  It runs nothing any more: a task
+    still RUNNING under its id (its end could not be recorded) is requeued first, so it does
+    not wait for the long limit of tasks no lease covers."""
+    from carecircle.core.models import WorkerHeartbeat
+
+    reap_orphaned_tasks(restarted=worker_id)
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def prune_leases(now: dt.datetime | None = None) -> int:
+    """Delete the leases of workers dead for more than ``PRUNE_LEASES_AFTER_SECONDS``."""
+    from carecircle.core.models import WorkerHeartbeat
+
+    limit = (now or timezone.now()) - dt.timedelta(
+        seconds=float(SETTINGS["PRUNE_LEASES_AFTER_SECONDS"])
+    )
+    deleted, _ = WorkerHeartbeat.objects.filter(seen_at__lt=limit).delete()
+    return deleted
 
 
 @dataclasses.dataclass
@@ -135,27 +227,35 @@ def _dead_after() -> dt.timedelta:
 
 
 def orphaned_tasks(now: dt.datetime | None = None, restarted: str | None = None):
-    """RUNNING tasks whose (last) worker holds no live lease, oldest first.
+    """RUNNING tasks whose (last) worker is dead, oldest first.
 
-    ``restarted``: a worker starting under a fixed ``--worker-id`` (systemd ``%H-1``, or the
-    autoreloader's child) renews the lease of the process it replaces, so the tasks still
-    RUNNING under its own id are orphaned whatever the lease says: it is running nothing yet.
+    Dead means: its lease is older than ``WORKER_DEAD_AFTER_SECONDS`` (and the task started
+    before that).  A worker id with no lease at all proves nothing — a plain ``db_worker``
+    (say, still running during the first deploy of the leases) never writes one — so its task
+    counts as orphaned only once it started ``UNLEASED_TASK_DEAD_AFTER_SECONDS`` ago.
+
+    ``restarted``: a worker starting under a fixed ``--worker-id`` (systemd ``%H-1``) took
+    over the lease of the process it replaces (``claim_lease``), so the tasks still RUNNING
+    under its own id are orphaned whatever the lease says: it is running nothing yet.
     """
     from django_tasks_db.models import DBTaskResult
 
     from carecircle.core.models import WorkerHeartbeat
 
-    limit = (now or timezone.now()) - _dead_after()
-    alive = set(
-        WorkerHeartbeat.objects.filter(seen_at__gte=limit).values_list("worker_id", flat=True)
-    )
-    running = DBTaskResult.objects.running().order_by("started_at")
-    return [
-        t
-        for t in running
-        if (t.worker_ids and t.worker_ids[-1] == restarted)
-        or (t.started_at < limit and not (t.worker_ids and t.worker_ids[-1] in alive))
-    ]
+    now = now or timezone.now()
+    limit = now - _dead_after()
+    unleased_limit = now - dt.timedelta(seconds=float(SETTINGS["UNLEASED_TASK_DEAD_AFTER_SECONDS"]))
+    seen = dict(WorkerHeartbeat.objects.values_list("worker_id", "seen_at"))
+
+    def orphaned(task) -> bool:
+        last = task.worker_ids[-1] if task.worker_ids else None
+        if last is not None and last == restarted:
+            return True
+        if last in seen:
+            return seen[last] < limit and task.started_at < limit
+        return task.started_at < unleased_limit
+
+    return [t for t in DBTaskResult.objects.running().order_by("started_at") if orphaned(t)]
 
 
 def lost_reason(attempts: int, limit: int) -> str:
@@ -179,6 +279,7 @@ def reap_orphaned_tasks(restarted: str | None = None) -> Reaped:
     limit = int(SETTINGS["TASK_MAX_ATTEMPTS"])
     now = timezone.now()
     reaped = Reaped()
+    prune_leases(now)
     for task in orphaned_tasks(now, restarted):
         attempts = len(task.worker_ids)
         same = DBTaskResult.objects.filter(

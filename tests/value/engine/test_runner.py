@@ -176,6 +176,83 @@ def test_a_run_abandoned_by_force_while_going_never_becomes_current(book, monkey
     assert first.is_current
 
 
+def test_a_forced_abandon_during_the_switch_over_leaves_the_previous_run_current_with_its_rows(
+    book, monkeypatch
+):
+    """#21 review (reviewer's probe): another ``value run --force`` abandons this run between
+    its "still running?" check and its commit.  Before: the abandon deleted the rows, the
+    switch-over saved the run SUCCEEDED and current regardless — a current run with no rows.
+    Now the switch-over locks its run row and finishes with a conditional UPDATE that must
+    change it, or the whole switch-over rolls back."""
+    from carecircle.value.engine import runner
+
+    first = run_value(ValueParams(as_of=AS_OF))
+    original = runner.decisions.record
+
+    def record_then_another_run_abandons(run, rows, params):
+        runner.abandon(ValueRun.objects.get(pk=run.pk), "abandoned: --force by an operator")
+        return original(run, rows, params)
+
+    monkeypatch.setattr(runner.decisions, "record", record_then_another_run_abandons)
+    with pytest.raises(runner.RunAbandoned):
+        run_value(ValueParams(as_of=AS_OF, horizon_years=1))
+
+    second = ValueRun.objects.exclude(pk=first.pk).get()
+    assert not second.is_current and second.status == RunStatus.FAILED
+    assert second.error.startswith("RunAbandoned: value run")
+    assert CustomerValue.objects.filter(run=second).count() == 0
+    first.refresh_from_db()
+    assert first.is_current and first.status == RunStatus.SUCCEEDED
+    assert ValueRun.objects.filter(is_current=True).get() == first
+    assert CustomerValue.objects.current().count() == book
+    assert CustomerValue.objects.filter(run=first).count() == book
+
+
+def test_abandoning_a_run_that_switched_over_meanwhile_deletes_nothing(book):
+    """The abandon's conditional UPDATE comes first; rows go only if it changed the run.
+    Before, the rows were deleted first: a run read as RUNNING that then switched over lost
+    every row while staying current."""
+    from carecircle.value.engine import runner
+
+    run = run_value(ValueParams(as_of=AS_OF))
+    read_while_running = ValueRun.objects.get(pk=run.pk)
+    read_while_running.status = RunStatus.RUNNING  # what the other run read a moment ago
+
+    assert runner.abandon(read_while_running, "abandoned: --force by an operator") is False
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.is_current and run.error == ""
+    assert CustomerValue.objects.current().count() == book
+
+
+def test_a_run_that_beat_after_it_was_read_as_dead_is_not_abandoned(book, tmp_path):
+    """The dead test is repeated in the UPDATE (heartbeat still older than the limit): a run
+    that beat in between keeps its status, its rows and its folder."""
+    from carecircle.value.engine import runner
+
+    first = run_value(ValueParams(as_of=AS_OF))
+    folder = tmp_path / "value" / "snapshot-run-998-abc"
+    folder.mkdir(parents=True)
+    alive = ValueRun.objects.create(as_of=AS_OF, folder=str(folder))
+    ValueRun.objects.filter(pk=alive.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=300)
+    )
+    read_as_dead = ValueRun.objects.get(pk=alive.pk)
+    partial = list(CustomerValue.objects.filter(run=first)[:40].values())
+    for row in partial:
+        row.update(id=None, run_id=alive.pk)
+    CustomerValue.objects.bulk_create(CustomerValue(**row) for row in partial)
+    ValueRun.objects.filter(pk=alive.pk).update(heartbeat_at=timezone.now())  # it beats
+
+    limit = timezone.now() - dt.timedelta(seconds=120)
+    assert runner.abandon(read_as_dead, "abandoned: no heartbeat", silent_before=limit) is False
+
+    alive.refresh_from_db()
+    assert alive.status == RunStatus.RUNNING and alive.error == ""
+    assert CustomerValue.objects.filter(run=alive).count() == 40
+    assert folder.exists()
+
+
 def test_a_run_in_progress_blocks_a_second_one(book):
     ValueRun.objects.create(as_of=AS_OF)
     with pytest.raises(RunInProgress):

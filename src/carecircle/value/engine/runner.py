@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from carecircle.core import handoff
@@ -71,37 +72,56 @@ def _remove_folder(run: ValueRun) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def abandon(run: ValueRun, reason: str) -> None:
-    """Mark a dead run ``abandoned``: its rows deleted, its snapshot folder removed."""
+def abandon(run: ValueRun, reason: str, *, silent_before: dt.datetime | None = None) -> bool:
+    """Mark a dead run ``abandoned``, then delete its rows and remove its snapshot folder.
+
+    The status moves first, by one conditional UPDATE (still ``running`` and, unless forced,
+    still silent since ``silent_before``); rows and folder go only if that UPDATE changed the
+    run.  A run that beat, finished or switched over meanwhile is left alone — deleting first
+    could leave a run that then became current with no rows.  Returns whether it abandoned.
+    """
+    still = ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
+    if silent_before is not None:
+        still = still.filter(
+            Q(heartbeat_at__lt=silent_before)
+            | Q(heartbeat_at__isnull=True, started_at__lt=silent_before)
+        )
+    if not still.update(status=RunStatus.ABANDONED, finished_at=timezone.now(), error=reason):
+        return False
     CustomerValue.objects.filter(run=run).delete()
     _remove_folder(run)
-    ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.ABANDONED, finished_at=timezone.now(), error=reason
-    )
     log.warning("value run %s abandoned: %s", run.pk, reason)
+    return True
+
+
+def _in_progress(run: ValueRun, seconds: int, dead_after: dt.timedelta) -> RunInProgress:
+    return RunInProgress(
+        f"value run {run.pk} started at {run.started_at:%Y-%m-%d %H:%M} is still running"
+        f" (last heartbeat {seconds} s ago; dead after {dead_after.total_seconds():.0f} s"
+        "; --force if you know its process is gone)"
+        f" / 另一批次正在运行（{seconds} 秒前仍有心跳）"
+    )
 
 
 def _abandon_dead(*, force: bool = False) -> list[int]:
     dead_after = dt.timedelta(seconds=float(SETTINGS["DEAD_AFTER_SECONDS"]))
     abandoned = []
     for run in ValueRun.objects.filter(status=RunStatus.RUNNING):
-        silent = timezone.now() - (run.heartbeat_at or run.started_at)
+        now = timezone.now()
+        silent = now - (run.heartbeat_at or run.started_at)
         seconds = int(silent.total_seconds())
         if silent < dead_after and not force:
-            raise RunInProgress(
-                f"value run {run.pk} started at {run.started_at:%Y-%m-%d %H:%M} is still running"
-                f" (last heartbeat {seconds} s ago; dead after {dead_after.total_seconds():.0f} s"
-                "; --force if you know its process is gone)"
-                f" / 另一批次正在运行（{seconds} 秒前仍有心跳）"
-            )
+            raise _in_progress(run, seconds, dead_after)
         reason = (
             f"abandoned: no heartbeat for {seconds} s, the process stopped before finishing"
             " / 心跳中断，进程未完成即停止"
             if silent >= dead_after
             else "abandoned: --force by an operator / 操作员强制放弃"
         )
-        abandon(run, reason)
-        abandoned.append(run.pk)
+        if abandon(run, reason, silent_before=None if force else now - dead_after):
+            abandoned.append(run.pk)
+        elif ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
+            raise _in_progress(run, 0, dead_after)  # it beat just now: alive after all
     return abandoned
 
 
@@ -221,18 +241,34 @@ def run_value(
             "tiers": {str(k): int(v) for k, v in frame["tier"].value_counts().iter_rows()},
         }
         say("switching over and recording decisions / 切换结果并记录决定")
+        abandoned = RunAbandoned(
+            f"value run {run.pk} was abandoned by another run (--force) / 本批次已被放弃"
+        )
         with transaction.atomic():
-            if not ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
-                raise RunAbandoned(
-                    f"value run {run.pk} was abandoned by another run (--force) / 本批次已被放弃"
-                )
+            # The run's row is locked for the whole switch-over (PostgreSQL; on SQLite the
+            # IMMEDIATE transaction holds the write lock): another run's abandon() waits, then
+            # finds it no longer running and deletes nothing.
+            still = ValueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
+            if not list(still.select_for_update().values_list("pk", flat=True)):
+                raise abandoned
             ValueRun.objects.filter(is_current=True).update(is_current=False)
             run.counts.update(decisions.record(run, rows, params))
-            run.status = RunStatus.SUCCEEDED
-            run.is_current = True
             run.finished_at = timezone.now()
             run.seconds = round(time.perf_counter() - started, 3)
-            run.save()
+            # Conditional: it must still be running here, or nothing of this switch-over stays.
+            if not still.update(
+                status=RunStatus.SUCCEEDED,
+                is_current=True,
+                finished_at=run.finished_at,
+                seconds=run.seconds,
+                counts=run.counts,
+                summary=run.summary,
+                model_versions=run.model_versions,
+                folder=run.folder,
+            ):
+                raise abandoned
+            run.status = RunStatus.SUCCEEDED
+            run.is_current = True
         # Tier changes take effect at once (carecircle.flows: services the new tiers entitle).
         handoff.after_commit(Event.VALUE_RUN_FINISHED, run_id=run.pk)
         _purge_old_runs()

@@ -7,6 +7,7 @@ writes its lease (core.models.WorkerHeartbeat) from a thread every
 the RUNNING tasks of workers whose lease went stale (the worker was killed), or fails them
 (``WorkerLost``) once they were tried ``TASK_MAX_ATTEMPTS`` times (core/jobs.py,
 docs/jobs.md).  ``--status`` prints the workers, the stuck tasks and the tasks failed that way.
+A ``--worker-id`` whose lease another live process holds is refused (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class LeasedWorker(db_worker.Worker):
     def run(self) -> None:
         jobs.beat_worker(self.worker_id)  # the lease exists before the first claim
         try:
-            reaped = jobs.reap_orphaned_tasks(restarted=self.worker_id)
+            reaped = jobs.reap_orphaned_tasks(restarted=self.worker_id)  # (and prunes leases)
         except DatabaseError:  # a locked database: the heartbeat thread reaps again soon
             log.warning("worker %s: could not reap at start-up", self.worker_id, exc_info=True)
             reaped = jobs.Reaped()
@@ -91,6 +92,12 @@ class Command(db_worker.Command):
             worker_id=options["worker_id"],
             excluded_queue_names=excluded,
         )
+        # The process that runs the worker (not the autoreloader's parent, which only restarts
+        # its child) takes the lease first: a worker id another live process holds is refused.
+        if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            refused = jobs.claim_lease(worker.worker_id)
+            if refused:
+                raise db_worker.CommandError(refused, returncode=2)
         if reload:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()
