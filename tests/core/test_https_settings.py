@@ -175,3 +175,13 @@ def test_with_the_redirect_on_plain_http_is_sent_to_https_but_the_health_check_i
         proxied = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
         assert proxied.status_code == 200  # the proxy says the browser used HTTPS
         assert client.get("/accounts/login/").status_code == 301
+
+
+def test_the_example_marks_hsts_subdomains_and_preload_as_a_deliberate_decision():
+    """#21 review: the file is meant to be copied; the two hard-to-undo HSTS lines say so."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    at = lines.index("CARECIRCLE_HSTS_INCLUDE_SUBDOMAINS=1")
+    assert lines[at + 1] == "CARECIRCLE_HSTS_PRELOAD=1"
+    comment = " ".join(line for line in lines[at - 6 : at] if line.startswith("#"))
+    assert "A DELIBERATE DECISION, NOT A DEFAULT TO COPY" in comment
+    assert "security.W005, security.W021" in comment

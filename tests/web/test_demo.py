@@ -1,5 +1,9 @@
 """`carecircle demo` builds a usable demo: a book, one login per role, each role with data."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.management import call_command
 
@@ -9,12 +13,13 @@ from carecircle.core.roles import Role
 from carecircle.ecosystem.models import Agreement
 from carecircle.parties.models import Customer, CustomerListFlag
 from carecircle.policies.models import Policy
+from carecircle.web.management.commands.demo import database_problem
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
-    call_command("demo", customers=300, seed=3, no_serve=True)
+    call_command("demo", customers=300, seed=3, no_serve=True, allow_database_url=True)
     out = capsys.readouterr().out
     logins = {
         u.username: u
@@ -82,15 +87,44 @@ def test_demo_creates_a_book_and_one_working_login_per_role(capsys):
 
 
 def test_running_the_demo_twice_keeps_the_same_book_and_logins():
-    call_command("demo", customers=200, seed=3, no_serve=True)
+    call_command("demo", customers=200, seed=3, no_serve=True, allow_database_url=True)
     before = (
         Customer.objects.count(),
         User.objects.count(),
         Customer.objects.filter(owner__username="seat").count(),
     )
-    call_command("demo", customers=200, seed=3, no_serve=True)
+    call_command("demo", customers=200, seed=3, no_serve=True, allow_database_url=True)
     assert (
         Customer.objects.count(),
         User.objects.count(),
         Customer.objects.filter(owner__username="seat").count(),
     ) == before
+
+
+def test_demo_refuses_a_database_url_that_is_not_sqlite(tmp_path):
+    """#21 review: `demo` is key-free and follows DATABASE_URL, so on a production host it would
+    load a synthetic book and demo logins into the production database."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:9/production",
+        "CARECIRCLE_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "carecircle", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "CommandError: " + database_problem("django.db.backends.postgresql", allow=False)
+    ]
+    assert done.stdout == ""
+
+
+def test_the_demo_database_rule():
+    assert database_problem("django.db.backends.sqlite3", allow=False) is None
+    assert database_problem("django.db.backends.postgresql", allow=True) is None
+    assert "--allow-database-url" in database_problem("django.db.backends.postgresql", allow=False)

@@ -8,8 +8,9 @@ import sys
 import time
 from io import StringIO
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 
@@ -48,6 +49,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--addrport", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="prepare only (CI, scripts)")
+        parser.add_argument(
+            "--allow-database-url",
+            action="store_true",
+            help="load the demo into the non-SQLite database DATABASE_URL names (never production)",
+        )
 
     def _value_book(self) -> None:
         """Fit the book models and value every customer once (tiers, reasons, Pareto)."""
@@ -58,6 +64,11 @@ class Command(BaseCommand):
         call_command("value", "run", stdout=self.stdout, stderr=StringIO())
 
     def handle(self, *args, **options):
+        problem = database_problem(
+            settings.DATABASES["default"]["ENGINE"], allow=options["allow_database_url"]
+        )
+        if problem:
+            raise CommandError(problem, returncode=2)
         started = time.perf_counter()
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("✓ database migrated / 数据库已就绪")
@@ -98,6 +109,18 @@ class Command(BaseCommand):
             finally:
                 worker.terminate()
                 worker.wait(10)
+
+
+def database_problem(engine: str, *, allow: bool) -> str | None:
+    """The demo writes a synthetic book and demo logins (password ``carecircle``): on a host whose
+    DATABASE_URL names a server database that is likely production. Only SQLite, unless asked."""
+    if allow or engine.endswith("sqlite3"):
+        return None
+    return (
+        "演示只写入 SQLite：DATABASE_URL 指向其他数据库（可能是生产库）；确需如此请加 "
+        "--allow-database-url / The demo writes to SQLite only: DATABASE_URL names another "
+        "database (production?); add --allow-database-url if you really mean it"
+    )
 
 
 def start_task_worker() -> subprocess.Popen:
