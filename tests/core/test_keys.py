@@ -442,3 +442,52 @@ def test_keys_new_prints_keys_that_pass_the_check(settings):
     settings.SECRET_KEY = secret_line.removeprefix("export SECRET_KEY=")
     settings.FIELD_ENCRYPTION_KEY = field_line.removeprefix("export CARECIRCLE_FIELD_KEY=")
     assert keys.key_problems() == []
+
+
+# ---- #21 review: pending penny tests and a rolling restart ------------------------------------
+
+
+@pytest.mark.django_db
+def test_keys_check_counts_pending_penny_tests_and_says_to_keep_the_previous_key(real_keys):
+    pending = BankAccountFactory(number="6222021202000011111")
+    pending.confirm_amount_hash = pii.blind_index(f"confirm:{pending.pk}:0.37")
+    pending.status = "pending"
+    pending.save()
+    BankAccountFactory(number="6222021202000022222")  # unverified, no amount sent
+
+    assert keys.pending_penny_tests() == 1
+    code, out, err = _check()
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == (
+        "1 笔小额确认待完成：其金额哈希在发出时的密钥下，完成（或重发）前不要移除旧密钥 / "
+        "1 penny tests are pending: each amount hash is under the key current when it was sent "
+        "— keep CARECIRCLE_FIELD_KEYS_PREVIOUS until they are confirmed or sent again"
+    )
+
+
+@pytest.mark.django_db
+def test_a_process_with_the_new_key_only_as_previous_reads_what_a_restarted_one_wrote(
+    real_keys,
+):
+    """Rolling restart, phase 1 (docs/operations.md, Keys): every process first gets the new key
+    in CARECIRCLE_FIELD_KEYS_PREVIOUS, so one still writing under the old key reads — and finds
+    by phone and ID — a row a process already on the new key wrote."""
+    real_keys.FIELD_ENCRYPTION_KEY = OTHER_FIELD_KEY  # a process already on the new key
+    real_keys.FIELD_ENCRYPTION_KEYS_PREVIOUS = [FIELD_KEY]
+    customer = CustomerFactory()
+    account = BankAccountFactory(number="6222021202000033333")
+    new_fp = pii.current_fingerprint()
+
+    real_keys.FIELD_ENCRYPTION_KEY = FIELD_KEY  # a process still on the old key, new as previous
+    real_keys.FIELD_ENCRYPTION_KEYS_PREVIOUS = [OTHER_FIELD_KEY]
+    assert pii.current_fingerprint() != new_fp
+    assert pii.fingerprint_of(customer.phone_encrypted) == new_fp
+    phone = pii.decrypt(customer.phone_encrypted)
+    id_number = pii.decrypt(customer.id_number_encrypted)
+    assert Customer.objects.search_phone(phone).get() == customer
+    assert Customer.objects.search_id_number(id_number).get() == customer
+    assert pii.decrypt(account.number_encrypted) == "6222021202000033333"
+    phones = next(t for t in keys.census() if t.spec.label == "parties.Customer.phone_encrypted")
+    assert (phones.count("previous"), phones.count("unknown")) == (1, 0)
+    code, _, err = _check()
+    assert (code, err) == (0, "")

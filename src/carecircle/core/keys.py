@@ -355,6 +355,22 @@ def census() -> list[Tally]:
     return [tally(spec) for spec in SEALED]
 
 
+# A pending penny test keeps only a blind index of the amount sent (claims.BankAccount), under
+# whichever key was current then: it is not re-indexed by a rotation (the amount is unknown) and
+# matches only while that key stays readable. Named by label: core imports no app above it.
+PENNY_TESTS = ("claims.BankAccount", "confirm_amount_hash", "status", "pending")
+
+
+def pending_penny_tests() -> int:
+    """How many penny tests are pending (an amount hash set, not yet confirmed)."""
+    label, hash_field, status_field, pending = PENNY_TESTS
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return 0
+    return model._base_manager.filter(**{status_field: pending}).exclude(**{hash_field: ""}).count()
+
+
 # ---- rotation -------------------------------------------------------------------------------
 
 

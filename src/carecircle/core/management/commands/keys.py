@@ -77,6 +77,14 @@ class Command(BaseCommand):
                 f"{left:,} 行不在当前密钥下：请运行 carecircle keys rotate / "
                 f"{left:,} rows are not under the current key: run carecircle keys rotate"
             )
+        penny = keys.pending_penny_tests()
+        if penny:
+            self.stdout.write(
+                f"{penny:,} 笔小额确认待完成：其金额哈希在发出时的密钥下，完成（或重发）前不要移除"
+                f"旧密钥 / {penny:,} penny tests are pending: each amount hash is under the key "
+                "current when it was sent — keep CARECIRCLE_FIELD_KEYS_PREVIOUS until they are "
+                "confirmed or sent again"
+            )
         if problem:
             raise SystemExit(2)
         if bad:
