@@ -148,3 +148,43 @@ def test_a_task_that_kills_its_worker_every_time_ends_failed_after_the_limit_and
     assert report.returncode == 0, report.stderr
     assert "因工作进程中断而失败: 1" in report.stdout
     assert f"FAILED {task_id} tests.core.jobs_tasks.kill_my_worker attempts 3" in report.stdout
+
+
+def test_a_second_live_worker_under_the_same_id_is_refused_and_a_killed_ones_successor_is_not(
+    tmp_path,
+):
+    """#21 review: two live processes under one ``--worker-id`` — the second used to renew the
+    first's lease and requeue (run again) its running task.  Now it refuses in one line, exit 2,
+    and the task stays with the first.  Once the first is killed, a worker restarted under the
+    same id on this host takes over at once (its predecessor's pid is gone) and runs the task."""
+    data = live_db.data_dir(tmp_path)
+    folder = tmp_path / "task"
+    folder.mkdir()
+    task_id = _enqueue(data, "wait_for_release", folder)
+
+    first = _worker(data, "host-1")
+    try:
+        _wait(lambda: _lines(folder, "start") == 1, 60, "the first worker to start the task")
+        second = live_db.run(data, "worker", "--no-startup-delay", "--no-reload",
+                             "--worker-id", "host-1", timeout=120)  # fmt: skip
+        assert second.returncode == 2
+        assert second.stderr.startswith(
+            f"CommandError: worker id 'host-1' is in use by pid {first.pid} on "
+        )
+        assert second.stderr.count("\n") == 1
+        assert _task(data, task_id)[:2] == ("RUNNING", ["host-1"])
+        assert _lines(folder, "start") == 1  # not started a second time
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        _stop(first)
+
+    (folder / "release").touch()
+    restarted = _worker(data, "host-1")
+    try:
+        _wait(lambda: _task(data, task_id)[0] == "SUCCESSFUL", 60, "the task to succeed")
+        assert live_db.query(data, "SELECT pid FROM core_workerheartbeat") == [(restarted.pid,)]
+    finally:
+        _stop(restarted)
+    assert _task(data, task_id)[:2] == ("SUCCESSFUL", ["host-1", "host-1"])
+    assert (_lines(folder, "start"), _lines(folder, "done")) == (2, 1)
