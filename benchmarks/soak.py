@@ -148,6 +148,8 @@ def prepare_book() -> None:
             if ARGS.base_book and (Path(ARGS.base_book) / folder).exists():
                 shutil.copytree(Path(ARGS.base_book) / folder, DATA / folder)
         carecircle("migrate", "--verbosity", "0")
+    elif ARGS.postgres:
+        carecircle("demo", "--no-serve", "--allow-database-url")  # the demo on PostgreSQL
     else:
         carecircle("demo", "--no-serve")
 
