@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from carecircle.core.models import AuditLog
@@ -251,6 +252,53 @@ def test_a_run_that_beat_after_it_was_read_as_dead_is_not_abandoned(book, tmp_pa
     assert alive.status == RunStatus.RUNNING and alive.error == ""
     assert CustomerValue.objects.filter(run=alive).count() == 40
     assert folder.exists()
+
+
+def test_two_runs_starting_together_cannot_both_run(book, monkeypatch):
+    """#21 review: both passed the "is one running?" check and both ran (the later one became
+    current).  Only one ``running`` run may exist (constraint value_one_running_run): the
+    second start gets RunInProgress and creates nothing."""
+    from carecircle.value.engine import runner
+
+    original = runner._abandon_dead
+    other = {}
+
+    def check_then_the_other_run_starts(*, force=False):
+        abandoned = original(force=force)
+        other["run"] = ValueRun.objects.create(as_of=AS_OF, heartbeat_at=timezone.now())
+        return abandoned
+
+    monkeypatch.setattr(runner, "_abandon_dead", check_then_the_other_run_starts)
+    with pytest.raises(RunInProgress, match="another value run started at the same moment"):
+        run_value(ValueParams(as_of=AS_OF))
+
+    assert list(ValueRun.objects.values_list("pk", "status")) == [
+        (other["run"].pk, RunStatus.RUNNING)
+    ]
+    assert not CustomerValue.objects.exists()
+
+
+def test_the_migration_keeps_only_the_newest_running_run(book):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("carecircle.value.migrations.0007_one_running_run")
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(ValueRun, ValueRun._meta.constraints[1])
+    try:
+        older = ValueRun.objects.create(as_of=AS_OF)
+        newer = ValueRun.objects.create(as_of=AS_OF)
+        ValueRun.objects.filter(pk=older.pk).update(
+            started_at=timezone.now() - dt.timedelta(days=1)
+        )
+        migration.abandon_all_but_the_newest_running(apps, None)
+    finally:
+        ValueRun.objects.filter(pk=newer.pk).update(status=RunStatus.FAILED)
+        with connection.schema_editor() as editor:
+            editor.add_constraint(ValueRun, ValueRun._meta.constraints[1])
+    older.refresh_from_db()
+    assert older.status == RunStatus.ABANDONED and older.error == migration.REASON
 
 
 def test_a_run_in_progress_blocks_a_second_one(book):

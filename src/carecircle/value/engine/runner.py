@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -185,12 +185,18 @@ def run_value(
         if progress is not None:
             progress(f"[{time.perf_counter() - started:6.1f} s] {message}")
 
-    run = ValueRun.objects.create(
-        as_of=params.as_of,
-        parameters=params.to_dict(),
-        model_versions={"risk": None, "renewal": None, "method": "experience"},
-        heartbeat_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            run = ValueRun.objects.create(
+                as_of=params.as_of,
+                parameters=params.to_dict(),
+                model_versions={"risk": None, "renewal": None, "method": "experience"},
+                heartbeat_at=timezone.now(),
+            )
+    except IntegrityError as error:  # value_one_running_run: another run started meanwhile
+        raise RunInProgress(
+            "another value run started at the same moment and is running / 另一批次刚刚开始运行"
+        ) from error
 
     def beat() -> None:
         ValueRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())

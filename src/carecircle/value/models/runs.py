@@ -70,7 +70,14 @@ class ValueRun(models.Model):
                 fields=["is_current"],
                 condition=models.Q(is_current=True),
                 name="value_one_current_run",
-            )
+            ),
+            # Two runs starting together both pass the "is one running?" check; only one may
+            # create its run (the other gets RunInProgress, value.engine.runner).
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="value_one_running_run",
+            ),
         ]
 
     def __str__(self) -> str:
