@@ -90,7 +90,9 @@ def report_requests(port: int, policy: Policy, cookies: dict[str, str], tag: str
 
     def build(i: int) -> bytes:
         body = urllib.parse.urlencode(
-            {"policy": policy.pk, "accident_at": accident, "description": f"压测 {tag}{i}",
+            # The report form asks for the vehicle and what was damaged (since #14), not a policy.
+            {"vehicle": policy.vehicle_id, "own_car": "on", "accident_at": accident,
+             "description": f"压测 {tag}{i}",
              "customer_estimate": "3000", "csrfmiddlewaretoken": cookies["csrftoken"]}
         ).encode()  # fmt: skip
         return loadgen.http_request("POST", "/claims/my/report/", host, headers, body)
