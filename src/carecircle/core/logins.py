@@ -142,7 +142,17 @@ def lockout_response(
     """The page a locked-out login gets (AXES_LOCKOUT_CALLABLE): 429, in Chinese and English,
     with the limit and the wait in minutes."""
     cooloff = settings.AXES_COOLOFF_TIME
+    per_user = getattr(settings, "CARECIRCLE_LOGIN_FAILURE_LIMIT_PER_USER", 0)
+    handler = LoginLockHandler()
+    # The per-address rule (axes' own) names its limit first; the username rule only when alone.
+    by_user = (
+        bool(per_user)
+        and not AxesDatabaseHandler.is_locked(handler, request, credentials)
+        and handler.user_failures(request, credentials) >= per_user
+    )
     context = {
+        # Which rule locked it: the username everywhere, or this username from this address.
+        "per_user_limit": per_user if by_user else 0,
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(cooloff.total_seconds() // 60) if cooloff else 0,
     }
