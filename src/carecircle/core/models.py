@@ -147,7 +147,12 @@ class AuditLog(models.Model):
     changes = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The lookup brake counts one user's answers of a kind in the last hour
+            # (parties/throttle.py): an index scan however long the trail grows.
+            models.Index(fields=["actor", "object_type", "at"], name="core_audit_actor_kind_at"),
+        ]
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
