@@ -73,15 +73,16 @@ def fresh_vouchers(customer: Customer, product: ServiceProduct, n: int, reason: 
     return codes
 
 
-def prepare(n: int, tills: int = 50) -> tuple[list[str], list[str]]:
+def prepare(n: int, tills: int = 50, tag: str = "bench") -> tuple[list[str], list[str]]:
     """A merchant with ``tills`` staff logins, each with its own API token (as each till or
     phone at a merchant has), and ``n`` fresh vouchers (bulk-created).  One token for every
-    request would make all of them update the same token row (``last_used_at``)."""
+    request would make all of them update the same token row (``last_used_at``). ``tag``
+    names the rows (the soak uses its own, benchmarks/soak.py)."""
     merchant, _ = Partner.objects.get_or_create(
-        code="BENCH-M", defaults={"name": "压测洗车服务中心", "kind": "merchant"}
+        code=f"{tag.upper()}-M", defaults={"name": "压测洗车服务中心", "kind": "merchant"}
     )
     product, _ = ServiceProduct.objects.get_or_create(
-        code="bench_wash", defaults={"kind": "car_wash", "name": "压测洗车"}
+        code=f"{tag}_wash", defaults={"kind": "car_wash", "name": "压测洗车"}
     )
     MerchantOffer.objects.get_or_create(
         merchant=merchant,
@@ -91,14 +92,14 @@ def prepare(n: int, tills: int = 50) -> tuple[list[str], list[str]]:
     tokens = []
     for till in range(tills):
         user, _ = User.objects.get_or_create(
-            username=f"bench_merchant{till}",
+            username=f"{tag}_merchant{till}",
             defaults={"role": Role.MERCHANT_USER, "partner": merchant},
         )
-        tokens.append(ApiToken.issue(user, "alliance load test")[1])
+        tokens.append(ApiToken.issue(user, f"{tag} load test")[1])
     customer, _ = Customer.objects.get_or_create(
-        customer_no="BENCH-C1", defaults={"name": "压测客户"}
+        customer_no=f"{tag.upper()}-C1", defaults={"name": "压测客户"}
     )
-    codes = fresh_vouchers(customer, product, n, "load test")
+    codes = fresh_vouchers(customer, product, n, f"{tag} load test")
     return tokens, codes
 
 

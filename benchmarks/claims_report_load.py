@@ -46,12 +46,16 @@ from carecircle.policies.models import Policy  # noqa: E402
 PASSWORD = "bench-claims-1"  # noqa: S105 - a throwaway benchmark login
 
 
-def setup() -> Policy:
+def setup(
+    tag: str = "BENCHLOAD", username: str = "bench_customer", password: str = PASSWORD
+) -> Policy:
+    """A customer login (``username``) with a commercial policy in force, to report claims
+    from its page; ``tag`` numbers the customer, vehicle and policy (the soak uses its own)."""
     today = dt.date.today()
-    customer, _ = Customer.objects.get_or_create(customer_no="BENCHLOAD", defaults={"name": "压测"})
-    vehicle, _ = Vehicle.objects.get_or_create(vehicle_no="BENCHLOAD", defaults={"owner": customer})
+    customer, _ = Customer.objects.get_or_create(customer_no=tag, defaults={"name": "压测"})
+    vehicle, _ = Vehicle.objects.get_or_create(vehicle_no=tag, defaults={"owner": customer})
     policy, _ = Policy.objects.update_or_create(
-        policy_no="BENCHLOAD",
+        policy_no=tag,
         defaults=dict(
             kind="commercial", customer=customer, vehicle=vehicle, premium=Decimal("3000"),
             effective_date=today - dt.timedelta(days=200), expiry_date=today + dt.timedelta(days=165),
@@ -59,9 +63,9 @@ def setup() -> Policy:
         ),
     )  # fmt: skip
     user, _ = User.objects.get_or_create(
-        username="bench_customer", defaults={"role": "customer", "customer": customer}
+        username=username, defaults={"role": "customer", "customer": customer}
     )
-    user.set_password(PASSWORD)
+    user.set_password(password)
     user.save()
     return policy
 

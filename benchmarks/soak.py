@@ -171,26 +171,18 @@ import django  # noqa: E402
 django.setup()
 
 import datetime as dt  # noqa: E402
-from decimal import Decimal  # noqa: E402
 
 import httpx  # noqa: E402
 import polars as pl  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from benchmarks import loadgen  # noqa: E402
-from carecircle.alliance import rules as alliance_rules  # noqa: E402
+from benchmarks import alliance_redeem_load, claims_report_load, loadgen  # noqa: E402
 from carecircle.alliance.models import (  # noqa: E402
-    MerchantOffer,
     Redemption,
-    ServiceProduct,
-    Voucher,
 )
 from carecircle.claims.models import Claim  # noqa: E402
-from carecircle.core import clock  # noqa: E402
-from carecircle.core.models import ApiToken, User  # noqa: E402
-from carecircle.core.roles import Role  # noqa: E402
-from carecircle.parties.models import Customer, Partner, Vehicle  # noqa: E402
+from carecircle.parties.models import Customer  # noqa: E402
 from carecircle.policies.models import Policy  # noqa: E402
 from carecircle.value.conf import SETTINGS as VALUE_SETTINGS  # noqa: E402
 from carecircle.value.models import CustomerValue, ValueRun  # noqa: E402
@@ -199,58 +191,15 @@ from carecircle.value.models import CustomerValue, ValueRun  # noqa: E402
 
 
 def redemption_setup(n: int, tills: int = 20) -> tuple[list[str], list[str]]:
-    """``tills`` merchant logins with a token each and ``n`` fresh vouchers (their codes)."""
-    merchant, _ = Partner.objects.get_or_create(
-        code="SOAK-M", defaults={"name": "浸泡测试洗车中心", "kind": "merchant"}
-    )
-    product, _ = ServiceProduct.objects.get_or_create(
-        code="soak_wash", defaults={"kind": "car_wash", "name": "浸泡测试洗车"}
-    )
-    MerchantOffer.objects.get_or_create(
-        merchant=merchant,
-        product=product,
-        defaults={"price_to_insurer": Decimal("33.00"), "public_price": Decimal("60.00")},
-    )
-    tokens = []
-    for till in range(tills):
-        user, _ = User.objects.get_or_create(
-            username=f"soak_till{till}", defaults={"role": Role.MERCHANT_USER, "partner": merchant}
-        )
-        tokens.append(ApiToken.issue(user, "soak")[1])
-    customer, _ = Customer.objects.get_or_create(customer_no="SOAK-V1", defaults={"name": "浸泡"})
-    codes = alliance_rules.new_codes(n)
-    now, today = clock.now(), clock.today()
-    Voucher.objects.bulk_create(
-        [
-            Voucher(code=code, customer=customer, product=product, source="manual",
-                    reason="soak", issued_at=now, valid_from=today,
-                    valid_until=today + dt.timedelta(days=30))
-            for code in codes
-        ],
-        batch_size=2000,
-    )  # fmt: skip
-    return tokens, codes
+    """``tills`` merchant logins with a token each and ``n`` fresh vouchers (their codes):
+    the redemption benchmark's own set-up, under the soak's names (SOAK-M, soak_merchant…)."""
+    return alliance_redeem_load.prepare(n, tills, tag="soak")
 
 
 def reporter_setup() -> Policy:
-    """A customer login with a policy in force, to report claims from its page."""
-    today = dt.date.today()
-    customer, _ = Customer.objects.get_or_create(customer_no="SOAK-R1", defaults={"name": "浸泡"})
-    vehicle, _ = Vehicle.objects.get_or_create(vehicle_no="SOAK-R1", defaults={"owner": customer})
-    policy, _ = Policy.objects.update_or_create(
-        policy_no="SOAK-R1",
-        defaults=dict(
-            kind="commercial", customer=customer, vehicle=vehicle, premium=Decimal("3000"),
-            effective_date=today - dt.timedelta(days=200), expiry_date=today + dt.timedelta(days=165),
-            channel="direct", ncd_level=0, ncd_coefficient=Decimal("1.000"),
-        ),
-    )  # fmt: skip
-    user, _ = User.objects.get_or_create(
-        username="soak_reporter", defaults={"role": Role.CUSTOMER, "customer": customer}
-    )
-    user.set_password(REPORTER_PASSWORD)
-    user.save()
-    return policy
+    """A customer login with a policy in force, to report claims from its page: the claim
+    report benchmark's set-up, under the soak's names (SOAK-R1, soak_reporter)."""
+    return claims_report_load.setup("SOAK-R1", "soak_reporter", REPORTER_PASSWORD)
 
 
 def import_file(rows: int) -> Path:
@@ -597,7 +546,7 @@ def checks(results: dict, codes: list[str], jobs: Jobs, customers_before: int) -
     )  # fmt: skip
     out["value_runs"] = runs
     imported = Customer.objects.filter(customer_no__startswith="SOAK-").exclude(
-        customer_no__in=["SOAK-V1", "SOAK-R1"]
+        customer_no__in=["SOAK-C1", "SOAK-R1"]
     )
     result = jobs.report.get("import_result") or {}
     table = (result.get("tables") or [{}])[0]
