@@ -5,15 +5,13 @@ through. The real console script runs in a subprocess with its own empty SQLite 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from urllib.parse import quote
 
 import pytest
 
 from carecircle.core import schema
-from tests.core.real_keys import REAL_KEYS
+from tests.core.real_keys import REAL_KEYS, cli_env, run_cli
 
 NOT_MIGRATED = (
     "数据库尚未就绪（{n} 个迁移未应用）：请先运行 uv run carecircle migrate / "
@@ -22,25 +20,11 @@ NOT_MIGRATED = (
 
 
 def _env(data_dir, database_url=None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="carecircle.settings",
-        CARECIRCLE_DATA_DIR=str(data_dir),
-        DATABASE_URL=database_url or f"sqlite:///{data_dir / 'carecircle.sqlite3'}",
-    )
-    env.update(REAL_KEYS)  # the key check (core/keys.py) runs first and passes
-    return env
+    return cli_env(data_dir, database_url, **REAL_KEYS)
 
 
 def _carecircle(env, *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecircle", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_cli(env, *args, timeout=timeout)
 
 
 def _migration_count() -> int:

@@ -21,7 +21,13 @@ from django.core.management.base import CommandError
 
 from carecircle.core import keys, pii
 from carecircle.web.management.commands import demo
-from tests.core.real_keys import FIELD_KEY, OTHER_FIELD_KEY, SECRET_KEY, without_keys
+from tests.core.real_keys import (
+    FIELD_KEY,
+    OTHER_FIELD_KEY,
+    SECRET_KEY,
+    cli_env,
+    run_cli,
+)
 from tests.core.test_first_run import _copy_of_the_test_database
 from tests.factories import CustomerFactory
 
@@ -35,25 +41,11 @@ KEYS_NOT_SET = (
 
 
 def _env(data_dir, database_url=None, **extra: str) -> dict[str, str]:
-    env = without_keys({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
-    env.update(
-        DJANGO_SETTINGS_MODULE="carecircle.settings",
-        CARECIRCLE_DATA_DIR=str(data_dir),
-        DATABASE_URL=database_url or f"sqlite:///{data_dir / 'carecircle.sqlite3'}",
-    )
-    env.update(extra)
-    return env
+    return cli_env(data_dir, database_url, **extra)
 
 
 def _carecircle(env, *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecircle", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_cli(env, *args, timeout=timeout)
 
 
 @pytest.mark.parametrize(
