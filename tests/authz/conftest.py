@@ -5,12 +5,10 @@ undone before the next. Clocks stand at ``world.NOW``; one logged-in client per 
 from __future__ import annotations
 
 import pytest
-from django.db import connections, transaction
-from django.test import Client
 
 from carecircle.core import clock
 
-from .world import NOW, World, build_world
+from .world import NOW, World, world_rolled_back
 
 
 class Clients(dict):
@@ -19,25 +17,8 @@ class Clients(dict):
 
 @pytest.fixture(scope="module")
 def world_and_clients(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomics = [transaction.atomic(using=alias) for alias in connections]
-        for atomic in atomics:
-            atomic.__enter__()
-        try:
-            with clock.frozen_at(NOW):
-                world = build_world()
-                clients = Clients()
-                for role, user in world.users.items():
-                    client = Client()
-                    if user is not None:
-                        client.force_login(user)
-                    clients[role] = client
-                yield world, clients
-        finally:
-            for alias in connections:
-                transaction.set_rollback(True, using=alias)
-            for atomic in reversed(atomics):
-                atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), world_rolled_back() as (world, clients):
+        yield world, Clients(clients)
 
 
 @pytest.fixture

@@ -24,13 +24,18 @@ the probes check that neither shop sees the other's rows of a customer they shar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connections, transaction
+from django.test import Client
 
+from carecircle.core import clock
 from carecircle.core.models import OrgUnit, UnitLevel, User
 from carecircle.core.org import head_office
 from carecircle.core.roles import Role
@@ -362,3 +367,28 @@ def build_world() -> World:
         shared=shared_rows,
         model_version=ModelVersionFactory(),
     )
+
+
+@contextmanager
+def world_rolled_back() -> Iterator[tuple[World, dict[str, Client]]]:
+    """The world and one logged-in client per role (anonymous: not logged in), built inside a
+    transaction on every database that is rolled back at the end; clocks stand at ``NOW``.
+    The caller unblocks the database (a module-scoped fixture: ``django_db_blocker``)."""
+    atomics = [transaction.atomic(using=alias) for alias in connections]
+    for atomic in atomics:
+        atomic.__enter__()
+    try:
+        with clock.frozen_at(NOW):
+            world = build_world()
+            clients: dict[str, Client] = {}
+            for role, user in world.users.items():
+                client = Client()
+                if user is not None:
+                    client.force_login(user)
+                clients[role] = client
+            yield world, clients
+    finally:
+        for alias in connections:
+            transaction.set_rollback(True, using=alias)
+        for atomic in reversed(atomics):
+            atomic.__exit__(None, None, None)

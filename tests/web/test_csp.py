@@ -11,8 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connections, transaction
-from django.test import Client
+from django.db import transaction
 from django.urls import reverse
 
 from carecircle.core import clock
@@ -27,7 +26,7 @@ from tests.authz.world import (
     NOW,
     SEAT,
     SHOP,
-    build_world,
+    world_rolled_back,
 )
 
 WALKED_ROLES = (HO, LEADER, SEAT, HANDLER, SHOP, MERCHANT, CUSTOMER, ANON)
@@ -93,25 +92,8 @@ def _inline_script_problems(page: _Page, policy: dict[str, list[str]]) -> list[s
 
 @pytest.fixture(scope="module")
 def world_and_clients(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomics = [transaction.atomic(using=alias) for alias in connections]
-        for atomic in atomics:
-            atomic.__enter__()
-        try:
-            with clock.frozen_at(NOW):
-                world = build_world()
-                clients = {}
-                for role, user in world.users.items():
-                    client = Client()
-                    if user is not None:
-                        client.force_login(user)
-                    clients[role] = client
-                yield world, clients
-        finally:
-            for alias in connections:
-                transaction.set_rollback(True, using=alias)
-            for atomic in reversed(atomics):
-                atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), world_rolled_back() as world_and_its_clients:
+        yield world_and_its_clients
 
 
 def test_the_policy_allows_scripts_only_from_our_origin_or_with_the_nonce(client):
