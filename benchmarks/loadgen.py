@@ -49,6 +49,19 @@ class Result:
     def achieved_rate(self) -> float:
         return round(len(self.latencies_ms) / self.elapsed_s, 1) if self.elapsed_s else 0.0
 
+    def summary(self) -> dict:
+        """What every benchmark reports of a run: counts, statuses, latency percentiles."""
+        return {
+            "requests": len(self.latencies_ms),
+            "failures": self.failures,
+            "achieved_rate": self.achieved_rate,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "p50_ms": self.percentile(50),
+            "p95_ms": self.percentile(95),
+            "p99_ms": self.percentile(99),
+            "max_ms": self.percentile(100),
+        }
+
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     head = await reader.readuntil(b"\r\n\r\n")
@@ -197,14 +210,7 @@ def measure(port: int, server_pid: int, build: RequestBuilder, *, rate: float, s
     cpu = process_tree_cpu_seconds(server_pid) - cpu_before
     served = max(len(result.latencies_ms), 1)
     summary = {
-        "requests": len(result.latencies_ms),
-        "failures": result.failures,
-        "achieved_rate": result.achieved_rate,
-        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
-        "p50_ms": result.percentile(50),
-        "p95_ms": result.percentile(95),
-        "p99_ms": result.percentile(99),
-        "max_ms": result.percentile(100),
+        **result.summary(),
         "server_cpu_ms_per_request": round(cpu * 1000 / served, 2),
     }
     return summary, result

@@ -574,19 +574,6 @@ def checks(results: dict, codes: list[str], jobs: Jobs, customers_before: int) -
     return out
 
 
-def summarise(result) -> dict:
-    return {
-        "requests": len(result.latencies_ms),
-        "failures": result.failures,
-        "achieved_rate": result.achieved_rate,
-        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
-        "p50_ms": result.percentile(50),
-        "p95_ms": result.percentile(95),
-        "p99_ms": result.percentile(99),
-        "max_ms": result.percentile(100),
-    }
-
-
 KIND_OF_PATH = [
     ("customer360", re.compile(r"^/customers/\d+/$")),
     ("search", re.compile(r"^/customers/(\?.*)?$")),
@@ -677,7 +664,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
     verdict = checks(results, codes, jobs, customers_before)
-    kinds = {kind: summarise(results[kind]) for kind in RATES}
+    kinds = {kind: results[kind].summary() for kind in RATES}
     server_errors = sum(
         n for r in results.values() for status, n in r.statuses.items() if status >= 500
     )
